@@ -1,0 +1,37 @@
+/*
+ * cli.h: the attache command's internal interfaces.
+ *
+ *   main.c       - dispatch to subcommands, shared helpers
+ *   cmd_index.c  - attache index
+ *   cmd_search.c - attache search
+ *   cmd_stats.c  - attache stats
+ *
+ * The command uses only the public API in attache.h. Exit status: 0 ok,
+ * 1 no result or a user error (bad option, bad query, bad input), 2 an
+ * internal or system error (I/O, corrupt index, out of memory).
+ */
+#ifndef ATT_CLI_H
+#define ATT_CLI_H
+
+#include <stddef.h>
+
+#include "attache.h"
+
+#define EXIT_NORESULT 1
+#define EXIT_USAGE 1
+#define EXIT_INTERNAL 2
+
+int cmd_index(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+/* The exit status for a failed call that returned RC. */
+int cli_exit_for(att_status rc);
+
+/* Parses "123", "64k", "256M", "1G" into bytes; -1 if invalid. */
+int cli_parse_size(size_t *out, const char *s);
+/* Parses a double / a size_t option value; -1 if invalid. */
+int cli_parse_double(double *out, const char *s);
+int cli_parse_count(size_t *out, const char *s);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * cmd_index.c: attache index -i INDEX INPUT...
+ *
+ * Reads every input with an att_reader and adds its documents to the
+ * index through one att_writer, committing once at the end. A malformed
+ * record stops the run with its file and line, committing nothing, unless
+ * --skip-bad is given: then it is counted, reported and skipped. When
+ * stderr is a terminal a progress line shows documents, megabytes, speed
+ * and segments.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct run {
+	att_writer *w;
+	int skip_bad, quiet, progress;
+	att_input_format format;
+	uint64_t docs, bytes, base, skipped;
+	double t0, last_report;
+} run;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void index_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: attache index -i INDEX [OPTIONS] INPUT...\n"
+	        "\n"
+	        "INPUT is a directory of .txt files (first line = title), a JSONL\n"
+	        "file ({\"id\",\"title\",\"text\",...} a line), a TREC <DOC> file, or -\n"
+	        "for standard input.\n"
+	        "\n"
+	        "  -i, --index DIR          the index directory (created if needed)\n"
+	        "  -f, --format FMT         auto (default), text, jsonl or trec\n"
+	        "  -l, --language LANG      Snowball stemmer language (default\n"
+	        "                           english; 'none' for no stemming)\n"
+	        "  -m, --memory SIZE        memory budget before a segment is\n"
+	        "                           flushed, e.g. 64M (default 256M)\n"
+	        "      --skip-bad           skip malformed records, and count them\n"
+	        "      --replace-invalid-utf8  replace bad bytes with U+FFFD instead\n"
+	        "                           of rejecting the document\n"
+	        "  -q, --quiet              no summary line\n"
+	        "  -h, --help               this help\n");
+}
+
+static void progress(run *r, int final)
+{
+	double t = now(), el = t - r->t0;
+
+	if (!r->progress || (!final && t - r->last_report < 0.25))
+		return;
+	r->last_report = t;
+	fprintf(stderr, "\r  %llu docs  %.1f MB  %.1f MB/s  %u segments%s",
+	        (unsigned long long)r->docs, r->bytes / 1e6,
+	        el > 0 ? r->bytes / 1e6 / el : 0.0, att_writer_segments(r->w),
+	        final ? "\n" : "   ");
+}
+
+/* Adds every document of INPUT. Returns 0 or an exit status. */
+static int index_input(run *r, const char *input)
+{
+	att_reader *rd;
+	char *msg = NULL;
+	att_status rc = att_reader_open(&rd, input, r->format, &msg);
+	int has, ex = 0;
+	att_doc d;
+
+	if (rc != ATT_OK) {
+		fprintf(stderr, "attache index: %s\n", msg ? msg : att_status_str(rc));
+		free(msg);
+		return cli_exit_for(rc);
+	}
+	for (;;) {
+		rc = att_reader_next(&d, &has, rd);
+		if (rc == ATT_OK && !has)
+			break;
+		if (rc == ATT_OK) {
+			rc = att_writer_add(r->w, &d);
+			if (rc != ATT_OK)
+				fprintf(stderr, "%sattache index: %s:%llu: %s\n",
+				        r->progress ? "\n" : "", att_reader_file(rd),
+				        (unsigned long long)att_reader_line(rd),
+				        att_writer_errmsg(r->w));
+		} else {
+			fprintf(stderr, "%sattache index: %s\n", r->progress ? "\n" : "",
+			        att_reader_errmsg(rd));
+		}
+		if (rc == ATT_OK) {
+			r->docs++;
+			r->bytes = r->base + att_reader_bytes(rd);
+			progress(r, 0);
+			continue;
+		}
+		if (r->skip_bad && (rc == ATT_EINPUT || rc == ATT_EUTF8 ||
+		                    rc == ATT_ELIMIT || rc == ATT_EINVAL)) {
+			r->skipped++;
+			continue;
+		}
+		ex = cli_exit_for(rc);
+		break;
+	}
+	r->bytes = r->base = r->base + att_reader_bytes(rd);
+	att_reader_free(rd);
+	return ex;
+}
+
+static int parse_format(att_input_format *f, const char *s)
+{
+	if (strcmp(s, "auto") == 0)
+		*f = ATT_INPUT_AUTO;
+	else if (strcmp(s, "text") == 0 || strcmp(s, "txt") == 0)
+		*f = ATT_INPUT_TEXT;
+	else if (strcmp(s, "jsonl") == 0 || strcmp(s, "json") == 0)
+		*f = ATT_INPUT_JSONL;
+	else if (strcmp(s, "trec") == 0)
+		*f = ATT_INPUT_TREC;
+	else
+		return -1;
+	return 0;
+}
+
+int cmd_index(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "index", required_argument, NULL, 'i' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "language", required_argument, NULL, 'l' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "skip-bad", no_argument, NULL, 's' },
+		{ "replace-invalid-utf8", no_argument, NULL, 'u' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	att_writer_options wo;
+	const char *index = NULL;
+	char *msg = NULL;
+	att_status rc;
+	run r;
+	int c, i, ex = 0;
+
+	memset(&r, 0, sizeof r);
+	att_writer_options_init(&wo);
+	while ((c = getopt_long(argc, argv, "i:f:l:m:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': index = optarg; break;
+		case 'l': wo.language = optarg; break;
+		case 's': r.skip_bad = 1; break;
+		case 'u': wo.replace_invalid_utf8 = 1; break;
+		case 'q': r.quiet = 1; break;
+		case 'h': index_usage(stdout); return 0;
+		case 'f':
+			if (parse_format(&r.format, optarg) != 0) {
+				fprintf(stderr, "attache index: unknown format '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'm':
+			if (cli_parse_size(&wo.memory_budget, optarg) != 0 ||
+			    wo.memory_budget < (4u << 20)) {
+				fprintf(stderr, "attache index: --memory '%s': give a size "
+				        "of at least 4M, such as 64M or 1G\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default: index_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (index == NULL || optind >= argc) {
+		fprintf(stderr, "attache index: %s\n", index == NULL
+		        ? "-i INDEX is required" : "no INPUT given");
+		index_usage(stderr);
+		return EXIT_USAGE;
+	}
+	rc = att_writer_open(&r.w, index, &wo, &msg);
+	if (rc != ATT_OK) {
+		fprintf(stderr, "attache index: %s\n", msg ? msg : att_status_str(rc));
+		free(msg);
+		return cli_exit_for(rc);
+	}
+	r.progress = isatty(STDERR_FILENO) && !r.quiet;
+	r.t0 = now();
+	for (i = optind; i < argc && ex == 0; i++)
+		ex = index_input(&r, argv[i]);
+	progress(&r, 1);
+	if (ex == 0 && (rc = att_writer_commit(r.w)) != ATT_OK) {
+		fprintf(stderr, "attache index: commit failed: %s\n",
+		        att_writer_errmsg(r.w));
+		ex = cli_exit_for(rc);
+	}
+	if (ex != 0) {
+		fprintf(stderr, "attache index: nothing was committed; %s keeps its "
+		        "previous contents\n", index);
+	} else if (!r.quiet) {
+		double el = now() - r.t0;
+
+		printf("indexed %llu documents, %.1f MB in %.2f s (%.1f MB/s)",
+		       (unsigned long long)r.docs, r.bytes / 1e6, el,
+		       el > 0 ? r.bytes / 1e6 / el : 0.0);
+		if (r.skipped)
+			printf("; skipped %llu bad records", (unsigned long long)r.skipped);
+		printf("\n");
+	}
+	att_writer_free(r.w);
+	return ex;
+}

@@ -1,0 +1,410 @@
+/*
+ * cmd_search.c: attache search -i INDEX QUERY
+ *
+ * Three outputs: text for people (matched words bold when stdout is a
+ * terminal), --json (one object per query, the shape the HTTP API uses:
+ * {"query","total","hits":[{"id","title","score","passages":[{"start",
+ * "end","score","text"}]}]}, passage text HTML-escaped with matches in
+ * <mark>...</mark>), and --trec RUNID (the six-column run format that
+ * trec_eval and attache eval read). With --queries FILE every
+ * "qid<TAB>query" line is answered in one process.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum output { OUT_TEXT, OUT_JSON, OUT_TREC };
+
+typedef struct sctx {
+	att_searcher *s;
+	att_search_options o;
+	enum output out;
+	const char *runid;
+	int color;
+} sctx;
+
+static void search_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: attache search -i INDEX [OPTIONS] QUERY...\n"
+	        "       attache search -i INDEX [OPTIONS] --queries FILE\n"
+	        "\n"
+	        "QUERY: words, \"quoted phrases\", +required, -excluded.\n"
+	        "\n"
+	        "  -i, --index DIR          the index to search\n"
+	        "  -n, --hits N             hits to show (default 10)\n"
+	        "      --offset N           hits to skip first (default 0)\n"
+	        "  -p, --passages K         passages per hit (default 1, max 8)\n"
+	        "      --json               one JSON object per query\n"
+	        "      --trec RUNID         TREC run lines: qid Q0 doc rank score run\n"
+	        "      --queries FILE       answer each 'qid<TAB>query' line of FILE\n"
+	        "      --and                all words required (default: any, ranked)\n"
+	        "      --k1 X, --b X        BM25 parameters (default 1.2, 0.75)\n"
+	        "      --passage-weight X   final = doc + X * passage (default 0.5;\n"
+	        "                           0 ranks by document BM25 alone)\n"
+	        "      --passage-words N    target passage length (default 50)\n"
+	        "      --rerank-depth N     documents re-ranked by passage (100)\n"
+	        "      --color, --no-color  mark matches in bold (default: if tty)\n"
+	        "  -h, --help               this help\n");
+}
+
+/* A growable string for output; the command exits on out of memory. */
+typedef struct str {
+	char *p;
+	size_t n, cap;
+} str;
+
+static void str_add(str *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 64) * 2;
+		b->p = realloc(b->p, b->cap);
+		if (b->p == NULL) {
+			fprintf(stderr, "attache search: out of memory\n");
+			exit(EXIT_INTERNAL);
+		}
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+/* Appends S[0..n) with &, <, > and " escaped. */
+static void str_add_html(str *b, const char *s, size_t n)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *rep = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;"
+		    : s[i] == '>' ? "&gt;" : s[i] == '"' ? "&quot;" : NULL;
+
+		if (rep == NULL)
+			continue;
+		str_add(b, s + run, i - run);
+		str_add(b, rep, strlen(rep));
+		run = i + 1;
+	}
+	str_add(b, s + run, n - run);
+}
+
+/* The passage text with its matches between OPEN and CLOSE; HTML-escaped
+ * if HTML. The caller frees the result. */
+static char *marked(const att_passage *p, const char *open, const char *close,
+                    int html)
+{
+	str b = { NULL, 0, 0 };
+	size_t at = 0, k;
+
+	str_add(&b, "", 0);
+	for (k = 0; k < p->nmarks; k++) {
+		const att_mark *m = &p->marks[k];
+
+		if (html) {
+			str_add_html(&b, p->text + at, m->start - at);
+			str_add(&b, open, strlen(open));
+			str_add_html(&b, p->text + m->start, m->end - m->start);
+		} else {
+			str_add(&b, p->text + at, m->start - at);
+			str_add(&b, open, strlen(open));
+			str_add(&b, p->text + m->start, m->end - m->start);
+		}
+		str_add(&b, close, strlen(close));
+		at = m->end;
+	}
+	if (html)
+		str_add_html(&b, p->text + at, p->text_len - at);
+	else
+		str_add(&b, p->text + at, p->text_len - at);
+	return b.p;
+}
+
+static void print_text(const sctx *c, const att_results *r, const char *qid)
+{
+	size_t i, k, n = att_results_count(r);
+
+	if (qid != NULL)
+		printf("# %s\n", qid);
+	for (i = 0; i < n; i++) {
+		att_hit h;
+
+		att_results_hit(&h, r, i);
+		printf("%zu. %.*s\n   %.*s  score %.4f (document %.4f, passage %.4f)\n",
+		       c->o.offset + i + 1, (int)h.title_len, h.title, (int)h.id_len,
+		       h.id, h.score, h.doc_score, h.passage_score);
+		for (k = 0; k < h.npassages; k++) {
+			att_passage p;
+			char *t, *q;
+
+			att_results_passage(&p, r, i, k);
+			t = marked(&p, c->color ? "\033[1m" : "", c->color ? "\033[0m" : "",
+			           0);
+			for (q = t; *q; q++)
+				if (*q == '\n' || *q == '\r' || *q == '\t')
+					*q = ' ';
+			printf("   [%zu-%zu] %s\n", p.start, p.end, t);
+			free(t);
+		}
+		printf("\n");
+	}
+	printf("%zu of %llu matching documents\n", n,
+	       (unsigned long long)att_results_total(r));
+}
+
+static void print_trec(const sctx *c, const att_results *r, const char *qid)
+{
+	size_t i, n = att_results_count(r);
+
+	for (i = 0; i < n; i++) {
+		att_hit h;
+
+		att_results_hit(&h, r, i);
+		printf("%s Q0 %.*s %zu %.6f %s\n", qid ? qid : "1", (int)h.id_len,
+		       h.id, c->o.offset + i + 1, h.score, c->runid);
+	}
+}
+
+static json_t *hit_json(const att_results *r, size_t i)
+{
+	json_t *hit = json_object(), *ps = json_array();
+	att_hit h;
+	size_t k;
+
+	att_results_hit(&h, r, i);
+	json_object_set_new(hit, "id", json_stringn(h.id, h.id_len));
+	json_object_set_new(hit, "title", json_stringn(h.title, h.title_len));
+	json_object_set_new(hit, "score", json_real(h.score));
+	json_object_set_new(hit, "doc_score", json_real(h.doc_score));
+	json_object_set_new(hit, "passage_score", json_real(h.passage_score));
+	for (k = 0; k < h.npassages; k++) {
+		json_t *p = json_object();
+		att_passage pa;
+		char *t;
+
+		att_results_passage(&pa, r, i, k);
+		t = marked(&pa, "<mark>", "</mark>", 1);
+		json_object_set_new(p, "start", json_integer((json_int_t)pa.start));
+		json_object_set_new(p, "end", json_integer((json_int_t)pa.end));
+		json_object_set_new(p, "score", json_real(pa.score));
+		json_object_set_new(p, "text", json_string(t));
+		free(t);
+		json_array_append_new(ps, p);
+	}
+	json_object_set_new(hit, "passages", ps);
+	return hit;
+}
+
+static void print_json(const att_results *r, const char *qid, const char *q,
+                       size_t qlen)
+{
+	json_t *o = json_object(), *hits = json_array();
+	size_t i, n = att_results_count(r);
+	char *s;
+
+	if (qid != NULL)
+		json_object_set_new(o, "qid", json_string(qid));
+	json_object_set_new(o, "query", json_stringn(q, qlen));
+	json_object_set_new(o, "total",
+	                    json_integer((json_int_t)att_results_total(r)));
+	for (i = 0; i < n; i++)
+		json_array_append_new(hits, hit_json(r, i));
+	json_object_set_new(o, "hits", hits);
+	s = json_dumps(o, JSON_COMPACT);
+	if (s == NULL) {
+		fprintf(stderr, "attache search: out of memory\n");
+		exit(EXIT_INTERNAL);
+	}
+	printf("%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
+/* Answers one query. Returns 0 (hits), 1 (none or a user error) or 2. */
+static int one_query(sctx *c, const char *qid, const char *q, size_t qlen)
+{
+	att_results *r;
+	att_status rc = att_search(&r, c->s, q, qlen, &c->o);
+	int ex;
+
+	if (rc != ATT_OK) {
+		fprintf(stderr, "attache search: %s%s%s\n", qid ? qid : "",
+		        qid ? ": " : "", att_searcher_errmsg(c->s));
+		if (c->out == OUT_JSON) {
+			json_t *o = json_object();
+			char *s;
+
+			if (qid != NULL)
+				json_object_set_new(o, "qid", json_string(qid));
+			json_object_set_new(o, "query", json_stringn(q, qlen));
+			json_object_set_new(o, "error",
+			                    json_string(att_searcher_errmsg(c->s)));
+			s = json_dumps(o, JSON_COMPACT);
+			if (s != NULL)
+				printf("%s\n", s);
+			free(s);
+			json_decref(o);
+		}
+		return cli_exit_for(rc);
+	}
+	if (c->out == OUT_TEXT)
+		print_text(c, r, qid);
+	else if (c->out == OUT_TREC)
+		print_trec(c, r, qid);
+	else
+		print_json(r, qid, q, qlen);
+	ex = att_results_count(r) > 0 ? 0 : EXIT_NORESULT;
+	att_results_free(r);
+	return ex;
+}
+
+/* Answers every "qid<TAB>query" line of PATH. */
+static int query_file(sctx *c, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int worst = 0;
+
+	if (f == NULL) {
+		perror(path);
+		return EXIT_USAGE;
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		char *tab;
+		int ex;
+
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		tab = strchr(line, '\t');
+		if (tab == NULL) {
+			fprintf(stderr, "attache search: %s:%zu: expected qid<TAB>query\n",
+			        path, lineno);
+			worst = worst > EXIT_USAGE ? worst : EXIT_USAGE;
+			continue;
+		}
+		*tab = '\0';
+		ex = one_query(c, line, tab + 1, strlen(tab + 1));
+		if (ex == EXIT_INTERNAL) {
+			worst = ex;
+			break;
+		}
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return worst;
+}
+
+static int set_opt(sctx *c, int opt, const char *v)
+{
+	int bad = 0;
+
+	switch (opt) {
+	case 'n': bad = cli_parse_count(&c->o.n, v); break;
+	case 'O': bad = cli_parse_count(&c->o.offset, v); break;
+	case 'p': bad = cli_parse_count(&c->o.passages, v) || c->o.passages > 8; break;
+	case 'K': bad = cli_parse_double(&c->o.k1, v) || c->o.k1 < 0; break;
+	case 'B': bad = cli_parse_double(&c->o.b, v) || c->o.b < 0 || c->o.b > 1; break;
+	case 'W': bad = cli_parse_double(&c->o.passage_weight, v); break;
+	case 'w': bad = cli_parse_count(&c->o.passage_words, v) ||
+	              c->o.passage_words == 0; break;
+	case 'D': bad = cli_parse_count(&c->o.rerank_depth, v); break;
+	default: bad = 1; break;
+	}
+	return bad;
+}
+
+int cmd_search(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "index", required_argument, NULL, 'i' },
+		{ "hits", required_argument, NULL, 'n' },
+		{ "offset", required_argument, NULL, 'O' },
+		{ "passages", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "trec", required_argument, NULL, 't' },
+		{ "queries", required_argument, NULL, 'Q' },
+		{ "and", no_argument, NULL, 'a' },
+		{ "k1", required_argument, NULL, 'K' },
+		{ "b", required_argument, NULL, 'B' },
+		{ "passage-weight", required_argument, NULL, 'W' },
+		{ "passage-words", required_argument, NULL, 'w' },
+		{ "rerank-depth", required_argument, NULL, 'D' },
+		{ "color", no_argument, NULL, 'c' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *index = NULL, *queries = NULL;
+	char *msg = NULL, *q = NULL;
+	size_t qlen = 0;
+	att_status rc;
+	int opt, i, ex, color = -1;
+	sctx c;
+
+	memset(&c, 0, sizeof c);
+	att_search_options_init(&c.o);
+	while ((opt = getopt_long(argc, argv, "i:n:p:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'i': index = optarg; break;
+		case 'j': c.out = OUT_JSON; break;
+		case 't': c.out = OUT_TREC; c.runid = optarg; break;
+		case 'Q': queries = optarg; break;
+		case 'a': c.o.require_all = 1; break;
+		case 'c': color = 1; break;
+		case 'C': color = 0; break;
+		case 'h': search_usage(stdout); return 0;
+		case '?': search_usage(stderr); return EXIT_USAGE;
+		default:
+			if (set_opt(&c, opt, optarg)) {
+				fprintf(stderr, "attache search: invalid option value "
+				        "'%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+		}
+	}
+	if (index == NULL || (queries == NULL && optind >= argc)) {
+		fprintf(stderr, "attache search: %s\n", index == NULL
+		        ? "-i INDEX is required" : "no QUERY given");
+		search_usage(stderr);
+		return EXIT_USAGE;
+	}
+	c.color = color >= 0 ? color : isatty(STDOUT_FILENO);
+	rc = att_searcher_open(&c.s, index, &msg);
+	if (rc != ATT_OK) {
+		fprintf(stderr, "attache search: %s\n", msg ? msg : att_status_str(rc));
+		free(msg);
+		return cli_exit_for(rc);
+	}
+	if (queries != NULL) {
+		ex = query_file(&c, queries);
+	} else {
+		for (i = optind; i < argc; i++) { /* the words, joined by spaces */
+			size_t l = strlen(argv[i]);
+			char *nq = realloc(q, qlen + l + 2);
+
+			if (nq == NULL) {
+				free(q);
+				att_searcher_free(c.s);
+				return EXIT_INTERNAL;
+			}
+			q = nq;
+			if (qlen)
+				q[qlen++] = ' ';
+			memcpy(q + qlen, argv[i], l + 1);
+			qlen += l;
+		}
+		ex = one_query(&c, NULL, q, qlen);
+		free(q);
+	}
+	att_searcher_free(c.s);
+	return ex;
+}

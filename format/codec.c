@@ -1,0 +1,230 @@
+/*
+ * codec.c: the integer codecs every index file is made of.
+ *
+ * Three encodings live here, each with one implementation the whole
+ * project uses:
+ *
+ *   - Varints (LEB128): seven bits a byte, least significant group first,
+ *     the high bit set on every byte but the last. A uint64 takes 1 to 10
+ *     bytes. The decoder is the guard against corrupt files: it never
+ *     reads at or past the end it is given, and it rejects an input that
+ *     ends mid-varint, runs past ten bytes, or carries bits beyond 64 (a
+ *     tenth byte above 1). Non-minimal encodings (0x80 0x00 for 0) are
+ *     accepted: the writer never makes them and they decode unambiguously.
+ *
+ *   - 128-value bit packing, the posting lists' block codec. Exactly
+ *     ATT_BLOCK values of BITS bits each are laid end to end, value i in
+ *     bits [i*bits, (i+1)*bits) of the block read as one little-endian
+ *     integer, so a block is 16*bits bytes with no padding and no header
+ *     (the block's width is stored by the caller). bits is 0..32; a
+ *     0-width block takes no bytes and decodes to zeros.
+ *
+ *     Unpacking is the query-time hot path, so it is specialised: one
+ *     function per width, generated from one always-inlined template and
+ *     fully unrolled, so every shift, mask and offset is a compile-time
+ *     constant. Each value is one unaligned 64-bit load (a memcpy, which
+ *     compilers turn into a single mov), a shift and a mask. Unrolling
+ *     costs about 1.7 KB of code per width and triples the speed (about
+ *     20-25 ns a block against 70 with a loop, gcc -O2, x86-64).
+ *
+ *     A value starts at most 7 bits into its first byte and is at most 32
+ *     bits wide, so 64 bits always hold it. Near the end of the block an
+ *     8-byte load from the value's own byte would read past the 16*bits
+ *     bytes the caller vouched for; there the load is moved back to the
+ *     block's last 8 bytes and the shift grows to match, so the decoder
+ *     never touches a byte outside the block. Packing runs at index time
+ *     and is a plain 64-bit bit accumulator.
+ *
+ *   - CRC-32, the zlib/IEEE polynomial, by zlib itself.
+ *
+ * Fixed-width little-endian helpers are static inline in format.h.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "format.h"
+
+/* ---- varints ------------------------------------------------------------- */
+
+size_t att_varint_put(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+size_t att_varint_get(uint64_t *v, const uint8_t *p, const uint8_t *end)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	if (p < end && p[0] < 0x80) {
+		*v = p[0];
+		return 1;
+	}
+	for (i = 0; i < ATT_VARINT_MAX && p + i < end; i++) {
+		uint8_t c = p[i];
+
+		if (i == ATT_VARINT_MAX - 1 && c > 1)
+			return 0; /* bits past 64, or an 11th byte follows */
+		x |= (uint64_t)(c & 0x7f) << (7 * i);
+		if (c < 0x80) {
+			*v = x;
+			return i + 1;
+		}
+	}
+	return 0; /* the input ended mid-varint */
+}
+
+size_t att_varint_len(uint64_t v)
+{
+	unsigned bits = v ? 64 - (unsigned)__builtin_clzll(v) : 1;
+
+	return (bits + 6) / 7;
+}
+
+/* ---- bit packing --------------------------------------------------------- */
+
+unsigned att_bits_needed(const uint32_t *v, size_t n)
+{
+	uint32_t all = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		all |= v[i];
+	return all ? 32 - (unsigned)__builtin_clz(all) : 0;
+}
+
+size_t att_pack128(uint8_t *out, const uint32_t *v, unsigned bits)
+{
+	uint64_t acc = 0, mask;
+	unsigned have = 0, i;
+
+	assert(bits <= 32);
+	if (bits == 0)
+		return 0;
+	mask = ((uint64_t)1 << bits) - 1;
+	for (i = 0; i < ATT_BLOCK; i++) {
+		assert((uint64_t)v[i] <= mask);
+		acc |= ((uint64_t)v[i] & mask) << have;
+		have += bits;
+		while (have >= 8) {
+			*out++ = (uint8_t)acc;
+			acc >>= 8;
+			have -= 8;
+		}
+	}
+	assert(have == 0);
+	return 16 * (size_t)bits;
+}
+
+/* An unaligned little-endian 64-bit load; one instruction on x86-64 and
+ * arm64. */
+static inline uint64_t load64(const uint8_t *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x;
+
+	memcpy(&x, p, sizeof x);
+	return x;
+#else
+	return att_get_u64le(p);
+#endif
+}
+
+/*
+ * The unpack template. With BITS a constant (each caller below passes a
+ * literal) and both loops unrolled, start and shift fold to constants.
+ * Eight values of BITS bits span exactly BITS bytes: group g covers
+ * bytes [g*bits, (g+1)*bits) and value j of the group starts at bit
+ * j*bits of it. The load start is clamped to the block's last 8 bytes
+ * (16*bits >= 16 for bits >= 1), see the essay above.
+ */
+static inline __attribute__((always_inline)) void
+unpack_tmpl(uint32_t *restrict v, const uint8_t *restrict in,
+            const unsigned bits)
+{
+	const uint64_t mask = ((uint64_t)1 << bits) - 1;
+	const size_t last = 16 * (size_t)bits - 8;
+	unsigned g, j;
+
+#pragma GCC unroll 16
+	for (g = 0; g < 16; g++) {
+#pragma GCC unroll 8
+		for (j = 0; j < 8; j++) {
+			size_t bit = (size_t)g * 8 * bits + (size_t)j * bits;
+			size_t start = bit / 8 < last ? bit / 8 : last;
+
+			v[g * 8 + j] = (uint32_t)((load64(in + start) >>
+			                           (bit - 8 * start)) & mask);
+		}
+	}
+}
+
+#define UNPACK_FN(B)                                                        \
+	static void unpack##B(uint32_t *restrict v,                        \
+	                      const uint8_t *restrict in)                  \
+	{                                                                   \
+		unpack_tmpl(v, in, B);                                      \
+	}
+
+UNPACK_FN(1) UNPACK_FN(2) UNPACK_FN(3) UNPACK_FN(4) UNPACK_FN(5)
+UNPACK_FN(6) UNPACK_FN(7) UNPACK_FN(8) UNPACK_FN(9) UNPACK_FN(10)
+UNPACK_FN(11) UNPACK_FN(12) UNPACK_FN(13) UNPACK_FN(14) UNPACK_FN(15)
+UNPACK_FN(16) UNPACK_FN(17) UNPACK_FN(18) UNPACK_FN(19) UNPACK_FN(20)
+UNPACK_FN(21) UNPACK_FN(22) UNPACK_FN(23) UNPACK_FN(24) UNPACK_FN(25)
+UNPACK_FN(26) UNPACK_FN(27) UNPACK_FN(28) UNPACK_FN(29) UNPACK_FN(30)
+UNPACK_FN(31)
+
+/* Width 32 is a plain copy of little-endian words. */
+static void unpack32(uint32_t *restrict v, const uint8_t *restrict in)
+{
+	unsigned i;
+
+	for (i = 0; i < ATT_BLOCK; i++)
+		v[i] = att_get_u32le(in + 4 * i);
+}
+
+void att_unpack128(uint32_t *v, const uint8_t *in, unsigned bits)
+{
+	static void (*const fn[33])(uint32_t *restrict,
+	                            const uint8_t *restrict) = {
+		NULL, unpack1, unpack2, unpack3, unpack4, unpack5, unpack6,
+		unpack7, unpack8, unpack9, unpack10, unpack11, unpack12,
+		unpack13, unpack14, unpack15, unpack16, unpack17, unpack18,
+		unpack19, unpack20, unpack21, unpack22, unpack23, unpack24,
+		unpack25, unpack26, unpack27, unpack28, unpack29, unpack30,
+		unpack31, unpack32,
+	};
+
+	assert(bits <= 32);
+	if (bits == 0) {
+		memset(v, 0, ATT_BLOCK * sizeof *v);
+		return;
+	}
+	fn[bits](v, in);
+}
+
+/* ---- CRC-32 -------------------------------------------------------------- */
+
+uint32_t att_crc32(uint32_t crc, const void *p, size_t n)
+{
+	const Bytef *s = p;
+	uLong c = crc;
+
+	while (n > 0) {
+		uInt chunk = n > (size_t)1 << 30 ? (uInt)1 << 30 : (uInt)n;
+
+		c = crc32(c, s, chunk);
+		s += chunk;
+		n -= chunk;
+	}
+	return (uint32_t)c;
+}

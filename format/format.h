@@ -1,0 +1,255 @@
+/*
+ * format.h: what the writer and the reader of an index share.
+ *
+ * Section by section, which file implements what:
+ *   alloc.c   - the one allocation wrapper (att_malloc, ...), which a test
+ *               can make fail on the Nth call
+ *   buf.c     - the growable byte buffer with a sticky error, used for all
+ *               encoding
+ *   codec.c   - byte-order helpers, the varint codec, 128-value bit
+ *               packing, CRC-32 (zlib)
+ *   files.c   - file names, magics, the header/trailer every file has,
+ *               and the checked-read cursor
+ *   fwriter.c - a buffered, checksumming file writer that fsyncs, and
+ *               directory fsync
+ *   manifest.c- the manifest: the list of committed segments, collection
+ *               statistics and analyser settings
+ *
+ * The on-disk format itself is specified in docs/FORMAT.md.
+ */
+#ifndef ATT_FORMAT_H
+#define ATT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attache.h"
+
+/* ---- alloc.c ------------------------------------------------------------ */
+
+/* Thin wrappers over malloc/realloc/calloc/free. In builds with
+ * ATT_ALLOC_TESTING defined, att_alloc_fail_after(n) makes the n-th
+ * following allocation (and every one after it) return NULL, and
+ * att_alloc_fail_after(-1) turns that off. */
+void *att_malloc(size_t n);
+void *att_calloc(size_t count, size_t size);
+void *att_realloc(void *p, size_t n);
+void att_free(void *p);
+char *att_strndup(const char *s, size_t n);
+void att_alloc_fail_after(long n);
+
+/* ---- buf.c -------------------------------------------------------------- */
+
+/* A growable byte buffer. After an allocation failure rc is ATT_ENOMEM
+ * and every later append is a no-op: check rc once at the end. */
+typedef struct att_buf {
+	uint8_t *p;
+	size_t n;    /* bytes used */
+	size_t cap;  /* bytes allocated */
+	int rc;      /* sticky status, ATT_OK until something fails */
+} att_buf;
+
+void att_buf_init(att_buf *b);
+void att_buf_release(att_buf *b);          /* frees memory, resets */
+void att_buf_clear(att_buf *b);            /* n = 0, keeps memory and rc */
+int att_buf_reserve(att_buf *b, size_t extra); /* 0 ok, -1 on failure */
+void att_buf_append(att_buf *b, const void *p, size_t n);
+void att_buf_putc(att_buf *b, uint8_t c);
+void att_buf_put_u16le(att_buf *b, uint16_t v);
+void att_buf_put_u32le(att_buf *b, uint32_t v);
+void att_buf_put_u64le(att_buf *b, uint64_t v);
+void att_buf_put_varint(att_buf *b, uint64_t v);
+/* Appends printf-formatted text (not NUL-counted in n, but NUL-kept). */
+void att_buf_printf(att_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- codec.c ------------------------------------------------------------ */
+
+static inline uint16_t att_get_u16le(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
+}
+static inline uint32_t att_get_u32le(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+static inline uint64_t att_get_u64le(const uint8_t *p)
+{
+	return (uint64_t)att_get_u32le(p) | (uint64_t)att_get_u32le(p + 4) << 32;
+}
+static inline void att_put_u32le(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* Varints: 7 bits a byte, least significant group first, high bit set on
+ * every byte but the last (the LEB128 layout). At most 10 bytes. */
+#define ATT_VARINT_MAX 10
+
+/* Encodes V at P (which has room for ATT_VARINT_MAX bytes); returns the
+ * number of bytes written. */
+size_t att_varint_put(uint8_t *p, uint64_t v);
+
+/* Decodes one varint from [P, END). Returns the bytes consumed, or 0 if
+ * the input ends first or the varint is longer than 10 bytes or overflows
+ * 64 bits. Never reads at or past END. */
+size_t att_varint_get(uint64_t *v, const uint8_t *p, const uint8_t *end);
+
+/* The number of bytes att_varint_put would write for V. */
+size_t att_varint_len(uint64_t v);
+
+/* Bit packing of exactly ATT_BLOCK (128) 32-bit values. */
+#define ATT_BLOCK 128
+
+/* The bits needed for the largest of the N values (0 if all are 0). */
+unsigned att_bits_needed(const uint32_t *v, size_t n);
+
+/* Packs 128 values of BITS bits each (0 <= bits <= 32, each value fits)
+ * into 16 * BITS bytes at OUT, little-endian bit order: value i occupies
+ * bits [i*bits, (i+1)*bits) of the output read as one little-endian
+ * integer. Returns 16 * bits. */
+size_t att_pack128(uint8_t *out, const uint32_t *v, unsigned bits);
+
+/* Unpacks 128 values of BITS bits from IN, which must hold 16 * BITS
+ * readable bytes (the caller checks). */
+void att_unpack128(uint32_t *v, const uint8_t *in, unsigned bits);
+
+/* CRC-32 (the zlib/IEEE polynomial); crc starts at 0. */
+uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
+
+/* ---- files.c ------------------------------------------------------------ */
+
+/* Every index file: 8-byte header (4-byte magic, u32le version), the
+ * body, and a 4-byte trailer (u32le CRC-32 of every byte before it). */
+#define ATT_FORMAT_VERSION 1u
+#define ATT_HEADER_SIZE 8
+#define ATT_TRAILER_SIZE 4
+
+#define ATT_MAGIC_MANIFEST "ATMF"
+#define ATT_MAGIC_DICT "ATDI"
+#define ATT_MAGIC_POSTINGS "ATPO"
+#define ATT_MAGIC_POSITIONS "ATPS"
+#define ATT_MAGIC_DOCS "ATDO"
+#define ATT_MAGIC_SENTENCES "ATSE"
+#define ATT_MAGIC_STORE "ATST"
+
+/* A bounds-checked read cursor over [p, end). Every get fails (returns
+ * -1 and sets err) rather than read past end; after the first failure
+ * the cursor stays failed. */
+typedef struct att_cursor {
+	const uint8_t *p;
+	const uint8_t *end;
+	int err;
+} att_cursor;
+
+static inline void att_cursor_init(att_cursor *c, const uint8_t *p, size_t n)
+{
+	c->p = p;
+	c->end = p + n;
+	c->err = 0;
+}
+int att_cursor_varint(att_cursor *c, uint64_t *v);
+int att_cursor_varint32(att_cursor *c, uint32_t *v); /* fails if > 2^32-1 */
+int att_cursor_u32le(att_cursor *c, uint32_t *v);
+int att_cursor_u64le(att_cursor *c, uint64_t *v);
+int att_cursor_bytes(att_cursor *c, const uint8_t **p, size_t n);
+
+/* Checks the header (magic, version) and trailer (CRC) of the whole file
+ * image [P, P+N). Returns ATT_OK, ATT_ECORRUPT (too short, wrong magic,
+ * CRC mismatch) or ATT_EVERSION, with a message naming NAME written into
+ * MSG (of MSGCAP bytes). */
+att_status att_file_check(const uint8_t *p, size_t n, const char *magic,
+                          const char *name, char *msg, size_t msgcap);
+
+/* Appends the 8-byte header to B. */
+void att_file_header(att_buf *b, const char *magic);
+
+/* Appends the CRC-32 trailer of B's current contents. */
+void att_file_trailer(att_buf *b);
+
+
+/* ---- fwriter.c ---------------------------------------------------------- */
+
+/* A file being written: output is staged in a buffer, a running CRC-32
+ * covers every byte, and the first error (errno-based, or ATT_ENOMEM) is
+ * sticky: later writes are no-ops and att_fw_finish reports it. */
+typedef struct att_fwriter {
+	int fd;
+	char *path;        /* att_malloc'd copy, for messages and cleanup */
+	att_buf stage;
+	uint64_t off;      /* bytes written so far, header included */
+	uint32_t crc;
+	int rc;
+	char msg[256];
+} att_fwriter;
+
+/* Creates PATH (truncating it) and writes the header with MAGIC. */
+att_status att_fw_open(att_fwriter *fw, const char *path, const char *magic);
+void att_fw_write(att_fwriter *fw, const void *p, size_t n);
+void att_fw_varint(att_fwriter *fw, uint64_t v);
+void att_fw_u32le(att_fwriter *fw, uint32_t v);
+void att_fw_u64le(att_fwriter *fw, uint64_t v);
+/* Appends the CRC trailer, flushes, fsyncs and closes. On any error the
+ * message is in fw->msg. Always releases the writer's resources. */
+att_status att_fw_finish(att_fwriter *fw);
+/* Closes and removes a file that will not be finished. */
+void att_fw_abort(att_fwriter *fw);
+/* fsyncs the directory DIR, so renames and new files in it are durable. */
+att_status att_fsync_dir(const char *dir, char *msg, size_t msgcap);
+
+/* ---- manifest.c --------------------------------------------------------- */
+
+#define ATT_MANIFEST_NAME "MANIFEST"
+#define ATT_LOCK_NAME "LOCK"
+#define ATT_LANG_MAX 31
+
+/* The files of one segment: DIR/segNNNNNN.EXT. */
+enum att_seg_file {
+	ATT_SEG_DICT,
+	ATT_SEG_POSTINGS,
+	ATT_SEG_POSITIONS,
+	ATT_SEG_DOCS,
+	ATT_SEG_SENTENCES,
+	ATT_SEG_STORE,
+	ATT_SEG_NFILES
+};
+
+extern const char *const att_seg_ext[ATT_SEG_NFILES];
+extern const char *const att_seg_magic[ATT_SEG_NFILES];
+
+/* Writes DIR/segNNNNNN.EXT into OUT (of CAP bytes). */
+void att_seg_path(char *out, size_t cap, const char *dir, uint32_t seg,
+                  enum att_seg_file f);
+
+typedef struct att_seg_info {
+	uint32_t id;
+	uint32_t docs;
+	uint64_t tokens;    /* sum of document lengths */
+	uint64_t raw_bytes; /* bytes of title and text */
+} att_seg_info;
+
+typedef struct att_manifest {
+	uint64_t generation;
+	char language[ATT_LANG_MAX + 1];
+	uint32_t next_seg;  /* the id the next new segment takes */
+	uint32_t nsegs;
+	att_seg_info *segs; /* att_malloc'd */
+	uint64_t docs, tokens, raw_bytes; /* sums over segments */
+	uint64_t file_bytes;
+} att_manifest;
+
+/* Reads DIR/MANIFEST. ATT_ENOTFOUND if there is none; ATT_ECORRUPT or
+ * ATT_EVERSION (message in MSG) if it is damaged. */
+att_status att_manifest_read(att_manifest *m, const char *dir, char *msg,
+                             size_t msgcap);
+/* Writes M as DIR/MANIFEST.tmp, fsyncs it, renames it over DIR/MANIFEST
+ * and fsyncs DIR. */
+att_status att_manifest_write(const att_manifest *m, const char *dir,
+                              char *msg, size_t msgcap);
+void att_manifest_release(att_manifest *m);
+
+#endif

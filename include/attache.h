@@ -1,0 +1,258 @@
+/*
+ * attache.h: the public C API of attache, a full-text search engine.
+ *
+ * This header is the whole public surface. Every type is opaque; every
+ * fallible function returns an att_status (ATT_OK is 0, errors are
+ * negative) and hands results back through out-parameters, which come
+ * first. A handle keeps a human-readable message about its last error
+ * until its next call (att_writer_errmsg, att_searcher_errmsg,
+ * att_reader_errmsg). Every _free() accepts NULL. The library keeps no
+ * mutable global state and never aborts on bad input or out of memory.
+ *
+ * The three parts:
+ *   - att_reader: turns input files (a tree of .txt files, JSONL, TREC,
+ *     stdin) into documents;
+ *   - att_writer: analyses documents and writes them into an index
+ *     directory, made visible atomically by att_writer_commit();
+ *   - att_searcher: opens the committed index and answers queries with
+ *     ranked hits, each with its best passages, matched words marked.
+ *
+ * attache's own code is MIT-licensed.
+ */
+#ifndef ATTACHE_H
+#define ATTACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ATT_VERSION_STRING "0.1.0"
+
+/* ---- status codes ------------------------------------------------------ */
+
+typedef enum att_status {
+	ATT_OK = 0,
+	ATT_ENOMEM = -1,    /* out of memory */
+	ATT_EIO = -2,       /* a system call failed (errno in the message) */
+	ATT_ECORRUPT = -3,  /* an index file is damaged or truncated */
+	ATT_EVERSION = -4,  /* an index file has an unknown format version */
+	ATT_ENOTFOUND = -5, /* no such file, index, document or language */
+	ATT_EINVAL = -6,    /* an invalid argument or option value */
+	ATT_EUTF8 = -7,     /* input text is not valid UTF-8 */
+	ATT_EPARSE = -8,    /* a query does not parse */
+	ATT_EINPUT = -9,    /* a malformed input record (JSON, TREC, ...) */
+	ATT_ELOCKED = -10,  /* another writer holds the index lock */
+	ATT_ELIMIT = -11,   /* a size limit was exceeded */
+	ATT_EEMPTY = -12    /* an empty query, or nothing to index */
+} att_status;
+
+/* A short static description of a status ("corrupt index file", ...). */
+const char *att_status_str(att_status st);
+
+/* The library's version, ATT_VERSION_STRING. */
+const char *att_version(void);
+
+/* ---- documents and readers --------------------------------------------- */
+
+/* One stored field besides id, title and text; value is UTF-8 (a JSON
+ * value that is not a string is kept as its JSON text). */
+typedef struct att_field {
+	const char *name;
+	size_t name_len;
+	const char *value;
+	size_t value_len;
+} att_field;
+
+/* A document to index. Pointers are borrowed for the duration of the call
+ * that takes the document. id must be non-empty; title and text may be
+ * empty. */
+typedef struct att_doc {
+	const char *id;
+	size_t id_len;
+	const char *title;
+	size_t title_len;
+	const char *text;
+	size_t text_len;
+	const att_field *fields;
+	size_t nfields;
+} att_doc;
+
+typedef enum att_input_format {
+	ATT_INPUT_AUTO = 0, /* by name: directory -> text, .jsonl/.json/.ndjson
+	                       -> JSONL, .trec/.sgml/.xml -> TREC, else by
+	                       content */
+	ATT_INPUT_TEXT,     /* one document per .txt file; first line is the
+	                       title; id is the path below the root, no .txt */
+	ATT_INPUT_JSONL,    /* one JSON object per line: id, title, text, ... */
+	ATT_INPUT_TREC      /* <DOC><DOCNO>..</DOCNO>[<TITLE>..</TITLE>]<TEXT>..
+	                       </TEXT></DOC> */
+} att_input_format;
+
+typedef struct att_reader att_reader;
+
+/* Opens PATH (a file, a directory walked for *.txt in sorted order, or "-"
+ * for standard input, which then needs a format other than AUTO unless
+ * it looks like JSONL). Errors: ATT_ENOTFOUND, ATT_EIO, ATT_EINVAL,
+ * ATT_ENOMEM; *out is NULL on error and the message is in *errmsg_out if
+ * that is non-NULL (a static or thread-unsafe buffer is never used: the
+ * caller frees it with free()). */
+att_status att_reader_open(att_reader **out, const char *path,
+                           att_input_format format, char **errmsg_out);
+
+/* Reads the next document into *doc, whose pointers stay valid until the
+ * next call on the reader. *has_doc is 0 at the end of input. A malformed
+ * record returns ATT_EINPUT (or ATT_EUTF8) with a message naming the file
+ * and line; the reader has then moved past that record, so the caller may
+ * call again to skip it. */
+att_status att_reader_next(att_doc *doc, int *has_doc, att_reader *r);
+
+/* The file and line of the record last returned (or failed). */
+const char *att_reader_file(const att_reader *r);
+uint64_t att_reader_line(const att_reader *r);
+/* Bytes consumed so far across all files, for progress reports. */
+uint64_t att_reader_bytes(const att_reader *r);
+const char *att_reader_errmsg(const att_reader *r);
+void att_reader_free(att_reader *r);
+
+/* ---- writing an index --------------------------------------------------- */
+
+typedef struct att_writer_options {
+	const char *language;   /* Snowball language, "english" by default;
+	                           "none" disables stemming */
+	size_t memory_budget;   /* bytes of postings and buffers before a
+	                           segment is flushed; 0 means 256 MiB */
+	int replace_invalid_utf8; /* 1: replace bad bytes with U+FFFD;
+	                             0: reject the document (ATT_EUTF8) */
+} att_writer_options;
+
+void att_writer_options_init(att_writer_options *o);
+
+typedef struct att_writer att_writer;
+
+/* Opens (creating if needed) the index directory PATH for writing and
+ * takes its lock. An existing index keeps its documents; new ones are
+ * added in new segments. Errors: ATT_ELOCKED (another writer), ATT_EIO,
+ * ATT_ECORRUPT / ATT_EVERSION (an existing manifest is damaged),
+ * ATT_EINVAL (language unknown, or differs from the existing index's),
+ * ATT_ENOMEM. On error *out is NULL and *errmsg_out (if non-NULL) gets a
+ * malloc'd message for the caller to free(). */
+att_status att_writer_open(att_writer **out, const char *path,
+                           const att_writer_options *opts, char **errmsg_out);
+
+/* Analyses and buffers one document; flushes a segment when the memory
+ * budget is reached. Nothing is visible to searchers before commit.
+ * Errors: ATT_EINVAL (empty id), ATT_EUTF8 (invalid UTF-8, the message
+ * gives the field and byte offset), ATT_ELIMIT (document over 64 MiB),
+ * ATT_EIO, ATT_ENOMEM. A rejected document leaves the writer usable;
+ * ATT_EIO and ATT_ENOMEM make it fail every later call. */
+att_status att_writer_add(att_writer *w, const att_doc *doc);
+
+/* Flushes buffered documents, fsyncs the new segment files, then writes
+ * the new manifest under a temporary name, fsyncs it, renames it into
+ * place and fsyncs the directory. A crash leaves the previous commit or
+ * this one. */
+att_status att_writer_commit(att_writer *w);
+
+/* Documents added since open, and segments flushed so far. */
+uint64_t att_writer_docs(const att_writer *w);
+uint32_t att_writer_segments(const att_writer *w);
+const char *att_writer_errmsg(const att_writer *w);
+
+/* Releases the lock; uncommitted documents are discarded. */
+void att_writer_free(att_writer *w);
+
+/* ---- searching ----------------------------------------------------------- */
+
+typedef struct att_searcher att_searcher;
+
+/* Opens the index last committed in PATH and pins it (mmap) for the life
+ * of the handle. Every file's magic, version and CRC-32 is checked.
+ * Errors: ATT_ENOTFOUND (no index there), ATT_ECORRUPT and ATT_EVERSION
+ * (the message names the file and offset), ATT_EIO, ATT_ENOMEM. */
+att_status att_searcher_open(att_searcher **out, const char *path,
+                             char **errmsg_out);
+const char *att_searcher_errmsg(const att_searcher *s);
+void att_searcher_free(att_searcher *s);
+
+typedef struct att_index_stats {
+	uint64_t docs;
+	uint64_t terms;        /* distinct terms, summed over segments */
+	uint64_t postings;     /* (term, document) pairs */
+	uint64_t positions;    /* token occurrences */
+	uint64_t raw_bytes;    /* bytes of title and text indexed */
+	uint32_t segments;
+	uint64_t generation;
+	char language[32];
+	/* bytes on disk by kind, summed over segments */
+	uint64_t bytes_dict, bytes_postings, bytes_positions, bytes_docs,
+	    bytes_sentences, bytes_store, bytes_manifest;
+} att_index_stats;
+
+att_status att_searcher_stats(att_index_stats *out, const att_searcher *s);
+
+typedef struct att_search_options {
+	size_t n;              /* hits to return (default 10) */
+	size_t offset;         /* hits to skip (default 0) */
+	size_t passages;       /* passages per hit (default 1; 0 for none) */
+	double k1, b;          /* BM25 (defaults 1.2, 0.75) */
+	double passage_weight; /* final = doc + weight * passage (default 0.5) */
+	size_t rerank_depth;   /* documents re-ranked by passage (default 100) */
+	size_t passage_words;  /* target passage size in words (default 50) */
+	int require_all;       /* 1: free words are all required (AND) */
+} att_search_options;
+
+void att_search_options_init(att_search_options *o);
+
+/* A marked byte range inside a passage's text, relative to its start. */
+typedef struct att_mark {
+	size_t start, end;
+} att_mark;
+
+typedef struct att_passage {
+	size_t start, end;    /* byte offsets into the document's stored text */
+	double score;
+	const char *text;     /* the bytes [start, end) of the stored text */
+	size_t text_len;
+	const att_mark *marks; /* matched words, in order */
+	size_t nmarks;
+} att_passage;
+
+typedef struct att_hit {
+	const char *id;
+	size_t id_len;
+	const char *title;
+	size_t title_len;
+	double score;         /* the final, blended score */
+	double doc_score;     /* BM25 of the document */
+	double passage_score; /* BM25 of its best passage */
+	size_t npassages;
+} att_hit;
+
+typedef struct att_results att_results;
+
+/* Parses and evaluates QUERY. Query syntax: words, "quoted phrases",
+ * +required and -excluded terms or phrases (docs/QUERY.md). Errors:
+ * ATT_EPARSE (the message gives the 1-based column), ATT_EEMPTY (no
+ * searchable term), ATT_ELIMIT (query too long), ATT_ECORRUPT (a damaged
+ * posting list met during evaluation), ATT_ENOMEM. The results own every
+ * string they point to and are independent of later calls. */
+att_status att_search(att_results **out, att_searcher *s, const char *query,
+                      size_t query_len, const att_search_options *opts);
+
+size_t att_results_count(const att_results *r);
+/* Documents that matched the query (exact, before paging). */
+uint64_t att_results_total(const att_results *r);
+/* The I-th hit, 0 <= i < count. */
+void att_results_hit(att_hit *out, const att_results *r, size_t i);
+/* The K-th passage of hit I, 0 <= k < hit.npassages. */
+void att_results_passage(att_passage *out, const att_results *r, size_t i,
+                         size_t k);
+void att_results_free(att_results *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

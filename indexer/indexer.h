@@ -1,0 +1,97 @@
+/*
+ * indexer.h: the indexer's internal interfaces.
+ *
+ * Section by section, which file implements what:
+ *   reader.c   - the public att_reader: directories of .txt files, JSONL,
+ *                TREC, stdin
+ *   inverter.c - the in-memory inverted index of the segment being built:
+ *                a hash table of terms, each with its postings as a varint
+ *                byte stream
+ *   store.c    - stored documents: records packed into zlib blocks
+ *   segment.c  - encodes the inverter's contents as the segment's
+ *                dictionary, postings and positions files
+ *   writer.c   - the public att_writer: analysis, segment flushes, lock,
+ *                commit
+ */
+#ifndef ATT_INDEXER_H
+#define ATT_INDEXER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attache.h"
+#include "format.h"
+
+/* ---- inverter.c ---------------------------------------------------------- */
+
+typedef struct att_inverter att_inverter;
+
+att_status att_inverter_new(att_inverter **out);
+void att_inverter_free(att_inverter *inv);
+
+/* Returns the id of TERM (adding it if new), or -1 on out of memory. */
+int64_t att_inverter_intern(att_inverter *inv, const char *term, size_t len);
+
+/* Adds document DOC (ids ascend from 0 within a segment) whose tokens are
+ * the N (term id << 32 | position) keys in KEYS; KEYS is sorted in place.
+ * Returns ATT_OK or ATT_ENOMEM. */
+att_status att_inverter_add_doc(att_inverter *inv, uint32_t doc,
+                                uint64_t *keys, size_t n);
+
+/* Bytes of memory the inverter holds. */
+size_t att_inverter_memory(const att_inverter *inv);
+uint32_t att_inverter_nterms(const att_inverter *inv);
+
+/* One term's postings, as handed to the segment encoder. DATA is the
+ * in-memory stream: per posting varint(doc - previous doc - 1, the first
+ * relative to -1), varint(tf), then tf varint position deltas (the first
+ * absolute). */
+typedef struct att_inv_term {
+	const char *term;
+	size_t len;
+	uint32_t df;
+	uint64_t cf;
+	const uint8_t *data;
+	size_t data_len;
+} att_inv_term;
+
+/* Sorts the terms by their bytes; afterwards att_inverter_term(i) gives
+ * them in order. Returns ATT_OK or ATT_ENOMEM. */
+att_status att_inverter_sort(att_inverter *inv);
+void att_inverter_term(att_inv_term *out, const att_inverter *inv, uint32_t i);
+
+/* Forgets every term and posting, keeping allocations small. */
+void att_inverter_reset(att_inverter *inv);
+
+/* ---- store.c ------------------------------------------------------------- */
+
+#define ATT_STORE_BLOCK (16u * 1024u)
+
+typedef struct att_store_writer {
+	att_fwriter fw;
+	att_buf block;     /* uncompressed records of the open block */
+	att_buf zbuf;      /* compression output */
+	att_buf index;     /* per block: u64 offset, u32 clen, u32 ulen */
+	uint32_t nblocks;
+	int rc;
+} att_store_writer;
+
+att_status att_store_open(att_store_writer *sw, const char *path);
+/* Appends the record of DOC; *BLOCK and *OFF get where it starts (block
+ * number, offset in the uncompressed block), *LEN its length. */
+att_status att_store_add(att_store_writer *sw, const att_doc *doc,
+                         uint32_t *block, uint32_t *off, uint32_t *len);
+att_status att_store_finish(att_store_writer *sw, char *msg, size_t msgcap);
+void att_store_abort(att_store_writer *sw);
+uint64_t att_store_bytes(const att_store_writer *sw);
+
+/* ---- segment.c ----------------------------------------------------------- */
+
+/* Writes DIR/segNNNNNN.{dic,pst,pos} from the (sorted) inverter. DOCLEN
+ * gives each document's length, for the block score bounds. */
+att_status att_segment_write_postings(const att_inverter *inv,
+                                      const char *dir, uint32_t seg,
+                                      const uint32_t *doclen, uint32_t ndocs,
+                                      char *msg, size_t msgcap);
+
+#endif

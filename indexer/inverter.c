@@ -1,0 +1,267 @@
+/*
+ * inverter.c: the in-memory inverted index of the segment being built.
+ *
+ * Terms live in an open-addressing hash table (linear probing, power-of-
+ * two size, kept under 50% full) of indexes into an array of term
+ * records; the term bytes themselves are appended to one shared byte
+ * buffer. Each term record owns a growable byte stream of its postings,
+ * already in the compact form the positions file wants: per document a
+ * varint document gap, a varint frequency, then the varint position
+ * deltas. Keeping postings as varints costs about two bytes a token and
+ * lets the segment encoder copy positions straight through.
+ *
+ * A document arrives as a list of (term id, position) keys. Sorting them
+ * groups each term's positions in order, so every term's stream is
+ * appended to once per document, whatever its frequency there.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "indexer.h"
+
+typedef struct term_rec {
+	uint32_t off;        /* term bytes in inv->chars */
+	uint32_t len;
+	uint32_t hash;
+	uint32_t df;
+	uint64_t cf;
+	uint32_t next_doc;   /* last document + 1 (0 before the first) */
+	uint32_t n, cap;     /* postings stream */
+	uint8_t *data;
+} term_rec;
+
+struct att_inverter {
+	uint32_t *slots;     /* term index + 1; 0 is empty */
+	uint32_t nslots;     /* power of two */
+	term_rec *terms;
+	uint32_t nterms, capterms;
+	uint32_t *order;     /* after sort: term indexes in byte order */
+	att_buf chars;
+	size_t data_bytes;   /* capacity of every postings stream */
+};
+
+static uint32_t hash_bytes(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (uint8_t)p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+att_status att_inverter_new(att_inverter **out)
+{
+	att_inverter *inv = att_calloc(1, sizeof *inv);
+
+	*out = NULL;
+	if (inv == NULL)
+		return ATT_ENOMEM;
+	att_buf_init(&inv->chars);
+	inv->nslots = 1u << 14;
+	inv->slots = att_calloc(inv->nslots, sizeof *inv->slots);
+	if (inv->slots == NULL) {
+		att_free(inv);
+		return ATT_ENOMEM;
+	}
+	*out = inv;
+	return ATT_OK;
+}
+
+void att_inverter_reset(att_inverter *inv)
+{
+	uint32_t i;
+
+	for (i = 0; i < inv->nterms; i++)
+		att_free(inv->terms[i].data);
+	inv->nterms = 0;
+	inv->data_bytes = 0;
+	att_free(inv->order);
+	inv->order = NULL;
+	att_buf_clear(&inv->chars);
+	memset(inv->slots, 0, (size_t)inv->nslots * sizeof *inv->slots);
+}
+
+void att_inverter_free(att_inverter *inv)
+{
+	if (inv == NULL)
+		return;
+	att_inverter_reset(inv);
+	att_free(inv->terms);
+	att_free(inv->slots);
+	att_buf_release(&inv->chars);
+	att_free(inv);
+}
+
+static int grow_table(att_inverter *inv)
+{
+	uint32_t n = inv->nslots * 2, i, *slots = att_calloc(n, sizeof *slots);
+
+	if (slots == NULL)
+		return -1;
+	for (i = 0; i < inv->nterms; i++) {
+		uint32_t s = inv->terms[i].hash & (n - 1);
+
+		while (slots[s] != 0)
+			s = (s + 1) & (n - 1);
+		slots[s] = i + 1;
+	}
+	att_free(inv->slots);
+	inv->slots = slots;
+	inv->nslots = n;
+	return 0;
+}
+
+static int64_t add_term(att_inverter *inv, uint32_t slot, uint32_t h,
+                        const char *term, size_t len)
+{
+	term_rec *t;
+
+	if (inv->nterms == inv->capterms) {
+		uint32_t cap = inv->capterms ? inv->capterms * 2 : 1024;
+		term_rec *nt = att_realloc(inv->terms, cap * sizeof *nt);
+
+		if (nt == NULL)
+			return -1;
+		inv->terms = nt;
+		inv->capterms = cap;
+	}
+	if (inv->chars.n > UINT32_MAX - len)
+		return -1;
+	t = &inv->terms[inv->nterms];
+	memset(t, 0, sizeof *t);
+	t->off = (uint32_t)inv->chars.n;
+	t->len = (uint32_t)len;
+	t->hash = h;
+	att_buf_append(&inv->chars, term, len);
+	if (inv->chars.rc != ATT_OK)
+		return -1;
+	inv->slots[slot] = ++inv->nterms;
+	if (inv->nterms * 2 > inv->nslots && grow_table(inv) != 0)
+		return -1;
+	return inv->nterms - 1;
+}
+
+int64_t att_inverter_intern(att_inverter *inv, const char *term, size_t len)
+{
+	uint32_t h = hash_bytes(term, len), s = h & (inv->nslots - 1);
+
+	while (inv->slots[s] != 0) {
+		const term_rec *t = &inv->terms[inv->slots[s] - 1];
+
+		if (t->hash == h && t->len == len &&
+		    memcmp(inv->chars.p + t->off, term, len) == 0)
+			return inv->slots[s] - 1;
+		s = (s + 1) & (inv->nslots - 1);
+	}
+	return add_term(inv, s, h, term, len);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Makes room for EXTRA more bytes in T's stream. */
+static int reserve(att_inverter *inv, term_rec *t, size_t extra)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (t->cap - t->n >= extra)
+		return 0;
+	cap = t->cap ? (size_t)t->cap + t->cap / 2 : 16;
+	if (cap < (size_t)t->n + extra)
+		cap = (size_t)t->n + extra;
+	if (cap > UINT32_MAX)
+		return -1;
+	p = att_realloc(t->data, cap);
+	if (p == NULL)
+		return -1;
+	inv->data_bytes += cap - t->cap;
+	t->data = p;
+	t->cap = (uint32_t)cap;
+	return 0;
+}
+
+att_status att_inverter_add_doc(att_inverter *inv, uint32_t doc,
+                                uint64_t *keys, size_t n)
+{
+	size_t i = 0, j;
+
+	qsort(keys, n, sizeof *keys, cmp_u64);
+	while (i < n) {
+		uint32_t id = (uint32_t)(keys[i] >> 32), prev = 0;
+		term_rec *t = &inv->terms[id];
+
+		for (j = i; j < n && (uint32_t)(keys[j] >> 32) == id; j++)
+			;
+		if (reserve(inv, t, (j - i + 2) * ATT_VARINT_MAX) != 0)
+			return ATT_ENOMEM;
+		t->n += att_varint_put(t->data + t->n, doc - t->next_doc);
+		t->n += att_varint_put(t->data + t->n, j - i);
+		t->cf += j - i;
+		for (; i < j; i++) {
+			uint32_t pos = (uint32_t)keys[i];
+
+			t->n += att_varint_put(t->data + t->n, pos - prev);
+			prev = pos;
+		}
+		t->df++;
+		t->next_doc = doc + 1;
+	}
+	return ATT_OK;
+}
+
+size_t att_inverter_memory(const att_inverter *inv)
+{
+	return inv->data_bytes + inv->chars.cap +
+	    (size_t)inv->capterms * sizeof(term_rec) +
+	    (size_t)inv->nslots * sizeof(uint32_t);
+}
+
+uint32_t att_inverter_nterms(const att_inverter *inv)
+{
+	return inv->nterms;
+}
+
+static int cmp_terms(const void *a, const void *b, void *ctx)
+{
+	const att_inverter *inv = ctx;
+	const term_rec *x = &inv->terms[*(const uint32_t *)a];
+	const term_rec *y = &inv->terms[*(const uint32_t *)b];
+	size_t m = x->len < y->len ? x->len : y->len;
+	int c = memcmp(inv->chars.p + x->off, inv->chars.p + y->off, m);
+
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+att_status att_inverter_sort(att_inverter *inv)
+{
+	uint32_t i;
+
+	att_free(inv->order);
+	inv->order = att_malloc((size_t)inv->nterms * sizeof *inv->order + 1);
+	if (inv->order == NULL)
+		return ATT_ENOMEM;
+	for (i = 0; i < inv->nterms; i++)
+		inv->order[i] = i;
+	qsort_r(inv->order, inv->nterms, sizeof *inv->order, cmp_terms, inv);
+	return ATT_OK;
+}
+
+void att_inverter_term(att_inv_term *out, const att_inverter *inv, uint32_t i)
+{
+	const term_rec *t = &inv->terms[inv->order[i]];
+
+	out->term = (const char *)inv->chars.p + t->off;
+	out->len = t->len;
+	out->df = t->df;
+	out->cf = t->cf;
+	out->data = t->data;
+	out->data_len = t->n;
+}

@@ -1,0 +1,286 @@
+/*
+ * segment.c: encoding a segment's dictionary, postings and positions.
+ *
+ * Input is the inverter, sorted. For each term in byte order:
+ *
+ *  - its positions are copied to the .pos file unchanged (per posting,
+ *    tf varint deltas, first absolute: the inverter already holds them
+ *    that way);
+ *  - its document gaps and frequencies go to the .pst file in blocks of
+ *    128 postings, each bit-packed with its own width; a final block of
+ *    fewer than 128 postings is written as varint pairs. A term with more
+ *    than one block is preceded by a skip table, one fixed 20-byte entry a
+ *    block: last document, block data offset, positions offset, highest
+ *    frequency, shortest document length (with the last two, a searcher
+ *    bounds the block's best BM25 score for any parameters);
+ *  - a dictionary entry: the terms of the .dic file are front-coded in
+ *    groups of 16, each group starting with a whole term and absolute
+ *    offsets, and a sample of group offsets at the end lets a reader
+ *    binary-search the groups.
+ *
+ * docs/FORMAT.md specifies every byte.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "indexer.h"
+
+#define DICT_GROUP 16
+#define SKIP_ENTRY 20
+
+typedef struct enc {
+	att_fwriter pst, pos, dic;
+	att_buf sample;         /* u64 per dictionary group */
+	att_buf blocks;         /* the current term's encoded blocks */
+	att_buf skips;          /* the current term's skip table */
+	uint32_t *docs, *tfs;   /* the current term, decoded */
+	size_t cap;
+	char prev[ATT_VARINT_MAX + 256];
+	size_t prev_len;
+	uint64_t nterms;
+	const uint32_t *doclen;
+} enc;
+
+/* Decodes T's stream into e->docs/e->tfs and writes its positions. */
+static int decode_term(enc *e, const att_inv_term *t)
+{
+	const uint8_t *p = t->data, *end = t->data + t->data_len;
+	uint32_t i, next = 0;
+
+	if (t->df > e->cap) {
+		size_t cap = t->df + t->df / 2;
+		uint32_t *d = att_realloc(e->docs, cap * sizeof *d);
+
+		if (d == NULL)
+			return -1;
+		e->docs = d;
+		d = att_realloc(e->tfs, cap * sizeof *d);
+		if (d == NULL)
+			return -1;
+		e->tfs = d;
+		e->cap = cap;
+	}
+	for (i = 0; i < t->df; i++) {
+		uint64_t gap, tf, v;
+		const uint8_t *ps;
+		uint32_t k;
+
+		p += att_varint_get(&gap, p, end);
+		p += att_varint_get(&tf, p, end);
+		e->docs[i] = next + (uint32_t)gap;
+		e->tfs[i] = (uint32_t)tf;
+		next = e->docs[i] + 1;
+		ps = p;
+		for (k = 0; k < tf; k++)
+			p += att_varint_get(&v, p, end);
+		att_fw_write(&e->pos, ps, (size_t)(p - ps));
+	}
+	return 0;
+}
+
+/* Encodes postings [from, from+n) as one block into e->blocks. */
+static void encode_block(enc *e, uint32_t from, uint32_t n, uint32_t prev_next)
+{
+	uint32_t gaps[ATT_BLOCK], tfm1[ATT_BLOCK], i, next = prev_next;
+	uint8_t packed[16 * 32];
+	unsigned bg, bt;
+
+	for (i = 0; i < n; i++) {
+		gaps[i] = e->docs[from + i] - next;
+		tfm1[i] = e->tfs[from + i] - 1;
+		next = e->docs[from + i] + 1;
+	}
+	if (n < ATT_BLOCK) {
+		for (i = 0; i < n; i++) {
+			att_buf_put_varint(&e->blocks, gaps[i]);
+			att_buf_put_varint(&e->blocks, tfm1[i]);
+		}
+		return;
+	}
+	bg = att_bits_needed(gaps, n);
+	bt = att_bits_needed(tfm1, n);
+	att_buf_putc(&e->blocks, (uint8_t)bg);
+	att_buf_putc(&e->blocks, (uint8_t)bt);
+	att_buf_append(&e->blocks, packed, att_pack128(packed, gaps, bg));
+	att_buf_append(&e->blocks, packed, att_pack128(packed, tfm1, bt));
+}
+
+static void put_skip(enc *e, uint32_t from, uint32_t n, uint32_t data_off,
+                     uint32_t pos_off)
+{
+	uint32_t i, max_tf = 0, min_dl = UINT32_MAX;
+
+	for (i = from; i < from + n; i++) {
+		if (e->tfs[i] > max_tf)
+			max_tf = e->tfs[i];
+		if (e->doclen[e->docs[i]] < min_dl)
+			min_dl = e->doclen[e->docs[i]];
+	}
+	att_buf_put_u32le(&e->skips, e->docs[from + n - 1]);
+	att_buf_put_u32le(&e->skips, data_off);
+	att_buf_put_u32le(&e->skips, pos_off);
+	att_buf_put_u32le(&e->skips, max_tf);
+	att_buf_put_u32le(&e->skips, min_dl);
+}
+
+/* The bytes the positions of postings [from, from+n) take. */
+static uint32_t pos_bytes(uint32_t n, const att_inv_term *t,
+                          const uint8_t **cur)
+{
+	const uint8_t *p = *cur, *end = t->data + t->data_len, *start;
+	uint32_t i, k, total = 0;
+	uint64_t v, tf;
+
+	for (i = 0; i < n; i++) {
+		p += att_varint_get(&v, p, end);
+		p += att_varint_get(&tf, p, end);
+		start = p;
+		for (k = 0; k < tf; k++)
+			p += att_varint_get(&v, p, end);
+		total += (uint32_t)(p - start);
+	}
+	*cur = p;
+	return total;
+}
+
+static int encode_postings(enc *e, const att_inv_term *t)
+{
+	uint32_t nblocks = (t->df + ATT_BLOCK - 1) / ATT_BLOCK, b, next = 0;
+	uint32_t pos_off = 0;
+	const uint8_t *cur = t->data;
+
+	att_buf_clear(&e->blocks);
+	att_buf_clear(&e->skips);
+	for (b = 0; b < nblocks; b++) {
+		uint32_t from = b * ATT_BLOCK, n = t->df - from;
+
+		if (n > ATT_BLOCK)
+			n = ATT_BLOCK;
+		if (nblocks > 1) {
+			if (e->blocks.n > UINT32_MAX)
+				return -1;
+			put_skip(e, from, n, (uint32_t)e->blocks.n, pos_off);
+			pos_off += pos_bytes(n, t, &cur);
+		}
+		encode_block(e, from, n, next);
+		next = e->docs[from + n - 1] + 1;
+	}
+	if (e->blocks.rc != ATT_OK || e->skips.rc != ATT_OK)
+		return -1;
+	att_fw_write(&e->pst, e->skips.p, e->skips.n);
+	att_fw_write(&e->pst, e->blocks.p, e->blocks.n);
+	return 0;
+}
+
+static void put_dict_entry(enc *e, const att_inv_term *t, uint64_t post_off,
+                           uint64_t post_len, uint64_t pos_off,
+                           uint64_t pos_len)
+{
+	size_t pre = 0;
+
+	if (e->nterms % DICT_GROUP == 0) {
+		att_buf_put_u64le(&e->sample, e->dic.off);
+		e->prev_len = 0;
+	} else {
+		while (pre < e->prev_len && pre < t->len && e->prev[pre] == t->term[pre])
+			pre++;
+	}
+	att_fw_varint(&e->dic, pre);
+	att_fw_varint(&e->dic, t->len - pre);
+	att_fw_write(&e->dic, t->term + pre, t->len - pre);
+	att_fw_varint(&e->dic, t->df);
+	att_fw_varint(&e->dic, t->cf);
+	if (e->nterms % DICT_GROUP == 0) {
+		att_fw_varint(&e->dic, post_off);
+		att_fw_varint(&e->dic, pos_off);
+	}
+	att_fw_varint(&e->dic, post_len);
+	att_fw_varint(&e->dic, pos_len);
+	memcpy(e->prev, t->term, t->len);
+	e->prev_len = t->len;
+	e->nterms++;
+}
+
+static void enc_release(enc *e)
+{
+	att_buf_release(&e->sample);
+	att_buf_release(&e->blocks);
+	att_buf_release(&e->skips);
+	att_free(e->docs);
+	att_free(e->tfs);
+}
+
+/* Finishes the three files; the first failure's message goes to MSG. */
+static att_status finish_all(enc *e, att_status rc, char *msg, size_t msgcap)
+{
+	att_fwriter *fws[3] = { &e->pst, &e->pos, &e->dic };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (rc != ATT_OK) {
+			att_fw_abort(fws[i]);
+			continue;
+		}
+		rc = att_fw_finish(fws[i]);
+		if (rc != ATT_OK)
+			snprintf(msg, msgcap, "%s", fws[i]->msg);
+	}
+	return rc;
+}
+
+att_status att_segment_write_postings(const att_inverter *inv,
+                                      const char *dir, uint32_t seg,
+                                      const uint32_t *doclen, uint32_t ndocs,
+                                      char *msg, size_t msgcap)
+{
+	char path[4096];
+	uint32_t i, nterms = att_inverter_nterms(inv);
+	att_status rc;
+	enc e;
+
+	(void)ndocs;
+	memset(&e, 0, sizeof e);
+	e.pst.fd = e.pos.fd = e.dic.fd = -1;
+	e.doclen = doclen;
+	msg[0] = '\0';
+	att_buf_init(&e.sample);
+	att_buf_init(&e.blocks);
+	att_buf_init(&e.skips);
+	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_POSTINGS);
+	rc = att_fw_open(&e.pst, path, ATT_MAGIC_POSTINGS);
+	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_POSITIONS);
+	if (rc == ATT_OK)
+		rc = att_fw_open(&e.pos, path, ATT_MAGIC_POSITIONS);
+	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_DICT);
+	if (rc == ATT_OK)
+		rc = att_fw_open(&e.dic, path, ATT_MAGIC_DICT);
+	for (i = 0; rc == ATT_OK && i < nterms; i++) {
+		att_inv_term t;
+		uint64_t post_off = e.pst.off, pos_off = e.pos.off;
+
+		att_inverter_term(&t, inv, i);
+		if (decode_term(&e, &t) != 0 || encode_postings(&e, &t) != 0)
+			rc = ATT_ENOMEM;
+		put_dict_entry(&e, &t, post_off, e.pst.off - post_off, pos_off,
+		               e.pos.off - pos_off);
+		if (e.pst.rc || e.pos.rc || e.dic.rc)
+			rc = e.pst.rc ? e.pst.rc : e.pos.rc ? e.pos.rc : e.dic.rc;
+	}
+	if (rc == ATT_OK) {
+		uint64_t sample_off = e.dic.off;
+
+		att_fw_write(&e.dic, e.sample.p, e.sample.n);
+		att_fw_u64le(&e.dic, e.nterms);
+		att_fw_u64le(&e.dic, sample_off);
+		if (e.sample.rc != ATT_OK)
+			rc = ATT_ENOMEM;
+	}
+	if (rc != ATT_OK && msg[0] == '\0') {
+		att_fwriter *bad = e.pst.rc ? &e.pst : e.pos.rc ? &e.pos : &e.dic;
+
+		snprintf(msg, msgcap, "%s", bad->msg[0] ? bad->msg : "out of memory");
+	}
+	rc = finish_all(&e, rc, msg, msgcap);
+	enc_release(&e);
+	return rc;
+}

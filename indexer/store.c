@@ -1,0 +1,133 @@
+/*
+ * store.c: the stored documents of a segment.
+ *
+ * Passages and snippets are cut from the text exactly as it was given, so
+ * every document is kept: its id, title, text and other fields, as one
+ * record of length-prefixed strings. Records are appended to a block; once
+ * a block holds ATT_STORE_BLOCK (16 KiB) or more it is compressed with
+ * zlib and written out, and an index entry (file offset, compressed and
+ * uncompressed length) is kept for it. Small blocks keep fetching one
+ * document cheap (one 16 KiB inflate); a document bigger than a block
+ * gets a block of its own. The block index and its offset close the file.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "indexer.h"
+
+#define STORE_LEVEL 1
+
+att_status att_store_open(att_store_writer *sw, const char *path)
+{
+	memset(sw, 0, sizeof *sw);
+	att_buf_init(&sw->block);
+	att_buf_init(&sw->zbuf);
+	att_buf_init(&sw->index);
+	return sw->rc = att_fw_open(&sw->fw, path, ATT_MAGIC_STORE);
+}
+
+static void flush_block(att_store_writer *sw)
+{
+	uLongf zlen;
+	int zr;
+
+	if (sw->rc != ATT_OK || sw->block.n == 0)
+		return;
+	zlen = compressBound((uLong)sw->block.n);
+	att_buf_clear(&sw->zbuf);
+	if (att_buf_reserve(&sw->zbuf, zlen) != 0) {
+		sw->rc = ATT_ENOMEM;
+		return;
+	}
+	zr = compress2(sw->zbuf.p, &zlen, sw->block.p, (uLong)sw->block.n,
+	               STORE_LEVEL);
+	if (zr != Z_OK) {
+		sw->rc = zr == Z_MEM_ERROR ? ATT_ENOMEM : ATT_EIO;
+		return;
+	}
+	att_buf_put_u64le(&sw->index, sw->fw.off);
+	att_buf_put_u32le(&sw->index, (uint32_t)zlen);
+	att_buf_put_u32le(&sw->index, (uint32_t)sw->block.n);
+	att_fw_write(&sw->fw, sw->zbuf.p, zlen);
+	sw->nblocks++;
+	att_buf_clear(&sw->block);
+	if (sw->index.rc != ATT_OK)
+		sw->rc = ATT_ENOMEM;
+	if (sw->fw.rc != ATT_OK)
+		sw->rc = sw->fw.rc;
+}
+
+static void put_str(att_buf *b, const char *p, size_t n)
+{
+	att_buf_put_varint(b, n);
+	att_buf_append(b, p, n);
+}
+
+att_status att_store_add(att_store_writer *sw, const att_doc *doc,
+                         uint32_t *block, uint32_t *off, uint32_t *len)
+{
+	size_t start, i;
+
+	if (sw->rc != ATT_OK)
+		return sw->rc;
+	*block = sw->nblocks;
+	*off = (uint32_t)sw->block.n;
+	start = sw->block.n;
+	put_str(&sw->block, doc->id, doc->id_len);
+	put_str(&sw->block, doc->title, doc->title_len);
+	put_str(&sw->block, doc->text, doc->text_len);
+	att_buf_put_varint(&sw->block, doc->nfields);
+	for (i = 0; i < doc->nfields; i++) {
+		put_str(&sw->block, doc->fields[i].name, doc->fields[i].name_len);
+		put_str(&sw->block, doc->fields[i].value, doc->fields[i].value_len);
+	}
+	if (sw->block.rc != ATT_OK)
+		return sw->rc = ATT_ENOMEM;
+	*len = (uint32_t)(sw->block.n - start);
+	if (sw->block.n >= ATT_STORE_BLOCK)
+		flush_block(sw);
+	return sw->rc;
+}
+
+uint64_t att_store_bytes(const att_store_writer *sw)
+{
+	return sw->fw.off + sw->block.n;
+}
+
+static void release(att_store_writer *sw)
+{
+	att_buf_release(&sw->block);
+	att_buf_release(&sw->zbuf);
+	att_buf_release(&sw->index);
+}
+
+att_status att_store_finish(att_store_writer *sw, char *msg, size_t msgcap)
+{
+	uint64_t index_off;
+	att_status rc;
+
+	flush_block(sw);
+	index_off = sw->fw.off;
+	att_fw_write(&sw->fw, sw->index.p, sw->index.n);
+	att_fw_u32le(&sw->fw, sw->nblocks);
+	att_fw_u64le(&sw->fw, index_off);
+	if (sw->rc != ATT_OK) {
+		snprintf(msg, msgcap, "%s: %s", sw->fw.path ? sw->fw.path : "store",
+		         sw->fw.msg[0] ? sw->fw.msg : att_status_str(sw->rc));
+		att_fw_abort(&sw->fw);
+		rc = sw->rc;
+	} else {
+		rc = att_fw_finish(&sw->fw);
+		if (rc != ATT_OK)
+			snprintf(msg, msgcap, "%s", sw->fw.msg);
+	}
+	release(sw);
+	return rc;
+}
+
+void att_store_abort(att_store_writer *sw)
+{
+	att_fw_abort(&sw->fw);
+	release(sw);
+}

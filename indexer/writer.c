@@ -1,0 +1,539 @@
+/*
+ * writer.c: the public att_writer, from documents to committed segments.
+ *
+ * A writer owns the index directory's lock for its life. Documents are
+ * analysed as they are added: every token's term is interned in the
+ * inverter and its (term, position) key collected; the document's stored
+ * record goes to the segment's store file and its sentence table to the
+ * sentences file at once, so the only per-document state kept in memory
+ * is a 20-byte row of the documents table. When the inverter and buffers
+ * outgrow the memory budget, the segment is flushed: its dictionary,
+ * postings, positions and documents files are written and fsynced, and
+ * it joins the list of segments waiting for the next commit. Commit
+ * writes a manifest naming the old segments and the new ones, atomically
+ * (see manifest.c). Until then nothing a searcher can see has changed.
+ *
+ * Positions: title tokens take positions from 0, text tokens from the
+ * title's count plus TEXT_GAP, so no phrase spans the two. A document's
+ * length, for BM25, is its number of tokens.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "indexer.h"
+#include "stemmer.h"
+
+#define TEXT_GAP 16
+#define DOC_ROW 20
+#define MAX_DOC_BYTES (64u << 20)
+#define FILE_LIMIT (3u << 30) /* flush before a segment file nears 4 GiB */
+
+struct att_writer {
+	char *dir;
+	int lockfd;
+	int failed;              /* sticky ATT_EIO / ATT_ENOMEM */
+	att_analyzer *an;
+	att_manifest man;        /* the last commit */
+	att_seg_info *pending;   /* flushed, not yet committed */
+	uint32_t npending, cappending;
+	size_t budget;
+	int replace_utf8;
+	uint64_t docs_added;
+	/* the open segment */
+	int seg_open;
+	att_inverter *inv;
+	att_store_writer store;
+	att_fwriter sen;
+	att_buf rows;            /* DOC_ROW bytes per document */
+	att_buf doclens;         /* u32 per document, native order */
+	att_seg_info cur;
+	/* the document being analysed */
+	uint64_t *keys;
+	size_t nkeys, capkeys;
+	att_buf sentbuf;
+	uint32_t nsent, last_pos, sent_pos, sent_byte;
+	char msg[1024];
+};
+
+void att_writer_options_init(att_writer_options *o)
+{
+	memset(o, 0, sizeof *o);
+}
+
+const char *att_writer_errmsg(const att_writer *w)
+{
+	return w->msg;
+}
+
+uint64_t att_writer_docs(const att_writer *w)
+{
+	return w->docs_added;
+}
+
+uint32_t att_writer_segments(const att_writer *w)
+{
+	return w->npending + (w->seg_open ? 1 : 0);
+}
+
+static att_status set_err(att_writer *w, att_status rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static att_status set_err(att_writer *w, att_status rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->msg, sizeof w->msg, fmt, ap);
+	va_end(ap);
+	if (rc == ATT_EIO || rc == ATT_ENOMEM)
+		w->failed = rc;
+	return rc;
+}
+
+/* Takes DIR/LOCK with flock and writes our PID into it. */
+static att_status take_lock(att_writer *w)
+{
+	char path[4096], pid[32];
+	int n;
+
+	snprintf(path, sizeof path, "%s/%s", w->dir, ATT_LOCK_NAME);
+	w->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (w->lockfd < 0)
+		return set_err(w, ATT_EIO, "%s: %s", path, strerror(errno));
+	if (flock(w->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		ssize_t r = errno == EWOULDBLOCK ? pread(w->lockfd, pid, 31, 0) : -1;
+
+		if (r < 0)
+			return set_err(w, errno == EWOULDBLOCK ? ATT_ELOCKED : ATT_EIO,
+			               "%s: %s", path, strerror(errno));
+		pid[r] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		return set_err(w, ATT_ELOCKED,
+		               "%s: index is locked by another writer (process %s)",
+		               w->dir, pid[0] ? pid : "unknown");
+	}
+	n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(w->lockfd, 0) != 0 || pwrite(w->lockfd, pid, (size_t)n, 0) != n)
+		return set_err(w, ATT_EIO, "%s: %s", path, strerror(errno));
+	return ATT_OK;
+}
+
+/* Reads the existing manifest, or starts an empty one. */
+static att_status load_manifest(att_writer *w, const char *language)
+{
+	char msg[512];
+	att_status rc = att_manifest_read(&w->man, w->dir, msg, sizeof msg);
+
+	if (rc == ATT_ENOTFOUND) {
+		memset(&w->man, 0, sizeof w->man);
+		w->man.next_seg = 1;
+		snprintf(w->man.language, sizeof w->man.language, "%s",
+		         language ? language : "english");
+		return ATT_OK;
+	}
+	if (rc != ATT_OK)
+		return set_err(w, rc, "%s", msg);
+	if (language != NULL && strcmp(language, w->man.language) != 0)
+		return set_err(w, ATT_EINVAL,
+		               "%s: index was built for language \"%s\", not \"%s\"",
+		               w->dir, w->man.language, language);
+	return ATT_OK;
+}
+
+static att_status writer_init(att_writer *w, const char *path,
+                              const att_writer_options *opts)
+{
+	att_status rc;
+
+	w->lockfd = -1;
+	att_buf_init(&w->rows);
+	att_buf_init(&w->doclens);
+	att_buf_init(&w->sentbuf);
+	w->sen.fd = -1;
+	w->budget = opts->memory_budget ? opts->memory_budget : (256u << 20);
+	w->replace_utf8 = opts->replace_invalid_utf8;
+	w->dir = att_strndup(path, strlen(path));
+	if (w->dir == NULL)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		return set_err(w, ATT_EIO, "%s: cannot create index directory: %s",
+		               path, strerror(errno));
+	if ((rc = take_lock(w)) != ATT_OK)
+		return rc;
+	if ((rc = load_manifest(w, opts->language)) != ATT_OK)
+		return rc;
+	rc = att_analyzer_new(&w->an, w->man.language);
+	if (rc == ATT_ENOTFOUND)
+		return set_err(w, ATT_EINVAL, "unknown language \"%s\"",
+		               w->man.language);
+	if (rc != ATT_OK)
+		return set_err(w, rc, "out of memory");
+	snprintf(w->man.language, sizeof w->man.language, "%s",
+	         att_analyzer_language(w->an));
+	if (att_inverter_new(&w->inv) != ATT_OK)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	return ATT_OK;
+}
+
+att_status att_writer_open(att_writer **out, const char *path,
+                           const att_writer_options *opts, char **errmsg_out)
+{
+	att_writer_options defaults;
+	att_writer *w;
+	att_status rc;
+
+	*out = NULL;
+	if (errmsg_out)
+		*errmsg_out = NULL;
+	if (opts == NULL) {
+		att_writer_options_init(&defaults);
+		opts = &defaults;
+	}
+	w = att_calloc(1, sizeof *w);
+	if (w == NULL)
+		return ATT_ENOMEM;
+	rc = writer_init(w, path, opts);
+	if (rc != ATT_OK) {
+		if (errmsg_out)
+			*errmsg_out = att_strndup(w->msg, strlen(w->msg));
+		att_writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return ATT_OK;
+}
+
+static att_status open_segment(att_writer *w)
+{
+	char path[4096];
+	att_status rc;
+
+	w->cur.id = w->man.next_seg++;
+	w->cur.docs = 0;
+	w->cur.tokens = 0;
+	w->cur.raw_bytes = 0;
+	att_seg_path(path, sizeof path, w->dir, w->cur.id, ATT_SEG_STORE);
+	rc = att_store_open(&w->store, path);
+	if (rc != ATT_OK) {
+		set_err(w, rc, "%s", w->store.fw.msg);
+		att_store_abort(&w->store);
+		return rc;
+	}
+	att_seg_path(path, sizeof path, w->dir, w->cur.id, ATT_SEG_SENTENCES);
+	rc = att_fw_open(&w->sen, path, ATT_MAGIC_SENTENCES);
+	if (rc != ATT_OK) {
+		set_err(w, rc, "%s", w->sen.msg);
+		att_fw_abort(&w->sen);
+		att_store_abort(&w->store);
+		return rc;
+	}
+	att_buf_clear(&w->rows);
+	att_buf_clear(&w->doclens);
+	w->seg_open = 1;
+	return ATT_OK;
+}
+
+static att_status write_docs_file(att_writer *w)
+{
+	char path[4096];
+	att_fwriter fw;
+	att_status rc;
+
+	att_seg_path(path, sizeof path, w->dir, w->cur.id, ATT_SEG_DOCS);
+	rc = att_fw_open(&fw, path, ATT_MAGIC_DOCS);
+	att_fw_u32le(&fw, w->cur.docs);
+	att_fw_write(&fw, w->rows.p, w->rows.n);
+	if (rc != ATT_OK) {
+		att_fw_abort(&fw);
+	} else {
+		rc = att_fw_finish(&fw);
+	}
+	if (rc != ATT_OK)
+		set_err(w, rc, "%s", fw.msg[0] ? fw.msg : "out of memory");
+	return rc;
+}
+
+static att_status add_pending(att_writer *w)
+{
+	if (w->npending == w->cappending) {
+		uint32_t cap = w->cappending ? w->cappending * 2 : 8;
+		att_seg_info *p = att_realloc(w->pending, cap * sizeof *p);
+
+		if (p == NULL)
+			return set_err(w, ATT_ENOMEM, "out of memory");
+		w->pending = p;
+		w->cappending = cap;
+	}
+	w->pending[w->npending++] = w->cur;
+	return ATT_OK;
+}
+
+/* Writes the open segment's remaining files and queues it for commit. */
+static att_status flush_segment(att_writer *w)
+{
+	att_status rc;
+
+	if (!w->seg_open)
+		return ATT_OK;
+	w->seg_open = 0;
+	rc = att_inverter_sort(w->inv);
+	if (rc == ATT_OK)
+		rc = att_segment_write_postings(w->inv, w->dir, w->cur.id,
+		                                (const uint32_t *)w->doclens.p,
+		                                w->cur.docs, w->msg, sizeof w->msg);
+	if (rc == ATT_OK)
+		rc = write_docs_file(w);
+	if (rc == ATT_OK)
+		rc = att_store_finish(&w->store, w->msg, sizeof w->msg);
+	else
+		att_store_abort(&w->store);
+	if (rc == ATT_OK) {
+		rc = att_fw_finish(&w->sen);
+		if (rc != ATT_OK)
+			set_err(w, rc, "%s", w->sen.msg);
+	} else {
+		att_fw_abort(&w->sen);
+	}
+	att_inverter_reset(w->inv);
+	if (rc == ATT_OK)
+		rc = add_pending(w);
+	if (rc != ATT_OK && (rc == ATT_EIO || rc == ATT_ENOMEM))
+		w->failed = rc;
+	return rc;
+}
+
+/* The analyser callback: interns the term and collects its key. */
+static int on_token(void *ctx, const att_token *tok)
+{
+	att_writer *w = ctx;
+	int64_t id;
+
+	if (w->nkeys == w->capkeys) {
+		size_t cap = w->capkeys ? w->capkeys * 2 : 4096;
+		uint64_t *k = att_realloc(w->keys, cap * sizeof *k);
+
+		if (k == NULL)
+			return ATT_ENOMEM;
+		w->keys = k;
+		w->capkeys = cap;
+	}
+	id = att_inverter_intern(w->inv, tok->term, tok->term_len);
+	if (id < 0)
+		return ATT_ENOMEM;
+	w->keys[w->nkeys++] = (uint64_t)id << 32 | tok->pos;
+	w->last_pos = tok->pos;
+	return ATT_OK;
+}
+
+/* As on_token, and records sentence starts (text only). */
+static int on_text_token(void *ctx, const att_token *tok)
+{
+	att_writer *w = ctx;
+
+	if (tok->sentence_start) {
+		att_buf_put_varint(&w->sentbuf, tok->pos - w->sent_pos);
+		att_buf_put_varint(&w->sentbuf, tok->sentence_off - w->sent_byte);
+		w->sent_pos = tok->pos;
+		w->sent_byte = (uint32_t)tok->sentence_off;
+		w->nsent++;
+	}
+	return on_token(ctx, tok);
+}
+
+/* Checks FIELD's bytes, or replaces them into *COPY. */
+static att_status check_utf8(att_writer *w, const att_doc *doc,
+                             const char *field, const char **p, size_t *n,
+                             char **copy)
+{
+	size_t bad;
+
+	if (att_utf8_validate(&bad, *p, *n) == ATT_OK)
+		return ATT_OK;
+	if (!w->replace_utf8)
+		return set_err(w, ATT_EUTF8,
+		               "document \"%.*s\": invalid UTF-8 in %s at byte %zu",
+		               (int)(doc->id_len > 200 ? 200 : doc->id_len), doc->id,
+		               field, bad);
+	if (att_utf8_sanitize(copy, n, *p, *n) != ATT_OK)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	*p = *copy;
+	return ATT_OK;
+}
+
+/* Analyses title and text into w->keys and w->sentbuf. */
+static att_status analyse(att_writer *w, const att_doc *d)
+{
+	uint32_t base, pos_end;
+	int rc;
+
+	w->nkeys = 0;
+	w->nsent = 0;
+	w->sent_pos = 0;
+	w->sent_byte = 0;
+	att_buf_clear(&w->sentbuf);
+	rc = att_analyze(w->an, d->title, d->title_len, 0, on_token, w, NULL);
+	if (rc != ATT_OK)
+		return set_err(w, rc, "document \"%.*s\": analysis failed: %s",
+		               (int)d->id_len, d->id, att_status_str(rc));
+	base = (uint32_t)w->nkeys + TEXT_GAP;
+	rc = att_analyze(w->an, d->text, d->text_len, base, on_text_token, w,
+	                 NULL);
+	if (rc != ATT_OK)
+		return set_err(w, rc, "document \"%.*s\": analysis failed: %s",
+		               (int)d->id_len, d->id, att_status_str(rc));
+	/* the end sentinel: one past the last text position, the text's end */
+	pos_end = w->nsent ? w->last_pos + 1 : base;
+	att_buf_put_varint(&w->sentbuf, pos_end - w->sent_pos);
+	att_buf_put_varint(&w->sentbuf, d->text_len - w->sent_byte);
+	if (w->sentbuf.rc != ATT_OK)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	return ATT_OK;
+}
+
+/* Files the analysed document into the open segment. */
+static att_status file_doc(att_writer *w, const att_doc *d)
+{
+	uint32_t block, off, len, doc = w->cur.docs, dl = (uint32_t)w->nkeys;
+	uint64_t sen_off = w->sen.off;
+	att_status rc;
+
+	rc = att_inverter_add_doc(w->inv, doc, w->keys, w->nkeys);
+	if (rc != ATT_OK)
+		return set_err(w, rc, "out of memory");
+	rc = att_store_add(&w->store, d, &block, &off, &len);
+	if (rc != ATT_OK)
+		return set_err(w, rc, "%s", w->store.fw.msg[0] ? w->store.fw.msg
+		                                               : "out of memory");
+	att_fw_varint(&w->sen, w->nsent);
+	att_fw_write(&w->sen, w->sentbuf.p, w->sentbuf.n);
+	if (w->sen.rc != ATT_OK)
+		return set_err(w, w->sen.rc, "%s", w->sen.msg);
+	att_buf_put_u32le(&w->rows, dl);
+	att_buf_put_u32le(&w->rows, block);
+	att_buf_put_u32le(&w->rows, off);
+	att_buf_put_u32le(&w->rows, len);
+	att_buf_put_u32le(&w->rows, (uint32_t)sen_off);
+	att_buf_append(&w->doclens, &dl, sizeof dl);
+	if (w->rows.rc != ATT_OK || w->doclens.rc != ATT_OK)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	w->cur.docs++;
+	w->cur.tokens += dl;
+	w->cur.raw_bytes += d->title_len + d->text_len;
+	return ATT_OK;
+}
+
+static size_t memory_used(const att_writer *w)
+{
+	return att_inverter_memory(w->inv) + w->rows.cap + w->doclens.cap +
+	    w->capkeys * sizeof(uint64_t) + w->store.block.cap +
+	    w->store.zbuf.cap + w->sentbuf.cap + (2u << 20);
+}
+
+static att_status add_checked(att_writer *w, const att_doc *d)
+{
+	att_status rc;
+
+	if (!w->seg_open && (rc = open_segment(w)) != ATT_OK)
+		return rc;
+	if ((rc = analyse(w, d)) != ATT_OK)
+		return rc;
+	if ((rc = file_doc(w, d)) != ATT_OK)
+		return rc;
+	w->docs_added++;
+	if (memory_used(w) >= w->budget || w->cur.docs == UINT32_MAX - 1 ||
+	    att_store_bytes(&w->store) >= FILE_LIMIT ||
+	    w->sen.off >= FILE_LIMIT)
+		return flush_segment(w);
+	return ATT_OK;
+}
+
+att_status att_writer_add(att_writer *w, const att_doc *doc)
+{
+	char *title_copy = NULL, *text_copy = NULL;
+	att_doc d = *doc;
+	att_status rc;
+	size_t bad;
+
+	w->msg[0] = '\0';
+	if (w->failed)
+		return set_err(w, w->failed, "writer failed earlier; reopen it");
+	if (d.id_len == 0)
+		return set_err(w, ATT_EINVAL, "document has an empty id");
+	if (d.id_len > 1024 || memchr(d.id, '\0', d.id_len) != NULL)
+		return set_err(w, ATT_EINVAL, "document id too long or has a NUL");
+	if (d.text_len + d.title_len > MAX_DOC_BYTES)
+		return set_err(w, ATT_ELIMIT, "document \"%.*s\": %zu bytes, over "
+		               "the %u-byte limit", (int)d.id_len, d.id,
+		               d.text_len + d.title_len, MAX_DOC_BYTES);
+	if (att_utf8_validate(&bad, d.id, d.id_len) != ATT_OK)
+		return set_err(w, ATT_EUTF8, "document id: invalid UTF-8 at byte %zu",
+		               bad);
+	rc = check_utf8(w, doc, "title", &d.title, &d.title_len, &title_copy);
+	if (rc == ATT_OK)
+		rc = check_utf8(w, doc, "text", &d.text, &d.text_len, &text_copy);
+	if (rc == ATT_OK)
+		rc = add_checked(w, &d);
+	att_free(title_copy);
+	att_free(text_copy);
+	return rc;
+}
+
+att_status att_writer_commit(att_writer *w)
+{
+	att_manifest next;
+	att_seg_info *segs;
+	att_status rc;
+
+	w->msg[0] = '\0';
+	if (w->failed)
+		return set_err(w, w->failed, "writer failed earlier; reopen it");
+	if ((rc = flush_segment(w)) != ATT_OK)
+		return rc;
+	segs = att_malloc((w->man.nsegs + w->npending + 1) * sizeof *segs);
+	if (segs == NULL)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	memcpy(segs, w->man.segs, w->man.nsegs * sizeof *segs);
+	memcpy(segs + w->man.nsegs, w->pending, w->npending * sizeof *segs);
+	next = w->man;
+	next.generation++;
+	next.segs = segs;
+	next.nsegs += w->npending;
+	rc = att_manifest_write(&next, w->dir, w->msg, sizeof w->msg);
+	if (rc != ATT_OK) {
+		att_free(segs);
+		w->failed = rc;
+		return rc;
+	}
+	att_free(w->man.segs);
+	w->man = next;
+	w->npending = 0;
+	return ATT_OK;
+}
+
+void att_writer_free(att_writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->seg_open) {
+		att_store_abort(&w->store);
+		att_fw_abort(&w->sen);
+	}
+	if (w->lockfd >= 0)
+		close(w->lockfd);
+	att_analyzer_free(w->an);
+	att_inverter_free(w->inv);
+	att_manifest_release(&w->man);
+	att_free(w->pending);
+	att_free(w->keys);
+	att_buf_release(&w->rows);
+	att_buf_release(&w->doclens);
+	att_buf_release(&w->sentbuf);
+	att_free(w->dir);
+	att_free(w);
+}

@@ -1,0 +1,543 @@
+/*
+ * segment.c: reading one segment, mapped read-only.
+ *
+ * Opening maps each of the segment's six files and checks its magic,
+ * version and CRC-32 before anything else reads it, then checks the
+ * fixed parts (footers, table sizes) against the file sizes. After that
+ * every variable-length read still goes through a bounds check, because
+ * a checksum proves only that the bytes are the ones written, and a
+ * reader must survive a writer's bug too: no offset or length taken from
+ * disk is trusted. A failed check gives ATT_ECORRUPT and a message naming
+ * the file and, where it helps, the offset.
+ *
+ * Postings cursors decode one block of 128 (document gap, frequency)
+ * pairs at a time and use the term's skip table to jump over blocks;
+ * positions are decoded only when asked for, for the current posting.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "searcher.h"
+
+#define ROW 20
+#define SKIP 20
+
+static att_status map_file(att_segment *seg, enum att_seg_file f,
+                           const char *dir, char *msg, size_t msgcap)
+{
+	char path[4096];
+	struct stat st;
+	void *p;
+	int fd;
+
+	att_seg_path(path, sizeof path, dir, seg->id, f);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(msg, msgcap, "%s: %s (named by the manifest)", path,
+		         strerror(errno));
+		return errno == ENOENT ? ATT_ECORRUPT : ATT_EIO;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(msg, msgcap, "%s: %s", path, strerror(errno));
+		close(fd);
+		return ATT_EIO;
+	}
+	if (st.st_size < ATT_HEADER_SIZE + ATT_TRAILER_SIZE) {
+		snprintf(msg, msgcap, "%s: truncated (%lld bytes)", path,
+		         (long long)st.st_size);
+		close(fd);
+		return ATT_ECORRUPT;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		snprintf(msg, msgcap, "%s: mmap: %s", path, strerror(errno));
+		return ATT_EIO;
+	}
+	seg->f[f].p = p;
+	seg->f[f].n = (size_t)st.st_size;
+	return att_file_check(p, (size_t)st.st_size, att_seg_magic[f], path, msg,
+	                      msgcap);
+}
+
+static att_status corrupt(const att_segment *seg, enum att_seg_file f,
+                          size_t off, const char *what, char *msg,
+                          size_t msgcap)
+{
+	snprintf(msg, msgcap, "%s.%s: corrupt %s at offset %zu", seg->path,
+	         att_seg_ext[f], what, off);
+	return ATT_ECORRUPT;
+}
+
+/* The body's end: the offset of the trailer. */
+static size_t body_end(const att_segment *seg, enum att_seg_file f)
+{
+	return seg->f[f].n - ATT_TRAILER_SIZE;
+}
+
+static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
+{
+	const uint8_t *d = seg->f[ATT_SEG_DICT].p, *s = seg->f[ATT_SEG_STORE].p;
+	size_t dend = body_end(seg, ATT_SEG_DICT), send = body_end(seg, ATT_SEG_STORE);
+	size_t docs_end = body_end(seg, ATT_SEG_DOCS);
+
+	if (dend < ATT_HEADER_SIZE + 16)
+		return corrupt(seg, ATT_SEG_DICT, dend, "footer", msg, msgcap);
+	seg->nterms = att_get_u64le(d + dend - 16);
+	seg->dict_body_end = att_get_u64le(d + dend - 8);
+	seg->ngroups = (uint32_t)((seg->nterms + 15) / 16);
+	if (seg->dict_body_end < ATT_HEADER_SIZE || seg->dict_body_end > dend - 16 ||
+	    (dend - 16 - seg->dict_body_end) != (uint64_t)seg->ngroups * 8)
+		return corrupt(seg, ATT_SEG_DICT, dend - 16, "footer", msg, msgcap);
+	seg->dict_sample = d + seg->dict_body_end;
+	if (docs_end < ATT_HEADER_SIZE + 4 ||
+	    att_get_u32le(seg->f[ATT_SEG_DOCS].p + ATT_HEADER_SIZE) != seg->ndocs ||
+	    docs_end - ATT_HEADER_SIZE - 4 != (size_t)seg->ndocs * ROW)
+		return corrupt(seg, ATT_SEG_DOCS, ATT_HEADER_SIZE,
+		               "document count (differs from the manifest)", msg,
+		               msgcap);
+	seg->rows = seg->f[ATT_SEG_DOCS].p + ATT_HEADER_SIZE + 4;
+	if (send < ATT_HEADER_SIZE + 12)
+		return corrupt(seg, ATT_SEG_STORE, send, "footer", msg, msgcap);
+	seg->nblocks = att_get_u32le(s + send - 12);
+	seg->store_index_off = att_get_u64le(s + send - 8);
+	if (seg->store_index_off < ATT_HEADER_SIZE ||
+	    seg->store_index_off > send - 12 ||
+	    send - 12 - seg->store_index_off != (uint64_t)seg->nblocks * 16)
+		return corrupt(seg, ATT_SEG_STORE, send - 12, "block index", msg,
+		               msgcap);
+	seg->store_index = s + seg->store_index_off;
+	return ATT_OK;
+}
+
+att_status att_segment_open(att_segment *seg, const char *dir, uint32_t id,
+                            uint32_t ndocs, char *msg, size_t msgcap)
+{
+	att_status rc = ATT_OK;
+	int f;
+
+	memset(seg, 0, sizeof *seg);
+	seg->id = id;
+	seg->ndocs = ndocs;
+	snprintf(seg->path, sizeof seg->path, "%s/seg%06u", dir, (unsigned)id);
+	for (f = 0; f < ATT_SEG_NFILES && rc == ATT_OK; f++)
+		rc = map_file(seg, (enum att_seg_file)f, dir, msg, msgcap);
+	if (rc == ATT_OK)
+		rc = parse_tables(seg, msg, msgcap);
+	if (rc != ATT_OK)
+		att_segment_close(seg);
+	return rc;
+}
+
+void att_segment_close(att_segment *seg)
+{
+	int f;
+
+	for (f = 0; f < ATT_SEG_NFILES; f++) {
+		if (seg->f[f].p != NULL)
+			munmap((void *)seg->f[f].p, seg->f[f].n);
+		seg->f[f].p = NULL;
+	}
+}
+
+/* Reads the whole first term of dictionary group G. */
+static int group_term(const att_segment *seg, uint32_t g, const uint8_t **t,
+                      size_t *tl)
+{
+	uint64_t off = att_get_u64le(seg->dict_sample + (size_t)g * 8), pre, sl;
+	att_cursor c;
+
+	if (off < ATT_HEADER_SIZE || off >= seg->dict_body_end)
+		return -1;
+	att_cursor_init(&c, seg->f[ATT_SEG_DICT].p + off, seg->dict_body_end - off);
+	att_cursor_varint(&c, &pre);
+	att_cursor_varint(&c, &sl);
+	if (c.err || pre != 0 || sl > 255 || att_cursor_bytes(&c, t, sl) != 0)
+		return -1;
+	*tl = sl;
+	return 0;
+}
+
+static int cmp_term(const uint8_t *a, size_t al, const char *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c != 0 ? c : (al > bl) - (al < bl);
+}
+
+/* Scans group G for TERM. Returns 1 found, 0 not, -1 corrupt. */
+static int scan_group(att_term_info *ti, const att_segment *seg, uint32_t g,
+                      const char *term, size_t len)
+{
+	uint64_t off = att_get_u64le(seg->dict_sample + (size_t)g * 8);
+	uint64_t n = seg->nterms - (uint64_t)g * 16, i, pre, sl;
+	uint8_t cur[256];
+	const uint8_t *suf;
+	att_cursor c;
+	size_t cl = 0;
+
+	att_cursor_init(&c, seg->f[ATT_SEG_DICT].p + off, seg->dict_body_end - off);
+	for (i = 0; i < n && i < 16; i++) {
+		att_cursor_varint(&c, &pre);
+		att_cursor_varint(&c, &sl);
+		if (c.err || pre > cl || pre + sl > sizeof cur ||
+		    att_cursor_bytes(&c, &suf, sl) != 0)
+			return -1;
+		memcpy(cur + pre, suf, sl);
+		cl = pre + sl;
+		att_cursor_varint32(&c, &ti->df);
+		att_cursor_varint(&c, &ti->cf);
+		if (i == 0) {
+			att_cursor_varint(&c, &ti->post_off);
+			att_cursor_varint(&c, &ti->pos_off);
+		} else {
+			ti->post_off += ti->post_len;
+			ti->pos_off += ti->pos_len;
+		}
+		att_cursor_varint(&c, &ti->post_len);
+		att_cursor_varint(&c, &ti->pos_len);
+		if (c.err)
+			return -1;
+		if (cmp_term(cur, cl, term, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+att_status att_segment_lookup(att_term_info *ti, int *found,
+                              const att_segment *seg, const char *term,
+                              size_t len, char *msg, size_t msgcap)
+{
+	uint32_t lo = 0, hi = seg->ngroups;
+	const uint8_t *t;
+	size_t tl;
+	int r;
+
+	*found = 0;
+	while (hi - lo > 1) { /* the last group whose first term <= TERM */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (group_term(seg, mid, &t, &tl) != 0)
+			return corrupt(seg, ATT_SEG_DICT, 0, "dictionary sample", msg,
+			               msgcap);
+		if (cmp_term(t, tl, term, len) <= 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (seg->ngroups == 0)
+		return ATT_OK;
+	r = scan_group(ti, seg, lo, term, len);
+	if (r < 0)
+		return corrupt(seg, ATT_SEG_DICT,
+		               (size_t)att_get_u64le(seg->dict_sample + (size_t)lo * 8),
+		               "dictionary group", msg, msgcap);
+	if (r == 1) {
+		uint64_t pst = body_end(seg, ATT_SEG_POSTINGS);
+		uint64_t pos = body_end(seg, ATT_SEG_POSITIONS);
+
+		if (ti->df == 0 || ti->df > seg->ndocs ||
+		    ti->post_off < ATT_HEADER_SIZE || ti->post_off > pst ||
+		    ti->post_len > pst - ti->post_off ||
+		    ti->pos_off < ATT_HEADER_SIZE || ti->pos_off > pos ||
+		    ti->pos_len > pos - ti->pos_off)
+			return corrupt(seg, ATT_SEG_DICT, 0, "term entry offsets", msg,
+			               msgcap);
+		*found = 1;
+	}
+	return ATT_OK;
+}
+
+static uint32_t fail(att_postings *pc)
+{
+	pc->err = ATT_ECORRUPT;
+	pc->doc = ATT_DOC_END;
+	pc->n = 0;
+	return ATT_DOC_END;
+}
+
+/* Decodes block B into docs/tfs; 0 or -1 if corrupt. */
+static int decode_block(att_postings *pc, uint32_t b)
+{
+	const uint8_t *p = pc->data, *end = pc->data_end;
+	uint32_t n = pc->df, next = 0, i;
+
+	if (pc->nblocks > 1) {
+		const uint8_t *sk = pc->skip + (size_t)b * SKIP;
+		uint32_t off = att_get_u32le(sk + 4), poff = att_get_u32le(sk + 8);
+
+		if (off > (size_t)(end - p) || poff > (size_t)(pc->pos_end - pc->pos_base))
+			return -1;
+		p += off;
+		pc->pos_p = pc->pos_base + poff;
+		n = b + 1 < pc->nblocks ? ATT_BLOCK : pc->df - b * ATT_BLOCK;
+		next = b ? att_get_u32le(sk - SKIP) + 1 : 0;
+	} else {
+		pc->pos_p = pc->pos_base;
+	}
+	if (n == ATT_BLOCK) {
+		unsigned bg, bt;
+
+		if (end - p < 2 || (bg = p[0]) > 32 || (bt = p[1]) > 32 ||
+		    (size_t)(end - p - 2) < 16u * (bg + bt))
+			return -1;
+		att_unpack128(pc->docs, p + 2, bg);
+		att_unpack128(pc->tfs, p + 2 + 16 * bg, bt);
+	} else {
+		att_cursor c;
+
+		att_cursor_init(&c, p, (size_t)(end - p));
+		for (i = 0; i < n; i++) {
+			att_cursor_varint32(&c, &pc->docs[i]);
+			att_cursor_varint32(&c, &pc->tfs[i]);
+		}
+		if (c.err)
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t d = (uint64_t)next + pc->docs[i];
+
+		if (d >= pc->seg->ndocs || pc->tfs[i] == UINT32_MAX)
+			return -1;
+		pc->docs[i] = (uint32_t)d;
+		pc->tfs[i]++;
+		next = (uint32_t)d + 1;
+	}
+	pc->block = b;
+	pc->n = n;
+	pc->i = 0;
+	pc->pos_i = 0;
+	pc->doc = pc->docs[0];
+	return 0;
+}
+
+att_status att_postings_init(att_postings *pc, const att_segment *seg,
+                             const att_term_info *ti)
+{
+	const uint8_t *pst = seg->f[ATT_SEG_POSTINGS].p;
+
+	pc->seg = seg;
+	pc->err = 0;
+	pc->df = ti->df;
+	pc->nblocks = (ti->df + ATT_BLOCK - 1) / ATT_BLOCK;
+	pc->skip = pst + ti->post_off;
+	pc->data = pc->skip;
+	pc->data_end = pst + ti->post_off + ti->post_len;
+	pc->pos_base = seg->f[ATT_SEG_POSITIONS].p + ti->pos_off;
+	pc->pos_end = pc->pos_base + ti->pos_len;
+	if (pc->nblocks > 1) {
+		if (ti->post_len < (uint64_t)pc->nblocks * SKIP) {
+			fail(pc);
+			return ATT_ECORRUPT;
+		}
+		pc->data = pc->skip + (size_t)pc->nblocks * SKIP;
+	}
+	if (decode_block(pc, 0) != 0) {
+		fail(pc);
+		return ATT_ECORRUPT;
+	}
+	return ATT_OK;
+}
+
+uint32_t att_postings_next(att_postings *pc)
+{
+	if (pc->doc == ATT_DOC_END)
+		return ATT_DOC_END;
+	if (++pc->i < pc->n)
+		return pc->doc = pc->docs[pc->i];
+	if (pc->block + 1 >= pc->nblocks) {
+		pc->doc = ATT_DOC_END;
+		return ATT_DOC_END;
+	}
+	if (decode_block(pc, pc->block + 1) != 0)
+		return fail(pc);
+	return pc->doc;
+}
+
+uint32_t att_postings_advance(att_postings *pc, uint32_t target)
+{
+	uint32_t b;
+
+	if (pc->doc >= target)
+		return pc->doc;
+	if (pc->nblocks > 1 &&
+	    att_get_u32le(pc->skip + (size_t)pc->block * SKIP) < target) {
+		for (b = pc->block + 1; b < pc->nblocks; b++)
+			if (att_get_u32le(pc->skip + (size_t)b * SKIP) >= target)
+				break;
+		if (b == pc->nblocks) {
+			pc->doc = ATT_DOC_END;
+			return ATT_DOC_END;
+		}
+		if (decode_block(pc, b) != 0)
+			return fail(pc);
+	}
+	while (pc->doc < target)
+		if (att_postings_next(pc) == ATT_DOC_END)
+			break;
+	return pc->doc;
+}
+
+/* Skips N varints at P (bounded by END); NULL if the input ends. */
+static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end,
+                                   uint64_t n)
+{
+	while (n > 0) {
+		if (p >= end)
+			return NULL;
+		if ((*p++ & 0x80) == 0)
+			n--;
+	}
+	return p;
+}
+
+att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
+                                  att_postings *pc)
+{
+	uint32_t tf = pc->tfs[pc->i], k, pos = 0;
+	uint64_t skip = 0;
+	att_cursor c;
+
+	*n = 0;
+	if (pc->doc == ATT_DOC_END)
+		return ATT_OK;
+	for (k = pc->pos_i; k < pc->i; k++)
+		skip += pc->tfs[k];
+	pc->pos_p = skip_varints(pc->pos_p, pc->pos_end, skip);
+	pc->pos_i = pc->i;
+	if (pc->pos_p == NULL) {
+		fail(pc);
+		return ATT_ECORRUPT;
+	}
+	if (tf > *cap) {
+		uint32_t *p = att_realloc(*out, (size_t)tf * sizeof *p);
+
+		if (p == NULL)
+			return ATT_ENOMEM;
+		*out = p;
+		*cap = tf;
+	}
+	att_cursor_init(&c, pc->pos_p, (size_t)(pc->pos_end - pc->pos_p));
+	for (k = 0; k < tf; k++) {
+		uint32_t d;
+
+		if (att_cursor_varint32(&c, &d) != 0 || (k > 0 && d == 0) ||
+		    d > UINT32_MAX - pos) {
+			fail(pc);
+			return ATT_ECORRUPT;
+		}
+		pos += d;
+		(*out)[k] = pos;
+	}
+	*n = tf;
+	return ATT_OK;
+}
+
+att_status att_segment_sentences(att_sentence **out, size_t *cap, uint32_t *n,
+                                 const att_segment *seg, uint32_t doc)
+{
+	uint32_t off = att_get_u32le(seg->rows + (size_t)doc * ROW + 16);
+	size_t end = body_end(seg, ATT_SEG_SENTENCES);
+	uint64_t ns, pos = 0, byte = 0, dp, db;
+	att_cursor c;
+	uint32_t i;
+
+	*n = 0;
+	if (off < ATT_HEADER_SIZE || off > end)
+		return ATT_ECORRUPT;
+	att_cursor_init(&c, seg->f[ATT_SEG_SENTENCES].p + off, end - off);
+	if (att_cursor_varint(&c, &ns) != 0 || ns > (uint64_t)(c.end - c.p) / 2)
+		return ATT_ECORRUPT;
+	if (ns + 1 > *cap) {
+		att_sentence *p = att_realloc(*out, (size_t)(ns + 1) * sizeof *p);
+
+		if (p == NULL)
+			return ATT_ENOMEM;
+		*out = p;
+		*cap = (size_t)ns + 1;
+	}
+	for (i = 0; i <= ns; i++) {
+		att_cursor_varint(&c, &dp);
+		att_cursor_varint(&c, &db);
+		pos += dp;
+		byte += db;
+		if (c.err || pos > UINT32_MAX || byte > UINT32_MAX)
+			return ATT_ECORRUPT;
+		(*out)[i].pos = (uint32_t)pos;
+		(*out)[i].byte = (uint32_t)byte;
+	}
+	*n = (uint32_t)ns;
+	return ATT_OK;
+}
+
+static att_status inflate_block(att_block_cache *cache, const att_segment *seg,
+                                uint32_t block, char *msg, size_t msgcap)
+{
+	const uint8_t *e = seg->store_index + (size_t)block * 16;
+	uint64_t off = att_get_u64le(e);
+	uint32_t clen = att_get_u32le(e + 8), ulen = att_get_u32le(e + 12);
+	uLongf got = ulen;
+
+	if (off < ATT_HEADER_SIZE || off > seg->store_index_off ||
+	    clen > seg->store_index_off - off || ulen > (80u << 20))
+		return corrupt(seg, ATT_SEG_STORE, (size_t)(e - seg->f[ATT_SEG_STORE].p),
+		               "block index entry", msg, msgcap);
+	cache->seg = NULL;
+	att_buf_clear(&cache->buf);
+	if (att_buf_reserve(&cache->buf, ulen) != 0)
+		return ATT_ENOMEM;
+	if (uncompress(cache->buf.p, &got, seg->f[ATT_SEG_STORE].p + off, clen) !=
+	        Z_OK || got != ulen)
+		return corrupt(seg, ATT_SEG_STORE, (size_t)off, "compressed block",
+		               msg, msgcap);
+	cache->buf.n = ulen;
+	cache->seg = seg;
+	cache->block = block;
+	return ATT_OK;
+}
+
+att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
+                             const att_segment *seg, uint32_t doc, char *msg,
+                             size_t msgcap)
+{
+	const uint8_t *row = seg->rows + (size_t)doc * ROW, *p;
+	uint32_t block = att_get_u32le(row + 4), off = att_get_u32le(row + 8);
+	uint32_t len = att_get_u32le(row + 12);
+	uint64_t l1, l2, l3;
+	att_status rc;
+	att_cursor c;
+
+	if (block >= seg->nblocks)
+		return corrupt(seg, ATT_SEG_DOCS, ATT_HEADER_SIZE + 4 + (size_t)doc * ROW,
+		               "document row", msg, msgcap);
+	if (cache->seg != seg || cache->block != block) {
+		rc = inflate_block(cache, seg, block, msg, msgcap);
+		if (rc != ATT_OK)
+			return rc;
+	}
+	if (off > cache->buf.n || len > cache->buf.n - off)
+		return corrupt(seg, ATT_SEG_DOCS, ATT_HEADER_SIZE + 4 + (size_t)doc * ROW,
+		               "document row", msg, msgcap);
+	att_cursor_init(&c, cache->buf.p + off, len);
+	att_cursor_varint(&c, &l1);
+	if (att_cursor_bytes(&c, &p, (size_t)l1) == 0)
+		rec->id = (const char *)p;
+	att_cursor_varint(&c, &l2);
+	if (att_cursor_bytes(&c, &p, (size_t)l2) == 0)
+		rec->title = (const char *)p;
+	att_cursor_varint(&c, &l3);
+	if (att_cursor_bytes(&c, &p, (size_t)l3) == 0)
+		rec->text = (const char *)p;
+	if (c.err)
+		return corrupt(seg, ATT_SEG_STORE, off, "stored record", msg, msgcap);
+	rec->id_len = (size_t)l1;
+	rec->title_len = (size_t)l2;
+	rec->text_len = (size_t)l3;
+	return ATT_OK;
+}
