@@ -10,9 +10,10 @@
  * deltas. Keeping postings as varints costs about two bytes a token and
  * lets the segment encoder copy positions straight through.
  *
- * A document arrives as a list of (term id, position) keys. Sorting them
- * groups each term's positions in order, so every term's stream is
- * appended to once per document, whatever its frequency there.
+ * A document arrives as a list of (term id, position) keys in position
+ * order. One pass chains each term's keys together (a linked list through
+ * an index array, no sorting), so every term's stream is appended to once
+ * per document, with its positions in order, whatever its frequency.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,9 @@ typedef struct term_rec {
 	uint32_t hash;
 	uint32_t df;
 	uint64_t cf;
-	uint32_t next_doc;   /* last document + 1 (0 before the first) */
+	uint32_t seen;       /* document + 1 of the last add_doc naming it */
+	uint32_t first, last; /* this document's keys: chain ends */
+	uint32_t prev_next;  /* the previous posting's document + 1 */
 	uint32_t n, cap;     /* postings stream */
 	uint8_t *data;
 } term_rec;
@@ -36,6 +39,9 @@ struct att_inverter {
 	term_rec *terms;
 	uint32_t nterms, capterms;
 	uint32_t *order;     /* after sort: term indexes in byte order */
+	uint32_t *chain;     /* per key of the document: next key, same term */
+	uint32_t *doc_terms; /* terms of the document, in first-seen order */
+	size_t capchain;
 	att_buf chars;
 	size_t data_bytes;   /* capacity of every postings stream */
 };
@@ -91,6 +97,8 @@ void att_inverter_free(att_inverter *inv)
 	att_inverter_reset(inv);
 	att_free(inv->terms);
 	att_free(inv->slots);
+	att_free(inv->chain);
+	att_free(inv->doc_terms);
 	att_buf_release(&inv->chars);
 	att_free(inv);
 }
@@ -159,13 +167,6 @@ int64_t att_inverter_intern(att_inverter *inv, const char *term, size_t len)
 	return add_term(inv, s, h, term, len);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Makes room for EXTRA more bytes in T's stream. */
 static int reserve(att_inverter *inv, term_rec *t, size_t extra)
 {
@@ -188,31 +189,68 @@ static int reserve(att_inverter *inv, term_rec *t, size_t extra)
 	return 0;
 }
 
+/* Links the document's keys of each term; fills inv->doc_terms. Returns
+ * the number of distinct terms, or -1 on out of memory. */
+static int64_t chain_keys(att_inverter *inv, uint32_t doc, const uint64_t *keys,
+                          size_t n)
+{
+	size_t i, nd = 0;
+
+	if (n > inv->capchain) {
+		uint32_t *c = att_realloc(inv->chain, n * sizeof *c);
+		uint32_t *d = c ? att_realloc(inv->doc_terms, n * sizeof *d) : NULL;
+
+		if (c != NULL)
+			inv->chain = c;
+		if (d == NULL)
+			return -1;
+		inv->doc_terms = d;
+		inv->capchain = n;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t id = (uint32_t)(keys[i] >> 32);
+		term_rec *t = &inv->terms[id];
+
+		inv->chain[i] = UINT32_MAX;
+		if (t->seen == doc + 1) {
+			inv->chain[t->last] = (uint32_t)i;
+			t->last = (uint32_t)i;
+			continue;
+		}
+		t->first = t->last = (uint32_t)i;
+		t->seen = doc + 1;
+		t->df++;
+		inv->doc_terms[nd++] = id;
+	}
+	return (int64_t)nd;
+}
+
 att_status att_inverter_add_doc(att_inverter *inv, uint32_t doc,
                                 uint64_t *keys, size_t n)
 {
-	size_t i = 0, j;
+	int64_t nd = chain_keys(inv, doc, keys, n);
+	size_t d;
 
-	qsort(keys, n, sizeof *keys, cmp_u64);
-	while (i < n) {
-		uint32_t id = (uint32_t)(keys[i] >> 32), prev = 0;
-		term_rec *t = &inv->terms[id];
+	if (nd < 0)
+		return ATT_ENOMEM;
+	for (d = 0; d < (size_t)nd; d++) {
+		term_rec *t = &inv->terms[inv->doc_terms[d]];
+		uint32_t k, tf = 0, prev = 0, gap_base = t->prev_next;
 
-		for (j = i; j < n && (uint32_t)(keys[j] >> 32) == id; j++)
-			;
-		if (reserve(inv, t, (j - i + 2) * ATT_VARINT_MAX) != 0)
+		for (k = t->first; k != UINT32_MAX; k = inv->chain[k])
+			tf++;
+		if (reserve(inv, t, ((size_t)tf + 2) * ATT_VARINT_MAX) != 0)
 			return ATT_ENOMEM;
-		t->n += att_varint_put(t->data + t->n, doc - t->next_doc);
-		t->n += att_varint_put(t->data + t->n, j - i);
-		t->cf += j - i;
-		for (; i < j; i++) {
-			uint32_t pos = (uint32_t)keys[i];
+		t->n += att_varint_put(t->data + t->n, doc - gap_base);
+		t->n += att_varint_put(t->data + t->n, tf);
+		t->cf += tf;
+		for (k = t->first; k != UINT32_MAX; k = inv->chain[k]) {
+			uint32_t pos = (uint32_t)keys[k];
 
 			t->n += att_varint_put(t->data + t->n, pos - prev);
 			prev = pos;
 		}
-		t->df++;
-		t->next_doc = doc + 1;
+		t->prev_next = doc + 1;
 	}
 	return ATT_OK;
 }

@@ -888,7 +888,7 @@ typedef struct span {
 static int find_elem(const uint8_t *p, size_t n, size_t from,
                      const char *name, span *sp)
 {
-	size_t len;
+	size_t len = 0;
 
 	sp->start = find_tag(p, n, from, name, 0, &len);
 	if (sp->start == n)
@@ -1106,7 +1106,7 @@ static att_status trec_end(src *s, size_t from, size_t *end, size_t *len,
 			return st;
 	}
 	*end = from;
-	*len = (size_t)c;
+	*len = *kind == END_CLOSE ? (size_t)c : 0;
 	return ATT_OK;
 }
 
@@ -1123,8 +1123,8 @@ static uint64_t count_lines(const uint8_t *p, size_t n)
 static att_status trec_next(att_reader *r, att_doc *doc, int *has_doc)
 {
 	const char *file = att_reader_file(r);
-	size_t open_len, end, close_len;
-	int kind;
+	size_t open_len, end = 0, close_len = 0;
+	int kind = END_EOF;
 	att_status st;
 
 	st = trec_seek(&r->in, &open_len);

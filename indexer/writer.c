@@ -498,8 +498,10 @@ att_status att_writer_commit(att_writer *w)
 	segs = att_malloc((w->man.nsegs + w->npending + 1) * sizeof *segs);
 	if (segs == NULL)
 		return set_err(w, ATT_ENOMEM, "out of memory");
-	memcpy(segs, w->man.segs, w->man.nsegs * sizeof *segs);
-	memcpy(segs + w->man.nsegs, w->pending, w->npending * sizeof *segs);
+	if (w->man.nsegs > 0)
+		memcpy(segs, w->man.segs, w->man.nsegs * sizeof *segs);
+	if (w->npending > 0)
+		memcpy(segs + w->man.nsegs, w->pending, w->npending * sizeof *segs);
 	next = w->man;
 	next.generation++;
 	next.segs = segs;

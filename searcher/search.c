@@ -36,7 +36,7 @@ struct att_searcher {
 	att_analyzer *an;
 	double avgdl;
 	att_block_cache cache;
-	char msg[1024];
+	char msg[8192];
 };
 
 typedef struct res_hit {

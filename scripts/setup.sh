@@ -1,0 +1,15 @@
+#!/bin/bash
+# Installs attache's build dependencies from Debian's packages and builds
+# it into build/. Run as root, or as a user with sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends \
+    build-essential cmake pkg-config \
+    libstemmer-dev zlib1g-dev libutf8proc-dev libjansson-dev check \
+    python3
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$(nproc)"

@@ -1,0 +1,103 @@
+#!/bin/bash
+# End to end through the real binary on the bundled corpus: index it,
+# search the demo query, check the first hit, its passage and its marks,
+# and check that every judged query finds a relevant document in its top 3.
+# usage: corpus.sh ATTACHE CORPUS_DIR
+set -u
+ATTACHE=$1
+CORPUS=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+passes=0
+ok() { passes=$((passes + 1)); }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+"$ATTACHE" index -q -i "$T/idx" "$CORPUS/docs" || fail "index exited $?"
+ndocs=$(ls "$CORPUS"/docs/*.txt | wc -l)
+
+# stats: exact document count, one segment
+"$ATTACHE" stats -i "$T/idx" --json > "$T/stats.json" || fail "stats exited $?"
+python3 - "$T/stats.json" "$ndocs" <<'PY' && ok || fail "stats"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["documents"] == int(sys.argv[2]), s
+assert s["segments"] == 1 and s["generation"] == 1, s
+assert 0 < s["postings_positions_percent"] < 100, s
+PY
+
+# the demo query: the seed first, its best passage has all three words marked
+"$ATTACHE" search -i "$T/idx" --json "defence cooperation Azerbaijan" > "$T/demo.json" \
+    || fail "search exited $?"
+python3 - "$T/demo.json" <<'PY' && ok || fail "demo query"
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+assert r["query"] == "defence cooperation Azerbaijan"
+hits = r["hits"]
+assert hits[0]["id"] == "000_b7587047f01f44ba", [h["id"] for h in hits]
+assert len(hits) == 10 and r["total"] >= 10
+assert all(hits[i]["score"] >= hits[i + 1]["score"] for i in range(len(hits) - 1))
+p = hits[0]["passages"][0]
+marked = [m.lower() for m in re.findall(r"<mark>(.*?)</mark>", p["text"])]
+for w in ("defence", "cooperation", "azerbaijan"):
+    assert w in marked, (w, marked)
+assert p["end"] > p["start"]
+PY
+
+# the passage's byte offsets point into the stored text exactly
+python3 - "$T/demo.json" "$CORPUS/docs/000_b7587047f01f44ba.txt" <<'PY' && ok || fail "passage offsets"
+import html, json, re, sys
+r = json.load(open(sys.argv[1]))
+raw = open(sys.argv[2], "rb").read()
+text = raw[raw.index(b"\n") + 1:]
+p = r["hits"][0]["passages"][0]
+plain = html.unescape(re.sub(r"</?mark>", "", p["text"])).encode()
+assert text[p["start"]:p["end"]] == plain, (text[p["start"]:p["end"]][:80], plain[:80])
+PY
+
+# text output marks matches in bold with --color
+"$ATTACHE" search -i "$T/idx" --color -n 1 "defence cooperation Azerbaijan" > "$T/demo.txt"
+grep -q $'\033\[1mAzerbaijan\033\[0m' "$T/demo.txt" && ok || fail "bold marks"
+grep -q '^1\. .*defence cooperation across the region' "$T/demo.txt" && ok || fail "text output title"
+
+# every judged query finds a relevant document in its top 3
+"$ATTACHE" search -i "$T/idx" --trec test -n 3 --queries "$CORPUS/queries.tsv" > "$T/run" \
+    || fail "query file run exited $?"
+python3 - "$T/run" "$CORPUS/qrels.txt" "$CORPUS/queries.tsv" <<'PY' && ok || fail "judged queries"
+import sys
+run, rel = {}, {}
+for line in open(sys.argv[1]):
+    q, _, d, rank, score, tag = line.split()
+    run.setdefault(q, []).append(d)
+for line in open(sys.argv[2]):
+    q, _, d, g = line.split()
+    if int(g) > 0:
+        rel.setdefault(q, set()).add(d)
+queries = [l.split("\t")[0] for l in open(sys.argv[3]) if l.strip()]
+assert len(queries) >= 20 and set(rel) == set(queries)
+bad = [q for q in rel if not rel[q] & set(run.get(q, [])[:3])]
+assert not bad, bad
+PY
+
+# indexing the same documents twice, from JSONL this time, adds a segment
+python3 - "$CORPUS/docs" > "$T/docs.jsonl" <<'PY'
+import json, os, sys
+for name in sorted(os.listdir(sys.argv[1])):
+    raw = open(os.path.join(sys.argv[1], name), encoding="utf-8").read()
+    title, _, text = raw.partition("\n")
+    print(json.dumps({"id": "j" + name[:-4], "title": title.strip(), "text": text}))
+PY
+"$ATTACHE" index -q -i "$T/idx" "$T/docs.jsonl" || fail "second index exited $?"
+"$ATTACHE" stats -i "$T/idx" --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["documents"] == 2 * int(sys.argv[1]) and s["segments"] == 2, s' "$ndocs" \
+    && ok || fail "second commit"
+"$ATTACHE" search -i "$T/idx" --trec t -n 2 "defence cooperation Azerbaijan" > "$T/two"
+awk '{print $3}' "$T/two" | sort | tr '\n' ' ' | grep -qx '000_b7587047f01f44ba j000_b7587047f01f44ba ' \
+    && ok || fail "same document in two segments scores the same: $(cat "$T/two")"
+s1=$(awk 'NR==1{print $5}' "$T/two"); s2=$(awk 'NR==2{print $5}' "$T/two")
+[ "$s1" = "$s2" ] && ok || fail "scores differ across segments: $s1 $s2"
+
+echo "corpus.sh: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]

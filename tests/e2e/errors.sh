@@ -1,0 +1,99 @@
+#!/bin/bash
+# Bad input end to end: damaged index files, bad queries, malformed and
+# binary input. Each must give a clear message and the documented exit
+# status (1 user error / no result, 2 internal), never a crash, and a
+# failed indexing run must leave the last commit intact.
+# usage: errors.sh ATTACHE CORPUS_DIR
+set -u
+ATTACHE=$1
+CORPUS=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+passes=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect STATUS PATTERN CMD...: exit status STATUS and stderr matching PATTERN
+expect() {
+	local want=$1 pat=$2
+	shift 2
+	"$@" > "$T/out" 2> "$T/err"
+	local got=$?
+	if [ "$got" -ne "$want" ]; then
+		fail "$* exited $got, wanted $want; stderr: $(head -c 300 "$T/err")"
+	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" "$T/err"; then
+		fail "$*: stderr lacks /$pat/: $(head -c 300 "$T/err")"
+	else
+		passes=$((passes + 1))
+	fi
+}
+
+"$ATTACHE" index -q -i "$T/good" "$CORPUS/docs" || fail "index"
+seg=$(ls "$T/good"/seg000001.pst >/dev/null && echo "$T/good/seg000001")
+
+# damaged files: truncated and bit-flipped, each file kind
+for ext in dic pst pos doc sen sto; do
+	rm -rf "$T/bad" && cp -r "$T/good" "$T/bad"
+	f="$T/bad/seg000001.$ext"
+	truncate -s $(( $(stat -c %s "$f") / 2 )) "$f"
+	expect 2 "seg000001\.$ext: .*(truncat|checksum|corrupt)" \
+	    "$ATTACHE" search -i "$T/bad" defence
+	rm -rf "$T/bad" && cp -r "$T/good" "$T/bad"
+	size=$(stat -c %s "$f")
+	off=$((size / 2))
+	byte=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
+	printf "$(printf '\\%03o' $((byte ^ 16)))" |
+	    dd of="$f" bs=1 seek="$off" conv=notrunc status=none
+	expect 2 "seg000001\.$ext: checksum mismatch" \
+	    "$ATTACHE" search -i "$T/bad" defence
+done
+rm -rf "$T/bad" && cp -r "$T/good" "$T/bad"
+truncate -s 10 "$T/bad/MANIFEST"
+expect 2 "MANIFEST" "$ATTACHE" search -i "$T/bad" defence
+rm -rf "$T/bad" && cp -r "$T/good" "$T/bad"
+rm "$T/bad/seg000001.pos"
+expect 2 "seg000001\.pos" "$ATTACHE" search -i "$T/bad" defence
+expect 1 "no attache index" "$ATTACHE" search -i "$T/nothing" defence
+
+# bad queries
+expect 1 "column 9: unterminated quote" "$ATTACHE" search -i "$T/good" 'defence "cooperation'
+expect 1 "column 9: '-' must be followed" "$ATTACHE" search -i "$T/good" 'defence - cooperation'
+expect 1 "no searchable words" "$ATTACHE" search -i "$T/good" ''
+expect 1 "no searchable words" "$ATTACHE" search -i "$T/good" '... ,,, !!!'
+expect 1 "only excluded" "$ATTACHE" search -i "$T/good" -- '-defence'
+expect 1 "over the limit" "$ATTACHE" search -i "$T/good" "$(head -c 9000 /dev/zero | tr '\0' a)"
+expect 1 "" "$ATTACHE" search -i "$T/good" zzzzunknownword
+expect 1 "invalid option value" "$ATTACHE" search -i "$T/good" -n many defence
+expect 1 "-i INDEX is required" "$ATTACHE" search defence
+
+# malformed input: nothing committed, the index keeps its last commit
+before=$("$ATTACHE" stats -i "$T/good" --json)
+printf '{"id":"a","text":"fine"}\n{"id":"b","text":\n{"id":"c","text":"also fine"}\n' > "$T/bad.jsonl"
+expect 1 "bad\.jsonl:2: " "$ATTACHE" index -i "$T/good" "$T/bad.jsonl"
+[ "$("$ATTACHE" stats -i "$T/good" --json)" = "$before" ] && passes=$((passes + 1)) \
+    || fail "a failed run changed the index"
+"$ATTACHE" index -i "$T/good" --skip-bad "$T/bad.jsonl" > "$T/out" 2> "$T/err"
+[ $? -eq 0 ] && grep -q "indexed 2 documents.*skipped 1 bad records" "$T/out" \
+    && passes=$((passes + 1)) || fail "--skip-bad: $(cat "$T/out" "$T/err")"
+
+mkdir -p "$T/txt/sub"
+printf 'Title\nsome text\n' > "$T/txt/a.txt"
+printf 'Bin\x00ary\n' > "$T/txt/sub/b.txt"
+printf 'Bad\ncaf\xe9 au lait\n' > "$T/txt/sub/c.txt"
+expect 1 "sub/b\.txt: binary file" "$ATTACHE" index -i "$T/t1" "$T/txt"
+expect 1 "sub/c\.txt.*invalid UTF-8 in text at byte 3" \
+    "$ATTACHE" index -i "$T/t1" "$T/txt/sub/c.txt"
+expect 0 "sub/c\.txt:1: .*invalid UTF-8" \
+    "$ATTACHE" index -i "$T/t1" --skip-bad "$T/txt"
+grep -q "sub/b\.txt: binary file (NUL byte at offset 3)" "$T/err" &&
+    grep -q "indexed 1 documents.*skipped 2 bad records" "$T/out" \
+    && passes=$((passes + 1)) || fail "--skip-bad count: $(cat "$T/out")"
+"$ATTACHE" index -q -i "$T/t2" --skip-bad --replace-invalid-utf8 "$T/txt" 2>/dev/null \
+    || fail "--replace-invalid-utf8 run"
+"$ATTACHE" search -i "$T/t2" --json caf | grep -q $'</mark>\xef\xbf\xbd au lait' \
+    && passes=$((passes + 1)) || fail "U+FFFD not stored"
+expect 1 "unknown language" "$ATTACHE" index -i "$T/t3" --language klingon "$T/txt/a.txt"
+expect 1 "No such file" "$ATTACHE" index -i "$T/t4" "$T/missing.jsonl"
+
+echo "errors.sh: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]
