@@ -57,10 +57,13 @@ static att_status read_file(att_buf *b, const char *path, char *msg,
 		snprintf(msg, msgcap, "%s: %s", path, strerror(errno));
 		return errno == ENOENT ? ATT_ENOTFOUND : ATT_EIO;
 	}
-	if (fstat(fd, &st) != 0 || st.st_size > (1 << 26)) {
-		snprintf(msg, msgcap, "%s: %s", path,
-		         st.st_size > (1 << 26) ? "manifest too large"
-		                                : strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		snprintf(msg, msgcap, "%s: %s", path, strerror(errno));
+		rc = ATT_EIO;
+		goto done;
+	}
+	if (st.st_size > (1 << 26)) {
+		snprintf(msg, msgcap, "%s: manifest too large", path);
 		rc = ATT_ECORRUPT;
 		goto done;
 	}
@@ -184,6 +187,12 @@ att_status att_manifest_write(const att_manifest *m, const char *dir,
 		att_fw_abort(&fw);
 	if (rc != ATT_OK) {
 		snprintf(msg, msgcap, "%s", fw.msg[0] ? fw.msg : "out of memory");
+		return rc;
+	}
+	/* the new segment files' directory entries first, then the switch */
+	rc = att_fsync_dir(dir, msg, msgcap);
+	if (rc != ATT_OK) {
+		unlink(tmp);
 		return rc;
 	}
 	if (rename(tmp, path) != 0) {

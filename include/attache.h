@@ -94,8 +94,8 @@ typedef enum att_input_format {
 typedef struct att_reader att_reader;
 
 /* Opens PATH (a file, a directory walked for *.txt in sorted order, or "-"
- * for standard input, which then needs a format other than AUTO unless
- * it looks like JSONL). Errors: ATT_ENOTFOUND, ATT_EIO, ATT_EINVAL,
+ * for standard input, whose format AUTO detects from its first byte: '{'
+ * JSONL, '<' TREC, else one text document with id "stdin"). Errors: ATT_ENOTFOUND, ATT_EIO, ATT_EINVAL,
  * ATT_ENOMEM; *out is NULL on error and the message is in *errmsg_out if
  * that is non-NULL (a static or thread-unsafe buffer is never used: the
  * caller frees it with free()). */

@@ -139,7 +139,18 @@ static att_status load_manifest(att_writer *w, const char *language)
 	}
 	if (rc != ATT_OK)
 		return set_err(w, rc, "%s", msg);
-	if (language != NULL && strcmp(language, w->man.language) != 0)
+	if (language != NULL) { /* compare canonical names: "en" = "english" */
+		att_analyzer *a = NULL;
+
+		rc = att_analyzer_new(&a, language);
+		if (rc == ATT_OK && strcmp(att_analyzer_language(a),
+		                           w->man.language) == 0)
+			language = NULL;
+		att_analyzer_free(a);
+		if (rc == ATT_ENOMEM)
+			return set_err(w, rc, "out of memory");
+	}
+	if (language != NULL)
 		return set_err(w, ATT_EINVAL,
 		               "%s: index was built for language \"%s\", not \"%s\"",
 		               w->dir, w->man.language, language);

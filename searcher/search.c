@@ -492,6 +492,9 @@ static att_status rerank_one(eval *e, cand *c, att_pterm *pt)
 		                        sizeof e->s->msg);
 		if (rc == ATT_OK && found)
 			rc = att_postings_init(&e->pc[u], seg, &ti);
+		if (rc == ATT_ECORRUPT && e->s->msg[0] == '\0')
+			snprintf(e->s->msg, sizeof e->s->msg, "%s.pst: corrupt postings",
+			         seg->path);
 		if (rc != ATT_OK)
 			return rc;
 		e->npos[u] = 0;

@@ -92,7 +92,8 @@ static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
 	seg->nterms = att_get_u64le(d + dend - 16);
 	seg->dict_body_end = att_get_u64le(d + dend - 8);
 	seg->ngroups = (uint32_t)((seg->nterms + 15) / 16);
-	if (seg->dict_body_end < ATT_HEADER_SIZE || seg->dict_body_end > dend - 16 ||
+	if (seg->nterms > (uint64_t)UINT32_MAX * 16 ||
+	    seg->dict_body_end < ATT_HEADER_SIZE || seg->dict_body_end > dend - 16 ||
 	    (dend - 16 - seg->dict_body_end) != (uint64_t)seg->ngroups * 8)
 		return corrupt(seg, ATT_SEG_DICT, dend - 16, "footer", msg, msgcap);
 	seg->dict_sample = d + seg->dict_body_end;
@@ -182,6 +183,8 @@ static int scan_group(att_term_info *ti, const att_segment *seg, uint32_t g,
 	att_cursor c;
 	size_t cl = 0;
 
+	if (off < ATT_HEADER_SIZE || off >= seg->dict_body_end)
+		return -1;
 	att_cursor_init(&c, seg->f[ATT_SEG_DICT].p + off, seg->dict_body_end - off);
 	for (i = 0; i < n && i < 16; i++) {
 		att_cursor_varint(&c, &pre);
@@ -412,6 +415,10 @@ att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
 	pc->pos_p = skip_varints(pc->pos_p, pc->pos_end, skip);
 	pc->pos_i = pc->i;
 	if (pc->pos_p == NULL) {
+		fail(pc);
+		return ATT_ECORRUPT;
+	}
+	if (tf > (size_t)(pc->pos_end - pc->pos_p)) { /* a varint is >= 1 byte */
 		fail(pc);
 		return ATT_ECORRUPT;
 	}
