@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -26,6 +27,7 @@ typedef struct sctx {
 	enum output out;
 	const char *runid;
 	int color;
+	int timings;
 } sctx;
 
 static void search_usage(FILE *f)
@@ -50,6 +52,9 @@ static void search_usage(FILE *f)
 	        "      --passage-words N    target passage length (default 50)\n"
 	        "      --rerank-depth N     documents re-ranked by passage (100)\n"
 	        "      --color, --no-color  mark matches in bold (default: if tty)\n"
+	        "      --timings            print 'time<TAB>qid<TAB>microseconds' for\n"
+	        "                           each query (parse, rank, passages) on\n"
+	        "                           stderr\n"
 	        "  -h, --help               this help\n");
 }
 
@@ -224,11 +229,23 @@ static void print_json(const att_results *r, const char *qid, const char *q,
 }
 
 /* Answers one query. Returns 0 (hits), 1 (none or a user error) or 2. */
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
 static int one_query(sctx *c, const char *qid, const char *q, size_t qlen)
 {
+	double t0 = now_us();
 	att_results *r;
 	att_status rc = att_search(&r, c->s, q, qlen, &c->o);
 	int ex;
+
+	if (c->timings)
+		fprintf(stderr, "time\t%s\t%.1f\n", qid ? qid : "1", now_us() - t0);
 
 	if (rc != ATT_OK) {
 		fprintf(stderr, "attache search: %s%s%s\n", qid ? qid : "",
@@ -340,6 +357,7 @@ int cmd_search(int argc, char **argv)
 		{ "rerank-depth", required_argument, NULL, 'D' },
 		{ "color", no_argument, NULL, 'c' },
 		{ "no-color", no_argument, NULL, 'C' },
+		{ "timings", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -361,6 +379,7 @@ int cmd_search(int argc, char **argv)
 		case 'a': c.o.require_all = 1; break;
 		case 'c': color = 1; break;
 		case 'C': color = 0; break;
+		case 'T': c.timings = 1; break;
 		case 'h': search_usage(stdout); return 0;
 		case '?': search_usage(stderr); return EXIT_USAGE;
 		default:

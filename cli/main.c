@@ -2,6 +2,7 @@
  * main.c: the attache command, dispatching to its subcommands.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,7 @@ int cli_parse_double(double *out, const char *s)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	return errno != 0 || end == s || *end != '\0' ? -1 : 0;
+	return errno != 0 || end == s || *end != '\0' || !isfinite(*out) ? -1 : 0;
 }
 
 int cli_parse_count(size_t *out, const char *s)

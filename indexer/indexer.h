@@ -65,7 +65,7 @@ void att_inverter_reset(att_inverter *inv);
 
 /* ---- store.c ------------------------------------------------------------- */
 
-#define ATT_STORE_BLOCK (16u * 1024u)
+#define ATT_STORE_BLOCK (4u * 1024u)
 
 typedef struct att_store_writer {
 	att_fwriter fw;

@@ -207,12 +207,17 @@ att_status att_writer_open(att_writer **out, const char *path,
 		opts = &defaults;
 	}
 	w = att_calloc(1, sizeof *w);
-	if (w == NULL)
+	if (w == NULL) {
+		if (errmsg_out) /* plain strdup: the caller frees it with free() */
+			*errmsg_out = strdup("out of memory");
 		return ATT_ENOMEM;
+	}
 	rc = writer_init(w, path, opts);
 	if (rc != ATT_OK) {
+		if (rc == ATT_ENOMEM && w->msg[0] == '\0')
+			snprintf(w->msg, sizeof w->msg, "out of memory");
 		if (errmsg_out)
-			*errmsg_out = att_strndup(w->msg, strlen(w->msg));
+			*errmsg_out = strdup(w->msg);
 		att_writer_free(w);
 		return rc;
 	}
@@ -464,6 +469,15 @@ static att_status add_checked(att_writer *w, const att_doc *d)
 	return ATT_OK;
 }
 
+/* Makes sure an ATT_ENOMEM leaves the message saying so: the lower
+ * layers' messages are about files, and some have none. */
+static att_status oom_message(att_writer *w, att_status rc)
+{
+	if (rc == ATT_ENOMEM && strstr(w->msg, "out of memory") == NULL)
+		snprintf(w->msg, sizeof w->msg, "out of memory");
+	return rc;
+}
+
 att_status att_writer_add(att_writer *w, const att_doc *doc)
 {
 	char *title_copy = NULL, *text_copy = NULL;
@@ -492,7 +506,7 @@ att_status att_writer_add(att_writer *w, const att_doc *doc)
 		rc = add_checked(w, &d);
 	att_free(title_copy);
 	att_free(text_copy);
-	return rc;
+	return oom_message(w, rc);
 }
 
 att_status att_writer_commit(att_writer *w)
@@ -505,7 +519,7 @@ att_status att_writer_commit(att_writer *w)
 	if (w->failed)
 		return set_err(w, w->failed, "writer failed earlier; reopen it");
 	if ((rc = flush_segment(w)) != ATT_OK)
-		return rc;
+		return oom_message(w, rc);
 	segs = att_malloc((w->man.nsegs + w->npending + 1) * sizeof *segs);
 	if (segs == NULL)
 		return set_err(w, ATT_ENOMEM, "out of memory");
@@ -521,7 +535,7 @@ att_status att_writer_commit(att_writer *w)
 	if (rc != ATT_OK) {
 		att_free(segs);
 		w->failed = rc;
-		return rc;
+		return oom_message(w, rc);
 	}
 	att_free(w->man.segs);
 	w->man = next;

@@ -127,13 +127,18 @@ att_status att_searcher_open(att_searcher **out, const char *path,
 	*out = NULL;
 	if (errmsg_out)
 		*errmsg_out = NULL;
-	if (s == NULL)
+	if (s == NULL) {
+		if (errmsg_out) /* plain strdup: the caller frees it with free() */
+			*errmsg_out = strdup("out of memory");
 		return ATT_ENOMEM;
+	}
 	att_buf_init(&s->cache.buf);
 	rc = searcher_init(s, path);
 	if (rc != ATT_OK) {
+		if (rc == ATT_ENOMEM)
+			snprintf(s->msg, sizeof s->msg, "out of memory");
 		if (errmsg_out)
-			*errmsg_out = att_strndup(s->msg, strlen(s->msg));
+			*errmsg_out = strdup(s->msg);
 		att_searcher_free(s);
 		return rc;
 	}
@@ -510,7 +515,7 @@ static att_status rerank_one(eval *e, cand *c, att_pterm *pt)
 		np++;
 	}
 	rc = att_segment_sentences(&e->sents, &e->sentcap, &nsent, seg, c->doc);
-	if (rc != ATT_OK) {
+	if (rc == ATT_ECORRUPT) {
 		snprintf(e->s->msg, sizeof e->s->msg,
 		         "%s.sen: corrupt sentence table of document %u", seg->path,
 		         (unsigned)c->doc);
@@ -795,8 +800,9 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 		opts = &defaults;
 	}
 	if (opts->n > 10000 || opts->offset > 100000 || opts->passages > 8 ||
-	    opts->rerank_depth > 100000 || opts->k1 < 0 || opts->b < 0 ||
-	    opts->b > 1 || opts->passage_words == 0) {
+	    opts->rerank_depth > 100000 || !isfinite(opts->k1) || opts->k1 < 0 ||
+	    !isfinite(opts->b) || opts->b < 0 || opts->b > 1 ||
+	    !isfinite(opts->passage_weight) || opts->passage_words == 0) {
 		snprintf(s->msg, sizeof s->msg, "search option out of range");
 		return ATT_EINVAL;
 	}
@@ -817,5 +823,7 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 		rc = make_results(out, &e);
 	eval_release(&e);
 	att_query_release(&q);
+	if (rc == ATT_ENOMEM)
+		snprintf(s->msg, sizeof s->msg, "out of memory");
 	return rc;
 }

@@ -483,27 +483,47 @@ att_status att_segment_sentences(att_sentence **out, size_t *cap, uint32_t *n,
 	return ATT_OK;
 }
 
+/* Inflates block BLOCK into the cache, but only its first WANT bytes:
+ * records are fetched one at a time, and stopping at the record's end
+ * halves the average cost. The file's CRC, checked at open, vouches for
+ * the bytes, so skipping zlib's own trailing checksum loses nothing. */
 static att_status inflate_block(att_block_cache *cache, const att_segment *seg,
-                                uint32_t block, char *msg, size_t msgcap)
+                                uint32_t block, size_t want, char *msg,
+                                size_t msgcap)
 {
 	const uint8_t *e = seg->store_index + (size_t)block * 16;
 	uint64_t off = att_get_u64le(e);
 	uint32_t clen = att_get_u32le(e + 8), ulen = att_get_u32le(e + 12);
-	uLongf got = ulen;
+	z_stream z;
+	int zr;
 
 	if (off < ATT_HEADER_SIZE || off > seg->store_index_off ||
 	    clen > seg->store_index_off - off || ulen > (80u << 20))
 		return corrupt(seg, ATT_SEG_STORE, (size_t)(e - seg->f[ATT_SEG_STORE].p),
 		               "block index entry", msg, msgcap);
+	if (want > ulen)
+		return corrupt(seg, ATT_SEG_DOCS, 0, "document row (past its block)",
+		               msg, msgcap);
 	cache->seg = NULL;
 	att_buf_clear(&cache->buf);
-	if (att_buf_reserve(&cache->buf, ulen) != 0)
+	if (att_buf_reserve(&cache->buf, ulen) != 0) {
+		att_buf_release(&cache->buf); /* clears the sticky error */
 		return ATT_ENOMEM;
-	if (uncompress(cache->buf.p, &got, seg->f[ATT_SEG_STORE].p + off, clen) !=
-	        Z_OK || got != ulen)
+	}
+	memset(&z, 0, sizeof z);
+	if (inflateInit(&z) != Z_OK)
+		return ATT_ENOMEM;
+	z.next_in = (Bytef *)(uintptr_t)(seg->f[ATT_SEG_STORE].p + off);
+	z.avail_in = clen;
+	z.next_out = cache->buf.p;
+	z.avail_out = (uInt)want;
+	zr = inflate(&z, want == ulen ? Z_FINISH : Z_SYNC_FLUSH);
+	inflateEnd(&z);
+	if ((zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) ||
+	    z.total_out != want)
 		return corrupt(seg, ATT_SEG_STORE, (size_t)off, "compressed block",
 		               msg, msgcap);
-	cache->buf.n = ulen;
+	cache->buf.n = want;
 	cache->seg = seg;
 	cache->block = block;
 	return ATT_OK;
@@ -523,8 +543,9 @@ att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
 	if (block >= seg->nblocks)
 		return corrupt(seg, ATT_SEG_DOCS, ATT_HEADER_SIZE + 4 + (size_t)doc * ROW,
 		               "document row", msg, msgcap);
-	if (cache->seg != seg || cache->block != block) {
-		rc = inflate_block(cache, seg, block, msg, msgcap);
+	if (cache->seg != seg || cache->block != block ||
+	    (size_t)off + len > cache->buf.n) {
+		rc = inflate_block(cache, seg, block, (size_t)off + len, msg, msgcap);
 		if (rc != ATT_OK)
 			return rc;
 	}
