@@ -1689,13 +1689,13 @@ START_TEST(alloc_fail_writer)
 
 			ck_assert_int_lt(n, 100000);
 			snprintf(sub, sizeof sub, "%s/p%d_%ld", dir, phase, n);
-			rc = writer_ops(sub, phase ? 1 : 0, phase ? 3 : 1, n);
+			rc = writer_ops(sub, phase ? 1 : 0, phase ? 2 : 1, n);
 			ck_assert_int_eq(count_fds(), fds);
 			if (rc == ATT_OK)
 				break;
 		}
 		ck_assert_int_gt(n, 5); /* the loop really failed some allocations */
-		expect_docs(sub, phase ? 3 : 1, 1);
+		expect_docs(sub, phase ? 2 : 1, 1);
 	}
 	snprintf(base, sizeof base, "%s/existing", dir);
 	ck_assert_int_eq(writer_ops(base, 0, 1, -1), ATT_OK);
@@ -1703,14 +1703,14 @@ START_TEST(alloc_fail_writer)
 		att_status rc;
 
 		ck_assert_int_lt(n, 100000);
-		rc = writer_ops(base, 0, 3, n);
+		rc = writer_ops(base, 0, 1, n);
 		ck_assert_int_eq(count_fds(), fds);
 		if (rc == ATT_OK)
 			break;
 		expect_docs(base, 1, 1);
 	}
 	ck_assert_int_gt(n, 5);
-	expect_docs(base, 1 + 3, 2);
+	expect_docs(base, 1 + 1, 2);
 	remove_tmpdir(dir);
 }
 END_TEST
@@ -1784,14 +1784,11 @@ static void note_bad(char *bad, size_t cap, int *nbad, long n, const char *msg)
 }
 
 /*
- * BUG (searcher/search.c, rerank_one): when att_search fails with
- * ATT_ENOMEM during passage re-ranking, the handle's message is either
- * empty (att_postings_positions fails and rerank_one returns its status
- * without setting s->msg; run() does not call eval_err) or wrong: every
- * failure of att_segment_sentences, ATT_ENOMEM included, is reported as
- * "SEG.sen: corrupt sentence table of document N", telling the user the
- * index is damaged when it is not. Expected: each ATT_ENOMEM from
- * att_search leaves a message that says "out of memory".
+ * Each ATT_ENOMEM from att_search leaves a message that says "out of
+ * memory". (Regression: passage re-ranking, search.c rerank_one, once
+ * returned att_postings_positions' failure with an empty message and
+ * reported an att_segment_sentences ATT_ENOMEM as "SEG.sen: corrupt
+ * sentence table of document N".)
  */
 START_TEST(alloc_fail_search_message)
 {
@@ -1829,14 +1826,11 @@ START_TEST(alloc_fail_search_message)
 END_TEST
 
 /*
- * BUG (searcher/segment.c, inflate_block): the searcher's store-block
- * cache is an att_buf, whose error is sticky by design; when
- * att_buf_reserve fails once, cache.buf.rc stays ATT_ENOMEM, so every
- * later search on that handle that has to inflate a store block fails
- * with ATT_ENOMEM although no allocation fails any more. Input: a fresh
- * searcher, one att_search whose store-block allocation fails, then the
- * same search with allocation working. Expected: the second search
- * succeeds (2 hits); got: ATT_ENOMEM for good.
+ * A search that fails with ATT_ENOMEM leaves the handle usable: the same
+ * search, with allocation working again, succeeds. (Regression: the
+ * store-block cache in segment.c inflate_block is an att_buf, whose error
+ * is sticky; one failed att_buf_reserve once made every later search
+ * that had to inflate a block fail with ATT_ENOMEM for good.)
  */
 START_TEST(alloc_fail_search_recovers)
 {
@@ -1873,13 +1867,11 @@ START_TEST(alloc_fail_search_recovers)
 END_TEST
 
 /*
- * BUG (indexer/writer.c): some ATT_ENOMEM failures of att_writer_add and
- * att_writer_commit leave att_writer_errmsg empty: open_segment copies
+ * Each ATT_ENOMEM from att_writer_add or att_writer_commit leaves a
+ * message that says "out of memory". (Regression: open_segment copied
  * w->store.fw.msg / w->sen.msg, which att_fw_open leaves empty when its
- * own allocations (the path copy, the 1 MiB stage) fail; flush_segment
- * returns att_inverter_sort's ATT_ENOMEM without calling set_err.
- * Expected: a message saying "out of memory" whenever the writer handle
- * exists.
+ * own allocations fail, and flush_segment returned att_inverter_sort's
+ * ATT_ENOMEM without a message.)
  */
 START_TEST(alloc_fail_writer_message)
 {

@@ -740,11 +740,9 @@ START_TEST(search_options_out_of_range)
 END_TEST
 
 /*
- * BUG (searcher/search.c, att_search): the range check of the options
- * is written as "k1 < 0 || b < 0 || b > 1", which NaN passes, and
- * passage_weight is not checked at all; a NaN parameter is accepted and
- * yields NaN scores (and a ranking in arbitrary order). Expected:
- * ATT_EINVAL for k1, b or passage_weight NaN.
+ * NaN parameters are out of range. (Regression: the check was written
+ * "k1 < 0 || b < 0 || b > 1", which NaN passes, and passage_weight was
+ * not checked; NaN scores and an arbitrary ranking came back.)
  */
 START_TEST(search_options_nan)
 {

@@ -1,0 +1,191 @@
+/*
+ * xapian_bench.cc - Xapian 1.4, measured the way attache is measured.
+ *
+ * The second peer harness of scripts/bench/run (see fts5_bench.c for the
+ * first; both share bench_common.c, so the clock, the statistics and the
+ * JSON lines are the same). It uses Xapian as its documentation teaches:
+ *
+ *   xapian_bench index --db DIR DOCS.jsonl
+ *       Creates a fresh glass database (DB_CREATE_OR_OVERWRITE) and adds
+ *       one Document per record: a TermGenerator with the English Snowball
+ *       stemmer and STEM_SOME (Xapian's default: unstemmed terms with
+ *       positions, plus Z-prefixed stems) indexes the title, then, one
+ *       position apart, the text, positions on. The document data is the
+ *       text (what snippets are made from) and value slot 0 holds the id.
+ *       Xapian commits by itself every XAPIAN_FLUSH_THRESHOLD documents
+ *       (10,000 by default) and once more at the end; the time covers
+ *       reading and parsing the file, indexing and the final commit.
+ *       Reports MB/s, documents/s, peak RSS, the database directory's
+ *       size, and postlist.glass + position.glass as postings+positions
+ *       (glass keeps document lengths and value streams in the postlist
+ *       table too; they are a few percent of it, and cannot be told apart
+ *       by file). The database is not compacted (xapian-compact would
+ *       shrink it; FTS5 and attache are not post-processed either).
+ *
+ *   xapian_bench query --db DIR --mode or|and|phrase|snippet [--repeat R]
+ *                      [--hits N] [--times FILE] [--snippet-bytes N]
+ *                      QUERIES.tsv
+ *       Parses each query with a QueryParser (same stemmer and strategy,
+ *       flags PHRASE|LOVEHATE: no BOOLEAN, so a word such as "and" stays
+ *       a word), default operator OR, or AND for --mode and; a phrase
+ *       query is the words in double quotes. Ranks with
+ *       BM25Weight(1.2, 0, 1, 0.75, 0.5), that is k1 = 1.2, b = 0.75 and
+ *       Xapian's defaults for k2, k3 and min_normlen, takes the top N with
+ *       Enquire::get_mset, and reads each hit's id (value slot 0). In
+ *       snippet mode (the OR query) it also makes one snippet per hit with
+ *       MSet::snippet over the stored text, default flags
+ *       (SNIPPET_BACKGROUND_MODEL | SNIPPET_EXHAUSTIVE), <mark> highlights,
+ *       about --snippet-bytes bytes (default 200, FTS5's 32 tokens). The
+ *       Enquire is made once and given each query in turn.
+ *
+ * Every Xapian call is inside a try block: an exception is reported with
+ * its description and the program exits 2.
+ */
+#include "bench_common.h"
+
+#include <xapian.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+namespace {
+
+const Xapian::valueno SLOT_ID = 0;
+
+struct indexer {
+	Xapian::WritableDatabase *db;
+	Xapian::TermGenerator tg;
+};
+
+struct searcher {
+	Xapian::Database db;
+	Xapian::QueryParser qp;
+	Xapian::Enquire *enq;
+	Xapian::Stem stem;
+	bench_mode mode;
+	unsigned flags;
+	Xapian::doccount hits;
+	size_t snippet_bytes;
+};
+
+/* bench_doc_fn: one record becomes one Document. */
+extern "C" int add_doc(void *ctx, const char *id, const char *title,
+                       size_t title_len, const char *text, size_t text_len)
+{
+	indexer *ix = static_cast<indexer *>(ctx);
+	Xapian::Document doc;
+	std::string body(text, text_len);
+
+	ix->tg.set_document(doc);
+	ix->tg.index_text(std::string(title, title_len));
+	ix->tg.increase_termpos();
+	ix->tg.index_text(body);
+	doc.set_data(body);
+	doc.add_value(SLOT_ID, id);
+	ix->db->add_document(doc);
+	return 0;
+}
+
+/* bench_query_fn: one query, its top-N hits read, snippets if asked. */
+extern "C" long run_one(void *ctx, const char *query)
+{
+	searcher *s = static_cast<searcher *>(ctx);
+	std::string q(query);
+	long n = 0;
+
+	if (s->mode == BENCH_PHRASE)
+		q = "\"" + q + "\"";
+	s->enq->set_query(s->qp.parse_query(q, s->flags));
+	Xapian::MSet m = s->enq->get_mset(0, s->hits);
+	for (Xapian::MSetIterator i = m.begin(); i != m.end(); ++i) {
+		Xapian::Document doc = i.get_document();
+		std::string id = doc.get_value(SLOT_ID);
+
+		if (s->mode == BENCH_SNIPPET) {
+			std::string snip = m.snippet(doc.get_data(), s->snippet_bytes,
+			                             s->stem,
+			                             Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+			                             Xapian::MSet::SNIPPET_EXHAUSTIVE,
+			                             "<mark>", "</mark>", "…");
+			if (snip.empty() && id.empty())
+				return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+int do_index(const bench_opts &o)
+{
+	long ndocs;
+	long long raw;
+	double t0 = bench_now_us();
+	Xapian::WritableDatabase db(o.db, Xapian::DB_CREATE_OR_OVERWRITE);
+	indexer ix;
+
+	ix.db = &db;
+	ix.tg.set_stemmer(Xapian::Stem("english"));
+	ix.tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+	bench_read_jsonl(o.input, add_doc, &ix, &ndocs, &raw);
+	db.commit();
+	double secs = (bench_now_us() - t0) / 1e6;
+	long rss = bench_peak_rss_kb();
+	db.close();
+
+	std::string dir(o.db);
+	long long post = bench_path_bytes((dir + "/postlist.glass").c_str());
+	long long pos = bench_path_bytes((dir + "/position.glass").c_str());
+	bench_print_index("xapian", "glass", ndocs, raw, secs, rss,
+	                  bench_path_bytes(o.db),
+	                  post < 0 ? -1 : post + (pos < 0 ? 0 : pos));
+	return 0;
+}
+
+int do_query(const bench_opts &o)
+{
+	searcher s;
+	bench_queries q;
+
+	s.db = Xapian::Database(o.db);
+	s.stem = Xapian::Stem("english");
+	s.qp.set_stemmer(s.stem);
+	s.qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+	s.qp.set_database(s.db);
+	s.qp.set_default_op(o.mode == BENCH_AND ? Xapian::Query::OP_AND
+	                                        : Xapian::Query::OP_OR);
+	s.flags = Xapian::QueryParser::FLAG_PHRASE |
+	          Xapian::QueryParser::FLAG_LOVEHATE;
+	s.mode = o.mode;
+	s.hits = static_cast<Xapian::doccount>(o.hits);
+	s.snippet_bytes = static_cast<size_t>(o.snippet_bytes);
+	Xapian::Enquire enq(s.db);
+	enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
+	s.enq = &enq;
+
+	bench_queries_load(&q, o.input);
+	int rc = bench_run_queries(&o, "xapian", "glass", &q, run_one, &s);
+	bench_queries_free(&q);
+	return rc;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	bench_opts o;
+
+	bench_parse_args(&o, argc, argv);
+	if (o.contentless) {
+		std::cerr << "xapian_bench: --contentless is an FTS5 option\n";
+		return 1;
+	}
+	try {
+		return o.action == BENCH_INDEX ? do_index(o) : do_query(o);
+	} catch (const Xapian::Error &e) {
+		std::cerr << "xapian_bench: " << e.get_description() << "\n";
+	} catch (const std::exception &e) {
+		std::cerr << "xapian_bench: " << e.what() << "\n";
+	}
+	return 2;
+}
