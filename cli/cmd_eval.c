@@ -61,10 +61,11 @@ static void print_text(const eval_report *rep, int per_query)
 			print_row(e->qid, e->relevant, e->retrieved, &e->m);
 	}
 	print_row("all", rel, ret, &rep->mean);
-	printf("\n%zu queries evaluated (%zu absent from the run, scored 0); "
-	       "%zu skipped, no relevant document; %zu run queries not in the "
-	       "qrels ignored; depth %zu\n", rep->nqueries, rep->missing_from_run,
-	       rep->skipped_no_relevant, rep->ignored_not_in_qrels, rep->depth);
+	printf("\n%zu queries (%zu absent from the run, scored 0); depth %zu\n"
+	       "%zu skipped (no relevant document), %zu ignored (in the run, not "
+	       "the qrels)\n", rep->nqueries,
+	       rep->missing_from_run, rep->depth, rep->skipped_no_relevant,
+	       rep->ignored_not_in_qrels);
 }
 
 static json_t *measures_json(const eval_measures *m)

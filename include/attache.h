@@ -156,7 +156,8 @@ att_status att_writer_add(att_writer *w, const att_doc *doc);
  * this one. */
 att_status att_writer_commit(att_writer *w);
 
-/* Documents added since open, and segments flushed so far. */
+/* Documents added since open, and segments written since open (those
+ * flushed, plus the one being filled, if any). */
 uint64_t att_writer_docs(const att_writer *w);
 uint32_t att_writer_segments(const att_writer *w);
 const char *att_writer_errmsg(const att_writer *w);

@@ -45,6 +45,7 @@ struct att_writer {
 	size_t budget;
 	int replace_utf8;
 	uint64_t docs_added;
+	uint32_t flushed;        /* segments flushed since open */
 	/* the open segment */
 	int seg_open;
 	att_inverter *inv;
@@ -78,7 +79,7 @@ uint64_t att_writer_docs(const att_writer *w)
 
 uint32_t att_writer_segments(const att_writer *w)
 {
-	return w->npending + (w->seg_open ? 1 : 0);
+	return w->flushed + (w->seg_open ? 1 : 0);
 }
 
 static att_status set_err(att_writer *w, att_status rc, const char *fmt, ...)
@@ -319,6 +320,8 @@ static att_status flush_segment(att_writer *w)
 	att_inverter_reset(w->inv);
 	if (rc == ATT_OK)
 		rc = add_pending(w);
+	if (rc == ATT_OK)
+		w->flushed++;
 	if (rc != ATT_OK && (rc == ATT_EIO || rc == ATT_ENOMEM))
 		w->failed = rc;
 	return rc;

@@ -9,8 +9,10 @@
  * several terms ("Pakistan-Turkiye" gives two), and then it matches as a
  * phrase; or none (punctuation alone), and then it is dropped.
  *
- * Errors carry the 1-based column (in bytes) where the problem starts:
- * an unterminated quote, or a + or - with nothing after it.
+ * A + or - standing alone ("1914 - 1918", pasted text) is punctuation,
+ * as in Xapian's parser, not an error. Errors carry the 1-based column
+ * (in bytes) where the problem starts: an unterminated quote, invalid
+ * UTF-8.
  */
 #include <stdio.h>
 #include <string.h>
@@ -107,12 +109,8 @@ static att_status parse_clauses(parser *ps, att_analyzer *a, const char *q,
 		}
 		if (q[i] == '+' || q[i] == '-') {
 			occur = q[i] == '+' ? ATT_MUST : ATT_MUST_NOT;
-			if (++i == len || is_space(q[i])) {
-				snprintf(ps->msg, ps->msgcap,
-				         "column %zu: '%c' must be followed by a word or "
-				         "a phrase", col, q[col - 1]);
-				return ATT_EPARSE;
-			}
+			if (++i == len || is_space(q[i]))
+				continue; /* a lone + or -: punctuation, as in "a - b" */
 		}
 		if (q[i] == '"') {
 			const char *close = memchr(q + i + 1, '"', len - i - 1);

@@ -20,11 +20,12 @@
  * Nth allocation for every N until the operation succeeds; under ASan
  * they also prove that every failure path frees what it took.
  *
- * Every test makes its own directory under /tmp and removes it.
+ * Every test makes its own directory under /tmp and removes it. The file
+ * is longer than the usual 1,500 lines because STYLE.md asks for one
+ * check file per module, and this one covers the writer together with
+ * every file it leaves and the segment reader that checks them.
  */
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@
 #define TEXT_GAP 16 /* writer.c: text positions start 16 after the title */
 #define ATT_STORE_BLOCK_TEST (16u * 1024u) /* indexer.h: ATT_STORE_BLOCK */
 
-/* ---- helpers: directories, files -------------------------------------------- */
+/* ---- helpers: directories, files ----------------------------------------- */
 
 static char *make_tmpdir(void)
 {
@@ -113,7 +114,7 @@ static int count_fds(void)
 	return n;
 }
 
-/* ---- helpers: writing and reading indexes ------------------------------------- */
+/* ---- helpers: writing and reading indexes -------------------------------- */
 
 static att_doc make_doc(const char *id, const char *title, const char *text)
 {
@@ -205,7 +206,7 @@ static char *searcher_open_fails(const char *dir, att_status want)
 	return msg;
 }
 
-/* ---- the generated corpus ------------------------------------------------------ */
+/* ---- the generated corpus ------------------------------------------------ */
 
 /* Marker words: letters q and x never occur in the generated pseudo-words,
  * so their terms cannot collide with any other. */
@@ -523,13 +524,7 @@ static void plist_free(plist *p)
 	free(p->tfs);
 }
 
-static uint32_t marker_term(const corpus *c, const model *m, int marker)
-{
-	(void)c;
-	return m->term_of[marker];
-}
-
-/* ---- writer round trip ----------------------------------------------------------- */
+/* ---- writer round trip --------------------------------------------------- */
 
 static const char *const RT[5][3] = {
 	{ "gas", "Gas corridor", "Azerbaijan expands the southern gas corridor. "
@@ -923,7 +918,7 @@ START_TEST(large_document)
 }
 END_TEST
 
-/* ---- memory budget -------------------------------------------------------------- */
+/* ---- memory budget ------------------------------------------------------- */
 
 /* With a budget of one byte every document is flushed as its own segment;
  * the collection statistics are global, so scores are unchanged. */
@@ -1062,7 +1057,7 @@ START_TEST(memory_budget_segments)
 }
 END_TEST
 
-/* ---- the segment reader: dictionary and postings ----------------------------------- */
+/* ---- the segment reader: dictionary and postings ------------------------- */
 
 /* A small corpus, one segment: 700 documents of 20-40 text words. */
 typedef struct built {
@@ -1223,12 +1218,12 @@ START_TEST(postings_next_all_shapes)
 
 	built_make(&b);
 	/* every document, one per document: all gaps 0, all tfs 1 */
-	walk_term(&b, marker_term(&b.c, &b.m, W_EVERY), (uint32_t)b.c.ndocs);
+	walk_term(&b, b.m.term_of[W_EVERY], (uint32_t)b.c.ndocs);
 	/* exactly one and exactly two full blocks */
-	walk_term(&b, marker_term(&b.c, &b.m, W_B128), 128);
-	walk_term(&b, marker_term(&b.c, &b.m, W_B256), 256);
+	walk_term(&b, b.m.term_of[W_B128], 128);
+	walk_term(&b, b.m.term_of[W_B256], 256);
 	/* several blocks and a partial tail */
-	t = marker_term(&b.c, &b.m, W_FREQ);
+	t = b.m.term_of[W_FREQ];
 	ck_assert_uint_gt(b.m.df[t], 300);
 	ck_assert_uint_ne(b.m.df[t] % ATT_BLOCK, 0);
 	walk_term(&b, t, b.m.df[t]);
@@ -1330,7 +1325,7 @@ START_TEST(postings_advance)
 
 	ck_assert_ptr_nonnull(pc);
 	built_make(&b);
-	t = marker_term(&b.c, &b.m, W_FREQ);
+	t = b.m.term_of[W_FREQ];
 	plist_make(&p, &b.c, &b.m, t);
 	ck_assert_uint_gt(p.n, 3 * ATT_BLOCK);
 	lookup(&ti, &found, &b, b.m.terms[t], strlen(b.m.terms[t]));
@@ -1410,7 +1405,7 @@ START_TEST(postings_advance)
 }
 END_TEST
 
-/* ---- damaged files ---------------------------------------------------------------- */
+/* ---- damaged files ------------------------------------------------------- */
 
 /* A small index of two documents; returns its directory. */
 static char *small_index(void)
@@ -1624,7 +1619,7 @@ START_TEST(damaged_dict_sample_offset)
 }
 END_TEST
 
-/* ---- allocation failures ------------------------------------------------------------- */
+/* ---- allocation failures ------------------------------------------------- */
 
 /* Opens DIR for writing with BUDGET, adds NDOCS documents and commits,
  * with the Nth allocation failing. Returns the first failure. */
@@ -1651,6 +1646,13 @@ static att_status writer_ops(const char *dir, size_t budget, int ndocs, long n)
 	ck_assert_msg(rc == ATT_OK || rc == ATT_ENOMEM,
 	              "failing allocation %ld: %s (%s)", n, att_status_str(rc),
 	              w ? att_writer_errmsg(w) : msg ? msg : "");
+	/* a message whenever there is a handle to hold it (regression:
+	 * open_segment copied the empty fw.msg att_fw_open leaves on
+	 * ATT_ENOMEM; flush_segment passed att_inverter_sort's on silently) */
+	if (rc != ATT_OK && w != NULL)
+		ck_assert_msg(strstr(att_writer_errmsg(w), "out of memory") != NULL,
+		              "failing allocation %ld: message [%s]", n,
+		              att_writer_errmsg(w));
 	att_writer_free(w);
 	free(msg);
 	return rc;
@@ -1734,7 +1736,7 @@ START_TEST(alloc_fail_searcher)
 	fds = count_fds();
 	att_search_options_init(&o);
 	o.passages = 2;
-	o.passage_words = 3; /* so that documents "one" has two passages */
+	o.passage_words = 3; /* so that document "one" has two passages */
 	for (n = 0;; n++) {
 		att_results *r[2] = { NULL, NULL };
 		att_searcher *s = NULL;
@@ -1773,28 +1775,20 @@ START_TEST(alloc_fail_searcher)
 }
 END_TEST
 
-/* Appends a short description of a failure to BAD (up to 4 of them). */
-static void note_bad(char *bad, size_t cap, int *nbad, long n, const char *msg)
-{
-	const char *m = msg ? strrchr(msg, '/') : NULL;
-
-	if ((*nbad)++ < 4)
-		snprintf(bad + strlen(bad), cap - strlen(bad), " [n=%ld: \"%s\"]", n,
-		         m ? m + 1 : msg ? msg : "(null)");
-}
-
 /*
- * Each ATT_ENOMEM from att_search leaves a message that says "out of
- * memory". (Regression: passage re-ranking, search.c rerank_one, once
- * returned att_postings_positions' failure with an empty message and
- * reported an att_segment_sentences ATT_ENOMEM as "SEG.sen: corrupt
- * sentence table of document N".)
+ * att_search alone, on a fresh handle each time, with the Nth allocation
+ * failing: every ATT_ENOMEM leaves a message saying "out of memory", and
+ * the same search on the same handle then succeeds. (Regressions: passage
+ * re-ranking, search.c rerank_one, returned att_postings_positions'
+ * failure with an empty message and called an att_segment_sentences
+ * ATT_ENOMEM a "corrupt sentence table"; and the store-block cache of
+ * segment.c inflate_block, an att_buf with a sticky error, kept failing
+ * every later search after one failed att_buf_reserve.)
  */
-START_TEST(alloc_fail_search_message)
+START_TEST(alloc_fail_search_then_retry)
 {
-	char *dir = small_index(), bad[1024] = "";
+	char *dir = small_index();
 	att_search_options o;
-	int nbad = 0;
 	long n;
 
 	att_search_options_init(&o);
@@ -1810,107 +1804,22 @@ START_TEST(alloc_fail_search_message)
 		rc = att_search(&r, s, "gas corridor", 12, &o);
 		att_alloc_fail_after(-1);
 		att_results_free(r);
-		if (rc != ATT_OK) {
-			ck_assert_int_eq(rc, ATT_ENOMEM);
-			if (strstr(att_searcher_errmsg(s), "out of memory") == NULL)
-				note_bad(bad, sizeof bad, &nbad, n, att_searcher_errmsg(s));
-		}
-		att_searcher_free(s);
-		if (rc == ATT_OK)
-			break;
-	}
-	remove_tmpdir(dir);
-	ck_assert_msg(nbad == 0, "%d of %ld ATT_ENOMEM failures lack \"out of "
-	              "memory\":%s", nbad, n, bad);
-}
-END_TEST
-
-/*
- * A search that fails with ATT_ENOMEM leaves the handle usable: the same
- * search, with allocation working again, succeeds. (Regression: the
- * store-block cache in segment.c inflate_block is an att_buf, whose error
- * is sticky; one failed att_buf_reserve once made every later search
- * that had to inflate a block fail with ATT_ENOMEM for good.)
- */
-START_TEST(alloc_fail_search_recovers)
-{
-	char *dir = small_index(), bad[1024] = "";
-	att_search_options o;
-	int nbad = 0;
-	long n;
-
-	att_search_options_init(&o);
-	for (n = 0;; n++) {
-		att_searcher *s = open_searcher(dir);
-		att_results *r = NULL;
-		att_status rc, rc2;
-
-		ck_assert_int_lt(n, 100000);
-		att_alloc_fail_after(n);
-		rc = att_search(&r, s, "gas corridor", 12, &o);
-		att_alloc_fail_after(-1);
-		att_results_free(r);
 		r = NULL;
-		/* the same handle, now with memory */
-		rc2 = att_search(&r, s, "gas corridor", 12, &o);
-		if (rc2 != ATT_OK || att_results_count(r) != 2)
-			note_bad(bad, sizeof bad, &nbad, n, att_status_str(rc2));
+		if (rc != ATT_OK) {
+			ck_assert_int_eq(rc, ATT_ENOMEM);
+			ck_assert_msg(strstr(att_searcher_errmsg(s), "out of memory"),
+			              "failing allocation %ld: message [%s]", n,
+			              att_searcher_errmsg(s));
+		}
+		r = search_ok(s, "gas corridor", &o);
+		ck_assert_uint_eq(att_results_count(r), 2);
 		att_results_free(r);
 		att_searcher_free(s);
 		if (rc == ATT_OK)
 			break;
 	}
+	ck_assert_int_gt(n, 5);
 	remove_tmpdir(dir);
-	ck_assert_msg(nbad == 0, "after %d of %ld failed searches the handle "
-	              "stays broken:%s", nbad, n, bad);
-}
-END_TEST
-
-/*
- * Each ATT_ENOMEM from att_writer_add or att_writer_commit leaves a
- * message that says "out of memory". (Regression: open_segment copied
- * w->store.fw.msg / w->sen.msg, which att_fw_open leaves empty when its
- * own allocations fail, and flush_segment returned att_inverter_sort's
- * ATT_ENOMEM without a message.)
- */
-START_TEST(alloc_fail_writer_message)
-{
-	char *dir = make_tmpdir(), sub[512], bad[1024] = "";
-	int nbad = 0;
-	long n;
-
-	for (n = 0;; n++) {
-		att_writer_options o;
-		att_writer *w = NULL;
-		att_status rc;
-		int i;
-
-		ck_assert_int_lt(n, 100000);
-		snprintf(sub, sizeof sub, "%s/i%ld", dir, n);
-		att_writer_options_init(&o);
-		ck_assert_int_eq(att_writer_open(&w, sub, &o, NULL), ATT_OK);
-		att_alloc_fail_after(n);
-		rc = ATT_OK;
-		for (i = 0; rc == ATT_OK && i < 1; i++) {
-			att_doc d = make_doc(RT[i][0], RT[i][1], RT[i][2]);
-
-			rc = att_writer_add(w, &d);
-		}
-		if (rc == ATT_OK)
-			rc = att_writer_commit(w);
-		att_alloc_fail_after(-1);
-		if (rc != ATT_OK) {
-			ck_assert_int_eq(rc, ATT_ENOMEM);
-			if (strstr(att_writer_errmsg(w), "out of memory") == NULL)
-				note_bad(bad, sizeof bad, &nbad, n, att_writer_errmsg(w));
-		}
-		att_writer_free(w);
-		if (rc == ATT_OK)
-			break;
-	}
-	remove_tmpdir(dir);
-	ck_assert_msg(nbad == 0, "%d of %ld ATT_ENOMEM failures lack \"out of "
-	              "memory\":%s", nbad, n, bad);
 }
 END_TEST
 
@@ -1943,9 +1852,7 @@ static Suite *index_suite(void)
 	tc = tcase_create("alloc");
 	tcase_add_test(tc, alloc_fail_writer);
 	tcase_add_test(tc, alloc_fail_searcher);
-	tcase_add_test(tc, alloc_fail_search_message);
-	tcase_add_test(tc, alloc_fail_search_recovers);
-	tcase_add_test(tc, alloc_fail_writer_message);
+	tcase_add_test(tc, alloc_fail_search_then_retry);
 	suite_add_tcase(s, tc);
 	return s;
 }

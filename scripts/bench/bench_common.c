@@ -14,7 +14,9 @@
  *    with R >= 3 the cold first run is never the median one unless the
  *    machine is quiet enough that it does not matter.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* getline, asprintf */
+#endif
 #include "bench_common.h"
 
 #include <dirent.h>

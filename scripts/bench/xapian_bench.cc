@@ -67,54 +67,87 @@ struct searcher {
 	unsigned flags;
 	Xapian::doccount hits;
 	size_t snippet_bytes;
+	std::string snippet; /* the last snippet made, kept as a caller would */
 };
 
+} // namespace
+
+/*
+ * The two callbacks are called from C (bench_common.c), so no exception
+ * may leave them: each catches everything, reports it, and either exits
+ * (indexing cannot go on) or returns -1 (the query counts as failed).
+ */
+extern "C" {
+
 /* bench_doc_fn: one record becomes one Document. */
-extern "C" int add_doc(void *ctx, const char *id, const char *title,
-                       size_t title_len, const char *text, size_t text_len)
+static int add_doc(void *ctx, const char *id, const char *title,
+                   size_t title_len, const char *text, size_t text_len)
 {
 	indexer *ix = static_cast<indexer *>(ctx);
-	Xapian::Document doc;
-	std::string body(text, text_len);
 
-	ix->tg.set_document(doc);
-	ix->tg.index_text(std::string(title, title_len));
-	ix->tg.increase_termpos();
-	ix->tg.index_text(body);
-	doc.set_data(body);
-	doc.add_value(SLOT_ID, id);
-	ix->db->add_document(doc);
+	try {
+		Xapian::Document doc;
+		std::string body(text, text_len);
+
+		ix->tg.set_document(doc);
+		ix->tg.index_text(std::string(title, title_len));
+		ix->tg.increase_termpos();
+		ix->tg.index_text(body);
+		doc.set_data(body);
+		doc.add_value(SLOT_ID, id);
+		ix->db->add_document(doc);
+	} catch (const Xapian::Error &e) {
+		std::cerr << "xapian_bench: " << id << ": " << e.get_description()
+		          << "\n";
+		std::exit(2);
+	} catch (...) {
+		std::cerr << "xapian_bench: " << id << ": out of memory or "
+		          << "unexpected exception\n";
+		std::exit(2);
+	}
 	return 0;
 }
 
 /* bench_query_fn: one query, its top-N hits read, snippets if asked. */
-extern "C" long run_one(void *ctx, const char *query)
+static long run_one(void *ctx, const char *query)
 {
 	searcher *s = static_cast<searcher *>(ctx);
-	std::string q(query);
 	long n = 0;
 
-	if (s->mode == BENCH_PHRASE)
-		q = "\"" + q + "\"";
-	s->enq->set_query(s->qp.parse_query(q, s->flags));
-	Xapian::MSet m = s->enq->get_mset(0, s->hits);
-	for (Xapian::MSetIterator i = m.begin(); i != m.end(); ++i) {
-		Xapian::Document doc = i.get_document();
-		std::string id = doc.get_value(SLOT_ID);
+	try {
+		std::string q(query);
 
-		if (s->mode == BENCH_SNIPPET) {
-			std::string snip = m.snippet(doc.get_data(), s->snippet_bytes,
-			                             s->stem,
-			                             Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-			                             Xapian::MSet::SNIPPET_EXHAUSTIVE,
-			                             "<mark>", "</mark>", "…");
-			if (snip.empty() && id.empty())
-				return -1;
+		if (s->mode == BENCH_PHRASE)
+			q = "\"" + q + "\"";
+		s->enq->set_query(s->qp.parse_query(q, s->flags));
+		Xapian::MSet m = s->enq->get_mset(0, s->hits);
+		for (Xapian::MSetIterator i = m.begin(); i != m.end(); ++i) {
+			Xapian::Document doc = i.get_document();
+			std::string id = doc.get_value(SLOT_ID);
+
+			if (s->mode == BENCH_SNIPPET)
+				s->snippet = m.snippet(doc.get_data(), s->snippet_bytes,
+				        s->stem,
+				        Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+				        Xapian::MSet::SNIPPET_EXHAUSTIVE,
+				        "<mark>", "</mark>", "…");
+			n++;
 		}
-		n++;
+	} catch (const Xapian::Error &e) {
+		std::cerr << "xapian_bench: query '" << query << "': "
+		          << e.get_description() << "\n";
+		return -1;
+	} catch (...) {
+		std::cerr << "xapian_bench: query '" << query << "': unexpected "
+		          << "exception\n";
+		return -1;
 	}
 	return n;
 }
+
+} // extern "C"
+
+namespace {
 
 int do_index(const bench_opts &o)
 {
