@@ -24,7 +24,8 @@ static void print_stats(const att_index_stats *st, int json)
 	uint64_t inv = st->bytes_postings + st->bytes_positions;
 
 	if (json) {
-		printf("{\"documents\":%llu,\"terms\":%llu,\"positions\":%llu,"
+		printf("{\"documents\":%llu,\"terms\":%llu,\"postings\":%llu,"
+		       "\"positions\":%llu,"
 		       "\"segments\":%u,\"generation\":%llu,\"language\":\"%s\","
 		       "\"raw_bytes\":%llu,\"bytes\":{\"dictionary\":%llu,"
 		       "\"postings\":%llu,\"positions\":%llu,\"documents\":%llu,"
@@ -32,6 +33,7 @@ static void print_stats(const att_index_stats *st, int json)
 		       "\"total\":%llu},\"postings_positions_percent\":%.2f,"
 		       "\"total_percent\":%.2f}\n",
 		       (unsigned long long)st->docs, (unsigned long long)st->terms,
+		       (unsigned long long)st->postings,
 		       (unsigned long long)st->positions, st->segments,
 		       (unsigned long long)st->generation, st->language,
 		       (unsigned long long)st->raw_bytes,
@@ -49,6 +51,8 @@ static void print_stats(const att_index_stats *st, int json)
 	printf("documents     %llu\n", (unsigned long long)st->docs);
 	printf("terms         %llu (summed over segments)\n",
 	       (unsigned long long)st->terms);
+	printf("postings      %llu (term, document) pairs\n",
+	       (unsigned long long)st->postings);
 	printf("tokens        %llu\n", (unsigned long long)st->positions);
 	printf("segments      %u (generation %llu)\n", st->segments,
 	       (unsigned long long)st->generation);
@@ -113,7 +117,12 @@ int cmd_stats(int argc, char **argv)
 		free(msg);
 		return cli_exit_for(rc);
 	}
-	att_searcher_stats(&st, s);
+	rc = att_searcher_stats(&st, s);
+	if (rc != ATT_OK) {
+		fprintf(stderr, "attache stats: %s: corrupt dictionary\n", index);
+		att_searcher_free(s);
+		return cli_exit_for(rc);
+	}
 	print_stats(&st, json);
 	att_searcher_free(s);
 	return 0;

@@ -192,6 +192,8 @@ typedef struct att_index_stats {
 	    bytes_sentences, bytes_store, bytes_manifest;
 } att_index_stats;
 
+/* Fills *OUT; reads the whole dictionary to count postings. ATT_OK, or
+ * ATT_ECORRUPT if a dictionary is damaged. */
 att_status att_searcher_stats(att_index_stats *out, const att_searcher *s);
 
 typedef struct att_search_options {

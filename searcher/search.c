@@ -160,7 +160,15 @@ att_status att_searcher_stats(att_index_stats *out, const att_searcher *s)
 	snprintf(out->language, sizeof out->language, "%s", s->man.language);
 	for (i = 0; i < s->nsegs; i++) {
 		const att_segment *g = &s->segs[i];
+		att_dict_iter it;
+		att_status rc;
+		int has;
 
+		att_dict_iter_init(&it, g);
+		while ((rc = att_dict_iter_next(&it, &has)) == ATT_OK && has)
+			out->postings += it.ti.df;
+		if (rc != ATT_OK)
+			return rc;
 		out->terms += g->nterms;
 		out->bytes_dict += g->f[ATT_SEG_DICT].n;
 		out->bytes_postings += g->f[ATT_SEG_POSTINGS].n;

@@ -59,6 +59,21 @@ att_status att_segment_lookup(att_term_info *ti, int *found,
                               const att_segment *seg, const char *term,
                               size_t len, char *msg, size_t msgcap);
 
+/* Walks a segment's dictionary in term order. */
+typedef struct att_dict_iter {
+	const att_segment *seg;
+	uint64_t i;               /* the next term's index */
+	att_cursor c;
+	uint8_t term[256];
+	size_t len;
+	att_term_info ti;
+} att_dict_iter;
+
+void att_dict_iter_init(att_dict_iter *it, const att_segment *seg);
+/* Moves to the next term: ATT_OK with *has 1 (it->term, it->len, it->ti
+ * describe it) or 0 at the end, or ATT_ECORRUPT. */
+att_status att_dict_iter_next(att_dict_iter *it, int *has);
+
 /* A cursor over one term's postings in one segment. */
 typedef struct att_postings {
 	const att_segment *seg;

@@ -213,6 +213,56 @@ static int scan_group(att_term_info *ti, const att_segment *seg, uint32_t g,
 	return 0;
 }
 
+void att_dict_iter_init(att_dict_iter *it, const att_segment *seg)
+{
+	memset(it, 0, sizeof *it);
+	it->seg = seg;
+}
+
+att_status att_dict_iter_next(att_dict_iter *it, int *has)
+{
+	const att_segment *seg = it->seg;
+	uint64_t pre, sl;
+	const uint8_t *suf;
+	att_cursor *c = &it->c;
+
+	*has = 0;
+	if (it->i >= seg->nterms)
+		return ATT_OK;
+	if (it->i % 16 == 0) {
+		uint64_t off = att_get_u64le(seg->dict_sample + (it->i / 16) * 8);
+
+		if (off < ATT_HEADER_SIZE || off >= seg->dict_body_end)
+			return ATT_ECORRUPT;
+		att_cursor_init(c, seg->f[ATT_SEG_DICT].p + off,
+		                seg->dict_body_end - off);
+		it->len = 0;
+	}
+	att_cursor_varint(c, &pre);
+	att_cursor_varint(c, &sl);
+	if (c->err || pre > it->len || pre + sl > sizeof it->term ||
+	    att_cursor_bytes(c, &suf, sl) != 0)
+		return ATT_ECORRUPT;
+	memcpy(it->term + pre, suf, sl);
+	it->len = pre + sl;
+	att_cursor_varint32(c, &it->ti.df);
+	att_cursor_varint(c, &it->ti.cf);
+	if (it->i % 16 == 0) {
+		att_cursor_varint(c, &it->ti.post_off);
+		att_cursor_varint(c, &it->ti.pos_off);
+	} else {
+		it->ti.post_off += it->ti.post_len;
+		it->ti.pos_off += it->ti.pos_len;
+	}
+	att_cursor_varint(c, &it->ti.post_len);
+	att_cursor_varint(c, &it->ti.pos_len);
+	if (c->err)
+		return ATT_ECORRUPT;
+	it->i++;
+	*has = 1;
+	return ATT_OK;
+}
+
 att_status att_segment_lookup(att_term_info *ti, int *found,
                               const att_segment *seg, const char *term,
                               size_t len, char *msg, size_t msgcap)

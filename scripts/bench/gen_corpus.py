@@ -14,8 +14,10 @@ makes such text, fast enough to stream 100 MB in well under a minute:
       ("Blair", "the", "broadband") with their observed frequencies; the
       Zipf exponent of the seed's rank-frequency curve is fitted and
       continued beyond the seed's last word by made-up, pronounceable
-      words up to --vocab words in all, so a bigger corpus keeps meeting
-      new terms as a real archive does. Sentence lengths and paragraph
+      words up to --vocab words in all, which take --tail-share (5%) of
+      the tokens, so a bigger corpus keeps meeting new terms as a real
+      archive does (a few percent of a large news archive's tokens are
+      words outside its 30,000 most common). Sentence lengths and paragraph
       and document shapes are measured on the seed too. Without a seed,
       a built-in head of common English function words and the same
       made-up tail follow a Zipf-Mandelbrot law, with news-like shapes.
@@ -134,47 +136,57 @@ def fit_zipf(counts):
 
 
 def made_up_words(rng, taken, n):
-    """N new pronounceable words (not in TAKEN), getting longer with rank."""
-    onsets = "b c d f g h j k l m n p r s t v w z br cr dr fl gr kl pl pr sk st tr ch sh th".split()
-    vowels = "a e i o u ai ea ee ia io ou".split()
-    codas = [""] * 6 + "n r s l m t nd st rk ng".split()
+    """N new pronounceable words of 2 to 4 syllables, none in TAKEN (a set
+    of lower-cased words, which grows). Drawn in bulk: a million in about
+    a second."""
+    onsets = "b c d f g h j k l m n p r s t v w z br cr dr fl gr pl pr st tr ch sh th".split()
+    vowels = "a e i o u a e i o ai ea ou".split()
+    syllables = [o + v for o in onsets for v in vowels]
+    codas = [""] * 8 + "n r s l m t nd st ng".split()
     out = []
     while len(out) < n:
-        syllables = 2 + min(3, int(len(out) ** 0.25 / 4)) + rng.randrange(2)
-        w = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(syllables))
-        w += rng.choice(codas)
-        if w not in taken:
-            taken.add(w)
-            out.append(w)
+        want = int((n - len(out)) * 1.1) + 16
+        lengths = rng.choices((2, 3, 4), weights=(5, 4, 1), k=want)
+        parts = rng.choices(syllables, k=4 * want)
+        ends = rng.choices(codas, k=want)
+        for i, k in enumerate(lengths):
+            w = "".join(parts[4 * i:4 * i + k]) + ends[i]
+            if w not in taken:
+                taken.add(w)
+                out.append(w)
+                if len(out) == n:
+                    break
     return out
 
 
-def build_vocabulary(rng, seed_docs, vocab):
-    """Returns (words, cumulative weights, Shape)."""
+def build_vocabulary(rng, seed_docs, vocab, tail_share):
+    """Returns (words, cumulative weights, Shape).
+
+    With a seed, its words keep their observed relative frequencies and
+    share 1 - TAIL_SHARE of all tokens; made-up words continue the seed's
+    fitted Zipf curve and share the rest. Without one, the built-in head
+    and the made-up words follow 1 / (rank + 2.7)^1.1 together."""
     if seed_docs:
         ranked, shape = learn_seed(seed_docs)
         words = [w for w, _ in ranked]
         weights = [float(c) for _, c in ranked]
         s = fit_zipf(weights)
-        # Continue the curve from the seed's fitted line, not from its noisy
-        # last count (the seed's rare words all have count 1).
-        anchor = statistics.fmean(weights[len(weights) // 4: len(weights) // 4 + 50])
-        anchor_rank = len(weights) // 4 + 25
     else:
         shape = Shape()
         words = list(dict.fromkeys(BUILTIN_HEAD))
-        s, anchor, anchor_rank = 1.0, None, None
-        weights = [1.0 / (r + 2.7) ** s for r in range(1, len(words) + 1)]
-    taken = set(w.lower() for w in words)
-    extra = max(0, vocab - len(words))
+        weights = []
+        s = 1.1
     start = len(words)
-    words += made_up_words(rng, taken, extra)
-    for r in range(start + 1, start + extra + 1):
-        if anchor is None:
-            weights.append(1.0 / (r + 2.7) ** s)
-        else:
-            weights.append(anchor * (anchor_rank / r) ** s)
-    # A few made-up words are names: capitalised, as in the seed.
+    extra = max(0, vocab - start)
+    words += made_up_words(rng, set(w.lower() for w in words), extra)
+    if seed_docs:
+        head = sum(weights)
+        tail = [(start + k) ** -s for k in range(1, extra + 1)]
+        scale = head * tail_share / (1.0 - tail_share) / (sum(tail) or 1.0)
+        weights += [t * scale for t in tail]
+    else:
+        weights = [(r + 2.7) ** -s for r in range(1, len(words) + 1)]
+    # A fifth of the made-up words are names: capitalised, as in the seed.
     for i in range(start, len(words)):
         if rng.random() < 0.2:
             words[i] = words[i].capitalize()
@@ -233,12 +245,15 @@ def main():
     ap.add_argument("--seed-docs", help="JSONL collection to learn words and shapes from")
     ap.add_argument("--vocab", type=int, default=1000000,
                     help="words in the vocabulary, seed words included (1000000)")
+    ap.add_argument("--tail-share", type=float, default=0.05,
+                    help="with --seed-docs: share of tokens drawn from made-up "
+                         "words beyond the seed's vocabulary (0.05)")
     ap.add_argument("-o", "--output", required=True, help="output file ('-' for stdout)")
     args = ap.parse_args()
 
     t0 = time.monotonic()
     rng = random.Random(args.seed)
-    words, cum, shape = build_vocabulary(rng, args.seed_docs, args.vocab)
+    words, cum, shape = build_vocabulary(rng, args.seed_docs, args.vocab, args.tail_share)
     gen = Generator(rng, words, cum, shape)
     tmp = args.output + ".tmp" if args.output != "-" else None
     out = open(tmp, "w", encoding="utf-8") if tmp else sys.stdout

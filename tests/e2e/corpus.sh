@@ -24,6 +24,7 @@ s = json.load(open(sys.argv[1]))
 assert s["documents"] == int(sys.argv[2]), s
 assert s["segments"] == 1 and s["generation"] == 1, s
 assert 0 < s["postings_positions_percent"] < 100, s
+assert 0 < s["terms"] <= s["postings"] <= s["positions"], s
 PY
 
 # the demo query: the seed first, its best passage has all three words marked
