@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "eval.h"
@@ -129,37 +130,53 @@ static int read_failed(att_status rc, char *msg)
 	return cli_exit_for(rc);
 }
 
+/* Opens PATH ("-": standard input if STDIN_OK) for reading; NULL with
+ * the message printed if it cannot be opened or is a directory. */
+static FILE *open_input(const char *path, int stdin_ok)
+{
+	struct stat st;
+	FILE *f;
+
+	if (stdin_ok && strcmp(path, "-") == 0)
+		return stdin;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "attache eval: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "attache eval: %s: is a directory\n", path);
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
 static int load_qrels(eval_qrels **out, const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = open_input(path, 0);
 	char *msg = NULL;
 	att_status rc;
 
 	*out = NULL;
-	if (f == NULL) {
-		fprintf(stderr, "attache eval: %s: %s\n", path, strerror(errno));
+	if (f == NULL)
 		return EXIT_USAGE;
-	}
 	rc = eval_qrels_read(out, f, path, &msg);
 	fclose(f);
 	return rc == ATT_OK ? 0 : read_failed(rc, msg);
 }
 
-/* PATH "-" is standard input. */
 static int load_run(eval_run **out, const char *path)
 {
-	int in = strcmp(path, "-") == 0;
-	FILE *f = in ? stdin : fopen(path, "r");
+	FILE *f = open_input(path, 1);
 	char *msg = NULL;
 	att_status rc;
 
 	*out = NULL;
-	if (f == NULL) {
-		fprintf(stderr, "attache eval: %s: %s\n", path, strerror(errno));
+	if (f == NULL)
 		return EXIT_USAGE;
-	}
-	rc = eval_run_read(out, f, in ? "stdin" : path, &msg);
-	if (!in)
+	rc = eval_run_read(out, f, f == stdin ? "stdin" : path, &msg);
+	if (f != stdin)
 		fclose(f);
 	return rc == ATT_OK ? 0 : read_failed(rc, msg);
 }

@@ -36,6 +36,10 @@
  * need no hash function, and give the per-query output its order for
  * free; Cranfield's 225 queries x 1000 ranks sort in milliseconds.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* getline */
+#endif
+
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
@@ -266,18 +270,22 @@ static att_status read_table(table *t, FILE *f, int run, const char *name,
 	att_status rc = ATT_OK;
 
 	*errmsg_out = NULL;
-	errno = 0;
-	while (getline(&line, &cap, f) >= 0) {
+	for (;;) {
+		errno = 0; /* getline's ENOMEM may leave ferror() clear */
+		if (getline(&line, &cap, f) < 0)
+			break;
 		lineno++;
 		rc = parse_line(t, line, lineno, run, name, errmsg_out);
 		if (rc != ATT_OK)
 			goto done;
 	}
+	if (errno == ENOMEM) {
+		rc = fail(errmsg_out, ATT_ENOMEM, "%s: out of memory", name);
+		goto done;
+	}
 	if (ferror(f)) {
-		rc = errno == ENOMEM ? fail(errmsg_out, ATT_ENOMEM, "%s: out of "
-		                            "memory", name)
-		    : fail(errmsg_out, ATT_EIO, "%s: read error: %s", name,
-		           strerror(errno));
+		rc = fail(errmsg_out, ATT_EIO, "%s: read error: %s", name,
+		          strerror(errno ? errno : EIO));
 		goto done;
 	}
 	rc = table_finish(t, name, errmsg_out);

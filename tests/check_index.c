@@ -1782,7 +1782,7 @@ END_TEST
  * re-ranking, search.c rerank_one, returned att_postings_positions'
  * failure with an empty message and called an att_segment_sentences
  * ATT_ENOMEM a "corrupt sentence table"; and the store-block cache of
- * segment.c inflate_block, an att_buf with a sticky error, kept failing
+ * segread.c inflate_block, an att_buf with a sticky error, kept failing
  * every later search after one failed att_buf_reserve.)
  */
 START_TEST(alloc_fail_search_then_retry)

@@ -468,13 +468,15 @@ static void print_size(const char *k, long long v, int last)
 		printf("\"%s\":%lld%s", k, v, last ? "" : ",");
 }
 
-void bench_print_index(const char *engine, const char *variant, long ndocs,
+void bench_print_index(const char *engine, const char *variant,
+                       const char *version, long ndocs,
                        long long raw_bytes, double seconds, long rss_kb,
                        long long index_bytes, long long pp_bytes)
 {
 	printf("{");
 	print_kv_str("engine", engine);
 	print_kv_str("variant", variant);
+	print_kv_str("version", version);
 	print_kv_str("phase", "index");
 	printf("\"docs\":%ld,\"raw_bytes\":%lld,\"seconds\":%.4f,"
 	       "\"mb_per_s\":%.3f,\"docs_per_s\":%.1f,\"peak_rss_kb\":%ld,",

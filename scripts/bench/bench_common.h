@@ -128,11 +128,12 @@ int bench_run_queries(const bench_opts *opts, const char *engine,
                       const char *variant, const bench_queries *q,
                       bench_query_fn fn, void *ctx);
 
-/* Prints the indexing JSON line: {"engine","variant","phase":"index",
- * "docs","raw_bytes","seconds","mb_per_s","docs_per_s","peak_rss_kb",
- * "index_bytes","postings_positions_bytes"} (MB = 10^6 bytes; a size of -1
- * is printed as null: not measurable). */
-void bench_print_index(const char *engine, const char *variant, long ndocs,
+/* Prints the indexing JSON line: {"engine","variant","version","phase":
+ * "index","docs","raw_bytes","seconds","mb_per_s","docs_per_s",
+ * "peak_rss_kb","index_bytes","postings_positions_bytes"} (MB = 10^6
+ * bytes; a size of -1 is printed as null: not measurable). */
+void bench_print_index(const char *engine, const char *variant,
+                       const char *version, long ndocs,
                        long long raw_bytes, double seconds, long rss_kb,
                        long long index_bytes, long long pp_bytes);
 

@@ -211,7 +211,7 @@ static int do_index(const bench_opts *o)
 	secs = (bench_now_us() - t0) / 1e6;
 	rss = bench_peak_rss_kb();
 	bench_print_index("fts5", o->contentless ? "contentless" : "stored",
-	                  ndocs, raw, secs, rss, bench_path_bytes(o->db),
+	                  sqlite3_libversion(), ndocs, raw, secs, rss, bench_path_bytes(o->db),
 	                  table_bytes(f.db, "t_data"));
 	sqlite3_close(f.db);
 	return 0;

@@ -1,5 +1,5 @@
 /*
- * segment.c: reading one segment, mapped read-only.
+ * segread.c: reading one segment, mapped read-only.
  *
  * Opening maps each of the segment's six files and checks its magic,
  * version and CRC-32 before anything else reads it, then checks the
@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "searcher.h"
+#include "format.h"
 
 #define ROW 20
 #define SKIP 20
