@@ -250,14 +250,10 @@ static att_status table_finish(table *t, const char *name, char **errmsg_out)
 			first = a;
 		}
 	}
-	if (dup != NULL) {
-		while (first > t->v && strcmp(first[-1].qid, dup->qid) == 0 &&
-		       strcmp(first[-1].doc, dup->doc) == 0)
-			first--;
+	if (dup != NULL) /* the second occurrence; FIRST, the first */
 		return fail(errmsg_out, ATT_EINPUT, "%s:%zu: document '%.60s' "
 		            "listed twice for query '%.60s' (also line %zu)", name,
 		            dup->line, dup->doc, dup->qid, first->line);
-	}
 	return ATT_OK;
 }
 

@@ -87,11 +87,26 @@ uint64_t att_store_bytes(const att_store_writer *sw);
 
 /* ---- segment.c ----------------------------------------------------------- */
 
-/* Writes DIR/segNNNNNN.{dic,pst,pos} from the (sorted) inverter. DOCLEN
- * gives each document's length, for the block score bounds. */
+/* The encoder of a segment's dictionary, postings and positions files. */
+typedef struct att_segenc att_segenc;
+
+/* Creates DIR/segNNNNNN.{dic,pst,pos}. DOCLEN gives each document's length
+ * (for the block score bounds) and must outlive the encoder. On error
+ * *out may still be set: finish or abort it. */
+att_status att_segenc_open(att_segenc **out, const char *dir, uint32_t seg,
+                           const uint32_t *doclen);
+/* Adds one term; terms must come in strictly increasing byte order, each
+ * with df > 0, its stream in the inverter's layout. Sticky errors. */
+att_status att_segenc_term(att_segenc *e, const att_inv_term *t);
+/* Writes the dictionary sample and footer, fsyncs and closes the three
+ * files; on failure removes them and puts a message in MSG. Frees E. */
+att_status att_segenc_finish(att_segenc *e, char *msg, size_t msgcap);
+void att_segenc_abort(att_segenc *e);
+
+/* Writes the whole (sorted) inverter as DIR/segNNNNNN.{dic,pst,pos}. */
 att_status att_segment_write_postings(const att_inverter *inv,
                                       const char *dir, uint32_t seg,
-                                      const uint32_t *doclen, uint32_t ndocs,
-                                      char *msg, size_t msgcap);
+                                      const uint32_t *doclen, char *msg,
+                                      size_t msgcap);
 
 #endif

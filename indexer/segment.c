@@ -28,7 +28,7 @@
 #define DICT_GROUP 16
 #define SKIP_ENTRY 20
 
-typedef struct enc {
+struct att_segenc {
 	att_fwriter pst, pos, dic;
 	att_buf sample;         /* u64 per dictionary group */
 	att_buf blocks;         /* the current term's encoded blocks */
@@ -39,7 +39,11 @@ typedef struct enc {
 	size_t prev_len;
 	uint64_t nterms;
 	const uint32_t *doclen;
-} enc;
+	int rc;                 /* sticky */
+	char msg[512];
+};
+
+typedef att_segenc enc;
 
 /* Decodes T's stream into e->docs/e->tfs and writes its positions. */
 static int decode_term(enc *e, const att_inv_term *t)
@@ -201,21 +205,91 @@ static void put_dict_entry(enc *e, const att_inv_term *t, uint64_t post_off,
 	e->nterms++;
 }
 
-static void enc_release(enc *e)
+static void set_msg(att_segenc *e, att_status rc)
+{
+	att_fwriter *bad = e->pst.rc ? &e->pst : e->pos.rc ? &e->pos : &e->dic;
+
+	if (e->msg[0] == '\0')
+		snprintf(e->msg, sizeof e->msg, "%s",
+		         rc != ATT_ENOMEM && bad->msg[0] ? bad->msg : "out of memory");
+}
+
+att_status att_segenc_open(att_segenc **out, const char *dir, uint32_t seg,
+                           const uint32_t *doclen)
+{
+	att_segenc *e = att_calloc(1, sizeof *e);
+	char path[4096];
+	att_status rc;
+
+	*out = NULL;
+	if (e == NULL)
+		return ATT_ENOMEM;
+	e->pst.fd = e->pos.fd = e->dic.fd = -1;
+	e->doclen = doclen;
+	att_buf_init(&e->sample);
+	att_buf_init(&e->blocks);
+	att_buf_init(&e->skips);
+	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_POSTINGS);
+	rc = att_fw_open(&e->pst, path, ATT_MAGIC_POSTINGS);
+	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_POSITIONS);
+	if (rc == ATT_OK)
+		rc = att_fw_open(&e->pos, path, ATT_MAGIC_POSITIONS);
+	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_DICT);
+	if (rc == ATT_OK)
+		rc = att_fw_open(&e->dic, path, ATT_MAGIC_DICT);
+	e->rc = rc;
+	if (rc != ATT_OK)
+		set_msg(e, rc);
+	*out = e;
+	return rc;
+}
+
+att_status att_segenc_term(att_segenc *e, const att_inv_term *t)
+{
+	uint64_t post_off = e->pst.off, pos_off = e->pos.off;
+
+	if (e->rc != ATT_OK)
+		return e->rc;
+	if (t->len >= sizeof e->prev || t->df == 0)
+		return e->rc = ATT_EINVAL;
+	if (decode_term(e, t) != 0 || encode_postings(e, t) != 0)
+		e->rc = ATT_ENOMEM;
+	put_dict_entry(e, t, post_off, e->pst.off - post_off, pos_off,
+	               e->pos.off - pos_off);
+	if (e->rc == ATT_OK && (e->pst.rc || e->pos.rc || e->dic.rc))
+		e->rc = e->pst.rc ? e->pst.rc : e->pos.rc ? e->pos.rc : e->dic.rc;
+	if (e->rc != ATT_OK)
+		set_msg(e, e->rc);
+	return e->rc;
+}
+
+static void enc_free(att_segenc *e)
 {
 	att_buf_release(&e->sample);
 	att_buf_release(&e->blocks);
 	att_buf_release(&e->skips);
 	att_free(e->docs);
 	att_free(e->tfs);
+	att_free(e);
 }
 
-/* Finishes the three files; the first failure's message goes to MSG. */
-static att_status finish_all(enc *e, att_status rc, char *msg, size_t msgcap)
+att_status att_segenc_finish(att_segenc *e, char *msg, size_t msgcap)
 {
 	att_fwriter *fws[3] = { &e->pst, &e->pos, &e->dic };
+	att_status rc = e->rc;
 	int i;
 
+	if (rc == ATT_OK) {
+		uint64_t sample_off = e->dic.off;
+
+		att_fw_write(&e->dic, e->sample.p, e->sample.n);
+		att_fw_u64le(&e->dic, e->nterms);
+		att_fw_u64le(&e->dic, sample_off);
+		if (e->sample.rc != ATT_OK)
+			rc = ATT_ENOMEM;
+		if (rc != ATT_OK)
+			set_msg(e, rc);
+	}
 	for (i = 0; i < 3; i++) {
 		if (rc != ATT_OK) {
 			att_fw_abort(fws[i]);
@@ -223,64 +297,42 @@ static att_status finish_all(enc *e, att_status rc, char *msg, size_t msgcap)
 		}
 		rc = att_fw_finish(fws[i]);
 		if (rc != ATT_OK)
-			snprintf(msg, msgcap, "%s", fws[i]->msg);
+			snprintf(e->msg, sizeof e->msg, "%s", fws[i]->msg);
 	}
+	if (rc != ATT_OK)
+		snprintf(msg, msgcap, "%s", e->msg[0] ? e->msg : "out of memory");
+	enc_free(e);
 	return rc;
+}
+
+void att_segenc_abort(att_segenc *e)
+{
+	if (e == NULL)
+		return;
+	att_fw_abort(&e->pst);
+	att_fw_abort(&e->pos);
+	att_fw_abort(&e->dic);
+	enc_free(e);
 }
 
 att_status att_segment_write_postings(const att_inverter *inv,
                                       const char *dir, uint32_t seg,
-                                      const uint32_t *doclen, uint32_t ndocs,
-                                      char *msg, size_t msgcap)
+                                      const uint32_t *doclen, char *msg,
+                                      size_t msgcap)
 {
-	char path[4096];
 	uint32_t i, nterms = att_inverter_nterms(inv);
-	att_status rc;
-	enc e;
+	att_segenc *e;
+	att_status rc = att_segenc_open(&e, dir, seg, doclen);
 
-	(void)ndocs;
-	memset(&e, 0, sizeof e);
-	e.pst.fd = e.pos.fd = e.dic.fd = -1;
-	e.doclen = doclen;
-	msg[0] = '\0';
-	att_buf_init(&e.sample);
-	att_buf_init(&e.blocks);
-	att_buf_init(&e.skips);
-	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_POSTINGS);
-	rc = att_fw_open(&e.pst, path, ATT_MAGIC_POSTINGS);
-	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_POSITIONS);
-	if (rc == ATT_OK)
-		rc = att_fw_open(&e.pos, path, ATT_MAGIC_POSITIONS);
-	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_DICT);
-	if (rc == ATT_OK)
-		rc = att_fw_open(&e.dic, path, ATT_MAGIC_DICT);
 	for (i = 0; rc == ATT_OK && i < nterms; i++) {
 		att_inv_term t;
-		uint64_t post_off = e.pst.off, pos_off = e.pos.off;
 
 		att_inverter_term(&t, inv, i);
-		if (decode_term(&e, &t) != 0 || encode_postings(&e, &t) != 0)
-			rc = ATT_ENOMEM;
-		put_dict_entry(&e, &t, post_off, e.pst.off - post_off, pos_off,
-		               e.pos.off - pos_off);
-		if (e.pst.rc || e.pos.rc || e.dic.rc)
-			rc = e.pst.rc ? e.pst.rc : e.pos.rc ? e.pos.rc : e.dic.rc;
+		rc = att_segenc_term(e, &t);
 	}
-	if (rc == ATT_OK) {
-		uint64_t sample_off = e.dic.off;
-
-		att_fw_write(&e.dic, e.sample.p, e.sample.n);
-		att_fw_u64le(&e.dic, e.nterms);
-		att_fw_u64le(&e.dic, sample_off);
-		if (e.sample.rc != ATT_OK)
-			rc = ATT_ENOMEM;
+	if (e == NULL) {
+		snprintf(msg, msgcap, "out of memory");
+		return rc;
 	}
-	if (rc != ATT_OK && msg[0] == '\0') {
-		att_fwriter *bad = e.pst.rc ? &e.pst : e.pos.rc ? &e.pos : &e.dic;
-
-		snprintf(msg, msgcap, "%s", bad->msg[0] ? bad->msg : "out of memory");
-	}
-	rc = finish_all(&e, rc, msg, msgcap);
-	enc_release(&e);
-	return rc;
+	return att_segenc_finish(e, msg, msgcap);
 }

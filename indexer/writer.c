@@ -303,7 +303,7 @@ static att_status flush_segment(att_writer *w)
 	if (rc == ATT_OK)
 		rc = att_segment_write_postings(w->inv, w->dir, w->cur.id,
 		                                (const uint32_t *)w->doclens.p,
-		                                w->cur.docs, w->msg, sizeof w->msg);
+		                                w->msg, sizeof w->msg);
 	if (rc == ATT_OK)
 		rc = write_docs_file(w);
 	if (rc == ATT_OK)

@@ -169,8 +169,8 @@ int do_index(const bench_opts &o)
 	std::string dir(o.db);
 	long long post = bench_path_bytes((dir + "/postlist.glass").c_str());
 	long long pos = bench_path_bytes((dir + "/position.glass").c_str());
-	bench_print_index("xapian", "glass", Xapian::version_string(), ndocs, raw, secs, rss,
-	                  bench_path_bytes(o.db),
+	bench_print_index("xapian", "glass", Xapian::version_string(), ndocs,
+	                  raw, secs, rss, bench_path_bytes(o.db),
 	                  post < 0 ? -1 : post + (pos < 0 ? 0 : pos));
 	return 0;
 }
