@@ -5,6 +5,8 @@
  *   cmd_index.c  - attache index
  *   cmd_search.c - attache search
  *   cmd_stats.c  - attache stats
+ *   cmd_eval.c   - attache eval
+ *   eval.c       - its measures, in eval.h
  *
  * The command uses only the public API in attache.h. Exit status: 0 ok,
  * 1 no result or a user error (bad option, bad query, bad input), 2 an
@@ -24,6 +26,7 @@
 int cmd_index(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* The exit status for a failed call that returned RC. */
 int cli_exit_for(att_status rc);

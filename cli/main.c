@@ -18,6 +18,7 @@ static void usage(FILE *f)
 	        "  index   -i INDEX INPUT...   index .txt trees, JSONL, TREC, or -\n"
 	        "  search  -i INDEX QUERY      ranked hits with passages\n"
 	        "  stats   -i INDEX            documents, terms, sizes\n"
+	        "  eval    --qrels FILE RUN    MAP, P@10, nDCG@10, R@1000, MRR of a run\n"
 	        "\n"
 	        "'attache COMMAND --help' describes each. attache %s\n",
 	        att_version());
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
 		return cmd_search(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1);
+	if (strcmp(argv[1], "eval") == 0)
+		return cmd_eval(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("attache %s\n", att_version());
 		return 0;

@@ -207,6 +207,15 @@ att_status att_fsync_dir(const char *dir, char *msg, size_t msgcap);
 
 /* ---- manifest.c --------------------------------------------------------- */
 
+/* The longest term a dictionary holds: analysed terms are at most 64
+ * bytes, but document-id terms (ATT_ID_PREFIX + the id) reach 1025. */
+#define ATT_TERM_BYTES_MAX 1040
+/* Each document's external id is indexed as one more term, this byte
+ * followed by the id, so deletes and replaces find it in the dictionary.
+ * The analyser never produces a term starting with a control byte. */
+#define ATT_ID_PREFIX '\x01'
+#define ATT_ID_MAX 1024
+
 #define ATT_MANIFEST_NAME "MANIFEST"
 #define ATT_LOCK_NAME "LOCK"
 #define ATT_LANG_MAX 31
@@ -299,7 +308,7 @@ typedef struct att_dict_iter {
 	const att_segment *seg;
 	uint64_t i;               /* the next term's index */
 	att_cursor c;
-	uint8_t term[256];
+	uint8_t term[ATT_TERM_BYTES_MAX];
 	size_t len;
 	att_term_info ti;
 } att_dict_iter;

@@ -159,7 +159,8 @@ static int group_term(const att_segment *seg, uint32_t g, const uint8_t **t,
 	att_cursor_init(&c, seg->f[ATT_SEG_DICT].p + off, seg->dict_body_end - off);
 	att_cursor_varint(&c, &pre);
 	att_cursor_varint(&c, &sl);
-	if (c.err || pre != 0 || sl > 255 || att_cursor_bytes(&c, t, sl) != 0)
+	if (c.err || pre != 0 || sl > ATT_TERM_BYTES_MAX ||
+	    att_cursor_bytes(&c, t, sl) != 0)
 		return -1;
 	*tl = sl;
 	return 0;
@@ -178,7 +179,7 @@ static int scan_group(att_term_info *ti, const att_segment *seg, uint32_t g,
 {
 	uint64_t off = att_get_u64le(seg->dict_sample + (size_t)g * 8);
 	uint64_t n = seg->nterms - (uint64_t)g * 16, i, pre, sl;
-	uint8_t cur[256];
+	uint8_t cur[ATT_TERM_BYTES_MAX];
 	const uint8_t *suf;
 	att_cursor c;
 	size_t cl = 0;

@@ -35,7 +35,7 @@ struct att_segenc {
 	att_buf skips;          /* the current term's skip table */
 	uint32_t *docs, *tfs;   /* the current term, decoded */
 	size_t cap;
-	char prev[ATT_VARINT_MAX + 256];
+	char prev[ATT_TERM_BYTES_MAX];
 	size_t prev_len;
 	uint64_t nterms;
 	const uint32_t *doclen;
