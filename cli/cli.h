@@ -4,6 +4,7 @@
  *   main.c       - dispatch to subcommands, shared helpers
  *   cmd_index.c  - attache index
  *   cmd_search.c - attache search
+ *   cmd_delete.c - attache delete
  *   cmd_stats.c  - attache stats
  *   cmd_eval.c   - attache eval
  *   eval.c       - its measures, in eval.h
@@ -25,6 +26,7 @@
 
 int cmd_index(int argc, char **argv);
 int cmd_search(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 

@@ -21,7 +21,7 @@ typedef struct run {
 	att_writer *w;
 	int skip_bad, quiet, progress;
 	att_input_format format;
-	uint64_t docs, bytes, base, skipped;
+	uint64_t docs, bytes, base, skipped, deleted, deleted_records;
 	double t0, last_report;
 } run;
 
@@ -40,7 +40,8 @@ static void index_usage(FILE *f)
 	        "\n"
 	        "INPUT is a directory of .txt files (first line = title), a JSONL\n"
 	        "file ({\"id\",\"title\",\"text\",...} a line), a TREC <DOC> file, or -\n"
-	        "for standard input.\n"
+	        "for standard input. A document whose id is already in the index\n"
+	        "replaces it; a JSONL record {\"id\":...,\"deleted\":true} deletes it.\n"
 	        "\n"
 	        "  -i, --index DIR          the index directory (created if needed)\n"
 	        "  -f, --format FMT         auto (default), text, jsonl or trec\n"
@@ -68,6 +69,33 @@ static void progress(run *r, int final)
 	        final ? "\n" : "   ");
 }
 
+/* 1 if D is a deletion record: a field "deleted" whose value is true. */
+static int is_deletion(const att_doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nfields; i++)
+		if (d->fields[i].name_len == 7 &&
+		    memcmp(d->fields[i].name, "deleted", 7) == 0)
+			return d->fields[i].value_len == 4 &&
+			    memcmp(d->fields[i].value, "true", 4) == 0;
+	return 0;
+}
+
+/* Adds D, or deletes its id if it is a deletion record. */
+static att_status apply(run *r, const att_doc *d)
+{
+	uint32_t gone;
+	att_status rc;
+
+	if (!is_deletion(d))
+		return att_writer_add(r->w, d);
+	r->deleted_records++;
+	rc = att_writer_delete(&gone, r->w, d->id, d->id_len);
+	r->deleted += gone;
+	return rc;
+}
+
 /* Adds every document of INPUT. Returns 0 or an exit status. */
 static int index_input(run *r, const char *input)
 {
@@ -87,7 +115,7 @@ static int index_input(run *r, const char *input)
 		if (rc == ATT_OK && !has)
 			break;
 		if (rc == ATT_OK) {
-			rc = att_writer_add(r->w, &d);
+			rc = apply(r, &d);
 			if (rc != ATT_OK)
 				fprintf(stderr, "%sattache index: %s:%llu: %s\n",
 				        r->progress ? "\n" : "", att_reader_file(rd),
@@ -207,8 +235,13 @@ int cmd_index(int argc, char **argv)
 		double el = now() - r.t0;
 
 		printf("indexed %llu documents, %.1f MB in %.2f s (%.1f MB/s)",
-		       (unsigned long long)r.docs, r.bytes / 1e6, el,
-		       el > 0 ? r.bytes / 1e6 / el : 0.0);
+		       (unsigned long long)(r.docs - r.deleted_records), r.bytes / 1e6,
+		       el, el > 0 ? r.bytes / 1e6 / el : 0.0);
+		if (att_writer_replaced(r.w))
+			printf("; replaced %llu",
+			       (unsigned long long)att_writer_replaced(r.w));
+		if (r.deleted_records)
+			printf("; deleted %llu", (unsigned long long)r.deleted);
 		if (r.skipped)
 			printf("; skipped %llu bad records", (unsigned long long)r.skipped);
 		printf("\n");

@@ -140,6 +140,7 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
 #define ATT_MAGIC_DOCS "ATDO"
 #define ATT_MAGIC_SENTENCES "ATSE"
 #define ATT_MAGIC_STORE "ATST"
+#define ATT_MAGIC_DELETES "ATDL"
 
 /* A bounds-checked read cursor over [p, end). Every get fails (returns
  * -1 and sets err) rather than read past end; after the first failure
@@ -237,12 +238,17 @@ extern const char *const att_seg_magic[ATT_SEG_NFILES];
 /* Writes DIR/segNNNNNN.EXT into OUT (of CAP bytes). */
 void att_seg_path(char *out, size_t cap, const char *dir, uint32_t seg,
                   enum att_seg_file f);
+/* Writes DIR/segNNNNNN_G.del, the deletions of generation G. */
+void att_del_path(char *out, size_t cap, const char *dir, uint32_t seg,
+                  uint32_t gen);
 
 typedef struct att_seg_info {
 	uint32_t id;
-	uint32_t docs;
-	uint64_t tokens;    /* sum of document lengths */
-	uint64_t raw_bytes; /* bytes of title and text */
+	uint32_t docs;      /* documents stored, deleted ones included */
+	uint32_t live;      /* documents not deleted */
+	uint32_t del_gen;   /* 0: nothing deleted; else segNNNNNN_G.del */
+	uint64_t tokens;    /* sum of the live documents' lengths */
+	uint64_t raw_bytes; /* bytes of the live documents' titles and texts */
 } att_seg_info;
 
 typedef struct att_manifest {
@@ -251,7 +257,7 @@ typedef struct att_manifest {
 	uint32_t next_seg;  /* the id the next new segment takes */
 	uint32_t nsegs;
 	att_seg_info *segs; /* att_malloc'd */
-	uint64_t docs, tokens, raw_bytes; /* sums over segments */
+	uint64_t docs, tokens, raw_bytes; /* live sums over segments */
 	uint64_t file_bytes;
 } att_manifest;
 
@@ -264,6 +270,52 @@ att_status att_manifest_read(att_manifest *m, const char *dir, char *msg,
 att_status att_manifest_write(const att_manifest *m, const char *dir,
                               char *msg, size_t msgcap);
 void att_manifest_release(att_manifest *m);
+
+/* ---- deletes.c ----------------------------------------------------------- */
+
+/* How much a segment's deleted documents take off one term's statistics,
+ * so that BM25 sees exactly what a rebuild without them would. */
+typedef struct att_del_adj {
+	const uint8_t *term;
+	size_t len;
+	uint32_t ddf;       /* deleted documents containing the term */
+	uint64_t dcf;       /* their occurrences of it */
+} att_del_adj;
+
+/* A segment's deletions, mapped: a bitmap (bit d of byte d/8 set for a
+ * deleted document d) and the adjustments, sorted by term. */
+typedef struct att_deletes {
+	const uint8_t *map;
+	size_t map_n;
+	const uint8_t *bits;   /* NULL when nothing is deleted */
+	uint32_t ndocs, ndeleted;
+	att_del_adj *adj;      /* att_malloc'd, pointing into map */
+	uint32_t nadj;
+} att_deletes;
+
+/* Opens DIR/segNNNNNN_G.del for a segment of NDOCS documents; GEN 0
+ * means none (an empty att_deletes). ATT_ECORRUPT with a message naming
+ * the file if it is damaged or does not match NDOCS. */
+att_status att_deletes_open(att_deletes *d, const char *dir, uint32_t seg,
+                            uint32_t gen, uint32_t ndocs, char *msg,
+                            size_t msgcap);
+void att_deletes_close(att_deletes *d);
+
+static inline int att_deleted(const att_deletes *d, uint32_t doc)
+{
+	return d->bits != NULL && (d->bits[doc >> 3] >> (doc & 7) & 1);
+}
+
+/* The adjustment for TERM, or NULL. */
+const att_del_adj *att_deletes_find(const att_deletes *d, const char *term,
+                                    size_t len);
+
+/* Writes DIR/segNNNNNN_G.del: BITS (NDOCS bits) and ADJ (NADJ entries,
+ * sorted by term, no duplicates), durably. */
+att_status att_deletes_write(const char *dir, uint32_t seg, uint32_t gen,
+                             const uint8_t *bits, uint32_t ndocs,
+                             const att_del_adj *adj, uint32_t nadj, char *msg,
+                             size_t msgcap);
 
 /* ---- segread.c ----------------------------------------------------------- */
 
@@ -285,11 +337,14 @@ typedef struct att_segment {
 	const uint8_t *store_index;
 	uint32_t nblocks;
 	uint64_t store_index_off;
+	att_deletes del;
 } att_segment;
 
-/* Maps and checks every file of segment ID in DIR. */
-att_status att_segment_open(att_segment *seg, const char *dir, uint32_t id,
-                            uint32_t ndocs, char *msg, size_t msgcap);
+/* Maps and checks every file of the segment INFO describes, in DIR, and
+ * its deletions if it has any. */
+att_status att_segment_open(att_segment *seg, const char *dir,
+                            const att_seg_info *info, char *msg,
+                            size_t msgcap);
 void att_segment_close(att_segment *seg);
 
 typedef struct att_term_info {

@@ -11,8 +11,9 @@
  *
  * Layout (docs/FORMAT.md has it byte by byte): header "ATMF" + version,
  * u64 generation, u8 language length + language, u32 next segment id,
- * u32 segment count, then per segment u32 id, u32 documents, u64 tokens,
- * u64 raw bytes; CRC-32 trailer.
+ * u32 segment count, then per segment u32 id, u32 documents, u32 live
+ * documents, u32 deletions generation, u64 live tokens, u64 live raw
+ * bytes; CRC-32 trailer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +32,7 @@ const char *const att_seg_magic[ATT_SEG_NFILES] = {
 	ATT_MAGIC_DOCS, ATT_MAGIC_SENTENCES, ATT_MAGIC_STORE
 };
 
-#define SEG_ENTRY_SIZE 24u
+#define SEG_ENTRY_SIZE 32u
 #define MAX_SEGS 100000u
 
 void att_seg_path(char *out, size_t cap, const char *dir, uint32_t seg,
@@ -120,11 +121,15 @@ static att_status parse(att_manifest *m, const uint8_t *p, size_t n,
 
 		att_cursor_u32le(&c, &s->id);
 		att_cursor_u32le(&c, &s->docs);
+		att_cursor_u32le(&c, &s->live);
+		att_cursor_u32le(&c, &s->del_gen);
 		att_cursor_u64le(&c, &s->tokens);
 		att_cursor_u64le(&c, &s->raw_bytes);
-		if (s->id >= m->next_seg)
+		if (s->id >= m->next_seg || s->live > s->docs ||
+		    (s->del_gen == 0 && s->live != s->docs) ||
+		    s->del_gen > m->generation || (i > 0 && s->id <= s[-1].id))
 			goto corrupt;
-		m->docs += s->docs;
+		m->docs += s->live;
 		m->tokens += s->tokens;
 		m->raw_bytes += s->raw_bytes;
 	}
@@ -178,6 +183,8 @@ att_status att_manifest_write(const att_manifest *m, const char *dir,
 	for (i = 0; i < m->nsegs; i++) {
 		att_fw_u32le(&fw, m->segs[i].id);
 		att_fw_u32le(&fw, m->segs[i].docs);
+		att_fw_u32le(&fw, m->segs[i].live);
+		att_fw_u32le(&fw, m->segs[i].del_gen);
 		att_fw_u64le(&fw, m->segs[i].tokens);
 		att_fw_u64le(&fw, m->segs[i].raw_bytes);
 	}

@@ -117,20 +117,30 @@ static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
 	return ATT_OK;
 }
 
-att_status att_segment_open(att_segment *seg, const char *dir, uint32_t id,
-                            uint32_t ndocs, char *msg, size_t msgcap)
+att_status att_segment_open(att_segment *seg, const char *dir,
+                            const att_seg_info *info, char *msg,
+                            size_t msgcap)
 {
 	att_status rc = ATT_OK;
 	int f;
 
 	memset(seg, 0, sizeof *seg);
-	seg->id = id;
-	seg->ndocs = ndocs;
-	snprintf(seg->path, sizeof seg->path, "%s/seg%06u", dir, (unsigned)id);
+	seg->id = info->id;
+	seg->ndocs = info->docs;
+	snprintf(seg->path, sizeof seg->path, "%s/seg%06u", dir,
+	         (unsigned)info->id);
 	for (f = 0; f < ATT_SEG_NFILES && rc == ATT_OK; f++)
 		rc = map_file(seg, (enum att_seg_file)f, dir, msg, msgcap);
 	if (rc == ATT_OK)
 		rc = parse_tables(seg, msg, msgcap);
+	if (rc == ATT_OK)
+		rc = att_deletes_open(&seg->del, dir, info->id, info->del_gen,
+		                      info->docs, msg, msgcap);
+	if (rc == ATT_OK && seg->del.ndeleted != info->docs - info->live) {
+		snprintf(msg, msgcap, "%s: %u documents deleted, the manifest says "
+		         "%u", seg->path, seg->del.ndeleted, info->docs - info->live);
+		rc = ATT_ECORRUPT;
+	}
 	if (rc != ATT_OK)
 		att_segment_close(seg);
 	return rc;
@@ -145,6 +155,7 @@ void att_segment_close(att_segment *seg)
 			munmap((void *)seg->f[f].p, seg->f[f].n);
 		seg->f[f].p = NULL;
 	}
+	att_deletes_close(&seg->del);
 }
 
 /* Reads the whole first term of dictionary group G. */

@@ -143,12 +143,22 @@ att_status att_writer_open(att_writer **out, const char *path,
                            const att_writer_options *opts, char **errmsg_out);
 
 /* Analyses and buffers one document; flushes a segment when the memory
- * budget is reached. Nothing is visible to searchers before commit.
+ * budget is reached. A document with the id of one already in the index
+ * (committed, or added since open) replaces it. Nothing is visible to
+ * searchers before commit.
  * Errors: ATT_EINVAL (empty id), ATT_EUTF8 (invalid UTF-8, the message
  * gives the field and byte offset), ATT_ELIMIT (document over 64 MiB),
  * ATT_EIO, ATT_ENOMEM. A rejected document leaves the writer usable;
  * ATT_EIO and ATT_ENOMEM make it fail every later call. */
 att_status att_writer_add(att_writer *w, const att_doc *doc);
+
+/* Deletes the document whose id is ID (ID_LEN bytes), whether committed
+ * or added since open; *DELETED gets how many went (0 or 1). Visible to
+ * searchers after commit, with collection statistics as if the document
+ * had never been added. Errors: ATT_EINVAL (empty id or over 1024 bytes),
+ * ATT_ECORRUPT (a damaged segment), ATT_EIO, ATT_ENOMEM. */
+att_status att_writer_delete(uint32_t *deleted, att_writer *w, const char *id,
+                             size_t id_len);
 
 /* Flushes buffered documents, fsyncs the new segment files, then writes
  * the new manifest under a temporary name, fsyncs it, renames it into
@@ -159,6 +169,8 @@ att_status att_writer_commit(att_writer *w);
 /* Documents added since open, and segments written since open (those
  * flushed, plus the one being filled, if any). */
 uint64_t att_writer_docs(const att_writer *w);
+/* Documents that att_writer_add replaced since open. */
+uint64_t att_writer_replaced(const att_writer *w);
 uint32_t att_writer_segments(const att_writer *w);
 const char *att_writer_errmsg(const att_writer *w);
 
@@ -180,8 +192,9 @@ void att_searcher_free(att_searcher *s);
 
 typedef struct att_index_stats {
 	uint64_t docs;
-	uint64_t terms;        /* distinct terms, summed over segments */
-	uint64_t postings;     /* (term, document) pairs */
+	uint64_t terms;        /* distinct terms, summed over segments (not
+	                          counting terms only deleted documents have) */
+	uint64_t postings;     /* (term, live document) pairs */
 	uint64_t positions;    /* token occurrences */
 	uint64_t raw_bytes;    /* bytes of title and text indexed */
 	uint32_t segments;

@@ -10,6 +10,12 @@
  *   store.c    - stored documents: records packed into zlib blocks
  *   segment.c  - encodes the inverter's contents as the segment's
  *                dictionary, postings and positions files
+ *   segset.c   - the segments a writer knows (committed and flushed):
+ *                deletes by id, deletion files with their statistics
+ *                adjustments, the manifest's segment list, clean-up of
+ *                files no manifest names
+ *   merge.c    - merging segments into one, dropping deleted documents,
+ *                and the tiered merge policy
  *   writer.c   - the public att_writer: analysis, segment flushes, lock,
  *                commit
  */
@@ -21,6 +27,7 @@
 
 #include "attache.h"
 #include "format.h"
+#include "stemmer.h"
 
 /* ---- inverter.c ---------------------------------------------------------- */
 
@@ -62,6 +69,10 @@ void att_inverter_term(att_inv_term *out, const att_inverter *inv, uint32_t i);
 
 /* Forgets every term and posting, keeping allocations small. */
 void att_inverter_reset(att_inverter *inv);
+
+/* The last document TERM was added for, or -1 if it has no posting. */
+int64_t att_inverter_last_doc(const att_inverter *inv, const char *term,
+                              size_t len);
 
 /* ---- store.c ------------------------------------------------------------- */
 
@@ -108,5 +119,41 @@ att_status att_segment_write_postings(const att_inverter *inv,
                                       const char *dir, uint32_t seg,
                                       const uint32_t *doclen, char *msg,
                                       size_t msgcap);
+
+/* ---- segset.c ------------------------------------------------------------ */
+
+typedef struct att_segset att_segset;
+
+/* The segments of manifest M (which keeps its own copy), in DIR. */
+att_status att_segset_new(att_segset **out, const char *dir,
+                          const att_manifest *m);
+void att_segset_free(att_segset *ss);
+
+/* Adds a segment just flushed, whose documents DELETED[0..n) are already
+ * deleted (replaced before the flush). */
+att_status att_segset_add(att_segset *ss, const att_seg_info *info,
+                          const uint32_t *deleted, size_t n);
+
+/* Marks deleted every live document whose id term is TERM (LEN bytes)
+ * in any segment of the set; *COUNT gets how many. */
+att_status att_segset_delete(uint32_t *count, att_segset *ss, const char *term,
+                             size_t len, char *msg, size_t msgcap);
+
+/* For each segment with new deletions, re-analyses the deleted documents
+ * with AN, writes DIR/segNNNNNN_GEN.del with the bitmap and the adjusted
+ * statistics, and updates its entry. Then fills *SEGS / *NSEGS (owned by
+ * the set, valid until its next change) for the manifest. */
+att_status att_segset_prepare(att_seg_info **segs, uint32_t *nsegs,
+                              att_segset *ss, att_analyzer *an, uint32_t gen,
+                              char *msg, size_t msgcap);
+
+/* After the manifest naming the prepared list is durable: forgets the
+ * superseded deletion files (removing them) and the in-memory changes. */
+void att_segset_committed(att_segset *ss);
+
+/* Removes every segment or deletion file in DIR that manifest M does not
+ * name, and a stale MANIFEST.tmp: what a crash or a merge left behind.
+ * Only a writer holding the lock may call this. */
+void att_segset_cleanup(const char *dir, const att_manifest *m);
 
 #endif

@@ -303,3 +303,19 @@ void att_inverter_term(att_inv_term *out, const att_inverter *inv, uint32_t i)
 	out->data = t->data;
 	out->data_len = t->n;
 }
+
+int64_t att_inverter_last_doc(const att_inverter *inv, const char *term,
+                              size_t len)
+{
+	uint32_t h = hash_bytes(term, len), s = h & (inv->nslots - 1);
+
+	while (inv->slots[s] != 0) {
+		const term_rec *t = &inv->terms[inv->slots[s] - 1];
+
+		if (t->hash == h && t->len == len &&
+		    memcmp(inv->chars.p + t->off, term, len) == 0)
+			return t->df > 0 ? (int64_t)t->seen - 1 : -1;
+		s = (s + 1) & (inv->nslots - 1);
+	}
+	return -1;
+}

@@ -40,11 +40,10 @@ struct att_writer {
 	int failed;              /* sticky ATT_EIO / ATT_ENOMEM */
 	att_analyzer *an;
 	att_manifest man;        /* the last commit */
-	att_seg_info *pending;   /* flushed, not yet committed */
-	uint32_t npending, cappending;
+	att_segset *ss;          /* committed and flushed segments */
 	size_t budget;
 	int replace_utf8;
-	uint64_t docs_added;
+	uint64_t docs_added, replaced, deleted;
 	uint32_t flushed;        /* segments flushed since open */
 	/* the open segment */
 	int seg_open;
@@ -54,6 +53,9 @@ struct att_writer {
 	att_buf rows;            /* DOC_ROW bytes per document */
 	att_buf doclens;         /* u32 per document, native order */
 	att_seg_info cur;
+	att_buf open_del;        /* bitmap: documents of the open segment
+	                            deleted or replaced */
+	uint32_t nopen_del;
 	/* the document being analysed */
 	uint64_t *keys;
 	size_t nkeys, capkeys;
@@ -165,6 +167,7 @@ static att_status writer_init(att_writer *w, const char *path,
 
 	w->lockfd = -1;
 	att_buf_init(&w->rows);
+	att_buf_init(&w->open_del);
 	att_buf_init(&w->doclens);
 	att_buf_init(&w->sentbuf);
 	w->sen.fd = -1;
@@ -180,6 +183,9 @@ static att_status writer_init(att_writer *w, const char *path,
 		return rc;
 	if ((rc = load_manifest(w, opts->language)) != ATT_OK)
 		return rc;
+	att_segset_cleanup(w->dir, &w->man);
+	if (att_segset_new(&w->ss, w->dir, &w->man) != ATT_OK)
+		return set_err(w, ATT_ENOMEM, "out of memory");
 	rc = att_analyzer_new(&w->an, w->man.language);
 	if (rc == ATT_ENOTFOUND)
 		return set_err(w, ATT_EINVAL, "unknown language \"%s\"",
@@ -278,16 +284,23 @@ static att_status write_docs_file(att_writer *w)
 
 static att_status add_pending(att_writer *w)
 {
-	if (w->npending == w->cappending) {
-		uint32_t cap = w->cappending ? w->cappending * 2 : 8;
-		att_seg_info *p = att_realloc(w->pending, cap * sizeof *p);
+	uint32_t *del = att_malloc(((size_t)w->nopen_del + 1) * sizeof *del);
+	uint32_t d, n = 0;
+	att_status rc;
 
-		if (p == NULL)
-			return set_err(w, ATT_ENOMEM, "out of memory");
-		w->pending = p;
-		w->cappending = cap;
-	}
-	w->pending[w->npending++] = w->cur;
+	if (del == NULL)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	for (d = 0; d < w->open_del.n * 8; d++)
+		if (w->open_del.p[d / 8] >> (d % 8) & 1)
+			del[n++] = d;
+	w->cur.live = w->cur.docs;
+	w->cur.del_gen = 0;
+	rc = att_segset_add(w->ss, &w->cur, del, n);
+	att_free(del);
+	if (rc != ATT_OK)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	att_buf_clear(&w->open_del);
+	w->nopen_del = 0;
 	return ATT_OK;
 }
 
@@ -327,21 +340,26 @@ static att_status flush_segment(att_writer *w)
 	return rc;
 }
 
+static int on_grow_keys(att_writer *w)
+{
+	size_t cap = w->capkeys ? w->capkeys * 2 : 4096;
+	uint64_t *k = att_realloc(w->keys, cap * sizeof *k);
+
+	if (k == NULL)
+		return -1;
+	w->keys = k;
+	w->capkeys = cap;
+	return 0;
+}
+
 /* The analyser callback: interns the term and collects its key. */
 static int on_token(void *ctx, const att_token *tok)
 {
 	att_writer *w = ctx;
 	int64_t id;
 
-	if (w->nkeys == w->capkeys) {
-		size_t cap = w->capkeys ? w->capkeys * 2 : 4096;
-		uint64_t *k = att_realloc(w->keys, cap * sizeof *k);
-
-		if (k == NULL)
-			return ATT_ENOMEM;
-		w->keys = k;
-		w->capkeys = cap;
-	}
+	if (w->nkeys == w->capkeys && on_grow_keys(w) != 0)
+		return ATT_ENOMEM;
 	id = att_inverter_intern(w->inv, tok->term, tok->term_len);
 	if (id < 0)
 		return ATT_ENOMEM;
@@ -415,6 +433,23 @@ static att_status analyse(att_writer *w, const att_doc *d)
 	return ATT_OK;
 }
 
+/* Appends the key of D's id term (not counted in its length). */
+static att_status add_id_key(att_writer *w, const att_doc *d)
+{
+	char term[ATT_ID_MAX + 1];
+	int64_t id;
+
+	if (w->nkeys == w->capkeys && on_grow_keys(w) != 0)
+		return ATT_ENOMEM;
+	term[0] = ATT_ID_PREFIX;
+	memcpy(term + 1, d->id, d->id_len);
+	id = att_inverter_intern(w->inv, term, d->id_len + 1);
+	if (id < 0)
+		return ATT_ENOMEM;
+	w->keys[w->nkeys] = (uint64_t)id << 32;
+	return ATT_OK;
+}
+
 /* Files the analysed document into the open segment. */
 static att_status file_doc(att_writer *w, const att_doc *d)
 {
@@ -422,7 +457,9 @@ static att_status file_doc(att_writer *w, const att_doc *d)
 	uint64_t sen_off = w->sen.off;
 	att_status rc;
 
-	rc = att_inverter_add_doc(w->inv, doc, w->keys, w->nkeys);
+	if (add_id_key(w, d) != ATT_OK)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	rc = att_inverter_add_doc(w->inv, doc, w->keys, w->nkeys + 1);
 	if (rc != ATT_OK)
 		return set_err(w, rc, "out of memory");
 	rc = att_store_add(&w->store, d, &block, &off, &len);
@@ -454,10 +491,44 @@ static size_t memory_used(const att_writer *w)
 	    w->store.zbuf.cap + w->sentbuf.cap + (2u << 20);
 }
 
+/* Deletes every document with D's id: in the segments flushed or
+ * committed, and in the open one. *COUNT gets how many. */
+static att_status delete_id(uint32_t *count, att_writer *w, const char *id,
+                            size_t id_len)
+{
+	char term[ATT_ID_MAX + 1];
+	att_status rc;
+	int64_t last;
+
+	term[0] = ATT_ID_PREFIX;
+	memcpy(term + 1, id, id_len);
+	rc = att_segset_delete(count, w->ss, term, id_len + 1, w->msg,
+	                       sizeof w->msg);
+	if (rc != ATT_OK)
+		return set_err(w, rc, "%s", w->msg[0] ? w->msg : "out of memory");
+	last = w->seg_open ? att_inverter_last_doc(w->inv, term, id_len + 1) : -1;
+	if (last < 0)
+		return ATT_OK;
+	while (w->open_del.n <= (size_t)last / 8)
+		att_buf_putc(&w->open_del, 0);
+	if (w->open_del.rc != ATT_OK)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	if (w->open_del.p[last / 8] >> (last % 8) & 1)
+		return ATT_OK;
+	w->open_del.p[last / 8] |= (uint8_t)(1u << (last % 8));
+	w->nopen_del++;
+	(*count)++;
+	return ATT_OK;
+}
+
 static att_status add_checked(att_writer *w, const att_doc *d)
 {
+	uint32_t gone;
 	att_status rc;
 
+	if ((rc = delete_id(&gone, w, d->id, d->id_len)) != ATT_OK)
+		return rc;
+	w->replaced += gone;
 	if (!w->seg_open && (rc = open_segment(w)) != ATT_OK)
 		return rc;
 	if ((rc = analyse(w, d)) != ATT_OK)
@@ -512,10 +583,33 @@ att_status att_writer_add(att_writer *w, const att_doc *doc)
 	return oom_message(w, rc);
 }
 
+att_status att_writer_delete(uint32_t *deleted, att_writer *w, const char *id,
+                             size_t id_len)
+{
+	att_status rc;
+
+	*deleted = 0;
+	w->msg[0] = '\0';
+	if (w->failed)
+		return set_err(w, w->failed, "writer failed earlier; reopen it");
+	if (id_len == 0 || id_len > ATT_ID_MAX)
+		return set_err(w, ATT_EINVAL, "document id empty or over %d bytes",
+		               ATT_ID_MAX);
+	rc = delete_id(deleted, w, id, id_len);
+	w->deleted += *deleted;
+	return oom_message(w, rc);
+}
+
+uint64_t att_writer_replaced(const att_writer *w)
+{
+	return w->replaced;
+}
+
 att_status att_writer_commit(att_writer *w)
 {
 	att_manifest next;
-	att_seg_info *segs;
+	att_seg_info *segs, *copy;
+	uint32_t nsegs;
 	att_status rc;
 
 	w->msg[0] = '\0';
@@ -523,26 +617,27 @@ att_status att_writer_commit(att_writer *w)
 		return set_err(w, w->failed, "writer failed earlier; reopen it");
 	if ((rc = flush_segment(w)) != ATT_OK)
 		return oom_message(w, rc);
-	segs = att_malloc((w->man.nsegs + w->npending + 1) * sizeof *segs);
-	if (segs == NULL)
-		return set_err(w, ATT_ENOMEM, "out of memory");
-	if (w->man.nsegs > 0)
-		memcpy(segs, w->man.segs, w->man.nsegs * sizeof *segs);
-	if (w->npending > 0)
-		memcpy(segs + w->man.nsegs, w->pending, w->npending * sizeof *segs);
 	next = w->man;
 	next.generation++;
-	next.segs = segs;
-	next.nsegs += w->npending;
-	rc = att_manifest_write(&next, w->dir, w->msg, sizeof w->msg);
+	rc = att_segset_prepare(&segs, &nsegs, w->ss, w->an,
+	                        (uint32_t)next.generation, w->msg, sizeof w->msg);
+	copy = rc == ATT_OK ? att_malloc(((size_t)nsegs + 1) * sizeof *copy) : NULL;
+	if (rc == ATT_OK && copy == NULL)
+		rc = set_err(w, ATT_ENOMEM, "out of memory");
+	if (rc == ATT_OK) {
+		memcpy(copy, segs, (size_t)nsegs * sizeof *copy);
+		next.segs = copy;
+		next.nsegs = nsegs;
+		rc = att_manifest_write(&next, w->dir, w->msg, sizeof w->msg);
+	}
 	if (rc != ATT_OK) {
-		att_free(segs);
-		w->failed = rc;
+		att_free(copy);
+		w->failed = rc; /* the segment set no longer matches the disk */
 		return oom_message(w, rc);
 	}
+	att_segset_committed(w->ss);
 	att_free(w->man.segs);
 	w->man = next;
-	w->npending = 0;
 	return ATT_OK;
 }
 
@@ -559,7 +654,8 @@ void att_writer_free(att_writer *w)
 	att_analyzer_free(w->an);
 	att_inverter_free(w->inv);
 	att_manifest_release(&w->man);
-	att_free(w->pending);
+	att_segset_free(w->ss);
+	att_buf_release(&w->open_del);
 	att_free(w->keys);
 	att_buf_release(&w->rows);
 	att_buf_release(&w->doclens);

@@ -106,8 +106,8 @@ static att_status searcher_init(att_searcher *s, const char *path)
 	if (s->segs == NULL)
 		return ATT_ENOMEM;
 	for (i = 0; i < s->man.nsegs; i++) {
-		rc = att_segment_open(&s->segs[i], path, s->man.segs[i].id,
-		                      s->man.segs[i].docs, s->msg, sizeof s->msg);
+		rc = att_segment_open(&s->segs[i], path, &s->man.segs[i], s->msg,
+		                      sizeof s->msg);
 		if (rc != ATT_OK)
 			return rc;
 		s->nsegs++;
@@ -165,11 +165,17 @@ att_status att_searcher_stats(att_index_stats *out, const att_searcher *s)
 		int has;
 
 		att_dict_iter_init(&it, g);
-		while ((rc = att_dict_iter_next(&it, &has)) == ATT_OK && has)
-			out->postings += it.ti.df;
+		while ((rc = att_dict_iter_next(&it, &has)) == ATT_OK && has) {
+			const att_del_adj *a;
+
+			if (it.len > 0 && it.term[0] == ATT_ID_PREFIX)
+				continue; /* a document's id, not a word */
+			a = att_deletes_find(&g->del, (const char *)it.term, it.len);
+			out->terms += !a || a->ddf < it.ti.df;
+			out->postings += it.ti.df - (a ? a->ddf : 0);
+		}
 		if (rc != ATT_OK)
 			return rc;
-		out->terms += g->nterms;
 		out->bytes_dict += g->f[ATT_SEG_DICT].n;
 		out->bytes_postings += g->f[ATT_SEG_POSTINGS].n;
 		out->bytes_positions += g->f[ATT_SEG_POSITIONS].n;
@@ -258,7 +264,12 @@ static att_status collect_terms(eval *e)
 
 			if (rc != ATT_OK)
 				return rc;
-			e->ut[u].df += found ? ti.df : 0;
+			if (found) {
+				const att_del_adj *a = att_deletes_find(
+				    &e->s->segs[i].del, e->ut[u].term, strlen(e->ut[u].term));
+
+				e->ut[u].df += ti.df - (a && a->ddf <= ti.df ? a->ddf : 0);
+			}
 		}
 		e->ut[u].idf = log(1.0 + ((double)e->s->man.docs - e->ut[u].df + 0.5) /
 		                   ((double)e->ut[u].df + 0.5));
@@ -462,7 +473,8 @@ static att_status eval_segment(eval *e, uint32_t seg)
 				doc = e->pc[u].doc;
 		if (doc == ATT_DOC_END)
 			break;
-		m = score_doc(e, seg, doc, &score);
+		m = att_deleted(&e->s->segs[seg].del, doc) ? -1
+		    : score_doc(e, seg, doc, &score);
 		if (m < -1)
 			rc = m;
 		if (m == 0) {

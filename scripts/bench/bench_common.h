@@ -27,7 +27,8 @@ extern "C" {
 /* A monotonic clock in microseconds. */
 double bench_now_us(void);
 
-/* Peak resident set size of this process so far, in KiB (getrusage). */
+/* Peak resident set size of this process so far, in KiB: VmHWM from
+ * /proc/self/status, else getrusage (see bench_common.c for why). */
 long bench_peak_rss_kb(void);
 
 /* Bytes of PATH: a file's size, or a directory's files summed (recursive).

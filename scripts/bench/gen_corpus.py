@@ -37,7 +37,6 @@ usage: gen_corpus.py --size 100M [--seed N] [--seed-docs FILE] [--vocab N] -o OU
 """
 
 import argparse
-import bisect
 import collections
 import itertools
 import json

@@ -1,0 +1,437 @@
+/*
+ * segset.c: the segments a writer knows, and their deletions.
+ *
+ * The set holds one entry per segment: those the last manifest named and
+ * those flushed since. Each entry keeps the statistics the next manifest
+ * will carry, a lazily mapped reader (to find documents by their id term)
+ * and, once something in it is deleted, a working copy of its deletion
+ * bitmap. Deleting by id looks the id term up in every segment's
+ * dictionary and sets bits; nothing is written until commit.
+ *
+ * At commit, att_segset_prepare fetches each newly deleted document's
+ * stored record, analyses it again with the index's analyser and counts,
+ * per term, the documents and occurrences that go away; added to the
+ * segment's earlier adjustments, they and the bitmap make the new
+ * segNNNNNN_G.del (deletes.c). The segment's live count, tokens and raw
+ * bytes drop by the deleted documents' own, so the manifest's totals are
+ * those of an index that never held them.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "indexer.h"
+#include "stemmer.h"
+
+typedef struct entry {
+	att_seg_info info;
+	int rd_open;
+	att_segment rd;
+	uint8_t *bits;           /* working bitmap, or NULL: no new deletes */
+	uint32_t new_deletes;
+	uint32_t old_gen;        /* the .del file this commit supersedes */
+} entry;
+
+struct att_segset {
+	char *dir;
+	entry *e;
+	uint32_t n, cap;
+	att_seg_info *infos;     /* for the manifest */
+};
+
+att_status att_segset_new(att_segset **out, const char *dir,
+                          const att_manifest *m)
+{
+	att_segset *ss = att_calloc(1, sizeof *ss);
+	uint32_t i;
+
+	*out = NULL;
+	if (ss == NULL)
+		return ATT_ENOMEM;
+	ss->dir = att_strndup(dir, strlen(dir));
+	if (ss->dir == NULL)
+		goto nomem;
+	for (i = 0; i < m->nsegs; i++)
+		if (att_segset_add(ss, &m->segs[i], NULL, 0) != ATT_OK)
+			goto nomem;
+	*out = ss;
+	return ATT_OK;
+nomem:
+	att_segset_free(ss);
+	return ATT_ENOMEM;
+}
+
+static void close_entry(entry *e)
+{
+	if (e->rd_open)
+		att_segment_close(&e->rd);
+	e->rd_open = 0;
+	att_free(e->bits);
+	e->bits = NULL;
+	e->new_deletes = 0;
+}
+
+void att_segset_free(att_segset *ss)
+{
+	uint32_t i;
+
+	if (ss == NULL)
+		return;
+	for (i = 0; i < ss->n; i++)
+		close_entry(&ss->e[i]);
+	att_free(ss->e);
+	att_free(ss->infos);
+	att_free(ss->dir);
+	att_free(ss);
+}
+
+static att_status set_bit(entry *e, uint32_t doc)
+{
+	if (e->bits == NULL) {
+		size_t nb = ((size_t)e->info.docs + 7) / 8;
+
+		e->bits = att_calloc(nb + 1, 1);
+		if (e->bits == NULL)
+			return ATT_ENOMEM;
+		if (e->rd_open && e->rd.del.bits != NULL)
+			memcpy(e->bits, e->rd.del.bits, nb);
+	}
+	e->bits[doc >> 3] |= (uint8_t)(1u << (doc & 7));
+	e->new_deletes++;
+	return ATT_OK;
+}
+
+att_status att_segset_add(att_segset *ss, const att_seg_info *info,
+                          const uint32_t *deleted, size_t n)
+{
+	entry *e;
+	size_t i;
+
+	if (ss->n == ss->cap) {
+		uint32_t cap = ss->cap ? ss->cap * 2 : 16;
+		entry *p = att_realloc(ss->e, cap * sizeof *p);
+
+		if (p == NULL)
+			return ATT_ENOMEM;
+		ss->e = p;
+		ss->cap = cap;
+	}
+	e = &ss->e[ss->n];
+	memset(e, 0, sizeof *e);
+	e->info = *info;
+	ss->n++;
+	for (i = 0; i < n; i++)
+		if (set_bit(e, deleted[i]) != ATT_OK)
+			return ATT_ENOMEM;
+	return ATT_OK;
+}
+
+static att_status open_reader(att_segset *ss, entry *e, char *msg,
+                              size_t msgcap)
+{
+	att_status rc;
+
+	if (e->rd_open)
+		return ATT_OK;
+	rc = att_segment_open(&e->rd, ss->dir, &e->info, msg, msgcap);
+	if (rc == ATT_OK)
+		e->rd_open = 1;
+	return rc;
+}
+
+static int is_deleted(const entry *e, uint32_t doc)
+{
+	if (e->bits != NULL)
+		return e->bits[doc >> 3] >> (doc & 7) & 1;
+	return att_deleted(&e->rd.del, doc);
+}
+
+att_status att_segset_delete(uint32_t *count, att_segset *ss, const char *term,
+                             size_t len, char *msg, size_t msgcap)
+{
+	att_postings *pc = att_malloc(sizeof *pc);
+	att_status rc = pc ? ATT_OK : ATT_ENOMEM;
+	uint32_t i;
+
+	*count = 0;
+	for (i = 0; rc == ATT_OK && i < ss->n; i++) {
+		entry *e = &ss->e[i];
+		att_term_info ti;
+		int found;
+
+		if (e->info.live == 0 && e->info.del_gen != 0 && e->bits == NULL)
+			continue;
+		rc = open_reader(ss, e, msg, msgcap);
+		if (rc == ATT_OK)
+			rc = att_segment_lookup(&ti, &found, &e->rd, term, len, msg,
+			                        msgcap);
+		if (rc != ATT_OK || !found)
+			continue;
+		rc = att_postings_init(pc, &e->rd, &ti);
+		for (; rc == ATT_OK && pc->doc != ATT_DOC_END;
+		     att_postings_next(pc)) {
+			if (is_deleted(e, pc->doc))
+				continue;
+			rc = set_bit(e, pc->doc);
+			(*count)++;
+		}
+		if (rc == ATT_OK && pc->err)
+			rc = pc->err;
+		if (rc == ATT_ECORRUPT && msg[0] == '\0')
+			snprintf(msg, msgcap, "%s.pst: corrupt postings", e->rd.path);
+	}
+	att_free(pc);
+	return rc;
+}
+
+/* ---- commit: deletion files ------------------------------------------------ */
+
+typedef struct adj_ctx {
+	att_inverter *inv;
+	uint64_t *keys;
+	size_t n, cap;
+	uint32_t pos;
+} adj_ctx;
+
+static int push_key(adj_ctx *a, const char *term, size_t len)
+{
+	int64_t id;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 1024;
+		uint64_t *k = att_realloc(a->keys, cap * sizeof *k);
+
+		if (k == NULL)
+			return ATT_ENOMEM;
+		a->keys = k;
+		a->cap = cap;
+	}
+	id = att_inverter_intern(a->inv, term, len);
+	if (id < 0)
+		return ATT_ENOMEM;
+	a->keys[a->n++] = (uint64_t)id << 32 | a->pos++;
+	return ATT_OK;
+}
+
+static int on_adj_token(void *ctx, const att_token *tok)
+{
+	return push_key(ctx, tok->term, tok->term_len);
+}
+
+/* Adds deleted document DOC's terms to A's inverter as document K. */
+static att_status count_doc(adj_ctx *a, att_block_cache *cache, entry *e,
+                            att_analyzer *an, uint32_t doc, uint32_t k,
+                            char *msg, size_t msgcap)
+{
+	char idterm[ATT_ID_MAX + 1];
+	att_record rec;
+	att_status rc;
+
+	rc = att_segment_fetch(&rec, cache, &e->rd, doc, msg, msgcap);
+	if (rc != ATT_OK)
+		return rc;
+	if (rec.id_len > ATT_ID_MAX)
+		return ATT_ECORRUPT;
+	a->n = 0;
+	a->pos = 0;
+	idterm[0] = ATT_ID_PREFIX;
+	memcpy(idterm + 1, rec.id, rec.id_len);
+	rc = push_key(a, idterm, rec.id_len + 1);
+	if (rc == ATT_OK)
+		rc = att_analyze(an, rec.title, rec.title_len, 0, on_adj_token, a,
+		                 NULL);
+	if (rc == ATT_OK)
+		rc = att_analyze(an, rec.text, rec.text_len, 0, on_adj_token, a, NULL);
+	if (rc == ATT_OK)
+		rc = att_inverter_add_doc(a->inv, k, a->keys, a->n);
+	if (rc == ATT_OK) {
+		e->info.live--;
+		e->info.tokens -= att_segment_doclen(&e->rd, doc);
+		e->info.raw_bytes -= rec.title_len + rec.text_len;
+	}
+	return rc;
+}
+
+static int cmp_adj(const att_del_adj *a, const att_inv_term *b)
+{
+	int c = memcmp(a->term, b->term, a->len < b->len ? a->len : b->len);
+
+	return c != 0 ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Merges the old adjustments OLD with the new counts in INV into *OUT. */
+static att_status merge_adj(att_del_adj **out, uint32_t *nout,
+                            const att_deletes *old, const att_inverter *inv)
+{
+	uint32_t i = 0, j = 0, n = 0, nt = att_inverter_nterms(inv);
+	att_del_adj *m = att_calloc((size_t)old->nadj + nt + 1, sizeof *m);
+
+	if (m == NULL)
+		return ATT_ENOMEM;
+	while (i < old->nadj || j < nt) {
+		att_inv_term t;
+		int c;
+
+		if (j < nt)
+			att_inverter_term(&t, inv, j);
+		c = j == nt ? -1 : i == old->nadj ? 1 : cmp_adj(&old->adj[i], &t);
+		if (c <= 0)
+			m[n] = old->adj[i++];
+		else
+			memset(&m[n], 0, sizeof m[n]);
+		if (c >= 0) {
+			m[n].term = (const uint8_t *)t.term;
+			m[n].len = t.len;
+			m[n].ddf += t.df;
+			m[n].dcf += t.cf;
+			j++;
+		}
+		n++;
+	}
+	*out = m;
+	*nout = n;
+	return ATT_OK;
+}
+
+static att_status write_deletes(att_segset *ss, entry *e, att_analyzer *an,
+                                uint32_t gen, char *msg, size_t msgcap)
+{
+	adj_ctx a = { NULL, NULL, 0, 0, 0 };
+	att_block_cache cache = { NULL, 0, { NULL, 0, 0, ATT_OK } };
+	att_del_adj *adj = NULL;
+	uint32_t d, k = 0, nadj = 0;
+	att_status rc = att_inverter_new(&a.inv);
+
+	if (rc == ATT_OK)
+		rc = open_reader(ss, e, msg, msgcap);
+	for (d = 0; rc == ATT_OK && d < e->info.docs; d++)
+		if (is_deleted(e, d) && !att_deleted(&e->rd.del, d))
+			rc = count_doc(&a, &cache, e, an, d, k++, msg, msgcap);
+	if (rc == ATT_OK)
+		rc = att_inverter_sort(a.inv);
+	if (rc == ATT_OK)
+		rc = merge_adj(&adj, &nadj, &e->rd.del, a.inv);
+	if (rc == ATT_OK)
+		rc = att_deletes_write(ss->dir, e->info.id, gen, e->bits,
+		                       e->info.docs, adj, nadj, msg, msgcap);
+	if (rc == ATT_OK) {
+		e->old_gen = e->info.del_gen;
+		e->info.del_gen = gen;
+	}
+	if (rc == ATT_ENOMEM)
+		snprintf(msg, msgcap, "out of memory");
+	att_free(adj);
+	att_free(a.keys);
+	att_inverter_free(a.inv);
+	att_buf_release(&cache.buf);
+	return rc;
+}
+
+att_status att_segset_prepare(att_seg_info **segs, uint32_t *nsegs,
+                              att_segset *ss, att_analyzer *an, uint32_t gen,
+                              char *msg, size_t msgcap)
+{
+	att_status rc = ATT_OK;
+	uint32_t i;
+
+	for (i = 0; rc == ATT_OK && i < ss->n; i++)
+		if (ss->e[i].new_deletes > 0)
+			rc = write_deletes(ss, &ss->e[i], an, gen, msg, msgcap);
+	if (rc != ATT_OK)
+		return rc;
+	att_free(ss->infos);
+	ss->infos = att_malloc(((size_t)ss->n + 1) * sizeof *ss->infos);
+	if (ss->infos == NULL) {
+		snprintf(msg, msgcap, "out of memory");
+		return ATT_ENOMEM;
+	}
+	for (i = 0; i < ss->n; i++)
+		ss->infos[i] = ss->e[i].info;
+	*segs = ss->infos;
+	*nsegs = ss->n;
+	return ATT_OK;
+}
+
+void att_segset_committed(att_segset *ss)
+{
+	char path[4096];
+	uint32_t i;
+
+	for (i = 0; i < ss->n; i++) {
+		entry *e = &ss->e[i];
+
+		if (e->new_deletes == 0)
+			continue;
+		close_entry(e); /* reopened with its new .del when needed */
+		if (e->old_gen != 0 && e->old_gen != e->info.del_gen) {
+			att_del_path(path, sizeof path, ss->dir, e->info.id, e->old_gen);
+			unlink(path);
+		}
+		e->old_gen = 0;
+	}
+}
+
+/* ---- clean-up ----------------------------------------------------------------- */
+
+/* Parses "segNNNNNN.ext" or "segNNNNNN_G.del"; 0 if NAME is neither. */
+static int parse_name(const char *name, uint32_t *seg, uint32_t *gen)
+{
+	char *end;
+	unsigned long v;
+	int f;
+
+	if (strncmp(name, "seg", 3) != 0 || name[3] < '0' || name[3] > '9')
+		return 0;
+	v = strtoul(name + 3, &end, 10);
+	if (v > UINT32_MAX)
+		return 0;
+	*seg = (uint32_t)v;
+	*gen = 0;
+	if (*end == '.') {
+		for (f = 0; f < ATT_SEG_NFILES; f++)
+			if (strcmp(end + 1, att_seg_ext[f]) == 0)
+				return 1;
+		return 0;
+	}
+	if (*end != '_')
+		return 0;
+	v = strtoul(end + 1, &end, 10);
+	if (v == 0 || v > UINT32_MAX || strcmp(end, ".del") != 0)
+		return 0;
+	*gen = (uint32_t)v;
+	return 1;
+}
+
+/* 1 if manifest M names segment SEG (with deletions GEN, if GEN > 0). */
+static int named(const att_manifest *m, uint32_t seg, uint32_t gen)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nsegs; i++)
+		if (m->segs[i].id == seg)
+			return gen == 0 || m->segs[i].del_gen == gen;
+	return 0;
+}
+
+void att_segset_cleanup(const char *dir, const att_manifest *m)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	uint32_t seg, gen;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		int stale = strcmp(de->d_name, ATT_MANIFEST_NAME ".tmp") == 0 ||
+		    (parse_name(de->d_name, &seg, &gen) && !named(m, seg, gen));
+
+		if (!stale)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
