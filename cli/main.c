@@ -18,6 +18,7 @@ static void usage(FILE *f)
 	        "  index   -i INDEX INPUT...   index .txt trees, JSONL, TREC, or -\n"
 	        "  search  -i INDEX QUERY      ranked hits with passages\n"
 	        "  delete  -i INDEX ID...      delete documents by id\n"
+	        "  merge   -i INDEX            merge segments, drop deleted documents\n"
 	        "  stats   -i INDEX            documents, terms, sizes\n"
 	        "  eval    --qrels FILE RUN    MAP, P@10, nDCG@10, R@1000, MRR of a run\n"
 	        "\n"
@@ -97,6 +98,8 @@ int main(int argc, char **argv)
 		return cmd_search(argc - 1, argv + 1);
 	if (strcmp(argv[1], "delete") == 0)
 		return cmd_delete(argc - 1, argv + 1);
+	if (strcmp(argv[1], "merge") == 0)
+		return cmd_merge(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "eval") == 0)

@@ -426,6 +426,8 @@ att_status att_segment_sentences(att_sentence **out, size_t *cap, uint32_t *n,
 typedef struct att_record {
 	const char *id, *title, *text;
 	size_t id_len, title_len, text_len;
+	const uint8_t *raw;       /* the whole record, fields included */
+	size_t raw_len;
 } att_record;
 
 /* A one-block cache of inflated store blocks. */

@@ -629,5 +629,7 @@ att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
 	rec->id_len = (size_t)l1;
 	rec->title_len = (size_t)l2;
 	rec->text_len = (size_t)l3;
+	rec->raw = cache->buf.p + off;
+	rec->raw_len = len;
 	return ATT_OK;
 }

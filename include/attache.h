@@ -126,6 +126,8 @@ typedef struct att_writer_options {
 	                           segment is flushed; 0 means 256 MiB */
 	int replace_invalid_utf8; /* 1: replace bad bytes with U+FFFD;
 	                             0: reject the document (ATT_EUTF8) */
+	int no_merge;           /* 1: commits never merge segments by
+	                           themselves (att_writer_merge still does) */
 } att_writer_options;
 
 void att_writer_options_init(att_writer_options *o);
@@ -163,8 +165,20 @@ att_status att_writer_delete(uint32_t *deleted, att_writer *w, const char *id,
 /* Flushes buffered documents, fsyncs the new segment files, then writes
  * the new manifest under a temporary name, fsyncs it, renames it into
  * place and fsyncs the directory. A crash leaves the previous commit or
- * this one. */
+ * this one. Then, unless no_merge was set, merges segments as the tiered
+ * policy asks (ten of a size tier into one; a segment more than half
+ * deleted is rewritten), each merge a commit of its own, and removes the
+ * files no manifest names any more. A merge that fails after the commit
+ * does not make the commit fail. */
 att_status att_writer_commit(att_writer *w);
+
+/* Commits (as att_writer_commit), then merges segments until at most
+ * MAX_SEGMENTS remain, the smallest first, dropping deleted documents;
+ * with MAX_SEGMENTS or fewer already, rewrites the segments that have
+ * deletions. Each merge is a commit of its own; searchers that have the
+ * index open keep their generation. Errors as att_writer_commit, and
+ * ATT_EINVAL for 0. */
+att_status att_writer_merge(att_writer *w, uint32_t max_segments);
 
 /* Documents added since open, and segments written since open (those
  * flushed, plus the one being filled, if any). */

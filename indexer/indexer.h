@@ -92,6 +92,10 @@ att_status att_store_open(att_store_writer *sw, const char *path);
  * number, offset in the uncompressed block), *LEN its length. */
 att_status att_store_add(att_store_writer *sw, const att_doc *doc,
                          uint32_t *block, uint32_t *off, uint32_t *len);
+/* Appends a record already encoded (a merge copying one), the same way. */
+att_status att_store_add_raw(att_store_writer *sw, const uint8_t *rec,
+                             size_t n, uint32_t *block, uint32_t *off,
+                             uint32_t *len);
 att_status att_store_finish(att_store_writer *sw, char *msg, size_t msgcap);
 void att_store_abort(att_store_writer *sw);
 uint64_t att_store_bytes(const att_store_writer *sw);
@@ -147,6 +151,11 @@ att_status att_segset_prepare(att_seg_info **segs, uint32_t *nsegs,
                               att_segset *ss, att_analyzer *an, uint32_t gen,
                               char *msg, size_t msgcap);
 
+/* Replaces the N entries at indexes PICK (ascending) by NEWSEG, appended
+ * last (its id is the highest), or by nothing if it has no document. */
+att_status att_segset_replace(att_segset *ss, const uint32_t *pick, uint32_t n,
+                              const att_seg_info *newseg);
+
 /* After the manifest naming the prepared list is durable: forgets the
  * superseded deletion files (removing them) and the in-memory changes. */
 void att_segset_committed(att_segset *ss);
@@ -155,5 +164,27 @@ void att_segset_committed(att_segset *ss);
  * name, and a stale MANIFEST.tmp: what a crash or a merge left behind.
  * Only a writer holding the lock may call this. */
 void att_segset_cleanup(const char *dir, const att_manifest *m);
+
+/* Writes DIR/segNNNNNN.doc: NDOCS rows of 20 bytes from ROWS. */
+att_status att_docs_write(const char *dir, uint32_t seg, uint32_t ndocs,
+                          const att_buf *rows, char *msg, size_t msgcap);
+
+/* ---- merge.c ------------------------------------------------------------- */
+
+/* Merges the N segments SRC (each as the last manifest describes it) of
+ * DIR into a new segment NEWID, without their deleted documents, and
+ * fills *OUT. Documents keep their order (SRC's, then each segment's).
+ * On failure the new segment's files are removed. */
+att_status att_merge_segments(att_seg_info *out, const char *dir,
+                              const att_seg_info *src, uint32_t n,
+                              uint32_t newid, char *msg, size_t msgcap);
+
+/* The tiered policy: chooses segments of SEGS[0..n) to merge now; writes
+ * their indexes into PICK and returns how many (0: nothing to do). Ten
+ * segments of the same size tier (a factor of ten in tokens) are merged
+ * into one, so the count stays logarithmic in the collection's size; a
+ * segment more than half deleted is rewritten alone. */
+uint32_t att_merge_policy(uint32_t *pick, const att_seg_info *segs,
+                          uint32_t n);
 
 #endif

@@ -336,3 +336,23 @@ att_status att_segment_write_postings(const att_inverter *inv,
 	}
 	return att_segenc_finish(e, msg, msgcap);
 }
+
+att_status att_docs_write(const char *dir, uint32_t seg, uint32_t ndocs,
+                          const att_buf *rows, char *msg, size_t msgcap)
+{
+	char path[4096];
+	att_fwriter fw;
+	att_status rc;
+
+	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_DOCS);
+	rc = att_fw_open(&fw, path, ATT_MAGIC_DOCS);
+	att_fw_u32le(&fw, ndocs);
+	att_fw_write(&fw, rows->p, rows->n);
+	if (rc != ATT_OK)
+		att_fw_abort(&fw);
+	else
+		rc = att_fw_finish(&fw);
+	if (rc != ATT_OK)
+		snprintf(msg, msgcap, "%s", fw.msg[0] ? fw.msg : "out of memory");
+	return rc;
+}

@@ -354,6 +354,25 @@ att_status att_segset_prepare(att_seg_info **segs, uint32_t *nsegs,
 	return ATT_OK;
 }
 
+att_status att_segset_replace(att_segset *ss, const uint32_t *pick, uint32_t n,
+                              const att_seg_info *newseg)
+{
+	uint32_t i, k = 0, w = 0;
+
+	for (i = 0; i < ss->n; i++) {
+		if (k < n && pick[k] == i) {
+			close_entry(&ss->e[i]);
+			k++;
+			continue;
+		}
+		ss->e[w++] = ss->e[i];
+	}
+	ss->n = w;
+	if (newseg->docs == 0)
+		return ATT_OK;
+	return att_segset_add(ss, newseg, NULL, 0);
+}
+
 void att_segset_committed(att_segset *ss)
 {
 	char path[4096];

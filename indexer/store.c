@@ -93,6 +93,25 @@ att_status att_store_add(att_store_writer *sw, const att_doc *doc,
 	return sw->rc;
 }
 
+att_status att_store_add_raw(att_store_writer *sw, const uint8_t *rec,
+                             size_t n, uint32_t *block, uint32_t *off,
+                             uint32_t *len)
+{
+	if (sw->rc != ATT_OK)
+		return sw->rc;
+	if (n > UINT32_MAX)
+		return sw->rc = ATT_ELIMIT;
+	*block = sw->nblocks;
+	*off = (uint32_t)sw->block.n;
+	*len = (uint32_t)n;
+	att_buf_append(&sw->block, rec, n);
+	if (sw->block.rc != ATT_OK)
+		return sw->rc = ATT_ENOMEM;
+	if (sw->block.n >= ATT_STORE_BLOCK)
+		flush_block(sw);
+	return sw->rc;
+}
+
 uint64_t att_store_bytes(const att_store_writer *sw)
 {
 	return sw->fw.off + sw->block.n;

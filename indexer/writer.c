@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -43,6 +44,7 @@ struct att_writer {
 	att_segset *ss;          /* committed and flushed segments */
 	size_t budget;
 	int replace_utf8;
+	int auto_merge;
 	uint64_t docs_added, replaced, deleted;
 	uint32_t flushed;        /* segments flushed since open */
 	/* the open segment */
@@ -173,6 +175,7 @@ static att_status writer_init(att_writer *w, const char *path,
 	w->sen.fd = -1;
 	w->budget = opts->memory_budget ? opts->memory_budget : (256u << 20);
 	w->replace_utf8 = opts->replace_invalid_utf8;
+	w->auto_merge = !opts->no_merge;
 	w->dir = att_strndup(path, strlen(path));
 	if (w->dir == NULL)
 		return set_err(w, ATT_ENOMEM, "out of memory");
@@ -264,21 +267,11 @@ static att_status open_segment(att_writer *w)
 
 static att_status write_docs_file(att_writer *w)
 {
-	char path[4096];
-	att_fwriter fw;
-	att_status rc;
+	att_status rc = att_docs_write(w->dir, w->cur.id, w->cur.docs, &w->rows,
+	                               w->msg, sizeof w->msg);
 
-	att_seg_path(path, sizeof path, w->dir, w->cur.id, ATT_SEG_DOCS);
-	rc = att_fw_open(&fw, path, ATT_MAGIC_DOCS);
-	att_fw_u32le(&fw, w->cur.docs);
-	att_fw_write(&fw, w->rows.p, w->rows.n);
-	if (rc != ATT_OK) {
-		att_fw_abort(&fw);
-	} else {
-		rc = att_fw_finish(&fw);
-	}
-	if (rc != ATT_OK)
-		set_err(w, rc, "%s", fw.msg[0] ? fw.msg : "out of memory");
+	if (rc == ATT_EIO || rc == ATT_ENOMEM)
+		w->failed = rc;
 	return rc;
 }
 
@@ -605,25 +598,23 @@ uint64_t att_writer_replaced(const att_writer *w)
 	return w->replaced;
 }
 
-att_status att_writer_commit(att_writer *w)
+/* Writes the manifest of the segment set's current state as the next
+ * generation (deletion files first), and makes it the writer's. */
+static att_status write_manifest(att_writer *w)
 {
-	att_manifest next;
-	att_seg_info *segs, *copy;
+	att_manifest next = w->man;
+	att_seg_info *segs, *copy = NULL;
 	uint32_t nsegs;
 	att_status rc;
 
-	w->msg[0] = '\0';
-	if (w->failed)
-		return set_err(w, w->failed, "writer failed earlier; reopen it");
-	if ((rc = flush_segment(w)) != ATT_OK)
-		return oom_message(w, rc);
-	next = w->man;
 	next.generation++;
 	rc = att_segset_prepare(&segs, &nsegs, w->ss, w->an,
 	                        (uint32_t)next.generation, w->msg, sizeof w->msg);
-	copy = rc == ATT_OK ? att_malloc(((size_t)nsegs + 1) * sizeof *copy) : NULL;
-	if (rc == ATT_OK && copy == NULL)
-		rc = set_err(w, ATT_ENOMEM, "out of memory");
+	if (rc == ATT_OK) {
+		copy = att_malloc(((size_t)nsegs + 1) * sizeof *copy);
+		if (copy == NULL)
+			rc = set_err(w, ATT_ENOMEM, "out of memory");
+	}
 	if (rc == ATT_OK) {
 		memcpy(copy, segs, (size_t)nsegs * sizeof *copy);
 		next.segs = copy;
@@ -639,6 +630,122 @@ att_status att_writer_commit(att_writer *w)
 	att_free(w->man.segs);
 	w->man = next;
 	return ATT_OK;
+}
+
+/* Merges the segments at indexes PICK[0..k) of the last commit into one
+ * and commits the result. */
+static att_status merge_commit(att_writer *w, const uint32_t *pick, uint32_t k)
+{
+	att_seg_info *src = att_malloc(((size_t)k + 1) * sizeof *src), out;
+	uint32_t i, newid = w->man.next_seg++;
+	att_status rc;
+
+	if (src == NULL)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	for (i = 0; i < k; i++)
+		src[i] = w->man.segs[pick[i]];
+	rc = att_merge_segments(&out, w->dir, src, k, newid, w->msg,
+	                        sizeof w->msg);
+	att_free(src);
+	if (rc == ATT_OK && att_segset_replace(w->ss, pick, k, &out) != ATT_OK)
+		rc = set_err(w, ATT_ENOMEM, "out of memory");
+	if (rc == ATT_OK)
+		rc = write_manifest(w);
+	if (rc == ATT_OK)
+		att_segset_cleanup(w->dir, &w->man);
+	else if (rc == ATT_EIO || rc == ATT_ENOMEM)
+		w->failed = rc;
+	return oom_message(w, rc);
+}
+
+/* Merges as the tiered policy says until it says nothing more. */
+static att_status auto_merge(att_writer *w)
+{
+	uint32_t *pick, k;
+	att_status rc = ATT_OK;
+
+	while (rc == ATT_OK) {
+		pick = att_malloc(((size_t)w->man.nsegs + 1) * sizeof *pick);
+		if (pick == NULL)
+			return set_err(w, ATT_ENOMEM, "out of memory");
+		k = att_merge_policy(pick, w->man.segs, w->man.nsegs);
+		if (k > 0)
+			rc = merge_commit(w, pick, k);
+		att_free(pick);
+		if (k == 0)
+			break;
+	}
+	return rc;
+}
+
+att_status att_writer_commit(att_writer *w)
+{
+	att_status rc;
+
+	w->msg[0] = '\0';
+	if (w->failed)
+		return set_err(w, w->failed, "writer failed earlier; reopen it");
+	if ((rc = flush_segment(w)) != ATT_OK)
+		return oom_message(w, rc);
+	if ((rc = write_manifest(w)) != ATT_OK)
+		return rc;
+	att_segset_cleanup(w->dir, &w->man);
+	/* the documents are committed: a merge that fails now is abandoned
+	 * (its files removed) and does not fail the commit; if it left the
+	 * writer inconsistent, the next call says so */
+	if (w->auto_merge)
+		(void)auto_merge(w);
+	return ATT_OK;
+}
+
+static int cmp_size(const void *a, const void *b, void *ctx)
+{
+	const att_seg_info *s = ctx;
+	uint64_t x = s[*(const uint32_t *)a].tokens;
+	uint64_t y = s[*(const uint32_t *)b].tokens;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+att_status att_writer_merge(att_writer *w, uint32_t max_segments)
+{
+	uint32_t *pick, i, n, k;
+	att_status rc;
+
+	if (max_segments == 0)
+		return set_err(w, ATT_EINVAL, "max_segments must be at least 1");
+	if ((rc = att_writer_commit(w)) != ATT_OK)
+		return rc;
+	n = w->man.nsegs;
+	for (i = 0, k = 0; i < n; i++)
+		k += w->man.segs[i].live < w->man.segs[i].docs;
+	if (n <= max_segments && k == 0)
+		return ATT_OK;
+	pick = att_malloc(((size_t)n + 1) * sizeof *pick);
+	if (pick == NULL)
+		return set_err(w, ATT_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		pick[i] = i;
+	/* the smallest n - max + 1 become one; with room to spare, every
+	 * segment with deletions is rewritten too, to drop them */
+	qsort_r(pick, n, sizeof *pick, cmp_size, w->man.segs);
+	k = n > max_segments ? n - max_segments + 1 : 0;
+	if (k == 0) {
+		for (i = 0; i < n; i++)
+			if (w->man.segs[i].live < w->man.segs[i].docs)
+				pick[k++] = i;
+	}
+	qsort(pick, k, sizeof *pick, cmp_u32);
+	rc = merge_commit(w, pick, k);
+	att_free(pick);
+	return rc;
 }
 
 void att_writer_free(att_writer *w)

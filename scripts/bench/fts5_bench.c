@@ -17,7 +17,7 @@
  *       inserting and COMMIT (SQLite's defaults: rollback journal,
  *       synchronous=FULL, so the commit is durable like attache's).
  *       Reports MB/s and documents/s over the title+text bytes, peak RSS
- *       (getrusage: this process does nothing else), the database file's
+ *       (VmHWM: this process does nothing else), the database file's
  *       size, and the size of the t_data table (the segment b-tree: term
  *       keys, doclists and positions, measured with the dbstat virtual
  *       table) as its postings+positions.

@@ -38,8 +38,10 @@
  *       about --snippet-bytes bytes (default 200, FTS5's 32 tokens). The
  *       Enquire is made once and given each query in turn.
  *
- * Every Xapian call is inside a try block: an exception is reported with
- * its description and the program exits 2.
+ * No exception escapes: main() catches any from opening, indexing setup
+ * and the final commit (reported with its description, exit 2), and the two
+ * callbacks, which C code calls, catch their own (an indexing error exits
+ * 2; a failed query is counted and makes the exit status 1).
  */
 #include "bench_common.h"
 
