@@ -1,6 +1,7 @@
 #!/bin/bash
 # Installs attache's build dependencies from Debian's packages and builds
-# it into build/. Run as root, or as a user with sudo.
+# it into build/, with the benchmark's peer programs (SQLite FTS5 and
+# Xapian, scripts/bench). Run as root, or as a user with sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -10,6 +11,6 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     build-essential cmake pkg-config \
     libstemmer-dev zlib1g-dev libutf8proc-dev libjansson-dev check \
-    python3
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    python3 g++ libsqlite3-dev libxapian-dev gnuplot-nox
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTACHE_BENCH=ON
 cmake --build build -j"$(nproc)"

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build
-flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTACHE_WERROR=ON)
+flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTACHE_WERROR=ON -DATTACHE_BENCH=ON)
 if [ "${1:-}" = "--sanitize" ]; then
 	dir=build-asan
 	flags=(-DCMAKE_BUILD_TYPE=Debug -DATTACHE_WERROR=ON -DATTACHE_SANITIZE=ON)
