@@ -7,6 +7,8 @@
  *   inverter.c - the in-memory inverted index of the segment being built:
  *                a hash table of terms, each with its postings as a varint
  *                byte stream
+ *   docan.c    - analysing a document into keys, length and sentence
+ *                table, the one definition writer, deletes and check share
  *   store.c    - stored documents: records packed into zlib blocks
  *   segment.c  - encodes the inverter's contents as the segment's
  *                dictionary, postings and positions files
@@ -73,6 +75,27 @@ void att_inverter_reset(att_inverter *inv);
 /* The last document TERM was added for, or -1 if it has no posting. */
 int64_t att_inverter_last_doc(const att_inverter *inv, const char *term,
                               size_t len);
+
+/* ---- docan.c ------------------------------------------------------------ */
+
+#define ATT_TEXT_GAP 16
+
+typedef struct att_docan {
+	att_analyzer *an;
+	att_inverter *inv;
+	uint64_t *keys;       /* nkeys token keys, then keys[nkeys]: the id's */
+	size_t nkeys, capkeys;
+	uint32_t length;      /* tokens: the document's length */
+	att_buf sent;         /* the sentence entries and end sentinel */
+	uint32_t nsent;
+	uint32_t last_pos, sent_pos, sent_byte;
+} att_docan;
+
+void att_docan_init(att_docan *da, att_analyzer *an, att_inverter *inv);
+void att_docan_release(att_docan *da);
+/* Analyses D's title and text (valid UTF-8) and its id. Returns ATT_OK,
+ * ATT_EINVAL (id empty or too long), ATT_ENOMEM or ATT_ELIMIT. */
+att_status att_docan_run(att_docan *da, const att_doc *d);
 
 /* ---- store.c ------------------------------------------------------------- */
 

@@ -188,64 +188,29 @@ att_status att_segset_delete(uint32_t *count, att_segset *ss, const char *term,
 
 /* ---- commit: deletion files ------------------------------------------------ */
 
-typedef struct adj_ctx {
-	att_inverter *inv;
-	uint64_t *keys;
-	size_t n, cap;
-	uint32_t pos;
-} adj_ctx;
-
-static int push_key(adj_ctx *a, const char *term, size_t len)
+/* Adds deleted document DOC's terms to DA's inverter as document K. */
+static att_status count_doc(att_docan *da, att_block_cache *cache, entry *e,
+                            uint32_t doc, uint32_t k, char *msg, size_t msgcap)
 {
-	int64_t id;
-
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 1024;
-		uint64_t *k = att_realloc(a->keys, cap * sizeof *k);
-
-		if (k == NULL)
-			return ATT_ENOMEM;
-		a->keys = k;
-		a->cap = cap;
-	}
-	id = att_inverter_intern(a->inv, term, len);
-	if (id < 0)
-		return ATT_ENOMEM;
-	a->keys[a->n++] = (uint64_t)id << 32 | a->pos++;
-	return ATT_OK;
-}
-
-static int on_adj_token(void *ctx, const att_token *tok)
-{
-	return push_key(ctx, tok->term, tok->term_len);
-}
-
-/* Adds deleted document DOC's terms to A's inverter as document K. */
-static att_status count_doc(adj_ctx *a, att_block_cache *cache, entry *e,
-                            att_analyzer *an, uint32_t doc, uint32_t k,
-                            char *msg, size_t msgcap)
-{
-	char idterm[ATT_ID_MAX + 1];
 	att_record rec;
+	att_doc d;
 	att_status rc;
 
 	rc = att_segment_fetch(&rec, cache, &e->rd, doc, msg, msgcap);
 	if (rc != ATT_OK)
 		return rc;
-	if (rec.id_len > ATT_ID_MAX)
-		return ATT_ECORRUPT;
-	a->n = 0;
-	a->pos = 0;
-	idterm[0] = ATT_ID_PREFIX;
-	memcpy(idterm + 1, rec.id, rec.id_len);
-	rc = push_key(a, idterm, rec.id_len + 1);
+	memset(&d, 0, sizeof d);
+	d.id = rec.id;
+	d.id_len = rec.id_len;
+	d.title = rec.title;
+	d.title_len = rec.title_len;
+	d.text = rec.text;
+	d.text_len = rec.text_len;
+	rc = att_docan_run(da, &d);
+	if (rc == ATT_EINVAL)
+		rc = ATT_ECORRUPT;
 	if (rc == ATT_OK)
-		rc = att_analyze(an, rec.title, rec.title_len, 0, on_adj_token, a,
-		                 NULL);
-	if (rc == ATT_OK)
-		rc = att_analyze(an, rec.text, rec.text_len, 0, on_adj_token, a, NULL);
-	if (rc == ATT_OK)
-		rc = att_inverter_add_doc(a->inv, k, a->keys, a->n);
+		rc = att_inverter_add_doc(da->inv, k, da->keys, da->nkeys + 1);
 	if (rc == ATT_OK) {
 		e->info.live--;
 		e->info.tokens -= att_segment_doclen(&e->rd, doc);
@@ -298,21 +263,23 @@ static att_status merge_adj(att_del_adj **out, uint32_t *nout,
 static att_status write_deletes(att_segset *ss, entry *e, att_analyzer *an,
                                 uint32_t gen, char *msg, size_t msgcap)
 {
-	adj_ctx a = { NULL, NULL, 0, 0, 0 };
 	att_block_cache cache = { NULL, 0, { NULL, 0, 0, ATT_OK } };
+	att_inverter *inv = NULL;
 	att_del_adj *adj = NULL;
 	uint32_t d, k = 0, nadj = 0;
-	att_status rc = att_inverter_new(&a.inv);
+	att_docan da;
+	att_status rc = att_inverter_new(&inv);
 
+	att_docan_init(&da, an, inv);
 	if (rc == ATT_OK)
 		rc = open_reader(ss, e, msg, msgcap);
 	for (d = 0; rc == ATT_OK && d < e->info.docs; d++)
 		if (is_deleted(e, d) && !att_deleted(&e->rd.del, d))
-			rc = count_doc(&a, &cache, e, an, d, k++, msg, msgcap);
+			rc = count_doc(&da, &cache, e, d, k++, msg, msgcap);
 	if (rc == ATT_OK)
-		rc = att_inverter_sort(a.inv);
+		rc = att_inverter_sort(inv);
 	if (rc == ATT_OK)
-		rc = merge_adj(&adj, &nadj, &e->rd.del, a.inv);
+		rc = merge_adj(&adj, &nadj, &e->rd.del, inv);
 	if (rc == ATT_OK)
 		rc = att_deletes_write(ss->dir, e->info.id, gen, e->bits,
 		                       e->info.docs, adj, nadj, msg, msgcap);
@@ -323,8 +290,8 @@ static att_status write_deletes(att_segset *ss, entry *e, att_analyzer *an,
 	if (rc == ATT_ENOMEM)
 		snprintf(msg, msgcap, "out of memory");
 	att_free(adj);
-	att_free(a.keys);
-	att_inverter_free(a.inv);
+	att_docan_release(&da);
+	att_inverter_free(inv);
 	att_buf_release(&cache.buf);
 	return rc;
 }

@@ -13,9 +13,8 @@
  * writes a manifest naming the old segments and the new ones, atomically
  * (see manifest.c). Until then nothing a searcher can see has changed.
  *
- * Positions: title tokens take positions from 0, text tokens from the
- * title's count plus TEXT_GAP, so no phrase spans the two. A document's
- * length, for BM25, is its number of tokens.
+ * What a document contributes (keys, length, sentence table) is
+ * docan.c's to say.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -30,7 +29,6 @@
 #include "indexer.h"
 #include "stemmer.h"
 
-#define TEXT_GAP 16
 #define DOC_ROW 20
 #define MAX_DOC_BYTES (64u << 20)
 #define FILE_LIMIT (3u << 30) /* flush before a segment file nears 4 GiB */
@@ -58,11 +56,7 @@ struct att_writer {
 	att_buf open_del;        /* bitmap: documents of the open segment
 	                            deleted or replaced */
 	uint32_t nopen_del;
-	/* the document being analysed */
-	uint64_t *keys;
-	size_t nkeys, capkeys;
-	att_buf sentbuf;
-	uint32_t nsent, last_pos, sent_pos, sent_byte;
+	att_docan da;            /* the document being analysed */
 	char msg[1024];
 };
 
@@ -171,7 +165,6 @@ static att_status writer_init(att_writer *w, const char *path,
 	att_buf_init(&w->rows);
 	att_buf_init(&w->open_del);
 	att_buf_init(&w->doclens);
-	att_buf_init(&w->sentbuf);
 	w->sen.fd = -1;
 	w->budget = opts->memory_budget ? opts->memory_budget : (256u << 20);
 	w->replace_utf8 = opts->replace_invalid_utf8;
@@ -199,6 +192,7 @@ static att_status writer_init(att_writer *w, const char *path,
 	         att_analyzer_language(w->an));
 	if (att_inverter_new(&w->inv) != ATT_OK)
 		return set_err(w, ATT_ENOMEM, "out of memory");
+	att_docan_init(&w->da, w->an, w->inv);
 	return ATT_OK;
 }
 
@@ -333,49 +327,6 @@ static att_status flush_segment(att_writer *w)
 	return rc;
 }
 
-static int on_grow_keys(att_writer *w)
-{
-	size_t cap = w->capkeys ? w->capkeys * 2 : 4096;
-	uint64_t *k = att_realloc(w->keys, cap * sizeof *k);
-
-	if (k == NULL)
-		return -1;
-	w->keys = k;
-	w->capkeys = cap;
-	return 0;
-}
-
-/* The analyser callback: interns the term and collects its key. */
-static int on_token(void *ctx, const att_token *tok)
-{
-	att_writer *w = ctx;
-	int64_t id;
-
-	if (w->nkeys == w->capkeys && on_grow_keys(w) != 0)
-		return ATT_ENOMEM;
-	id = att_inverter_intern(w->inv, tok->term, tok->term_len);
-	if (id < 0)
-		return ATT_ENOMEM;
-	w->keys[w->nkeys++] = (uint64_t)id << 32 | tok->pos;
-	w->last_pos = tok->pos;
-	return ATT_OK;
-}
-
-/* As on_token, and records sentence starts (text only). */
-static int on_text_token(void *ctx, const att_token *tok)
-{
-	att_writer *w = ctx;
-
-	if (tok->sentence_start) {
-		att_buf_put_varint(&w->sentbuf, tok->pos - w->sent_pos);
-		att_buf_put_varint(&w->sentbuf, tok->sentence_off - w->sent_byte);
-		w->sent_pos = tok->pos;
-		w->sent_byte = (uint32_t)tok->sentence_off;
-		w->nsent++;
-	}
-	return on_token(ctx, tok);
-}
-
 /* Checks FIELD's bytes, or replaces them into *COPY. */
 static att_status check_utf8(att_writer *w, const att_doc *doc,
                              const char *field, const char **p, size_t *n,
@@ -396,71 +347,34 @@ static att_status check_utf8(att_writer *w, const att_doc *doc,
 	return ATT_OK;
 }
 
-/* Analyses title and text into w->keys and w->sentbuf. */
+/* Analyses D into w->da: keys, length, sentence table. */
 static att_status analyse(att_writer *w, const att_doc *d)
 {
-	uint32_t base, pos_end;
-	int rc;
+	att_status rc = att_docan_run(&w->da, d);
 
-	w->nkeys = 0;
-	w->nsent = 0;
-	w->sent_pos = 0;
-	w->sent_byte = 0;
-	att_buf_clear(&w->sentbuf);
-	rc = att_analyze(w->an, d->title, d->title_len, 0, on_token, w, NULL);
 	if (rc != ATT_OK)
 		return set_err(w, rc, "document \"%.*s\": analysis failed: %s",
-		               (int)d->id_len, d->id, att_status_str(rc));
-	base = (uint32_t)w->nkeys + TEXT_GAP;
-	rc = att_analyze(w->an, d->text, d->text_len, base, on_text_token, w,
-	                 NULL);
-	if (rc != ATT_OK)
-		return set_err(w, rc, "document \"%.*s\": analysis failed: %s",
-		               (int)d->id_len, d->id, att_status_str(rc));
-	/* the end sentinel: one past the last text position, the text's end */
-	pos_end = w->nsent ? w->last_pos + 1 : base;
-	att_buf_put_varint(&w->sentbuf, pos_end - w->sent_pos);
-	att_buf_put_varint(&w->sentbuf, d->text_len - w->sent_byte);
-	if (w->sentbuf.rc != ATT_OK)
-		return set_err(w, ATT_ENOMEM, "out of memory");
-	return ATT_OK;
-}
-
-/* Appends the key of D's id term (not counted in its length). */
-static att_status add_id_key(att_writer *w, const att_doc *d)
-{
-	char term[ATT_ID_MAX + 1];
-	int64_t id;
-
-	if (w->nkeys == w->capkeys && on_grow_keys(w) != 0)
-		return ATT_ENOMEM;
-	term[0] = ATT_ID_PREFIX;
-	memcpy(term + 1, d->id, d->id_len);
-	id = att_inverter_intern(w->inv, term, d->id_len + 1);
-	if (id < 0)
-		return ATT_ENOMEM;
-	w->keys[w->nkeys] = (uint64_t)id << 32;
+		               (int)(d->id_len > 200 ? 200 : d->id_len), d->id,
+		               att_status_str(rc));
 	return ATT_OK;
 }
 
 /* Files the analysed document into the open segment. */
 static att_status file_doc(att_writer *w, const att_doc *d)
 {
-	uint32_t block, off, len, doc = w->cur.docs, dl = (uint32_t)w->nkeys;
+	uint32_t block, off, len, doc = w->cur.docs, dl = w->da.length;
 	uint64_t sen_off = w->sen.off;
 	att_status rc;
 
-	if (add_id_key(w, d) != ATT_OK)
-		return set_err(w, ATT_ENOMEM, "out of memory");
-	rc = att_inverter_add_doc(w->inv, doc, w->keys, w->nkeys + 1);
+	rc = att_inverter_add_doc(w->inv, doc, w->da.keys, w->da.nkeys + 1);
 	if (rc != ATT_OK)
 		return set_err(w, rc, "out of memory");
 	rc = att_store_add(&w->store, d, &block, &off, &len);
 	if (rc != ATT_OK)
 		return set_err(w, rc, "%s", w->store.fw.msg[0] ? w->store.fw.msg
 		                                               : "out of memory");
-	att_fw_varint(&w->sen, w->nsent);
-	att_fw_write(&w->sen, w->sentbuf.p, w->sentbuf.n);
+	att_fw_varint(&w->sen, w->da.nsent);
+	att_fw_write(&w->sen, w->da.sent.p, w->da.sent.n);
 	if (w->sen.rc != ATT_OK)
 		return set_err(w, w->sen.rc, "%s", w->sen.msg);
 	att_buf_put_u32le(&w->rows, dl);
@@ -480,8 +394,8 @@ static att_status file_doc(att_writer *w, const att_doc *d)
 static size_t memory_used(const att_writer *w)
 {
 	return att_inverter_memory(w->inv) + w->rows.cap + w->doclens.cap +
-	    w->capkeys * sizeof(uint64_t) + w->store.block.cap +
-	    w->store.zbuf.cap + w->sentbuf.cap + (2u << 20);
+	    w->da.capkeys * sizeof(uint64_t) + w->store.block.cap +
+	    w->store.zbuf.cap + w->da.sent.cap + (2u << 20);
 }
 
 /* Deletes every document with D's id: in the segments flushed or
@@ -763,10 +677,9 @@ void att_writer_free(att_writer *w)
 	att_manifest_release(&w->man);
 	att_segset_free(w->ss);
 	att_buf_release(&w->open_del);
-	att_free(w->keys);
+	att_docan_release(&w->da);
 	att_buf_release(&w->rows);
 	att_buf_release(&w->doclens);
-	att_buf_release(&w->sentbuf);
 	att_free(w->dir);
 	att_free(w);
 }
