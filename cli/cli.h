@@ -6,6 +6,7 @@
  *   cmd_search.c - attache search
  *   cmd_delete.c - attache delete
  *   cmd_merge.c  - attache merge
+ *   cmd_check.c  - attache check
  *   cmd_stats.c  - attache stats
  *   cmd_eval.c   - attache eval
  *   eval.c       - its measures, in eval.h
@@ -29,6 +30,7 @@ int cmd_index(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 

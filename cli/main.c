@@ -19,6 +19,7 @@ static void usage(FILE *f)
 	        "  search  -i INDEX QUERY      ranked hits with passages\n"
 	        "  delete  -i INDEX ID...      delete documents by id\n"
 	        "  merge   -i INDEX            merge segments, drop deleted documents\n"
+	        "  check   -i INDEX            verify every file against the documents\n"
 	        "  stats   -i INDEX            documents, terms, sizes\n"
 	        "  eval    --qrels FILE RUN    MAP, P@10, nDCG@10, R@1000, MRR of a run\n"
 	        "\n"
@@ -100,6 +101,8 @@ int main(int argc, char **argv)
 		return cmd_delete(argc - 1, argv + 1);
 	if (strcmp(argv[1], "merge") == 0)
 		return cmd_merge(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "stats") == 0)
 		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "eval") == 0)

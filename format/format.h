@@ -129,7 +129,9 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
 
 /* Every index file: 8-byte header (4-byte magic, u32le version), the
  * body, and a 4-byte trailer (u32le CRC-32 of every byte before it). */
-#define ATT_FORMAT_VERSION 1u
+/* 2: manifest entries carry live counts and a deletions generation;
+ * .del files; document id terms. */
+#define ATT_FORMAT_VERSION 2u
 #define ATT_HEADER_SIZE 8
 #define ATT_TRAILER_SIZE 4
 

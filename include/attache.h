@@ -191,6 +191,30 @@ const char *att_writer_errmsg(const att_writer *w);
 /* Releases the lock; uncommitted documents are discarded. */
 void att_writer_free(att_writer *w);
 
+/* ---- checking ------------------------------------------------------------- */
+
+/* Called for each problem: FILE (within the index directory; "" if the
+ * message names it), an OFFSET in it (0 if none applies), a description. */
+typedef void (*att_check_fn)(void *ctx, const char *file, uint64_t offset,
+                             const char *problem);
+
+typedef struct att_check_result {
+	uint64_t problems;
+	uint32_t segments;   /* segments checked in full */
+	uint64_t documents;  /* documents re-analysed */
+	uint64_t generation;
+} att_check_result;
+
+/* Verifies the index in PATH: every file's checksum, version and layout;
+ * dictionary order; that each segment's postings, positions, document
+ * lengths and sentence tables are exactly what re-analysing its stored
+ * documents gives; deletion statistics; the manifest's totals. Calls
+ * REPORT for each problem. Returns ATT_OK when the check ran (sound or
+ * not: see out->problems), ATT_ENOTFOUND (no index), ATT_ENOMEM, ATT_EIO.
+ * Takes no lock: run it while no writer commits, or expect reports. */
+att_status att_index_check(att_check_result *out, const char *path,
+                           att_check_fn report, void *ctx);
+
 /* ---- searching ----------------------------------------------------------- */
 
 typedef struct att_searcher att_searcher;

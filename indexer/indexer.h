@@ -20,6 +20,8 @@
  *                and the tiered merge policy
  *   writer.c   - the public att_writer: analysis, segment flushes, lock,
  *                commit
+ *   check.c    - the public att_index_check: an index rebuilt from its
+ *                stored documents and compared with itself
  */
 #ifndef ATT_INDEXER_H
 #define ATT_INDEXER_H

@@ -62,7 +62,7 @@ static att_status check_copy(const uint8_t *p, size_t n, char *msg,
 
 START_TEST(frame_round_trip)
 {
-	static const uint8_t head[] = { 'A', 'T', 'D', 'I', 1, 0, 0, 0 };
+	static const uint8_t head[] = { 'A', 'T', 'D', 'I', 2, 0, 0, 0 };
 	char msg[256] = "junk";
 	att_buf b;
 
@@ -187,13 +187,13 @@ START_TEST(frame_other_version)
 	char msg[256];
 	att_buf b;
 
-	build_version(&b, 2);
+	build_version(&b, 9);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
-	ck_assert_str_eq(msg, "seg.dict: format version 2, this attache reads 1");
+	ck_assert_str_eq(msg, "seg.dict: format version 9, this attache reads 2");
 	att_buf_release(&b);
 	build_version(&b, 7);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
-	ck_assert_str_eq(msg, "seg.dict: format version 7, this attache reads 1");
+	ck_assert_str_eq(msg, "seg.dict: format version 7, this attache reads 2");
 	att_buf_release(&b);
 	build_version(&b, ATT_FORMAT_VERSION);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_OK);
@@ -206,7 +206,7 @@ START_TEST(frame_small_msgcap)
 	char msg[8];
 	att_buf b;
 
-	build_version(&b, 2);
+	build_version(&b, 9);
 	memset(msg, 'x', sizeof msg);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
 	ck_assert_str_eq(msg, "seg.dic");

@@ -1504,10 +1504,10 @@ START_TEST(damaged_other_version)
 		p = malloc(n);
 		ck_assert_ptr_nonnull(p);
 		memcpy(p, orig, n);
-		att_put_u32le(p + 4, 2);
+		att_put_u32le(p + 4, 9);
 		att_put_u32le(p + n - 4, att_crc32(0, p, n - 4));
 		write_all(path, p, n);
-		expect_damage(dir, path, ATT_EVERSION, "version 2");
+		expect_damage(dir, path, ATT_EVERSION, "version 9");
 		write_all(path, orig, n);
 		search_still_works(dir);
 		free(p);

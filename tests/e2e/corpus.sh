@@ -15,6 +15,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 "$ATTACHE" index -q -i "$T/idx" "$CORPUS/docs" || fail "index exited $?"
 ndocs=$(ls "$CORPUS"/docs/*.txt | wc -l)
+"$ATTACHE" check -i "$T/idx" | grep -q "sound: generation 1, 1 segments, $ndocs documents" \
+    && ok || fail "attache check on a fresh index"
 
 # stats: exact document count, one segment
 "$ATTACHE" stats -i "$T/idx" --json > "$T/stats.json" || fail "stats exited $?"

@@ -78,7 +78,9 @@ same_results "$T/many" "$T/one" && ok || fail "results after attache merge"
 "$ATTACHE" index -q -i "$T/rest" "$T/rest.jsonl" || fail "index rest"
 same_results "$T/many" "$T/rest" && ok || fail "results with deletions"
 ls "$T/many" | grep -q '\.del$' && ok || fail "no deletion file"
+"$ATTACHE" check -i "$T/many" > /dev/null && ok || fail "check with deletions"
 "$ATTACHE" merge -q -i "$T/many" || fail "merge with deletions"
+"$ATTACHE" check -i "$T/many" > /dev/null && ok || fail "check after merge"
 same_results "$T/many" "$T/rest" && ok || fail "results after merging deletions away"
 ls "$T/many" | grep -q '\.del$' && fail "deletion file left after merge" || ok
 # only the files of the live generation remain

@@ -45,6 +45,8 @@ echo "$out" | grep -q "indexed 2 documents.*replaced 1; deleted 1" && ok || fail
 "$ATTACHE" delete -i "$T/upd" no-such-id > /dev/null 2> "$T/err"
 [ $? -eq 1 ] && grep -q "no-such-id: no such document" "$T/err" && ok || fail "missing id"
 "$ATTACHE" index -q -i "$T/fresh" "$T/final.jsonl" || fail "index final"
+"$ATTACHE" check -i "$T/upd" > "$T/check" && grep -q sound "$T/check" && ok \
+    || fail "attache check after updates: $(cat "$T/check")"
 
 # statistics: the same documents, postings, tokens and raw bytes
 python3 - "$ATTACHE" "$T/upd" "$T/fresh" <<'PY' && ok || fail "statistics differ"
