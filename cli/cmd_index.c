@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,16 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* This process's peak resident memory so far. */
+static double peak_mib(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return ru.ru_maxrss / 1024.0; /* kilobytes on Linux */
 }
 
 static void index_usage(FILE *f)
@@ -120,7 +131,8 @@ static int index_input(run *r, const char *input)
 				fprintf(stderr, "%sattache index: %s:%llu: %s\n",
 				        r->progress ? "\n" : "", att_reader_file(rd),
 				        (unsigned long long)att_reader_line(rd),
-				        att_writer_errmsg(r->w));
+				        att_writer_errmsg(r->w)[0] ? att_writer_errmsg(r->w)
+				                                   : att_status_str(rc));
 		} else {
 			fprintf(stderr, "%sattache index: %s\n", r->progress ? "\n" : "",
 			        att_reader_errmsg(rd));
@@ -244,7 +256,8 @@ int cmd_index(int argc, char **argv)
 			printf("; deleted %llu", (unsigned long long)r.deleted);
 		if (r.skipped)
 			printf("; skipped %llu bad records", (unsigned long long)r.skipped);
-		printf("\n");
+		printf("; %u segments written; peak memory %.1f MiB\n",
+		       att_writer_segments(r.w), peak_mib());
 	}
 	att_writer_free(r.w);
 	return ex;

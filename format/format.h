@@ -349,6 +349,11 @@ att_status att_segment_open(att_segment *seg, const char *dir,
                             size_t msgcap);
 void att_segment_close(att_segment *seg);
 
+/* Drops the segment's mapped pages from the process's resident set
+ * (they stay in the page cache): for readers that sweep a segment once,
+ * such as merges, to keep resident memory bounded. */
+void att_segment_release_pages(const att_segment *seg);
+
 typedef struct att_term_info {
 	uint32_t df;
 	uint64_t cf;

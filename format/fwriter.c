@@ -2,7 +2,7 @@
  * fwriter.c: writing an index file durably.
  *
  * Index files are written once, front to back, and never changed. An
- * att_fwriter stages output in a 1 MiB buffer, keeps a running CRC-32 of
+ * att_fwriter stages output in a 256 KiB buffer, keeps a running CRC-32 of
  * every byte (so the trailer costs no second pass), and remembers the
  * first error: an encoder writes without checking each call and asks
  * att_fw_finish once, which appends the trailer, flushes, fsyncs and
@@ -17,7 +17,7 @@
 
 #include "format.h"
 
-#define STAGE_SIZE (1u << 20)
+#define STAGE_SIZE (256u << 10)
 
 static void fail_errno(att_fwriter *fw, const char *what)
 {

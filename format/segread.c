@@ -33,6 +33,7 @@ static att_status map_file(att_segment *seg, enum att_seg_file f,
 {
 	char path[4096];
 	struct stat st;
+	att_status rc;
 	void *p;
 	int fd;
 
@@ -62,8 +63,12 @@ static att_status map_file(att_segment *seg, enum att_seg_file f,
 	}
 	seg->f[f].p = p;
 	seg->f[f].n = (size_t)st.st_size;
-	return att_file_check(p, (size_t)st.st_size, att_seg_magic[f], path, msg,
-	                      msgcap);
+	rc = att_file_check(p, (size_t)st.st_size, att_seg_magic[f], path, msg,
+	                    msgcap);
+	/* the checksum touched every page; let them go from our resident set
+	 * (they stay in the page cache, a touch away) */
+	madvise(p, (size_t)st.st_size, MADV_DONTNEED);
+	return rc;
 }
 
 static att_status corrupt(const att_segment *seg, enum att_seg_file f,
@@ -144,6 +149,15 @@ att_status att_segment_open(att_segment *seg, const char *dir,
 	if (rc != ATT_OK)
 		att_segment_close(seg);
 	return rc;
+}
+
+void att_segment_release_pages(const att_segment *seg)
+{
+	int f;
+
+	for (f = 0; f < ATT_SEG_NFILES; f++)
+		if (seg->f[f].p != NULL)
+			madvise((void *)seg->f[f].p, seg->f[f].n, MADV_DONTNEED);
 }
 
 void att_segment_close(att_segment *seg)

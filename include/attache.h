@@ -220,12 +220,19 @@ att_status att_index_check(att_check_result *out, const char *path,
 typedef struct att_searcher att_searcher;
 
 /* Opens the index last committed in PATH and pins it (mmap) for the life
- * of the handle. Every file's magic, version and CRC-32 is checked.
+ * of the handle: later commits and merges never change what it sees,
+ * until att_searcher_reopen. Every file's magic, version and CRC-32 is
+ * checked.
  * Errors: ATT_ENOTFOUND (no index there), ATT_ECORRUPT and ATT_EVERSION
  * (the message names the file and offset), ATT_EIO, ATT_ENOMEM. */
 att_status att_searcher_open(att_searcher **out, const char *path,
                              char **errmsg_out);
 const char *att_searcher_errmsg(const att_searcher *s);
+
+/* Moves S to the generation committed since it was opened, if any:
+ * *CHANGED is 1 if it did. Results obtained earlier stay valid. On error
+ * S keeps the generation it had, and the message says why. */
+att_status att_searcher_reopen(int *changed, att_searcher *s);
 void att_searcher_free(att_searcher *s);
 
 typedef struct att_index_stats {

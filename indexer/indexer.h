@@ -176,10 +176,17 @@ att_status att_segset_prepare(att_seg_info **segs, uint32_t *nsegs,
                               att_segset *ss, att_analyzer *an, uint32_t gen,
                               char *msg, size_t msgcap);
 
-/* Replaces the N entries at indexes PICK (ascending) by NEWSEG, appended
- * last (its id is the highest), or by nothing if it has no document. */
-att_status att_segset_replace(att_segset *ss, const uint32_t *pick, uint32_t n,
-                              const att_seg_info *newseg);
+/* The set's segments as they stand (deletions not yet committed are not
+ * counted in live): *N entries, valid until the set's next change. */
+const att_seg_info *att_segset_infos(uint32_t *n, att_segset *ss);
+
+/* Merges the N entries at indexes PICK (ascending) into a new segment
+ * NEWID, dropping deleted documents, pending deletions included, and
+ * replaces them in the set by it (or by nothing, if no document is
+ * left). Sources no manifest names yet are removed at once; committed
+ * ones stay until a commit no longer names them. */
+att_status att_segset_merge(att_segset *ss, const uint32_t *pick, uint32_t n,
+                            uint32_t newid, char *msg, size_t msgcap);
 
 /* After the manifest naming the prepared list is durable: forgets the
  * superseded deletion files (removing them) and the in-memory changes. */
@@ -196,12 +203,14 @@ att_status att_docs_write(const char *dir, uint32_t seg, uint32_t ndocs,
 
 /* ---- merge.c ------------------------------------------------------------- */
 
-/* Merges the N segments SRC (each as the last manifest describes it) of
- * DIR into a new segment NEWID, without their deleted documents, and
- * fills *OUT. Documents keep their order (SRC's, then each segment's).
- * On failure the new segment's files are removed. */
+/* Merges the N segments SRC of DIR into a new segment NEWID, without
+ * their deleted documents, and fills *OUT. DEL[i], if DEL and it are
+ * non-NULL, is source i's deletion bitmap, else its .del file's is used.
+ * Documents keep their order (SRC's, then each segment's). On failure
+ * the new segment's files are removed. */
 att_status att_merge_segments(att_seg_info *out, const char *dir,
-                              const att_seg_info *src, uint32_t n,
+                              const att_seg_info *src,
+                              const uint8_t *const *del, uint32_t n,
                               uint32_t newid, char *msg, size_t msgcap);
 
 /* The tiered policy: chooses segments of SEGS[0..n) to merge now; writes

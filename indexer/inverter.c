@@ -86,7 +86,25 @@ void att_inverter_reset(att_inverter *inv)
 	inv->data_bytes = 0;
 	att_free(inv->order);
 	inv->order = NULL;
-	att_buf_clear(&inv->chars);
+	/* give back what the last segment grew, so the next starts small */
+	att_buf_release(&inv->chars);
+	att_free(inv->terms);
+	inv->terms = NULL;
+	inv->capterms = 0;
+	att_free(inv->chain);
+	att_free(inv->doc_terms);
+	inv->chain = inv->doc_terms = NULL;
+	inv->capchain = 0;
+	if (inv->nslots > (1u << 14)) {
+		uint32_t *slots = att_calloc(1u << 14, sizeof *slots);
+
+		if (slots != NULL) {
+			att_free(inv->slots);
+			inv->slots = slots;
+			inv->nslots = 1u << 14;
+			return;
+		}
+	}
 	memset(inv->slots, 0, (size_t)inv->nslots * sizeof *inv->slots);
 }
 
@@ -259,7 +277,8 @@ size_t att_inverter_memory(const att_inverter *inv)
 {
 	return inv->data_bytes + inv->chars.cap +
 	    (size_t)inv->capterms * sizeof(term_rec) +
-	    (size_t)inv->nslots * sizeof(uint32_t);
+	    (size_t)inv->nslots * sizeof(uint32_t) +
+	    inv->capchain * 2 * sizeof(uint32_t);
 }
 
 uint32_t att_inverter_nterms(const att_inverter *inv)

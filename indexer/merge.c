@@ -43,11 +43,13 @@ typedef struct merger {
 	uint32_t *pos;
 	size_t poscap;
 	att_seg_info out;
+	uint64_t terms;
 	char *msg;
 	size_t msgcap;
 } merger;
 
-static att_status open_sources(merger *m, const att_seg_info *src)
+static att_status open_sources(merger *m, const att_seg_info *src,
+                               const uint8_t *const *del)
 {
 	uint32_t i, d, next = 0;
 	att_status rc;
@@ -59,8 +61,12 @@ static att_status open_sources(merger *m, const att_seg_info *src)
 		m->map[i] = att_malloc(((size_t)src[i].docs + 1) * sizeof **m->map);
 		if (m->map[i] == NULL)
 			return ATT_ENOMEM;
-		for (d = 0; d < src[i].docs; d++)
-			m->map[i][d] = att_deleted(&m->src[i].del, d) ? NO_DOC : next++;
+		for (d = 0; d < src[i].docs; d++) {
+			int gone = del && del[i] ? del[i][d >> 3] >> (d & 7) & 1
+			                         : att_deleted(&m->src[i].del, d);
+
+			m->map[i][d] = gone ? NO_DOC : next++;
+		}
 	}
 	m->out.docs = m->out.live = next;
 	return ATT_OK;
@@ -112,10 +118,12 @@ static att_status copy_docs(merger *m)
 	uint32_t i, d;
 	att_status rc = ATT_OK;
 
-	for (i = 0; i < m->n && rc == ATT_OK; i++)
+	for (i = 0; i < m->n && rc == ATT_OK; i++) {
 		for (d = 0; d < m->src[i].ndocs && rc == ATT_OK; d++)
 			if (m->map[i][d] != NO_DOC)
 				rc = copy_doc(m, i, d);
+		att_segment_release_pages(&m->src[i]);
+	}
 	return rc;
 }
 
@@ -188,6 +196,9 @@ static att_status merge_terms(merger *m, att_segenc *enc, att_dict_iter *it,
 		t.data_len = m->stream.n;
 		if (rc == ATT_OK && t.df > 0)
 			rc = att_segenc_term(enc, &t);
+		if (++m->terms % 4096 == 0) /* keep resident memory bounded */
+			for (i = 0; i < m->n; i++)
+				att_segment_release_pages(&m->src[i]);
 		/* advance the others first: it[lo] holds the term compared */
 		for (i = m->n; rc == ATT_OK && i-- > lo;)
 			if (has[i] && (i == lo || cmp_iter(&it[i], &it[lo]) == 0))
@@ -239,7 +250,8 @@ static att_status write_new(merger *m, uint32_t newid)
 }
 
 att_status att_merge_segments(att_seg_info *out, const char *dir,
-                              const att_seg_info *src, uint32_t n,
+                              const att_seg_info *src,
+                              const uint8_t *const *del, uint32_t n,
                               uint32_t newid, char *msg, size_t msgcap)
 {
 	merger m;
@@ -256,7 +268,7 @@ att_status att_merge_segments(att_seg_info *out, const char *dir,
 	msg[0] = '\0';
 	m.src = att_calloc(n + 1, sizeof *m.src);
 	m.map = att_calloc(n + 1, sizeof *m.map);
-	rc = m.src && m.map ? open_sources(&m, src) : ATT_ENOMEM;
+	rc = m.src && m.map ? open_sources(&m, src, del) : ATT_ENOMEM;
 	m.out.id = newid;
 	if (rc == ATT_OK)
 		rc = write_new(&m, newid);

@@ -32,6 +32,7 @@ typedef struct entry {
 	uint8_t *bits;           /* working bitmap, or NULL: no new deletes */
 	uint32_t new_deletes;
 	uint32_t old_gen;        /* the .del file this commit supersedes */
+	int committed;           /* named by the last manifest */
 } entry;
 
 struct att_segset {
@@ -39,6 +40,7 @@ struct att_segset {
 	entry *e;
 	uint32_t n, cap;
 	att_seg_info *infos;     /* for the manifest */
+	uint32_t lookups;        /* id look-ups since pages were released */
 };
 
 att_status att_segset_new(att_segset **out, const char *dir,
@@ -53,9 +55,11 @@ att_status att_segset_new(att_segset **out, const char *dir,
 	ss->dir = att_strndup(dir, strlen(dir));
 	if (ss->dir == NULL)
 		goto nomem;
-	for (i = 0; i < m->nsegs; i++)
+	for (i = 0; i < m->nsegs; i++) {
 		if (att_segset_add(ss, &m->segs[i], NULL, 0) != ATT_OK)
 			goto nomem;
+		ss->e[i].committed = 1;
+	}
 	*out = ss;
 	return ATT_OK;
 nomem:
@@ -156,6 +160,12 @@ att_status att_segset_delete(uint32_t *count, att_segset *ss, const char *term,
 	uint32_t i;
 
 	*count = 0;
+	if (++ss->lookups == 4096) { /* keep resident memory bounded */
+		ss->lookups = 0;
+		for (i = 0; i < ss->n; i++)
+			if (ss->e[i].rd_open)
+				att_segment_release_pages(&ss->e[i].rd);
+	}
 	for (i = 0; rc == ATT_OK && i < ss->n; i++) {
 		entry *e = &ss->e[i];
 		att_term_info ti;
@@ -321,23 +331,71 @@ att_status att_segset_prepare(att_seg_info **segs, uint32_t *nsegs,
 	return ATT_OK;
 }
 
-att_status att_segset_replace(att_segset *ss, const uint32_t *pick, uint32_t n,
-                              const att_seg_info *newseg)
+const att_seg_info *att_segset_infos(uint32_t *n, att_segset *ss)
 {
-	uint32_t i, k = 0, w = 0;
+	uint32_t i;
+	att_seg_info *p = att_realloc(ss->infos,
+	                              ((size_t)ss->n + 1) * sizeof *p);
 
+	*n = 0;
+	if (p == NULL)
+		return NULL;
+	ss->infos = p;
+	for (i = 0; i < ss->n; i++)
+		p[i] = ss->e[i].info;
+	*n = ss->n;
+	return p;
+}
+
+/* Removes the files of a segment no manifest names. */
+static void remove_files(const char *dir, uint32_t id)
+{
+	char path[4096];
+	int f;
+
+	for (f = 0; f < ATT_SEG_NFILES; f++) {
+		att_seg_path(path, sizeof path, dir, id, (enum att_seg_file)f);
+		unlink(path);
+	}
+}
+
+att_status att_segset_merge(att_segset *ss, const uint32_t *pick, uint32_t n,
+                            uint32_t newid, char *msg, size_t msgcap)
+{
+	att_seg_info *src = att_malloc(((size_t)n + 1) * sizeof *src), out;
+	const uint8_t **del = att_calloc((size_t)n + 1, sizeof *del);
+	uint32_t i, k = 0, w = 0;
+	att_status rc = src && del ? ATT_OK : ATT_ENOMEM;
+
+	for (i = 0; rc == ATT_OK && i < n; i++) {
+		src[i] = ss->e[pick[i]].info;
+		del[i] = ss->e[pick[i]].bits;
+	}
+	if (rc == ATT_OK)
+		rc = att_merge_segments(&out, ss->dir, src, del, n, newid, msg,
+		                        msgcap);
+	att_free(src);
+	att_free(del);
+	if (rc != ATT_OK)
+		return rc;
 	for (i = 0; i < ss->n; i++) {
+		entry *e = &ss->e[i];
+
 		if (k < n && pick[k] == i) {
-			close_entry(&ss->e[i]);
+			close_entry(e);
+			if (!e->committed)
+				remove_files(ss->dir, e->info.id);
 			k++;
 			continue;
 		}
-		ss->e[w++] = ss->e[i];
+		ss->e[w++] = *e;
 	}
 	ss->n = w;
-	if (newseg->docs == 0)
+	if (out.docs == 0) {
+		remove_files(ss->dir, out.id);
 		return ATT_OK;
-	return att_segset_add(ss, newseg, NULL, 0);
+	}
+	return att_segset_add(ss, &out, NULL, 0);
 }
 
 void att_segset_committed(att_segset *ss)
@@ -348,6 +406,7 @@ void att_segset_committed(att_segset *ss)
 	for (i = 0; i < ss->n; i++) {
 		entry *e = &ss->e[i];
 
+		e->committed = 1;
 		if (e->new_deletes == 0)
 			continue;
 		close_entry(e); /* reopened with its new .del when needed */

@@ -395,7 +395,18 @@ static size_t memory_used(const att_writer *w)
 {
 	return att_inverter_memory(w->inv) + w->rows.cap + w->doclens.cap +
 	    w->da.capkeys * sizeof(uint64_t) + w->store.block.cap +
-	    w->store.zbuf.cap + w->da.sent.cap + (2u << 20);
+	    w->store.zbuf.cap + w->da.sent.cap + w->open_del.cap;
+}
+
+/* Makes sure an ATT_ENOMEM leaves the message saying so: the lower
+ * layers' messages are about files, and some have none. */
+static att_status oom_message(att_writer *w, att_status rc)
+{
+	if (rc == ATT_ENOMEM && strstr(w->msg, "out of memory") == NULL)
+		snprintf(w->msg, sizeof w->msg, "out of memory");
+	else if (rc != ATT_OK && w->msg[0] == '\0')
+		snprintf(w->msg, sizeof w->msg, "%s", att_status_str(rc));
+	return rc;
 }
 
 /* Deletes every document with D's id: in the segments flushed or
@@ -412,7 +423,7 @@ static att_status delete_id(uint32_t *count, att_writer *w, const char *id,
 	rc = att_segset_delete(count, w->ss, term, id_len + 1, w->msg,
 	                       sizeof w->msg);
 	if (rc != ATT_OK)
-		return set_err(w, rc, "%s", w->msg[0] ? w->msg : "out of memory");
+		return oom_message(w, rc); /* the set left its message in w->msg */
 	last = w->seg_open ? att_inverter_last_doc(w->inv, term, id_len + 1) : -1;
 	if (last < 0)
 		return ATT_OK;
@@ -426,6 +437,43 @@ static att_status delete_id(uint32_t *count, att_writer *w, const char *id,
 	w->nopen_del++;
 	(*count)++;
 	return ATT_OK;
+}
+
+/* Merges the segments at indexes PICK[0..k) of the set into one. */
+static att_status merge_pick(att_writer *w, const uint32_t *pick, uint32_t k)
+{
+	att_status rc = att_segset_merge(w->ss, pick, k, w->man.next_seg++,
+	                                 w->msg, sizeof w->msg);
+
+	if (rc == ATT_EIO || rc == ATT_ENOMEM)
+		w->failed = rc;
+	return oom_message(w, rc);
+}
+
+/* Merges as the tiered policy says until it says nothing more; *MERGED
+ * gets how many merges ran. */
+static att_status auto_merge(att_writer *w, uint32_t *merged)
+{
+	const att_seg_info *segs;
+	uint32_t *pick, n, k;
+	att_status rc = ATT_OK;
+
+	*merged = 0;
+	while (rc == ATT_OK) {
+		segs = att_segset_infos(&n, w->ss);
+		pick = segs ? att_malloc(((size_t)n + 1) * sizeof *pick) : NULL;
+		if (pick == NULL)
+			return set_err(w, ATT_ENOMEM, "out of memory");
+		k = att_merge_policy(pick, segs, n);
+		if (k > 0) {
+			rc = merge_pick(w, pick, k);
+			(*merged)++;
+		}
+		att_free(pick);
+		if (k == 0)
+			break;
+	}
+	return rc;
 }
 
 static att_status add_checked(att_writer *w, const att_doc *d)
@@ -445,18 +493,16 @@ static att_status add_checked(att_writer *w, const att_doc *d)
 	w->docs_added++;
 	if (memory_used(w) >= w->budget || w->cur.docs == UINT32_MAX - 1 ||
 	    att_store_bytes(&w->store) >= FILE_LIMIT ||
-	    w->sen.off >= FILE_LIMIT)
-		return flush_segment(w);
-	return ATT_OK;
-}
+	    w->sen.off >= FILE_LIMIT) {
+		uint32_t merged;
 
-/* Makes sure an ATT_ENOMEM leaves the message saying so: the lower
- * layers' messages are about files, and some have none. */
-static att_status oom_message(att_writer *w, att_status rc)
-{
-	if (rc == ATT_ENOMEM && strstr(w->msg, "out of memory") == NULL)
-		snprintf(w->msg, sizeof w->msg, "out of memory");
-	return rc;
+		rc = flush_segment(w);
+		/* merge flushed segments as we go, so a long run keeps few */
+		if (rc == ATT_OK && w->auto_merge)
+			rc = auto_merge(w, &merged);
+		return rc;
+	}
+	return ATT_OK;
 }
 
 att_status att_writer_add(att_writer *w, const att_doc *doc)
@@ -546,54 +592,9 @@ static att_status write_manifest(att_writer *w)
 	return ATT_OK;
 }
 
-/* Merges the segments at indexes PICK[0..k) of the last commit into one
- * and commits the result. */
-static att_status merge_commit(att_writer *w, const uint32_t *pick, uint32_t k)
-{
-	att_seg_info *src = att_malloc(((size_t)k + 1) * sizeof *src), out;
-	uint32_t i, newid = w->man.next_seg++;
-	att_status rc;
-
-	if (src == NULL)
-		return set_err(w, ATT_ENOMEM, "out of memory");
-	for (i = 0; i < k; i++)
-		src[i] = w->man.segs[pick[i]];
-	rc = att_merge_segments(&out, w->dir, src, k, newid, w->msg,
-	                        sizeof w->msg);
-	att_free(src);
-	if (rc == ATT_OK && att_segset_replace(w->ss, pick, k, &out) != ATT_OK)
-		rc = set_err(w, ATT_ENOMEM, "out of memory");
-	if (rc == ATT_OK)
-		rc = write_manifest(w);
-	if (rc == ATT_OK)
-		att_segset_cleanup(w->dir, &w->man);
-	else if (rc == ATT_EIO || rc == ATT_ENOMEM)
-		w->failed = rc;
-	return oom_message(w, rc);
-}
-
-/* Merges as the tiered policy says until it says nothing more. */
-static att_status auto_merge(att_writer *w)
-{
-	uint32_t *pick, k;
-	att_status rc = ATT_OK;
-
-	while (rc == ATT_OK) {
-		pick = att_malloc(((size_t)w->man.nsegs + 1) * sizeof *pick);
-		if (pick == NULL)
-			return set_err(w, ATT_ENOMEM, "out of memory");
-		k = att_merge_policy(pick, w->man.segs, w->man.nsegs);
-		if (k > 0)
-			rc = merge_commit(w, pick, k);
-		att_free(pick);
-		if (k == 0)
-			break;
-	}
-	return rc;
-}
-
 att_status att_writer_commit(att_writer *w)
 {
+	uint32_t merged;
 	att_status rc;
 
 	w->msg[0] = '\0';
@@ -607,8 +608,9 @@ att_status att_writer_commit(att_writer *w)
 	/* the documents are committed: a merge that fails now is abandoned
 	 * (its files removed) and does not fail the commit; if it left the
 	 * writer inconsistent, the next call says so */
-	if (w->auto_merge)
-		(void)auto_merge(w);
+	if (w->auto_merge && auto_merge(w, &merged) == ATT_OK && merged > 0 &&
+	    write_manifest(w) == ATT_OK)
+		att_segset_cleanup(w->dir, &w->man);
 	return ATT_OK;
 }
 
@@ -630,6 +632,7 @@ static int cmp_u32(const void *a, const void *b)
 
 att_status att_writer_merge(att_writer *w, uint32_t max_segments)
 {
+	const att_seg_info *segs;
 	uint32_t *pick, i, n, k;
 	att_status rc;
 
@@ -637,28 +640,26 @@ att_status att_writer_merge(att_writer *w, uint32_t max_segments)
 		return set_err(w, ATT_EINVAL, "max_segments must be at least 1");
 	if ((rc = att_writer_commit(w)) != ATT_OK)
 		return rc;
-	n = w->man.nsegs;
-	for (i = 0, k = 0; i < n; i++)
-		k += w->man.segs[i].live < w->man.segs[i].docs;
-	if (n <= max_segments && k == 0)
-		return ATT_OK;
-	pick = att_malloc(((size_t)n + 1) * sizeof *pick);
+	segs = att_segset_infos(&n, w->ss);
+	pick = segs ? att_malloc(((size_t)n + 1) * sizeof *pick) : NULL;
 	if (pick == NULL)
 		return set_err(w, ATT_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++)
 		pick[i] = i;
 	/* the smallest n - max + 1 become one; with room to spare, every
-	 * segment with deletions is rewritten too, to drop them */
-	qsort_r(pick, n, sizeof *pick, cmp_size, w->man.segs);
+	 * segment with deletions is rewritten, to drop them */
+	qsort_r(pick, n, sizeof *pick, cmp_size, (void *)segs);
 	k = n > max_segments ? n - max_segments + 1 : 0;
 	if (k == 0) {
 		for (i = 0; i < n; i++)
-			if (w->man.segs[i].live < w->man.segs[i].docs)
+			if (segs[i].live < segs[i].docs)
 				pick[k++] = i;
 	}
 	qsort(pick, k, sizeof *pick, cmp_u32);
-	rc = merge_commit(w, pick, k);
+	rc = k > 0 ? merge_pick(w, pick, k) : ATT_OK;
 	att_free(pick);
+	if (rc == ATT_OK && k > 0 && (rc = write_manifest(w)) == ATT_OK)
+		att_segset_cleanup(w->dir, &w->man);
 	return rc;
 }
 

@@ -67,30 +67,38 @@ const char *att_searcher_errmsg(const att_searcher *s)
 	return s->msg;
 }
 
-void att_searcher_free(att_searcher *s)
+/* Releases what searcher_init set up, keeping the handle's buffers. */
+static void searcher_clear(att_searcher *s)
 {
 	uint32_t i;
 
-	if (s == NULL)
-		return;
 	for (i = 0; i < s->nsegs; i++)
 		att_segment_close(&s->segs[i]);
 	att_free(s->segs);
+	s->segs = NULL;
+	s->nsegs = 0;
 	att_manifest_release(&s->man);
 	att_analyzer_free(s->an);
+	s->an = NULL;
+	s->cache.seg = NULL;
+}
+
+void att_searcher_free(att_searcher *s)
+{
+	if (s == NULL)
+		return;
+	searcher_clear(s);
 	att_buf_release(&s->cache.buf);
 	att_free(s->dir);
 	att_free(s);
 }
 
-static att_status searcher_init(att_searcher *s, const char *path)
+/* Opens the generation MANIFEST names now. */
+static att_status open_generation(att_searcher *s, const char *path)
 {
 	att_status rc;
 	uint32_t i;
 
-	s->dir = att_strndup(path, strlen(path));
-	if (s->dir == NULL)
-		return ATT_ENOMEM;
 	rc = att_manifest_read(&s->man, path, s->msg, sizeof s->msg);
 	if (rc == ATT_ENOTFOUND)
 		snprintf(s->msg, sizeof s->msg, "%s: no attache index here", path);
@@ -115,6 +123,69 @@ static att_status searcher_init(att_searcher *s, const char *path)
 	s->avgdl = s->man.docs ? (double)s->man.tokens / (double)s->man.docs : 1;
 	if (s->avgdl <= 0)
 		s->avgdl = 1;
+	return ATT_OK;
+}
+
+/* 1 if MANIFEST in PATH names a generation other than GEN. */
+static int manifest_moved(const char *path, uint64_t gen)
+{
+	char msg[256];
+	att_manifest m;
+	int moved;
+
+	if (att_manifest_read(&m, path, msg, sizeof msg) != ATT_OK)
+		return 0;
+	moved = m.generation != gen;
+	att_manifest_release(&m);
+	return moved;
+}
+
+/* Opens the current generation. A writer that commits and removes the
+ * files of merged-away segments between our reading the manifest and
+ * mapping them makes a file vanish: then the manifest has moved on, and
+ * we try the new one (a few times; a damaged index never moves). */
+static att_status searcher_init(att_searcher *s, const char *path)
+{
+	att_status rc;
+	int tries;
+
+	s->dir = att_strndup(path, strlen(path));
+	if (s->dir == NULL)
+		return ATT_ENOMEM;
+	for (tries = 0;; tries++) {
+		uint64_t gen;
+
+		rc = open_generation(s, path);
+		if (rc != ATT_ECORRUPT || tries == 20)
+			return rc;
+		gen = s->man.generation;
+		searcher_clear(s);
+		if (!manifest_moved(path, gen))
+			return open_generation(s, path);
+	}
+}
+
+att_status att_searcher_reopen(int *changed, att_searcher *s)
+{
+	att_searcher *n;
+	att_searcher tmp;
+	char *msg = NULL;
+	att_status rc;
+
+	*changed = 0;
+	if (!manifest_moved(s->dir, s->man.generation))
+		return ATT_OK;
+	rc = att_searcher_open(&n, s->dir, &msg);
+	if (rc != ATT_OK) {
+		snprintf(s->msg, sizeof s->msg, "%s", msg ? msg : att_status_str(rc));
+		free(msg);
+		return rc;
+	}
+	tmp = *s;
+	*s = *n;
+	*n = tmp;
+	att_searcher_free(n);
+	*changed = 1;
 	return ATT_OK;
 }
 

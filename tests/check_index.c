@@ -1023,7 +1023,7 @@ START_TEST(memory_budget_segments)
 	corpus_make(&c, 3000, 3000, 150, 250, 42);
 	snprintf(small, sizeof small, "%s/small", dir);
 	snprintf(big, sizeof big, "%s/big", dir);
-	corpus_index(&c, small, 4u << 20);
+	corpus_index(&c, small, 1u << 20); /* a few flushes */
 	corpus_index(&c, big, 0);
 	a = open_searcher(small);
 	b = open_searcher(big);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Crash safety through the real binary (issue 4). A generated corpus of
-# about 40 MB (random words, a deterministic seed) is split into batches
+# about 32 MB (random words, a deterministic seed) is split into batches
 # whose ids partly overlap (so later batches replace documents of earlier
 # ones) and which carry {"id":..,"deleted":true} records. The test runs
 # `attache index --memory 4M` on batches again and again, and now and then
@@ -24,9 +24,10 @@
 # kill left behind.
 #
 # usage: crash.sh ATTACHE
-# environment: CRASH_SEED (default 1), CRASH_KILLS (default 40, at least
+# environment: CRASH_SEED (default 1), CRASH_KILLS (default 36, at least
 # 30 are required), CRASH_MEMORY (default 4M), CRASH_BUDGET (seconds,
-# default 170), CRASH_KEEP=DIR keeps the index of a failed run there.
+# default 170), CRASH_KEEP=DIR keeps the index of a failed run there,
+# CRASH_VERBOSE=1 prints every run.
 set -u
 ATTACHE=$1
 T=$(mktemp -d)
@@ -37,12 +38,13 @@ import json, os, random, shutil, signal, struct, subprocess, sys, time
 
 ATT, T = sys.argv[1], sys.argv[2]
 SEED = int(os.environ.get("CRASH_SEED", "1"))
-KILLS = max(30, int(os.environ.get("CRASH_KILLS", "40")))
+KILLS = max(30, int(os.environ.get("CRASH_KILLS", "36")))
 MEMORY = os.environ.get("CRASH_MEMORY", "4M")
 BUDGET = float(os.environ.get("CRASH_BUDGET", "170"))
 KEEP = os.environ.get("CRASH_KEEP")
+VERBOSE = os.environ.get("CRASH_VERBOSE")
 IDX = os.path.join(T, "idx")
-NB, DOCS = 16, 600          # batches, documents per batch
+NB, DOCS = 20, 420          # batches, documents per batch
 STRIDE = DOCS * 3 // 4      # batch K adds ids [K*STRIDE, K*STRIDE+DOCS)
 t_start = time.monotonic()
 passes = fails = 0
@@ -153,6 +155,13 @@ def snapshot():
         except OSError:
             pass
     return snap
+
+def inodes():
+    """Each file's inode: cheap enough to poll (no stat calls)."""
+    try:
+        return {e.name: e.inode() for e in os.scandir(IDX)}
+    except OSError:
+        return {}
 
 def phase(kind, g0, before):
     """Where a kill landed, told from the files it left behind."""
@@ -299,6 +308,7 @@ while kills < KILLS and fails == 0:
     it += 1
     is_merge = it % 6 == 0
     before = snapshot()
+    before_ino = inodes()
     mf = manifest()
     g0 = mf[0] if mf else 0
     if is_merge:
@@ -315,27 +325,53 @@ while kills < KILLS and fails == 0:
         args = ["index", "-q", "-i", IDX, "--memory", MEMORY] + \
             [os.path.join(T, "batch%02d.jsonl" % k) for k in files]
         est = t_index
-    # most kills anywhere in the run, the rest near its end, where the
-    # commit and the merges it starts are
+    # How the kill is aimed: half after a random delay over the whole run;
+    # the rest when a flush starts (a new postings file), when the commit
+    # is under way (MANIFEST.tmp or a new .del file), or a random moment
+    # after the commit (the merges it starts). A run that ends before its
+    # moment comes has completed.
     r = krng.random()
-    delay = est * (krng.uniform(0.0, 1.1) if r < 0.6 else krng.uniform(0.75, 1.05))
+    if r < 0.5:
+        aim = "timed"
+        delay = est * krng.uniform(0.0, 1.15)
+    else:
+        aim = ("flush", "commit", "after-commit")[int((r - 0.5) * 6)]
+        delay = est * krng.uniform(0.0, 0.6)
     t0 = time.monotonic()
     p = subprocess.Popen([ATT] + args, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
-    try:
-        p.wait(timeout=delay)
-    except subprocess.TimeoutExpired:
-        pass
-    killed = False
-    if p.poll() is None:
-        os.kill(p.pid, signal.SIGKILL)
-        killed = True
+    fire = None if aim == "timed" else -1.0
+    while p.poll() is None:
+        now = time.monotonic() - t0
+        if fire is None or (fire >= 0 and now >= fire):
+            if fire is None and now < delay:
+                time.sleep(min(0.005, delay - now))
+                continue
+            os.kill(p.pid, signal.SIGKILL)
+            break
+        if fire < 0:
+            if aim == "after-commit":
+                mf = manifest()
+                if mf and mf[0] > g0:
+                    fire = now + delay
+            else:
+                cur = inodes()
+                fresh = [f for f in cur if before_ino.get(f) != cur[f]]
+                want = (".pst", ".pos", ".dic") if aim == "flush" else \
+                    ("MANIFEST.tmp", ".del")
+                if any(f.endswith(want) for f in fresh):
+                    fire = now
+                    continue
+        time.sleep(0.002)
+    killed = p.returncode is None
+    if killed:
+        delay = time.monotonic() - t0
     err = p.stderr.read().decode("utf-8", "replace")
     p.stderr.close()
     rc = p.wait()
     took = time.monotonic() - t0
     what = "run %d (%s%s, %s)" % (it, kind, " " + ",".join(map(str, files)) if files else "",
-                                  "killed at %.2f s" % delay if killed else "completed")
+                                  "killed (%s) at %.2f s" % (aim, delay) if killed else "completed")
     if killed:
         kills += 1
         ph = phase(kind, g0, before)
@@ -355,6 +391,8 @@ while kills < KILLS and fails == 0:
             t_merge = 0.5 * t_merge + 0.5 * took
     if killed and kind == "merge":
         t_merge = max(t_merge, 0.5 * t_merge + 0.5 * delay)
+    if VERBOSE:
+        print("%s, %.2f s" % (what, took), flush=True)
     g = verify(model, gen, what)
     if g is not None:
         gen = g

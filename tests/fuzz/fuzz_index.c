@@ -1,0 +1,283 @@
+/*
+ * fuzz_index.c: a libFuzzer target for the index readers.
+ *
+ * Once per process, LLVMFuzzerInitialize builds a small seed index with
+ * the public API in a fresh directory under $TMPDIR (or /tmp): two
+ * segments from two commits, then a deletion committed as a third
+ * generation, so the directory holds MANIFEST, seg000001.* and seg000002.*
+ * (dic, pst, pos, doc, sen, sto) and seg000001_3.del. It keeps every
+ * file's bytes.
+ *
+ * Each input's first byte chooses a file (byte % 8: MANIFEST, .dic, .pst,
+ * .pos, .doc, .sen, .sto, .del; bit 3 picks segment 1 or 2); the rest of
+ * the input replaces that file's contents. The target then opens a
+ * searcher, reads its statistics and runs a few queries that reach the
+ * dictionary, postings, positions, sentence tables and stored text, and
+ * finally puts the original file back. Any status is fine: a damaged
+ * index must give an error, never a crash, a hang, a leak or an
+ * out-of-bounds read (ASan, UBSan).
+ *
+ * With ATT_FUZZ_SEEDS=DIR in the environment, Initialize also writes one
+ * seed input per file of the seed index into DIR (the selector byte, then
+ * the file), which tests/fuzz/run.sh uses as the starting corpus.
+ */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attache.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NFILES 13
+
+typedef struct seed_file {
+	char name[32];
+	uint8_t *data;
+	size_t n;
+} seed_file;
+
+static char dir[256];
+static seed_file files[NFILES + 1]; /* and the .del */
+static size_t nfiles;
+
+static const char *const texts[][3] = {
+	{ "a1", "Grain corridor talks resume",
+	  "Ministers met in Istanbul to discuss the grain corridor. The talks "
+	  "lasted two days. Shipping insurers asked for guarantees." },
+	{ "a2", "Gas pipeline expansion",
+	  "Azerbaijan agreed to expand the southern gas corridor. Europe wants "
+	  "more gas before winter. The pipeline crosses Georgia and Turkey." },
+	{ "a3", "Defence cooperation",
+	  "Pakistan and Azerbaijan signed a defence cooperation memorandum. "
+	  "Joint exercises follow in spring." },
+	{ "a4", "Fisheries subsidies",
+	  "The trade ministers could not agree on fisheries subsidies. Talks "
+	  "continue in Geneva next month." },
+	{ "b1", "Rail freight across the Caspian",
+	  "The middle corridor carries more rail freight each year. Ports on "
+	  "the Caspian are expanding. Grain and cotton move west." },
+	{ "b2", "Sanctions and the price cap",
+	  "The oil price cap was lowered again. Sanctions target the shadow "
+	  "fleet. Insurers and shipping firms must check cargoes." },
+	{ "b3", "Climate finance",
+	  "Negotiators in Belem discussed climate finance. Small island states "
+	  "asked for grants, not loans." },
+};
+
+static int die(const char *what, const char *msg)
+{
+	fprintf(stderr, "fuzz_index: cannot build the seed index: %s: %s\n",
+	        what, msg ? msg : "");
+	abort();
+}
+
+static void commit_docs(size_t from, size_t to, const char *delete_id)
+{
+	att_writer_options o;
+	att_writer *w;
+	char *msg = NULL;
+	uint32_t gone;
+	size_t i;
+
+	att_writer_options_init(&o);
+	o.no_merge = 1;
+	if (att_writer_open(&w, dir, &o, &msg) != ATT_OK)
+		die("att_writer_open", msg);
+	for (i = from; i < to; i++) {
+		att_doc d = { texts[i][0], strlen(texts[i][0]), texts[i][1],
+		              strlen(texts[i][1]), texts[i][2], strlen(texts[i][2]),
+		              NULL, 0 };
+
+		if (att_writer_add(w, &d) != ATT_OK)
+			die("att_writer_add", att_writer_errmsg(w));
+	}
+	if (delete_id != NULL &&
+	    att_writer_delete(&gone, w, delete_id, strlen(delete_id)) != ATT_OK)
+		die("att_writer_delete", att_writer_errmsg(w));
+	if (att_writer_commit(w) != ATT_OK)
+		die("att_writer_commit", att_writer_errmsg(w));
+	att_writer_free(w);
+}
+
+static int read_file(seed_file *f, const char *name)
+{
+	char path[512];
+	FILE *fp;
+	long n;
+
+	snprintf(f->name, sizeof f->name, "%s", name);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((fp = fopen(path, "rb")) == NULL)
+		return -1;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	f->n = (size_t)n;
+	f->data = malloc(f->n ? f->n : 1);
+	if (f->data == NULL || fread(f->data, 1, f->n, fp) != f->n)
+		die("read", path);
+	fclose(fp);
+	return 0;
+}
+
+static void write_file(const char *name, const uint8_t *p, size_t n)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((fp = fopen(path, "wb")) == NULL ||
+	    (n && fwrite(p, 1, n, fp) != n) || fclose(fp) != 0)
+		die("write", path);
+}
+
+/* The file input selector S names. */
+static const seed_file *choose(uint8_t s)
+{
+	static const char *const ext[] = { NULL, "dic", "pst", "pos", "doc",
+	                                   "sen", "sto", NULL };
+	char name[32];
+	size_t i;
+
+	if (s % 8 == 0)
+		snprintf(name, sizeof name, "MANIFEST");
+	else if (s % 8 == 7)
+		snprintf(name, sizeof name, "seg000001_3.del");
+	else
+		snprintf(name, sizeof name, "seg%06u.%s", (s >> 3) & 1 ? 2u : 1u,
+		         ext[s % 8]);
+	for (i = 0; i < nfiles; i++)
+		if (strcmp(files[i].name, name) == 0)
+			return &files[i];
+	return NULL;
+}
+
+static void write_seeds(const char *to)
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++) {
+		const seed_file *f = choose((uint8_t)i);
+		char path[512];
+		FILE *fp;
+
+		if (f == NULL || (i % 8 == 0 && i) || (i % 8 == 7 && i != 7))
+			continue;
+		snprintf(path, sizeof path, "%s/seed-%s", to, f->name);
+		if ((fp = fopen(path, "wb")) == NULL)
+			die("write seed", path);
+		fputc((int)i, fp);
+		fwrite(f->data, 1, f->n, fp);
+		fclose(fp);
+	}
+}
+
+static void remove_dir(void)
+{
+	char path[512];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const char *const names[NFILES] = {
+		"MANIFEST", "seg000001.dic", "seg000001.pst", "seg000001.pos",
+		"seg000001.doc", "seg000001.sen", "seg000001.sto", "seg000002.dic",
+		"seg000002.pst", "seg000002.pos", "seg000002.doc", "seg000002.sen",
+		"seg000002.sto",
+	};
+	const char *tmp = getenv("TMPDIR");
+	const char *seeds = getenv("ATT_FUZZ_SEEDS");
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	snprintf(dir, sizeof dir, "%s/att-fuzz-index-XXXXXX", tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		die("mkdtemp", dir);
+	atexit(remove_dir);
+	commit_docs(0, 4, NULL);
+	commit_docs(4, 7, NULL);
+	commit_docs(0, 0, "a2");
+	for (i = 0; i < NFILES; i++)
+		if (read_file(&files[nfiles], names[i]) == 0)
+			nfiles++;
+	if (read_file(&files[nfiles], "seg000001_3.del") == 0)
+		nfiles++;
+	if (nfiles != NFILES + 1)
+		die("the seed index", "a file is missing (has the format changed?)");
+	if (seeds != NULL)
+		write_seeds(seeds);
+	return 0;
+}
+
+static void search(att_searcher *s, const char *q, size_t passages)
+{
+	att_search_options o;
+	att_results *r;
+	size_t i, k;
+
+	att_search_options_init(&o);
+	o.passages = passages;
+	if (att_search(&r, s, q, strlen(q), &o) != ATT_OK)
+		return;
+	for (i = 0; i < att_results_count(r); i++) {
+		att_hit h;
+		volatile char sink = 0;
+
+		att_results_hit(&h, r, i);
+		if (h.id_len)
+			sink ^= h.id[h.id_len - 1];
+		if (h.title_len)
+			sink ^= h.title[h.title_len - 1];
+		for (k = 0; k < h.npassages; k++) {
+			att_passage p;
+
+			att_results_passage(&p, r, i, k);
+			if (p.text_len)
+				sink ^= p.text[p.text_len - 1];
+		}
+		(void)sink;
+	}
+	att_results_free(r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const seed_file *f;
+	att_index_stats st;
+	att_searcher *s = NULL;
+	char *msg = NULL;
+
+	if (size < 1 || (f = choose(data[0])) == NULL)
+		return 0;
+	write_file(f->name, data + 1, size - 1);
+	if (att_searcher_open(&s, dir, &msg) == ATT_OK) {
+		att_searcher_stats(&st, s);
+		search(s, "grain corridor", 1);
+		search(s, "\"gas corridor\" +azerbaijan -armenia", 2);
+		search(s, "talks shipping insurers", 0);
+		search(s, "caspian", 1);
+		att_searcher_free(s);
+	}
+	free(msg);
+	write_file(f->name, f->data, f->n);
+	return 0;
+}

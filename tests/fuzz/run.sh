@@ -1,0 +1,86 @@
+#!/bin/bash
+# Builds the libFuzzer targets (fuzz_index, fuzz_query) with clang,
+# ASan and UBSan, seeds their corpora from a real index (each target
+# writes its own seeds: see ATT_FUZZ_SEEDS in the sources), runs each for
+# SECONDS (default 30) and exits non-zero if either crashed, leaked or
+# hung. Crashing inputs are kept in the artifacts directory, printed at
+# the end.
+#
+# usage: tests/fuzz/run.sh [SECONDS]
+# environment: ATT_FUZZ_BUILD (build and corpus directory; default a new
+# directory under /tmp), ATT_FUZZ_ARTIFACTS (default BUILD/artifacts),
+# CC (default clang), ATT_FUZZ_JOBS (parallel compiles, default 2).
+# Needs clang and libclang-rt-14-dev (the libFuzzer runtime).
+set -u
+SECS=${1:-30}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CC=${CC:-clang}
+BUILD=${ATT_FUZZ_BUILD:-$(mktemp -d /tmp/attache-fuzz.XXXXXX)}
+ART=${ATT_FUZZ_ARTIFACTS:-$BUILD/artifacts}
+JOBS=${ATT_FUZZ_JOBS:-2}
+mkdir -p "$BUILD/obj" "$ART"
+
+# The library's sources, as CMakeLists.txt lists them in ATT_SOURCES.
+SOURCES=$(sed -n '/^set(ATT_SOURCES/,/)/p' "$ROOT/CMakeLists.txt" |
+          sed 's/set(ATT_SOURCES//; s/)//' | tr -s ' \n' '\n' | grep '\.c$')
+if [ -z "$SOURCES" ]; then
+	echo "run.sh: no ATT_SOURCES in $ROOT/CMakeLists.txt" >&2
+	exit 2
+fi
+DEPS_CFLAGS=$(pkg-config --cflags zlib libutf8proc jansson)
+DEPS_LIBS="$(pkg-config --libs zlib libutf8proc jansson) -lstemmer -lm"
+SAN=address,undefined
+CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
+        -D_GNU_SOURCE -I$ROOT/include -I$ROOT/format -I$ROOT/stemmer
+        -I$ROOT/indexer -I$ROOT/searcher $DEPS_CFLAGS"
+
+echo "building in $BUILD"
+export CC CFLAGS SAN ROOT BUILD
+# shellcheck disable=SC2016
+if ! echo "$SOURCES" | xargs -P "$JOBS" -I{} sh -c '
+	o="$BUILD/obj/$(echo {} | tr / _).o"
+	$CC $CFLAGS -fsanitize=fuzzer-no-link,$SAN -c "$ROOT/{}" -o "$o"'; then
+	echo "run.sh: compiling the library failed" >&2
+	exit 2
+fi
+for t in fuzz_index fuzz_query; do
+	# shellcheck disable=SC2086
+	$CC $CFLAGS -fsanitize=fuzzer,$SAN "$ROOT/tests/fuzz/$t.c" \
+	    "$BUILD"/obj/*.o $DEPS_LIBS -o "$BUILD/$t" || {
+		echo "run.sh: linking $t failed" >&2
+		exit 2
+	}
+done
+
+status=0
+for t in fuzz_index fuzz_query; do
+	corpus="$BUILD/corpus-$t"
+	mkdir -p "$corpus"
+	# the target writes its seeds while it builds its index
+	ATT_FUZZ_SEEDS="$corpus" "$BUILD/$t" -runs=0 "$corpus" > /dev/null 2>&1
+	n=$(ls "$corpus" | wc -l)
+	if [ "$n" -eq 0 ]; then
+		echo "run.sh: $t wrote no seeds" >&2
+		status=1
+		continue
+	fi
+	echo "== $t: $SECS s from $n inputs"
+	"$BUILD/$t" -max_total_time="$SECS" -timeout=20 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix="$ART/$t-" "$corpus" \
+	    > "$BUILD/$t.log" 2>&1
+	rc=$?
+	grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' \
+	    "$BUILD/$t.log"
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: $t exited $rc; log $BUILD/$t.log"
+		grep -A40 -m1 -E '^==[0-9]+==ERROR|runtime error|deadly signal|timeout' \
+		    "$BUILD/$t.log" | head -60
+		status=1
+	fi
+done
+if ls "$ART" | grep -q .; then
+	echo "crashing inputs:"
+	ls -l "$ART"
+fi
+echo "run.sh: $( [ $status -eq 0 ] && echo ok || echo FAILED ) (build: $BUILD)"
+exit $status
