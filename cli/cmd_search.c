@@ -47,7 +47,7 @@ static void search_usage(FILE *f)
 	        "      --queries FILE       answer each 'qid<TAB>query' line of FILE\n"
 	        "      --and                all words required (default: any, ranked)\n"
 	        "      --k1 X, --b X        BM25 parameters (default 1.2, 0.75)\n"
-	        "      --passage-weight X   final = doc + X * passage (default 0.5;\n"
+	        "      --passage-weight X   final = doc + X * passage (default 1.0;\n"
 	        "                           0 ranks by document BM25 alone)\n"
 	        "      --passage-words N    target passage length (default 50)\n"
 	        "      --rerank-depth N     documents re-ranked by passage (100)\n"

@@ -336,6 +336,8 @@ typedef struct att_segment {
 	uint64_t nterms;
 	uint64_t dict_body_end;
 	const uint8_t *rows;    /* documents table */
+	const uint8_t *names;   /* ids and titles */
+	size_t names_n;
 	const uint8_t *store_index;
 	uint32_t nblocks;
 	uint64_t store_index_off;
@@ -412,11 +414,16 @@ static inline uint32_t att_postings_tf(const att_postings *pc)
 att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
                                   att_postings *pc);
 
+/* A documents-table row: u32 length, u32 store block, u32 offset in the
+ * block, u32 record length, u32 sentence-table offset, u32 names offset. */
+#define ATT_DOC_ROW 24
+
 /* The length in tokens of DOC (< ndocs). */
 static inline uint32_t att_segment_doclen(const att_segment *seg, uint32_t doc)
 {
-	return att_get_u32le(seg->rows + (size_t)doc * 20);
+	return att_get_u32le(seg->rows + (size_t)doc * ATT_DOC_ROW);
 }
+
 
 /* One sentence boundary: first token position and byte offset. */
 typedef struct att_sentence {
@@ -436,6 +443,12 @@ typedef struct att_record {
 	const uint8_t *raw;       /* the whole record, fields included */
 	size_t raw_len;
 } att_record;
+
+/* DOC's id and title, kept uncompressed beside the rows so that a page
+ * of hits needs no inflating unless it shows passages. ATT_ECORRUPT if
+ * the row points outside the names area. */
+att_status att_segment_names(att_record *rec, const att_segment *seg,
+                             uint32_t doc);
 
 /* A one-block cache of inflated store blocks. */
 typedef struct att_block_cache {

@@ -25,7 +25,7 @@
 
 #include "format.h"
 
-#define ROW 20
+#define ROW ATT_DOC_ROW
 #define SKIP 20
 
 static att_status map_file(att_segment *seg, enum att_seg_file f,
@@ -104,11 +104,13 @@ static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
 	seg->dict_sample = d + seg->dict_body_end;
 	if (docs_end < ATT_HEADER_SIZE + 4 ||
 	    att_get_u32le(seg->f[ATT_SEG_DOCS].p + ATT_HEADER_SIZE) != seg->ndocs ||
-	    docs_end - ATT_HEADER_SIZE - 4 != (size_t)seg->ndocs * ROW)
+	    docs_end - ATT_HEADER_SIZE - 4 < (size_t)seg->ndocs * ROW)
 		return corrupt(seg, ATT_SEG_DOCS, ATT_HEADER_SIZE,
 		               "document count (differs from the manifest)", msg,
 		               msgcap);
 	seg->rows = seg->f[ATT_SEG_DOCS].p + ATT_HEADER_SIZE + 4;
+	seg->names = seg->rows + (size_t)seg->ndocs * ROW;
+	seg->names_n = docs_end - ATT_HEADER_SIZE - 4 - (size_t)seg->ndocs * ROW;
 	if (send < ATT_HEADER_SIZE + 12)
 		return corrupt(seg, ATT_SEG_STORE, send, "footer", msg, msgcap);
 	seg->nblocks = att_get_u32le(s + send - 12);
@@ -645,5 +647,30 @@ att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
 	rec->text_len = (size_t)l3;
 	rec->raw = cache->buf.p + off;
 	rec->raw_len = len;
+	return ATT_OK;
+}
+
+att_status att_segment_names(att_record *rec, const att_segment *seg,
+                             uint32_t doc)
+{
+	uint32_t off = att_get_u32le(seg->rows + (size_t)doc * ROW + 20);
+	uint64_t l1, l2;
+	const uint8_t *p;
+	att_cursor c;
+
+	memset(rec, 0, sizeof *rec);
+	if (off > seg->names_n)
+		return ATT_ECORRUPT;
+	att_cursor_init(&c, seg->names + off, seg->names_n - off);
+	att_cursor_varint(&c, &l1);
+	if (att_cursor_bytes(&c, &p, (size_t)l1) == 0)
+		rec->id = (const char *)p;
+	att_cursor_varint(&c, &l2);
+	if (att_cursor_bytes(&c, &p, (size_t)l2) == 0)
+		rec->title = (const char *)p;
+	if (c.err || l1 == 0)
+		return ATT_ECORRUPT;
+	rec->id_len = (size_t)l1;
+	rec->title_len = (size_t)l2;
 	return ATT_OK;
 }

@@ -259,7 +259,7 @@ typedef struct att_search_options {
 	size_t offset;         /* hits to skip (default 0) */
 	size_t passages;       /* passages per hit (default 1; 0 for none) */
 	double k1, b;          /* BM25 (defaults 1.2, 0.75) */
-	double passage_weight; /* final = doc + weight * passage (default 0.5) */
+	double passage_weight; /* final = doc + weight * passage (default 1.0) */
 	size_t rerank_depth;   /* documents re-ranked by passage (default 100) */
 	size_t passage_words;  /* target passage size in words (default 50) */
 	int require_all;       /* 1: free words are all required (AND) */

@@ -86,10 +86,20 @@ static att_status stored_sentences(checker *c, uint32_t doc)
 	return rc != ATT_OK ? rc : c->sent.rc;
 }
 
+static int names_differ(const checker *c, uint32_t doc, const att_record *rec)
+{
+	att_record nm;
+
+	return att_segment_names(&nm, &c->seg, doc) != ATT_OK ||
+	    nm.id_len != rec->id_len || nm.title_len != rec->title_len ||
+	    memcmp(nm.id, rec->id, rec->id_len) != 0 ||
+	    memcmp(nm.title, rec->title, rec->title_len) != 0;
+}
+
 /* Re-analyses document DOC; compares its length and sentence table. */
 static att_status check_doc(checker *c, uint32_t doc, uint32_t *ngone)
 {
-	const uint64_t row = ATT_HEADER_SIZE + 4 + (uint64_t)doc * 20;
+	const uint64_t row = ATT_HEADER_SIZE + 4 + (uint64_t)doc * ATT_DOC_ROW;
 	int deleted = att_deleted(&c->seg.del, doc);
 	att_record rec;
 	att_doc d;
@@ -124,6 +134,9 @@ static att_status check_doc(checker *c, uint32_t doc, uint32_t *ngone)
 		                          c->da_gone.nkeys + 1);
 	if (rc != ATT_OK)
 		return rc;
+	if (names_differ(c, doc, &rec))
+		problem(c, ATT_SEG_DOCS, row, "document %u: id or title differs from "
+		        "its stored record", (unsigned)doc);
 	if (att_segment_doclen(&c->seg, doc) != c->da_all.length)
 		problem(c, ATT_SEG_DOCS, row, "document %u: length %u, its text has "
 		        "%u tokens", (unsigned)doc,
@@ -134,7 +147,7 @@ static att_status check_doc(checker *c, uint32_t doc, uint32_t *ngone)
 	    (c->sent.n != c->da_all.sent.n ||
 	     memcmp(c->sent.p, c->da_all.sent.p, c->sent.n) != 0)))
 		problem(c, ATT_SEG_SENTENCES, att_get_u32le(c->seg.rows + (size_t)doc
-		        * 20 + 16), "document %u: sentence table differs from its "
+		        * ATT_DOC_ROW + 16), "document %u: sentence table differs from its "
 		        "text's sentences", (unsigned)doc);
 	else if (rc != ATT_OK)
 		return rc;

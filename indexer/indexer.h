@@ -197,9 +197,16 @@ void att_segset_committed(att_segset *ss);
  * Only a writer holding the lock may call this. */
 void att_segset_cleanup(const char *dir, const att_manifest *m);
 
-/* Writes DIR/segNNNNNN.doc: NDOCS rows of 20 bytes from ROWS. */
+/* Appends a document's id and title to NAMES and, as the last field of
+ * its row in ROWS, where they start. */
+void att_names_put(att_buf *names, att_buf *rows, const char *id,
+                   size_t id_len, const char *title, size_t title_len);
+
+/* Writes DIR/segNNNNNN.doc: NDOCS rows of ATT_DOC_ROW bytes from ROWS,
+ * then the names area NAMES. */
 att_status att_docs_write(const char *dir, uint32_t seg, uint32_t ndocs,
-                          const att_buf *rows, char *msg, size_t msgcap);
+                          const att_buf *rows, const att_buf *names, char *msg,
+                          size_t msgcap);
 
 /* ---- merge.c ------------------------------------------------------------- */
 

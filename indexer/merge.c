@@ -27,7 +27,6 @@
 
 #define NO_DOC UINT32_MAX
 #define MERGE_FACTOR 10
-#define DOC_ROW 20
 
 typedef struct merger {
 	const char *dir;
@@ -36,7 +35,7 @@ typedef struct merger {
 	uint32_t **map;           /* per source: old document -> new, or NO_DOC */
 	att_store_writer store;
 	att_fwriter sen;
-	att_buf rows, doclens, stream, sentbuf;
+	att_buf rows, names, doclens, stream, sentbuf;
 	att_block_cache cache;
 	att_sentence *sents;
 	size_t sentcap;
@@ -103,8 +102,10 @@ static att_status copy_doc(merger *m, uint32_t i, uint32_t d)
 	att_buf_put_u32le(&m->rows, off);
 	att_buf_put_u32le(&m->rows, len);
 	att_buf_put_u32le(&m->rows, (uint32_t)sen_off);
+	att_names_put(&m->names, &m->rows, rec.id, rec.id_len, rec.title,
+	              rec.title_len);
 	att_buf_append(&m->doclens, &dl, sizeof dl);
-	if (m->rows.rc || m->doclens.rc || m->sentbuf.rc)
+	if (m->rows.rc || m->doclens.rc || m->sentbuf.rc || m->names.rc)
 		return ATT_ENOMEM;
 	if (m->sen.rc != ATT_OK)
 		return m->sen.rc;
@@ -232,8 +233,8 @@ static att_status write_new(merger *m, uint32_t newid)
 	if (rc == ATT_OK && (rc = att_fw_finish(&m->sen)) != ATT_OK)
 		snprintf(m->msg, m->msgcap, "%s", m->sen.msg);
 	if (rc == ATT_OK)
-		rc = att_docs_write(m->dir, newid, m->out.docs, &m->rows, m->msg,
-		                    m->msgcap);
+		rc = att_docs_write(m->dir, newid, m->out.docs, &m->rows, &m->names,
+		                    m->msg, m->msgcap);
 	if (rc == ATT_OK)
 		rc = att_segenc_open(&enc, m->dir, newid,
 		                     (const uint32_t *)m->doclens.p);
@@ -294,6 +295,7 @@ att_status att_merge_segments(att_seg_info *out, const char *dir,
 	att_free(m.src);
 	att_free(m.map);
 	att_buf_release(&m.rows);
+	att_buf_release(&m.names);
 	att_buf_release(&m.doclens);
 	att_buf_release(&m.stream);
 	att_buf_release(&m.sentbuf);

@@ -337,8 +337,19 @@ att_status att_segment_write_postings(const att_inverter *inv,
 	return att_segenc_finish(e, msg, msgcap);
 }
 
+void att_names_put(att_buf *names, att_buf *rows, const char *id,
+                   size_t id_len, const char *title, size_t title_len)
+{
+	att_buf_put_u32le(rows, (uint32_t)names->n);
+	att_buf_put_varint(names, id_len);
+	att_buf_append(names, id, id_len);
+	att_buf_put_varint(names, title_len);
+	att_buf_append(names, title, title_len);
+}
+
 att_status att_docs_write(const char *dir, uint32_t seg, uint32_t ndocs,
-                          const att_buf *rows, char *msg, size_t msgcap)
+                          const att_buf *rows, const att_buf *names, char *msg,
+                          size_t msgcap)
 {
 	char path[4096];
 	att_fwriter fw;
@@ -348,6 +359,7 @@ att_status att_docs_write(const char *dir, uint32_t seg, uint32_t ndocs,
 	rc = att_fw_open(&fw, path, ATT_MAGIC_DOCS);
 	att_fw_u32le(&fw, ndocs);
 	att_fw_write(&fw, rows->p, rows->n);
+	att_fw_write(&fw, names->p, names->n);
 	if (rc != ATT_OK)
 		att_fw_abort(&fw);
 	else

@@ -29,7 +29,6 @@
 #include "indexer.h"
 #include "stemmer.h"
 
-#define DOC_ROW 20
 #define MAX_DOC_BYTES (64u << 20)
 #define FILE_LIMIT (3u << 30) /* flush before a segment file nears 4 GiB */
 
@@ -50,7 +49,8 @@ struct att_writer {
 	att_inverter *inv;
 	att_store_writer store;
 	att_fwriter sen;
-	att_buf rows;            /* DOC_ROW bytes per document */
+	att_buf rows;            /* ATT_DOC_ROW bytes per document */
+	att_buf names;           /* their ids and titles */
 	att_buf doclens;         /* u32 per document, native order */
 	att_seg_info cur;
 	att_buf open_del;        /* bitmap: documents of the open segment
@@ -163,6 +163,7 @@ static att_status writer_init(att_writer *w, const char *path,
 
 	w->lockfd = -1;
 	att_buf_init(&w->rows);
+	att_buf_init(&w->names);
 	att_buf_init(&w->open_del);
 	att_buf_init(&w->doclens);
 	w->sen.fd = -1;
@@ -254,6 +255,7 @@ static att_status open_segment(att_writer *w)
 		return rc;
 	}
 	att_buf_clear(&w->rows);
+	att_buf_clear(&w->names);
 	att_buf_clear(&w->doclens);
 	w->seg_open = 1;
 	return ATT_OK;
@@ -262,7 +264,7 @@ static att_status open_segment(att_writer *w)
 static att_status write_docs_file(att_writer *w)
 {
 	att_status rc = att_docs_write(w->dir, w->cur.id, w->cur.docs, &w->rows,
-	                               w->msg, sizeof w->msg);
+	                               &w->names, w->msg, sizeof w->msg);
 
 	if (rc == ATT_EIO || rc == ATT_ENOMEM)
 		w->failed = rc;
@@ -382,8 +384,10 @@ static att_status file_doc(att_writer *w, const att_doc *d)
 	att_buf_put_u32le(&w->rows, off);
 	att_buf_put_u32le(&w->rows, len);
 	att_buf_put_u32le(&w->rows, (uint32_t)sen_off);
+	att_names_put(&w->names, &w->rows, d->id, d->id_len, d->title,
+	              d->title_len);
 	att_buf_append(&w->doclens, &dl, sizeof dl);
-	if (w->rows.rc != ATT_OK || w->doclens.rc != ATT_OK)
+	if (w->rows.rc != ATT_OK || w->doclens.rc != ATT_OK || w->names.rc)
 		return set_err(w, ATT_ENOMEM, "out of memory");
 	w->cur.docs++;
 	w->cur.tokens += dl;
@@ -393,7 +397,8 @@ static att_status file_doc(att_writer *w, const att_doc *d)
 
 static size_t memory_used(const att_writer *w)
 {
-	return att_inverter_memory(w->inv) + w->rows.cap + w->doclens.cap +
+	return att_inverter_memory(w->inv) + w->rows.cap + w->names.cap +
+	    w->doclens.cap +
 	    w->da.capkeys * sizeof(uint64_t) + w->store.block.cap +
 	    w->store.zbuf.cap + w->da.sent.cap + w->open_del.cap;
 }
@@ -680,6 +685,7 @@ void att_writer_free(att_writer *w)
 	att_buf_release(&w->open_del);
 	att_docan_release(&w->da);
 	att_buf_release(&w->rows);
+	att_buf_release(&w->names);
 	att_buf_release(&w->doclens);
 	att_free(w->dir);
 	att_free(w);

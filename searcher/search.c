@@ -57,7 +57,7 @@ void att_search_options_init(att_search_options *o)
 	o->passages = 1;
 	o->k1 = 1.2;
 	o->b = 0.75;
-	o->passage_weight = 0.5;
+	o->passage_weight = 1.0;
 	o->rerank_depth = 100;
 	o->passage_words = 50;
 }
@@ -280,6 +280,8 @@ typedef struct eval {
 	uterm *ut;
 	uint32_t nut;
 	uint32_t *clause_ut;        /* per query term: its uterm */
+	att_term_info *ti;          /* per segment and uterm: its entry */
+	int *found;                 /* per segment and uterm: 1 if it has one */
 	att_postings *pc;           /* per uterm, for the current segment */
 	int *present;               /* per uterm: has postings in the segment */
 	uint32_t **pos;             /* per uterm: positions buffer */
@@ -324,22 +326,26 @@ static att_status collect_terms(eval *e)
 			e->clause_ut[t] = u;
 		}
 	}
+	e->ti = att_calloc((size_t)e->s->nsegs * e->nut + 1, sizeof *e->ti);
+	e->found = att_calloc((size_t)e->s->nsegs * e->nut + 1, sizeof *e->found);
+	if (e->ti == NULL || e->found == NULL)
+		return eval_err(e, ATT_ENOMEM, NULL);
 	for (u = 0; u < e->nut; u++) {
 		for (i = 0; i < e->s->nsegs; i++) {
-			att_term_info ti;
-			int found;
-			att_status rc = att_segment_lookup(&ti, &found, &e->s->segs[i],
-			                                   e->ut[u].term,
+			size_t at = (size_t)i * e->nut + u;
+			att_term_info *ti = &e->ti[at];
+			att_status rc = att_segment_lookup(ti, &e->found[at],
+			                                   &e->s->segs[i], e->ut[u].term,
 			                                   strlen(e->ut[u].term),
 			                                   e->s->msg, sizeof e->s->msg);
 
 			if (rc != ATT_OK)
 				return rc;
-			if (found) {
+			if (e->found[at]) {
 				const att_del_adj *a = att_deletes_find(
 				    &e->s->segs[i].del, e->ut[u].term, strlen(e->ut[u].term));
 
-				e->ut[u].df += ti.df - (a && a->ddf <= ti.df ? a->ddf : 0);
+				e->ut[u].df += ti->df - (a && a->ddf <= ti->df ? a->ddf : 0);
 			}
 		}
 		e->ut[u].idf = log(1.0 + ((double)e->s->man.docs - e->ut[u].df + 0.5) /
@@ -354,14 +360,12 @@ static att_status open_cursors(eval *e, uint32_t seg)
 	uint32_t u;
 
 	for (u = 0; u < e->nut; u++) {
-		att_term_info ti;
-		att_status rc = att_segment_lookup(&ti, &e->present[u],
-		                                   &e->s->segs[seg], e->ut[u].term,
-		                                   strlen(e->ut[u].term), e->s->msg,
-		                                   sizeof e->s->msg);
+		size_t at = (size_t)seg * e->nut + u;
+		att_status rc = ATT_OK;
 
-		if (rc == ATT_OK && e->present[u])
-			rc = att_postings_init(&e->pc[u], &e->s->segs[seg], &ti);
+		e->present[u] = e->found[at];
+		if (e->present[u])
+			rc = att_postings_init(&e->pc[u], &e->s->segs[seg], &e->ti[at]);
 		if (rc != ATT_OK)
 			return eval_err(e, rc, rc == ATT_ECORRUPT && e->s->msg[0] == 0
 			                ? "corrupt postings" : NULL);
@@ -567,7 +571,8 @@ static att_status eval_segment(eval *e, uint32_t seg)
 
 /* ---- passages and results ------------------------------------------------- */
 
-/* Finds candidate C's best passages and blends its score. */
+/* Finds candidate C's best passages and blends its score; the cursors
+ * of C's segment are positioned at or before C's document. */
 static att_status rerank_one(eval *e, cand *c, att_pterm *pt)
 {
 	const att_segment *seg = &e->s->segs[c->seg];
@@ -578,23 +583,11 @@ static att_status rerank_one(eval *e, cand *c, att_pterm *pt)
 	if (k > 8)
 		k = 8;
 	for (u = 0; u < e->nut; u++) {
-		att_term_info ti;
-		int found;
-
 		if (!e->ut[u].positive)
 			continue;
-		rc = att_segment_lookup(&ti, &found, seg, e->ut[u].term,
-		                        strlen(e->ut[u].term), e->s->msg,
-		                        sizeof e->s->msg);
-		if (rc == ATT_OK && found)
-			rc = att_postings_init(&e->pc[u], seg, &ti);
-		if (rc == ATT_ECORRUPT && e->s->msg[0] == '\0')
-			snprintf(e->s->msg, sizeof e->s->msg, "%s.pst: corrupt postings",
-			         seg->path);
-		if (rc != ATT_OK)
-			return rc;
 		e->npos[u] = 0;
-		if (found && att_postings_advance(&e->pc[u], c->doc) == c->doc) {
+		if (e->present[u] &&
+		    att_postings_advance(&e->pc[u], c->doc) == c->doc) {
 			rc = att_postings_positions(&e->pos[u], &e->poscap[u],
 			                            &e->npos[u], &e->pc[u]);
 			if (rc != ATT_OK)
@@ -617,6 +610,45 @@ static att_status rerank_one(eval *e, cand *c, att_pterm *pt)
 	c->passage_score = c->nwin ? c->win[0].score : 0;
 	c->score = c->doc_score + e->o->passage_weight * c->passage_score;
 	return ATT_OK;
+}
+
+static int cmp_place(const void *a, const void *b)
+{
+	const cand *x = *(cand *const *)a, *y = *(cand *const *)b;
+
+	if (x->seg != y->seg)
+		return x->seg < y->seg ? -1 : 1;
+	return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+/* Re-ranks the N candidates C[0..n) by their passages, visiting them in
+ * index order so that each segment's cursors only move forward. */
+static att_status rerank(eval *e, cand *c, size_t n)
+{
+	cand **order = att_malloc((n + 1) * sizeof *order);
+	att_pterm *pt = att_calloc(e->nut + 1, sizeof *pt);
+	att_status rc = order && pt ? ATT_OK : ATT_ENOMEM;
+	uint32_t seg = UINT32_MAX;
+	size_t i;
+
+	for (i = 0; i < n && rc == ATT_OK; i++)
+		order[i] = &c[i];
+	if (rc == ATT_OK)
+		qsort(order, n, sizeof *order, cmp_place);
+	for (i = 0; i < n && rc == ATT_OK; i++) {
+		if (order[i]->seg != seg) {
+			seg = order[i]->seg;
+			rc = open_cursors(e, seg);
+		}
+		if (rc == ATT_OK)
+			rc = rerank_one(e, order[i], pt);
+	}
+	if (rc == ATT_ECORRUPT && e->s->msg[0] == '\0')
+		snprintf(e->s->msg, sizeof e->s->msg, "%s: corrupt postings",
+		         e->s->segs[seg].path);
+	att_free(order);
+	att_free(pt);
+	return rc;
 }
 
 static int cmp_final(const void *a, const void *b)
@@ -704,10 +736,12 @@ static att_status build_hit(res_hit *h, eval *e, const cand *c)
 	att_status rc;
 	size_t i;
 
-	rc = att_segment_fetch(&rec, &e->s->cache, seg, c->doc, e->s->msg,
-	                       sizeof e->s->msg);
-	if (rc != ATT_OK)
+	rc = att_segment_names(&rec, seg, c->doc);
+	if (rc != ATT_OK) {
+		snprintf(e->s->msg, sizeof e->s->msg, "%s.doc: corrupt id or title "
+		         "of document %u", seg->path, (unsigned)c->doc);
 		return rc;
+	}
 	h->h.id = att_strndup(rec.id, rec.id_len);
 	h->h.title = att_strndup(rec.title, rec.title_len);
 	if (h->h.id == NULL || h->h.title == NULL)
@@ -719,7 +753,11 @@ static att_status build_hit(res_hit *h, eval *e, const cand *c)
 	h->h.passage_score = c->passage_score;
 	if (e->o->passages == 0 || c->nwin == 0)
 		return ATT_OK;
-	rc = att_segment_sentences(&e->sents, &e->sentcap, &nsent, seg, c->doc);
+	rc = att_segment_fetch(&rec, &e->s->cache, seg, c->doc, e->s->msg,
+	                       sizeof e->s->msg);
+	if (rc == ATT_OK)
+		rc = att_segment_sentences(&e->sents, &e->sentcap, &nsent, seg,
+		                           c->doc);
 	if (rc != ATT_OK)
 		return rc;
 	h->passages = att_calloc(c->nwin, sizeof *h->passages);
@@ -790,6 +828,8 @@ static void eval_release(eval *e)
 	att_free(e->npos);
 	att_free(e->ut);
 	att_free(e->clause_ut);
+	att_free(e->ti);
+	att_free(e->found);
 	att_free(e->pc);
 	att_free(e->present);
 	att_free(e->heap);
@@ -814,7 +854,6 @@ static att_status eval_alloc(eval *e)
 /* Evaluates, re-ranks and sorts the candidates in e->heap. */
 static att_status run(eval *e)
 {
-	att_pterm *pt = NULL;
 	att_status rc;
 	uint32_t i;
 
@@ -823,14 +862,8 @@ static att_status run(eval *e)
 		rc = eval_alloc(e);
 	for (i = 0; rc == ATT_OK && i < e->s->nsegs; i++)
 		rc = eval_segment(e, i);
-	if (rc == ATT_OK && e->o->passage_weight != 0) {
-		pt = att_calloc(e->nut + 1, sizeof *pt);
-		if (pt == NULL)
-			rc = eval_err(e, ATT_ENOMEM, NULL);
-	}
-	for (i = 0; rc == ATT_OK && pt && i < e->nheap; i++)
-		rc = rerank_one(e, &e->heap[i], pt);
-	att_free(pt);
+	if (rc == ATT_OK && e->o->passage_weight != 0)
+		rc = rerank(e, e->heap, e->nheap);
 	if (rc == ATT_OK)
 		qsort(e->heap, e->nheap, sizeof *e->heap, cmp_final);
 	return rc;
@@ -842,7 +875,6 @@ static att_status make_results(att_results **out, eval *e)
 	att_results *r = att_calloc(1, sizeof *r);
 	size_t i, from = o->offset, to;
 	att_status rc = ATT_OK;
-	att_pterm *pt = NULL;
 
 	if (r == NULL)
 		return eval_err(e, ATT_ENOMEM, NULL);
@@ -853,21 +885,12 @@ static att_status make_results(att_results **out, eval *e)
 		if (r->hits == NULL)
 			rc = ATT_ENOMEM;
 	}
-	if (rc == ATT_OK && o->passage_weight == 0 && o->passages > 0) {
-		pt = att_calloc(e->nut + 1, sizeof *pt);
-		if (pt == NULL)
-			rc = ATT_ENOMEM;
-	}
+	if (rc == ATT_OK && o->passage_weight == 0 && o->passages > 0 && from < to)
+		rc = rerank(e, &e->heap[from], to - from); /* passages for the page */
 	for (i = from; rc == ATT_OK && i < to; i++) {
-		if (pt != NULL) /* passages not scored yet: find them now */
-			rc = rerank_one(e, &e->heap[i], pt);
 		r->n++;
-		if (rc == ATT_OK)
-			rc = build_hit(&r->hits[i - from], e, &e->heap[i]);
-		if (pt != NULL)
-			r->hits[i - from].h.score = e->heap[i].doc_score;
+		rc = build_hit(&r->hits[i - from], e, &e->heap[i]);
 	}
-	att_free(pt);
 	if (rc != ATT_OK) {
 		att_results_free(r);
 		return eval_err(e, rc, NULL);

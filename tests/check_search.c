@@ -466,7 +466,7 @@ START_TEST(passage_third_sentence)
 	expect_mark(&p, 0, offset_in(S_NEGO, "negotiations"), "negotiations");
 	expect_mark(&p, 1, offset_in(S_NEGO, "trade"), "trade");
 	/* the blended score */
-	ck_assert_double_eq_tol(h.score, h.doc_score + 0.5 * h.passage_score,
+	ck_assert_double_eq_tol(h.score, h.doc_score + 1.0 * h.passage_score,
 	                        1e-12);
 	att_results_free(r);
 	teardown_index(s, dir);
@@ -705,7 +705,7 @@ START_TEST(search_options_out_of_range)
 	ck_assert_uint_eq(o.n, 10);
 	ck_assert_uint_eq(o.offset, 0);
 	ck_assert_uint_eq(o.passages, 1);
-	ck_assert_double_eq(o.passage_weight, 0.5);
+	ck_assert_double_eq(o.passage_weight, 1.0);
 	ck_assert_uint_eq(o.rerank_depth, 100);
 	ck_assert_uint_eq(o.passage_words, 50);
 	ck_assert_int_eq(o.require_all, 0);

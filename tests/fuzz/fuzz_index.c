@@ -3,14 +3,18 @@
  *
  * Once per process, LLVMFuzzerInitialize builds a small seed index with
  * the public API in a fresh directory under $TMPDIR (or /tmp): two
- * segments from two commits, then a deletion committed as a third
+ * segments from two commits (the second with posting lists long enough
+ * for packed blocks and skip entries), then a deletion committed as a third
  * generation, so the directory holds MANIFEST, seg000001.* and seg000002.*
  * (dic, pst, pos, doc, sen, sto) and seg000001_3.del. It keeps every
  * file's bytes.
  *
  * Each input's first byte chooses a file (byte % 8: MANIFEST, .dic, .pst,
  * .pos, .doc, .sen, .sto, .del; bit 3 picks segment 1 or 2); the rest of
- * the input replaces that file's contents. The target then opens a
+ * the input replaces that file's contents. Every file ends with a CRC-32
+ * of the rest, which a mutation almost always breaks, so unless bit 4 is
+ * set the target writes the right CRC over the last four bytes: the
+ * mutated bytes then reach the parsers behind the checksum. The target then opens a
  * searcher, reads its statistics and runs a few queries that reach the
  * dictionary, postings, positions, sentence tables and stored text, and
  * finally puts the original file back. Any status is fine: a damaged
@@ -27,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "attache.h"
 
@@ -79,29 +85,48 @@ static int die(const char *what, const char *msg)
 static void commit_docs(size_t from, size_t to, const char *delete_id)
 {
 	att_writer_options o;
-	att_writer *w;
+	att_writer *wr;
 	char *msg = NULL;
 	uint32_t gone;
 	size_t i;
 
 	att_writer_options_init(&o);
 	o.no_merge = 1;
-	if (att_writer_open(&w, dir, &o, &msg) != ATT_OK)
+	if (att_writer_open(&wr, dir, &o, &msg) != ATT_OK)
 		die("att_writer_open", msg);
 	for (i = from; i < to; i++) {
 		att_doc d = { texts[i][0], strlen(texts[i][0]), texts[i][1],
 		              strlen(texts[i][1]), texts[i][2], strlen(texts[i][2]),
 		              NULL, 0 };
 
-		if (att_writer_add(w, &d) != ATT_OK)
-			die("att_writer_add", att_writer_errmsg(w));
+		if (att_writer_add(wr, &d) != ATT_OK)
+			die("att_writer_add", att_writer_errmsg(wr));
+	}
+	if (from == 4) { /* long posting lists: packed blocks, skip entries */
+		static const char *const words[] = { "grain", "corridor", "talks",
+		                                     "shipping", "caspian", "gas" };
+
+		for (i = 0; i < 300; i++) {
+			char id[16], text[160];
+			int n;
+			att_doc d;
+
+			snprintf(id, sizeof id, "g%03zu", i);
+			n = snprintf(text, sizeof text, "%s %s %s. The %s %s of %zu "
+			             "ships. %s.", words[i % 6], words[(i / 6) % 6],
+			             words[i % 5], words[(i / 3) % 6], words[i % 4], i,
+			             words[(i * 7) % 6]);
+			d = (att_doc){ id, strlen(id), "", 0, text, (size_t)n, NULL, 0 };
+			if (att_writer_add(wr, &d) != ATT_OK)
+				die("att_writer_add", att_writer_errmsg(wr));
+		}
 	}
 	if (delete_id != NULL &&
-	    att_writer_delete(&gone, w, delete_id, strlen(delete_id)) != ATT_OK)
-		die("att_writer_delete", att_writer_errmsg(w));
-	if (att_writer_commit(w) != ATT_OK)
-		die("att_writer_commit", att_writer_errmsg(w));
-	att_writer_free(w);
+	    att_writer_delete(&gone, wr, delete_id, strlen(delete_id)) != ATT_OK)
+		die("att_writer_delete", att_writer_errmsg(wr));
+	if (att_writer_commit(wr) != ATT_OK)
+		die("att_writer_commit", att_writer_errmsg(wr));
+	att_writer_free(wr);
 }
 
 static int read_file(seed_file *f, const char *name)
@@ -268,7 +293,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || (f = choose(data[0])) == NULL)
 		return 0;
-	write_file(f->name, data + 1, size - 1);
+	if (!(data[0] & 16) && size - 1 >= 4) {
+		uint8_t *p = malloc(size - 1);
+		uLong crc;
+		size_t n = size - 1;
+
+		if (p == NULL)
+			return 0;
+		memcpy(p, data + 1, n);
+		crc = crc32(0L, p, (uInt)(n - 4));
+		p[n - 4] = (uint8_t)crc;
+		p[n - 3] = (uint8_t)(crc >> 8);
+		p[n - 2] = (uint8_t)(crc >> 16);
+		p[n - 1] = (uint8_t)(crc >> 24);
+		write_file(f->name, p, n);
+		free(p);
+	} else {
+		write_file(f->name, data + 1, size - 1);
+	}
 	if (att_searcher_open(&s, dir, &msg) == ATT_OK) {
 		att_searcher_stats(&st, s);
 		search(s, "grain corridor", 1);
