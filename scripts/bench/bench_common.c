@@ -367,6 +367,8 @@ void bench_parse_args(bench_opts *o, int argc, char **argv)
 		o->action = BENCH_INDEX;
 	else if (strcmp(argv[1], "query") == 0)
 		o->action = BENCH_QUERY;
+	else if (strcmp(argv[1], "run") == 0)
+		o->action = BENCH_RUN;
 	else
 		usage(argv[0], 1);
 	for (i = 2; i < argc; i++) {

@@ -95,7 +95,7 @@ void bench_write_times(const char *path, const bench_queries *q,
  *              [--snippet-bytes N] QUERIES.tsv
  * The same options for both engines; an engine rejects those it has no
  * use for. */
-typedef enum { BENCH_INDEX, BENCH_QUERY } bench_action;
+typedef enum { BENCH_INDEX, BENCH_QUERY, BENCH_RUN } bench_action;
 typedef enum { BENCH_OR, BENCH_AND, BENCH_PHRASE, BENCH_SNIPPET } bench_mode;
 
 typedef struct {

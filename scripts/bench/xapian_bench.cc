@@ -38,6 +38,11 @@
  *       about --snippet-bytes bytes (default 200, FTS5's 32 tokens). The
  *       Enquire is made once and given each query in turn.
  *
+ *   xapian_bench run --db DIR [--hits N] QUERIES.tsv
+ *       For evaluation: answers every qid<TAB>query line with the OR
+ *       query above and prints a TREC run (qid Q0 id rank score xapian),
+ *       for attache eval to score against the same judgements.
+ *
  * No exception escapes: main() catches any from opening, indexing setup
  * and the final commit (reported with its description, exit 2), and the two
  * callbacks, which C code calls, catch their own (an indexing error exits
@@ -204,6 +209,50 @@ int do_query(const bench_opts &o)
 	return rc;
 }
 
+/* The ranked top-N of every query of O.input as a TREC run on stdout. */
+int do_run(const bench_opts &o)
+{
+	Xapian::Database db(o.db);
+	Xapian::QueryParser qp;
+	Xapian::Enquire enq(db);
+	std::FILE *f = std::fopen(o.input, "r");
+	char *line = nullptr;
+	size_t cap = 0;
+	ssize_t len;
+
+	if (f == nullptr) {
+		std::perror(o.input);
+		return 1;
+	}
+	qp.set_stemmer(Xapian::Stem("english"));
+	qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+	qp.set_database(db);
+	qp.set_default_op(Xapian::Query::OP_OR);
+	enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
+	while ((len = getline(&line, &cap, f)) > 0) {
+		std::string l(line, static_cast<size_t>(len));
+		size_t tab = l.find('\t');
+
+		while (!l.empty() && (l.back() == '\n' || l.back() == '\r'))
+			l.pop_back();
+		if (tab == std::string::npos)
+			continue;
+		std::string qid = l.substr(0, tab);
+		enq.set_query(qp.parse_query(l.substr(tab + 1),
+		        Xapian::QueryParser::FLAG_PHRASE |
+		        Xapian::QueryParser::FLAG_LOVEHATE));
+		Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(o.hits));
+		int rank = 1;
+		for (Xapian::MSetIterator i = m.begin(); i != m.end(); ++i, ++rank)
+			std::printf("%s Q0 %s %d %.6f xapian\n", qid.c_str(),
+			            i.get_document().get_value(SLOT_ID).c_str(), rank,
+			            i.get_weight());
+	}
+	std::free(line);
+	std::fclose(f);
+	return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -216,6 +265,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	try {
+		if (o.action == BENCH_RUN)
+			return do_run(o);
 		return o.action == BENCH_INDEX ? do_index(o) : do_query(o);
 	} catch (const Xapian::Error &e) {
 		std::cerr << "xapian_bench: " << e.get_description() << "\n";
