@@ -26,7 +26,7 @@
 # usage: crash.sh ATTACHE
 # environment: CRASH_SEED (default 1), CRASH_KILLS (default 36, at least
 # 30 are required), CRASH_MEMORY (default 4M), CRASH_BUDGET (seconds,
-# default 170), CRASH_KEEP=DIR keeps the index of a failed run there,
+# default 300), CRASH_KEEP=DIR keeps the index of a failed run there,
 # CRASH_VERBOSE=1 prints every run.
 set -u
 ATTACHE=$1
@@ -40,7 +40,7 @@ ATT, T = sys.argv[1], sys.argv[2]
 SEED = int(os.environ.get("CRASH_SEED", "1"))
 KILLS = max(30, int(os.environ.get("CRASH_KILLS", "36")))
 MEMORY = os.environ.get("CRASH_MEMORY", "4M")
-BUDGET = float(os.environ.get("CRASH_BUDGET", "170"))
+BUDGET = float(os.environ.get("CRASH_BUDGET", "300"))
 KEEP = os.environ.get("CRASH_KEEP")
 VERBOSE = os.environ.get("CRASH_VERBOSE")
 IDX = os.path.join(T, "idx")
