@@ -57,6 +57,7 @@
 
 #include "attache.h"
 #include "format.h"
+#include "stemmer.h"
 
 #define LIMIT ((size_t)64 << 20)   /* largest file, JSON line, TREC record */
 #define BINARY_PROBE 8192          /* bytes searched for a NUL */
@@ -762,6 +763,152 @@ static att_status json_fields(att_reader *r, att_doc *doc, size_t nfields,
 	return ATT_OK;
 }
 
+/* ---- JSONL fast path ---------------------------------------------------- */
+
+/* Most JSONL records are {"id": "...", "title": "...", "text": "..."} with
+ * string values only. Building a jansson tree for each costs a quarter of
+ * all indexing time, so such a line is scanned directly here, its strings
+ * unescaped into r->arena. Anything else (another key, a value that is
+ * not a string, a \u0000, a lone surrogate, invalid UTF-8, a repeated key,
+ * any syntax error) returns 0 and the line goes to jansson, which decides
+ * and words the error: the fast path never accepts what jansson rejects. */
+
+static const uint8_t *skip_ws(const uint8_t *p, const uint8_t *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+static int hex4(const uint8_t *p, const uint8_t *end, uint32_t *v)
+{
+	int i;
+
+	*v = 0;
+	if (end - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		uint8_t c = p[i];
+
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			*v |= (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* Unescapes the string after the opening quote at *PP into B; moves *PP
+ * past the closing quote. Returns -1 for anything to leave to jansson. */
+static int fast_string(att_buf *b, const uint8_t **pp, const uint8_t *end)
+{
+	const uint8_t *p = *pp, *run = p;
+	uint32_t cp, lo;
+	uint8_t u[4];
+
+	for (;;) {
+		if (p >= end || *p < 0x20)
+			return -1;
+		if (*p == '"' || *p == '\\') {
+			att_buf_append(b, run, (size_t)(p - run));
+			if (*p == '"')
+				break;
+			if (++p >= end)
+				return -1;
+			switch (*p) {
+			case '"': case '\\': case '/': att_buf_putc(b, *p); break;
+			case 'b': att_buf_putc(b, '\b'); break;
+			case 'f': att_buf_putc(b, '\f'); break;
+			case 'n': att_buf_putc(b, '\n'); break;
+			case 'r': att_buf_putc(b, '\r'); break;
+			case 't': att_buf_putc(b, '\t'); break;
+			case 'u':
+				if (hex4(p + 1, end, &cp) != 0 || cp == 0 ||
+				    (cp >= 0xDC00 && cp <= 0xDFFF))
+					return -1;
+				p += 4;
+				if (cp >= 0xD800 && cp <= 0xDBFF) {
+					if (end - p < 7 || p[1] != '\\' || p[2] != 'u' ||
+					    hex4(p + 3, end, &lo) != 0 || lo < 0xDC00 ||
+					    lo > 0xDFFF)
+						return -1;
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+					p += 6;
+				}
+				att_buf_append(b, u, att_utf8_encode(u, (int32_t)cp));
+				break;
+			default:
+				return -1;
+			}
+			run = ++p;
+			continue;
+		}
+		p++;
+	}
+	*pp = p + 1;
+	return b->rc == ATT_OK ? 0 : -1;
+}
+
+/* 1 if the line [P, P + N) was read into DOC by the fast path. */
+static int json_fast(att_reader *r, const uint8_t *p, size_t n, att_doc *doc)
+{
+	static const char *const keys[3] = { "id", "title", "text" };
+	const uint8_t *end = p + n;
+	size_t off[3], len[3], bad;
+	int seen[3] = { 0, 0, 0 }, k;
+
+	att_buf_clear(&r->arena);
+	p = skip_ws(p, end);
+	if (p >= end || *p++ != '{')
+		return 0;
+	p = skip_ws(p, end);
+	while (p < end && *p == '"') {
+		const uint8_t *key = ++p;
+
+		while (p < end && *p != '"' && *p != '\\' && *p >= 0x20)
+			p++;
+		if (p >= end || *p != '"')
+			return 0;
+		for (k = 0; k < 3; k++)
+			if ((size_t)(p - key) == strlen(keys[k]) &&
+			    memcmp(key, keys[k], (size_t)(p - key)) == 0)
+				break;
+		if (k == 3 || seen[k]++)
+			return 0;
+		p = skip_ws(p + 1, end);
+		if (p >= end || *p++ != ':')
+			return 0;
+		p = skip_ws(p, end);
+		if (p >= end || *p++ != '"')
+			return 0;
+		off[k] = r->arena.n;
+		if (fast_string(&r->arena, &p, end) != 0)
+			return 0;
+		len[k] = r->arena.n - off[k];
+		att_buf_putc(&r->arena, 0);
+		p = skip_ws(p, end);
+		if (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+		else
+			break;
+	}
+	if (p >= end || *p++ != '}' || skip_ws(p, end) != end || !seen[0] ||
+	    len[0] == 0 || r->arena.rc != ATT_OK ||
+	    att_utf8_validate(&bad, (const char *)r->arena.p, r->arena.n) != ATT_OK)
+		return 0;
+	memset(doc, 0, sizeof *doc);
+	doc->id = (const char *)r->arena.p + off[0];
+	doc->id_len = len[0];
+	doc->title = seen[1] ? (const char *)r->arena.p + off[1] : empty;
+	doc->title_len = seen[1] ? len[1] : 0;
+	doc->text = seen[2] ? (const char *)r->arena.p + off[2] : empty;
+	doc->text_len = seen[2] ? len[2] : 0;
+	return 1;
+}
+
 /* Parses the line [P, P + N) into DOC. */
 static att_status json_doc(att_reader *r, const uint8_t *p, size_t n,
                            att_doc *doc)
@@ -769,6 +916,9 @@ static att_status json_doc(att_reader *r, const uint8_t *p, size_t n,
 	json_error_t e;
 	size_t nfields, need;
 	att_status st;
+
+	if (json_fast(r, p, n, doc))
+		return ATT_OK;
 
 	r->json = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, &e);
 	if (r->json == NULL) {

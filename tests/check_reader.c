@@ -428,6 +428,62 @@ START_TEST(jsonl_records)
 }
 END_TEST
 
+/* The reader scans plain {"id","title","text"} lines itself and leaves
+ * every other line to jansson; both must read the same bytes the same
+ * way, and the fast path must reject whatever jansson rejects. */
+static const char fast_lines[] =
+    "{\"id\":\"e1\",\"title\":\"Q \\\"x\\\" \\\\ \\/ \\b\\f\\n\\r\\t\","
+    "\"text\":\"caf\\u00e9 \\ud83d\\ude00 \xc3\xbc\"}\n"
+    "{\"id\":\"e1\",\"title\":\"Q \\\"x\\\" \\\\ \\/ \\b\\f\\n\\r\\t\","
+    "\"text\":\"caf\\u00e9 \\ud83d\\ude00 \xc3\xbc\",\"extra\":1}\n"
+    "{\"text\":\"t\",\"id\":\"order\"}\n"
+    "  { \"id\" : \"sp\" , \"title\" : \"a\" }  \n"
+    "{\"id\":\"bad\xff\"}\n"
+    "{\"id\":\"lone\",\"text\":\"\\udc00\"}\n"
+    "{\"id\":\"ctl\",\"text\":\"a\tb\"}\n"
+    "{\"id\":\"esc\",\"text\":\"\\q\"}\n"
+    "{\"id\":\"open\",\"text\":\"a\n"
+    "{}\n"
+    "{\"id\":\"last\"}\n";
+
+/* The next record is rejected as malformed, naming its file and line. */
+static void expect_malformed(att_reader *r, unsigned line)
+{
+	char where[64];
+	att_doc d;
+	int has = -1;
+
+	ck_assert_int_eq(att_reader_next(&d, &has, r), ATT_EINPUT);
+	ck_assert_int_eq(has, 0);
+	snprintf(where, sizeof where, "fast.jsonl:%u: invalid JSON", line);
+	ck_assert_msg(strstr(att_reader_errmsg(r), where) != NULL, "%s",
+	              att_reader_errmsg(r));
+}
+
+START_TEST(jsonl_fast_path)
+{
+	static const char title[] = "Q \"x\" \\ / \b\f\n\r\t";
+	static const char text[] = "caf\xc3\xa9 \xf0\x9f\x98\x80 \xc3\xbc";
+	att_reader *r;
+
+	puts_file("fast.jsonl", fast_lines);
+	r = open_ok("fast.jsonl", ATT_INPUT_JSONL);
+	expect_doc(r, "e1", title, text);       /* the fast path */
+	expect_doc(r, "e1", title, text);       /* jansson: an extra key */
+	expect_doc(r, "order", "", "t");
+	expect_doc(r, "sp", "a", "");
+	expect_malformed(r, 5);                 /* invalid UTF-8 */
+	expect_malformed(r, 6);                 /* a lone low surrogate */
+	expect_malformed(r, 7);                 /* a raw control character */
+	expect_malformed(r, 8);                 /* an unknown escape */
+	expect_malformed(r, 9);                 /* an unterminated string */
+	expect_err(r, ATT_EINPUT, "fast.jsonl:10: missing \"id\"");
+	expect_doc(r, "last", "", "");
+	expect_end(r);
+	att_reader_free(r);
+}
+END_TEST
+
 START_TEST(jsonl_big_value)
 {
 	size_t n = 5u << 20, i;
@@ -815,6 +871,7 @@ static Suite *reader_suite(void)
 	tcase_add_test(tc, text_single_file);
 	tcase_add_test(tc, text_empty_dir);
 	tcase_add_test(tc, jsonl_records);
+	tcase_add_test(tc, jsonl_fast_path);
 	tcase_add_test(tc, jsonl_big_value);
 	tcase_add_test(tc, jsonl_line_too_long);
 	tcase_add_test(tc, jsonl_bom_and_empty);
