@@ -110,6 +110,7 @@ typedef struct att_store_writer {
 	att_buf index;     /* per block: u64 offset, u32 clen, u32 ulen */
 	uint32_t nblocks;
 	int rc;
+	void *z;           /* a z_stream kept across blocks (deflateReset) */
 } att_store_writer;
 
 att_status att_store_open(att_store_writer *sw, const char *path);
