@@ -457,6 +457,13 @@ typedef struct att_block_cache {
 	att_buf buf;
 } att_block_cache;
 
+/* As att_segment_fetch, but only the first UPTO bytes of the text need
+ * to be there: rec->text_len is then at least min(UPTO, the text's
+ * length), and rec->raw is not the whole record. Snippets need the text
+ * only as far as their passages reach, and inflating stops there. */
+att_status att_segment_fetch_text(att_record *rec, att_block_cache *cache,
+                                  const att_segment *seg, uint32_t doc,
+                                  size_t upto, char *msg, size_t msgcap);
 att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
                              const att_segment *seg, uint32_t doc, char *msg,
                              size_t msgcap);

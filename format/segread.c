@@ -589,7 +589,7 @@ static att_status inflate_block(att_block_cache *cache, const att_segment *seg,
 		return ATT_ENOMEM;
 	}
 	memset(&z, 0, sizeof z);
-	if (inflateInit(&z) != Z_OK)
+	if (inflateInit2(&z, -15) != Z_OK) /* raw deflate, as store.c writes */
 		return ATT_ENOMEM;
 	z.next_in = (Bytef *)(uintptr_t)(seg->f[ATT_SEG_STORE].p + off);
 	z.avail_in = clen;
@@ -598,7 +598,7 @@ static att_status inflate_block(att_block_cache *cache, const att_segment *seg,
 	zr = inflate(&z, want == ulen ? Z_FINISH : Z_SYNC_FLUSH);
 	inflateEnd(&z);
 	if ((zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) ||
-	    z.total_out != want)
+	    z.total_out != want || (want == ulen && zr != Z_STREAM_END))
 		return corrupt(seg, ATT_SEG_STORE, (size_t)off, "compressed block",
 		               msg, msgcap);
 	cache->buf.n = want;
@@ -611,9 +611,33 @@ att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
                              const att_segment *seg, uint32_t doc, char *msg,
                              size_t msgcap)
 {
+	return att_segment_fetch_text(rec, cache, seg, doc, SIZE_MAX, msg,
+	                              msgcap);
+}
+
+/* The bytes of DOC's record needed for its text's first UPTO bytes: the
+ * id and title (their lengths are in the names area), at most a 10-byte
+ * varint, UPTO. */
+static size_t prefix_len(const att_segment *seg, uint32_t doc, size_t upto,
+                         uint32_t len)
+{
+	att_record nm;
+	size_t n;
+
+	if (upto >= len || att_segment_names(&nm, seg, doc) != ATT_OK)
+		return len;
+	n = att_varint_len(nm.id_len) + nm.id_len + att_varint_len(nm.title_len) +
+	    nm.title_len + ATT_VARINT_MAX + upto;
+	return n < len ? n : len;
+}
+
+att_status att_segment_fetch_text(att_record *rec, att_block_cache *cache,
+                                  const att_segment *seg, uint32_t doc,
+                                  size_t upto, char *msg, size_t msgcap)
+{
 	const uint8_t *row = seg->rows + (size_t)doc * ROW, *p;
 	uint32_t block = att_get_u32le(row + 4), off = att_get_u32le(row + 8);
-	uint32_t len = att_get_u32le(row + 12);
+	uint32_t len = att_get_u32le(row + 12), want;
 	uint64_t l1, l2, l3;
 	att_status rc;
 	att_cursor c;
@@ -621,16 +645,17 @@ att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
 	if (block >= seg->nblocks)
 		return corrupt(seg, ATT_SEG_DOCS, ATT_HEADER_SIZE + 4 + (size_t)doc * ROW,
 		               "document row", msg, msgcap);
+	want = (uint32_t)prefix_len(seg, doc, upto, len);
 	if (cache->seg != seg || cache->block != block ||
-	    (size_t)off + len > cache->buf.n) {
-		rc = inflate_block(cache, seg, block, (size_t)off + len, msg, msgcap);
+	    (size_t)off + want > cache->buf.n) {
+		rc = inflate_block(cache, seg, block, (size_t)off + want, msg, msgcap);
 		if (rc != ATT_OK)
 			return rc;
 	}
-	if (off > cache->buf.n || len > cache->buf.n - off)
+	if (off > cache->buf.n || want > cache->buf.n - off)
 		return corrupt(seg, ATT_SEG_DOCS, ATT_HEADER_SIZE + 4 + (size_t)doc * ROW,
 		               "document row", msg, msgcap);
-	att_cursor_init(&c, cache->buf.p + off, len);
+	att_cursor_init(&c, cache->buf.p + off, want);
 	att_cursor_varint(&c, &l1);
 	if (att_cursor_bytes(&c, &p, (size_t)l1) == 0)
 		rec->id = (const char *)p;
@@ -638,6 +663,8 @@ att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
 	if (att_cursor_bytes(&c, &p, (size_t)l2) == 0)
 		rec->title = (const char *)p;
 	att_cursor_varint(&c, &l3);
+	if (!c.err && want < len && l3 > (uint64_t)(c.end - c.p))
+		l3 = (uint64_t)(c.end - c.p); /* the text's first bytes only */
 	if (att_cursor_bytes(&c, &p, (size_t)l3) == 0)
 		rec->text = (const char *)p;
 	if (c.err)
@@ -646,7 +673,7 @@ att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
 	rec->title_len = (size_t)l2;
 	rec->text_len = (size_t)l3;
 	rec->raw = cache->buf.p + off;
-	rec->raw_len = len;
+	rec->raw_len = want;
 	return ATT_OK;
 }
 

@@ -42,9 +42,10 @@ static int deflate_block(att_store_writer *sw, uLongf *zlen)
 		z = att_calloc(1, sizeof *z);
 		if (z == NULL)
 			return Z_MEM_ERROR;
-		/* an 8 KiB window and a small hash: blocks are about 4 KiB, and
-		 * deflateReset clears the hash for every block */
-		if (deflateInit2(z, STORE_LEVEL, Z_DEFLATED, 13, 6,
+		/* raw deflate (no zlib header or Adler-32: the file's CRC-32
+		 * covers it), an 8 KiB window and a small hash: blocks are about
+		 * 4 KiB, and deflateReset clears the hash for every block */
+		if (deflateInit2(z, STORE_LEVEL, Z_DEFLATED, -13, 6,
 		                 Z_DEFAULT_STRATEGY) != Z_OK) {
 			att_free(z);
 			return Z_MEM_ERROR;

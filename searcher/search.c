@@ -734,7 +734,7 @@ static att_status build_hit(res_hit *h, eval *e, const cand *c)
 	att_record rec;
 	uint32_t nsent;
 	att_status rc;
-	size_t i;
+	size_t i, upto = 0;
 
 	rc = att_segment_names(&rec, seg, c->doc);
 	if (rc != ATT_OK) {
@@ -753,11 +753,15 @@ static att_status build_hit(res_hit *h, eval *e, const cand *c)
 	h->h.passage_score = c->passage_score;
 	if (e->o->passages == 0 || c->nwin == 0)
 		return ATT_OK;
-	rc = att_segment_fetch(&rec, &e->s->cache, seg, c->doc, e->s->msg,
-	                       sizeof e->s->msg);
-	if (rc == ATT_OK)
-		rc = att_segment_sentences(&e->sents, &e->sentcap, &nsent, seg,
-		                           c->doc);
+	rc = att_segment_sentences(&e->sents, &e->sentcap, &nsent, seg, c->doc);
+	for (i = 0; rc == ATT_OK && i < c->nwin && i < e->o->passages; i++)
+		if (c->win[i].last >= nsent)
+			rc = ATT_ECORRUPT;
+		else if (e->sents[c->win[i].last + 1].byte > upto)
+			upto = e->sents[c->win[i].last + 1].byte;
+	if (rc == ATT_OK) /* inflate only as far as the passages reach */
+		rc = att_segment_fetch_text(&rec, &e->s->cache, seg, c->doc, upto,
+		                            e->s->msg, sizeof e->s->msg);
 	if (rc != ATT_OK)
 		return rc;
 	h->passages = att_calloc(c->nwin, sizeof *h->passages);
