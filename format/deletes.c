@@ -106,39 +106,15 @@ att_status att_deletes_open(att_deletes *d, const char *dir, uint32_t seg,
                             size_t msgcap)
 {
 	char path[4096];
-	struct stat st;
 	att_status rc;
-	void *p;
-	int fd;
 
 	memset(d, 0, sizeof *d);
 	d->ndocs = ndocs;
 	if (gen == 0)
 		return ATT_OK;
 	att_del_path(path, sizeof path, dir, seg, gen);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		snprintf(msg, msgcap, "%s: %s (named by the manifest)", path,
-		         strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return errno == ENOENT ? ATT_ECORRUPT : ATT_EIO;
-	}
-	if (st.st_size < ATT_HEADER_SIZE + ATT_TRAILER_SIZE) {
-		snprintf(msg, msgcap, "%s: truncated (%lld bytes)", path,
-		         (long long)st.st_size);
-		close(fd);
-		return ATT_ECORRUPT;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		snprintf(msg, msgcap, "%s: mmap: %s", path, strerror(errno));
-		return ATT_EIO;
-	}
-	d->map = p;
-	d->map_n = (size_t)st.st_size;
-	rc = att_file_check(d->map, d->map_n, ATT_MAGIC_DELETES, path, msg, msgcap);
+	rc = att_file_map(&d->map, &d->map_n, path, ATT_MAGIC_DELETES, msg,
+	                  msgcap);
 	if (rc == ATT_OK)
 		rc = parse(d, ndocs, path, msg, msgcap);
 	if (rc != ATT_OK)

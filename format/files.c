@@ -27,7 +27,12 @@
  */
 #include <assert.h>
 #include <inttypes.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "format.h"
@@ -200,5 +205,48 @@ att_status att_file_check(const uint8_t *p, size_t n, const char *magic,
 			         name, version, ATT_FORMAT_VERSION);
 		return ATT_EVERSION;
 	}
+	return ATT_OK;
+}
+
+att_status att_file_map(const uint8_t **out, size_t *out_n, const char *path,
+                        const char *magic, char *msg, size_t msgcap)
+{
+	struct stat st;
+	att_status rc;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	*out = NULL;
+	*out_n = 0;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		err = errno;
+		snprintf(msg, msgcap, "%s: %s (named by the manifest)", path,
+		         strerror(err));
+		if (fd >= 0)
+			close(fd);
+		return err == ENOENT ? ATT_ECORRUPT : ATT_EIO;
+	}
+	if (st.st_size < ATT_HEADER_SIZE + ATT_TRAILER_SIZE) {
+		snprintf(msg, msgcap, "%s: truncated (%lld bytes)", path,
+		         (long long)st.st_size);
+		close(fd);
+		return ATT_ECORRUPT;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		snprintf(msg, msgcap, "%s: mmap: %s", path, strerror(errno));
+		return ATT_EIO;
+	}
+	rc = att_file_check(p, (size_t)st.st_size, magic, path, msg, msgcap);
+	if (rc != ATT_OK) {
+		munmap(p, (size_t)st.st_size);
+		return rc;
+	}
+	/* the checksum touched every page; let them go from our resident set
+	 * (they stay in the page cache, a touch away) */
+	madvise(p, (size_t)st.st_size, MADV_DONTNEED);
+	*out = p;
+	*out_n = (size_t)st.st_size;
 	return ATT_OK;
 }

@@ -172,6 +172,13 @@ int att_cursor_bytes(att_cursor *c, const uint8_t **p, size_t n);
 att_status att_file_check(const uint8_t *p, size_t n, const char *magic,
                           const char *name, char *msg, size_t msgcap);
 
+/* Maps the index file PATH read-only and checks it as att_file_check
+ * does; *OUT and *OUT_N get the mapping (munmap it) on success only. A
+ * missing file is ATT_ECORRUPT (a manifest named it), other failures
+ * ATT_EIO; the message names PATH. */
+att_status att_file_map(const uint8_t **out, size_t *out_n, const char *path,
+                        const char *magic, char *msg, size_t msgcap);
+
 /* Appends the 8-byte header to B. */
 void att_file_header(att_buf *b, const char *magic);
 

@@ -32,43 +32,10 @@ static att_status map_file(att_segment *seg, enum att_seg_file f,
                            const char *dir, char *msg, size_t msgcap)
 {
 	char path[4096];
-	struct stat st;
-	att_status rc;
-	void *p;
-	int fd;
 
 	att_seg_path(path, sizeof path, dir, seg->id, f);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(msg, msgcap, "%s: %s (named by the manifest)", path,
-		         strerror(errno));
-		return errno == ENOENT ? ATT_ECORRUPT : ATT_EIO;
-	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(msg, msgcap, "%s: %s", path, strerror(errno));
-		close(fd);
-		return ATT_EIO;
-	}
-	if (st.st_size < ATT_HEADER_SIZE + ATT_TRAILER_SIZE) {
-		snprintf(msg, msgcap, "%s: truncated (%lld bytes)", path,
-		         (long long)st.st_size);
-		close(fd);
-		return ATT_ECORRUPT;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		snprintf(msg, msgcap, "%s: mmap: %s", path, strerror(errno));
-		return ATT_EIO;
-	}
-	seg->f[f].p = p;
-	seg->f[f].n = (size_t)st.st_size;
-	rc = att_file_check(p, (size_t)st.st_size, att_seg_magic[f], path, msg,
-	                    msgcap);
-	/* the checksum touched every page; let them go from our resident set
-	 * (they stay in the page cache, a touch away) */
-	madvise(p, (size_t)st.st_size, MADV_DONTNEED);
-	return rc;
+	return att_file_map(&seg->f[f].p, &seg->f[f].n, path, att_seg_magic[f],
+	                    msg, msgcap);
 }
 
 static att_status corrupt(const att_segment *seg, enum att_seg_file f,

@@ -113,13 +113,7 @@ static att_status check_doc(checker *c, uint32_t doc, uint32_t *ngone)
 	}
 	if (rc != ATT_OK)
 		return rc;
-	memset(&d, 0, sizeof d);
-	d.id = rec.id;
-	d.id_len = rec.id_len;
-	d.title = rec.title;
-	d.title_len = rec.title_len;
-	d.text = rec.text;
-	d.text_len = rec.text_len;
+	att_doc_from_record(&d, &rec);
 	rc = att_docan_run(&c->da_all, &d);
 	if (rc == ATT_EUTF8 || rc == ATT_EINVAL) {
 		problem(c, ATT_SEG_STORE, 0, "document %u: stored record has an "

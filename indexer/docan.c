@@ -111,3 +111,14 @@ att_status att_docan_run(att_docan *da, const att_doc *d)
 	da->nkeys--; /* keys[nkeys] is the id key, outside the length */
 	return ATT_OK;
 }
+
+void att_doc_from_record(att_doc *d, const att_record *rec)
+{
+	memset(d, 0, sizeof *d);
+	d->id = rec->id;
+	d->id_len = rec->id_len;
+	d->title = rec->title;
+	d->title_len = rec->title_len;
+	d->text = rec->text;
+	d->text_len = rec->text_len;
+}

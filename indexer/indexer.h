@@ -99,6 +99,9 @@ void att_docan_release(att_docan *da);
  * ATT_EINVAL (id empty or too long), ATT_ENOMEM or ATT_ELIMIT. */
 att_status att_docan_run(att_docan *da, const att_doc *d);
 
+/* A document to analyse again from its stored record (no fields). */
+void att_doc_from_record(att_doc *d, const att_record *rec);
+
 /* ---- store.c ------------------------------------------------------------- */
 
 #define ATT_STORE_BLOCK (4u * 1024u)

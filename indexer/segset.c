@@ -209,13 +209,7 @@ static att_status count_doc(att_docan *da, att_block_cache *cache, entry *e,
 	rc = att_segment_fetch(&rec, cache, &e->rd, doc, msg, msgcap);
 	if (rc != ATT_OK)
 		return rc;
-	memset(&d, 0, sizeof d);
-	d.id = rec.id;
-	d.id_len = rec.id_len;
-	d.title = rec.title;
-	d.title_len = rec.title_len;
-	d.text = rec.text;
-	d.text_len = rec.text_len;
+	att_doc_from_record(&d, &rec);
 	rc = att_docan_run(da, &d);
 	if (rc == ATT_EINVAL)
 		rc = ATT_ECORRUPT;
