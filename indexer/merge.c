@@ -228,6 +228,9 @@ static att_status write_new(merger *m, uint32_t newid)
 		rc = att_fw_open(&m->sen, path, ATT_MAGIC_SENTENCES);
 	if (rc == ATT_OK)
 		rc = copy_docs(m);
+	if (rc != ATT_OK && m->msg[0] == '\0') /* a write failed: say which */
+		snprintf(m->msg, m->msgcap, "%s", m->store.fw.msg[0]
+		         ? m->store.fw.msg : m->sen.msg);
 	if (rc == ATT_OK)
 		rc = att_store_finish(&m->store, m->msg, m->msgcap);
 	if (rc == ATT_OK && (rc = att_fw_finish(&m->sen)) != ATT_OK)

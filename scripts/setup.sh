@@ -11,6 +11,7 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     build-essential cmake pkg-config \
     libstemmer-dev zlib1g-dev libutf8proc-dev libjansson-dev check \
-    python3 g++ libsqlite3-dev libxapian-dev gnuplot-nox
+    python3 g++ libsqlite3-dev libxapian-dev gnuplot-nox \
+    clang libclang-rt-14-dev
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTACHE_BENCH=ON
 cmake --build build -j"$(nproc)"

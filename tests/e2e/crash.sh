@@ -3,12 +3,14 @@
 # about 32 MB (random words, a deterministic seed) is split into batches
 # whose ids partly overlap (so later batches replace documents of earlier
 # ones) and which carry {"id":..,"deleted":true} records. The test runs
-# `attache index --memory 4M` on batches again and again, and now and then
-# `attache merge`, each killed with SIGKILL (its PID only) after a seeded
-# random delay spread over the whole run: some kills land while a segment
-# fills, during a flush, during the commit, and in the merges a commit
-# starts. After every kill the index must open, and hold exactly the
-# documents of the last commit that completed:
+# `attache index --memory 4M` on batches (as many a run as take about two
+# seconds) again and again, and every sixth time `attache merge`, each
+# killed with SIGKILL (its PID only). Half the kills come after a seeded
+# random delay over the whole run; the rest are aimed, by watching the
+# directory, at the start of a flush (a new .pst/.pos/.dic), at the commit
+# (MANIFEST.tmp or a new .del) or at a random moment after the commit (in
+# the merges it starts). After every kill the index must open, and hold
+# exactly the documents of the last commit that completed:
 #   - a Python model replays the batches that committed; whether a killed
 #     index run committed is read from the manifest generation (the commit
 #     is its only generation step before the merges), and the documents
@@ -325,18 +327,17 @@ while kills < KILLS and fails == 0:
         args = ["index", "-q", "-i", IDX, "--memory", MEMORY] + \
             [os.path.join(T, "batch%02d.jsonl" % k) for k in files]
         est = t_index
-    # How the kill is aimed: half after a random delay over the whole run;
+    # How the kill is aimed: 40% after a random delay over the whole run;
     # the rest when a flush starts (a new postings file), when the commit
-    # is under way (MANIFEST.tmp or a new .del file), or a random moment
-    # after the commit (the merges it starts). A run that ends before its
-    # moment comes has completed.
-    r = krng.random()
-    if r < 0.5:
-        aim = "timed"
+    # is under way (a new .del file, or MANIFEST.tmp), or a moment after
+    # the commit (the merges it starts). A run that ends before its moment
+    # comes has completed.
+    aim = krng.choices(["timed", "flush", "deletions", "manifest", "after-commit"],
+                       [40, 15, 10, 15, 20])[0]
+    if aim == "timed":
         delay = est * krng.uniform(0.0, 1.15)
     else:
-        aim = ("flush", "commit", "after-commit")[int((r - 0.5) * 6)]
-        delay = est * krng.uniform(0.0, 0.6)
+        delay = est * krng.uniform(0.0, 0.15)
     t0 = time.monotonic()
     p = subprocess.Popen([ATT] + args, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
@@ -357,8 +358,8 @@ while kills < KILLS and fails == 0:
             else:
                 cur = inodes()
                 fresh = [f for f in cur if before_ino.get(f) != cur[f]]
-                want = (".pst", ".pos", ".dic") if aim == "flush" else \
-                    ("MANIFEST.tmp", ".del")
+                want = {"flush": (".pst", ".pos", ".dic"), "deletions": (".del",),
+                        "manifest": ("MANIFEST.tmp",)}[aim]
                 if any(f.endswith(want) for f in fresh):
                     fire = now
                     continue

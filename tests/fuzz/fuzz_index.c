@@ -9,21 +9,29 @@
  * (dic, pst, pos, doc, sen, sto) and seg000001_3.del. It keeps every
  * file's bytes.
  *
- * Each input's first byte chooses a file (byte % 8: MANIFEST, .dic, .pst,
- * .pos, .doc, .sen, .sto, .del; bit 3 picks segment 1 or 2); the rest of
- * the input replaces that file's contents. Every file ends with a CRC-32
- * of the rest, which a mutation almost always breaks, so unless bit 4 is
- * set the target writes the right CRC over the last four bytes: the
- * mutated bytes then reach the parsers behind the checksum. The target then opens a
- * searcher, reads its statistics and runs a few queries that reach the
- * dictionary, postings, positions, sentence tables and stored text, and
- * finally puts the original file back. Any status is fine: a damaged
- * index must give an error, never a crash, a hang, a leak or an
- * out-of-bounds read (ASan, UBSan).
+ * Each input's first byte is a selector: bits 0-2 choose a file (MANIFEST,
+ * .dic, .pst, .pos, .doc, .sen, .sto, .del), bit 3 segment 1 or 2. The
+ * rest of the input gives the file's new contents in one of two ways:
+ *   - bit 5 clear: the bytes replace the file;
+ *   - bit 5 set: they patch a copy of the seed file, so that mutations
+ *     stay near a valid file: with bit 6 set, a u16 first gives the new
+ *     length (cut, or zero-extended by up to 256 bytes); then each patch
+ *     is a u16 offset (modulo the length), a count byte C and C bytes
+ *     written there (cut at the end of the file).
+ * Every file ends with a CRC-32 of the rest, which a mutation almost
+ * always breaks, so unless bit 4 is set the target writes the right CRC
+ * over the last four bytes: the mutated bytes then reach the parsers
+ * behind the checksum. The target then opens a searcher, reads its
+ * statistics and runs a few queries that reach the dictionary, postings,
+ * positions, sentence tables and stored text, and finally puts the
+ * original file back. Any status is fine: a damaged index must give an
+ * error, never a crash, a hang, a leak or an out-of-bounds read (ASan,
+ * UBSan).
  *
- * With ATT_FUZZ_SEEDS=DIR in the environment, Initialize also writes one
- * seed input per file of the seed index into DIR (the selector byte, then
- * the file), which tests/fuzz/run.sh uses as the starting corpus.
+ * With ATT_FUZZ_SEEDS=DIR in the environment, Initialize also writes seed
+ * inputs into DIR, which tests/fuzz/run.sh uses as the starting corpus:
+ * per file of the seed index, the file itself (replace mode) and a few
+ * one-byte patches spread over it (patch mode).
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -182,23 +190,39 @@ static const seed_file *choose(uint8_t s)
 	return NULL;
 }
 
+static void write_seed(const char *to, const char *name, int k, uint8_t sel,
+                       const uint8_t *p, size_t n)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/seed-%s-%d", to, name, k);
+	if ((fp = fopen(path, "wb")) == NULL)
+		die("write seed", path);
+	fputc(sel, fp);
+	if (n)
+		fwrite(p, 1, n, fp);
+	fclose(fp);
+}
+
 static void write_seeds(const char *to)
 {
 	size_t i;
+	int k;
 
 	for (i = 0; i < 16; i++) {
 		const seed_file *f = choose((uint8_t)i);
-		char path[512];
-		FILE *fp;
 
 		if (f == NULL || (i % 8 == 0 && i) || (i % 8 == 7 && i != 7))
 			continue;
-		snprintf(path, sizeof path, "%s/seed-%s", to, f->name);
-		if ((fp = fopen(path, "wb")) == NULL)
-			die("write seed", path);
-		fputc((int)i, fp);
-		fwrite(f->data, 1, f->n, fp);
-		fclose(fp);
+		write_seed(to, f->name, 0, (uint8_t)i, f->data, f->n);
+		for (k = 1; k <= 8; k++) { /* one byte changed, CRC fixed */
+			size_t off = 8 + (f->n - 12) * (size_t)k / 9;
+			uint8_t patch[4] = { (uint8_t)off, (uint8_t)(off >> 8), 1,
+			                     (uint8_t)(f->data[off] ^ (1u << k % 8)) };
+
+			write_seed(to, f->name, k, (uint8_t)(i | 32), patch, 4);
+		}
 	}
 }
 
@@ -284,33 +308,64 @@ static void search(att_searcher *s, const char *q, size_t passages)
 	att_results_free(r);
 }
 
+/* The new contents of F from input IN (N_IN bytes) under selector SEL, in
+ * a malloc'd buffer of *N bytes (at least 1 allocated); NULL if out of
+ * memory. */
+static uint8_t *build_file(size_t *n, const seed_file *f, uint8_t sel,
+                           const uint8_t *in, size_t n_in)
+{
+	uint8_t *p;
+	size_t at = 0;
+	uLong crc;
+
+	if (!(sel & 32)) { /* replace */
+		*n = n_in;
+		if ((p = malloc(n_in ? n_in : 1)) != NULL && n_in)
+			memcpy(p, in, n_in);
+	} else {           /* patch the seed file */
+		*n = f->n;
+		if ((sel & 64) && n_in >= 2) {
+			*n = (size_t)(in[0] | in[1] << 8) % (f->n + 257);
+			at = 2;
+		}
+		if ((p = calloc(*n ? *n : 1, 1)) == NULL)
+			return NULL;
+		memcpy(p, f->data, *n < f->n ? *n : f->n);
+		while (*n && at + 3 <= n_in) {
+			size_t off = (size_t)(in[at] | in[at + 1] << 8) % *n;
+			size_t c = in[at + 2], k;
+
+			at += 3;
+			for (k = 0; k < c && at < n_in && off + k < *n; k++)
+				p[off + k] = in[at++];
+			at += c - k < n_in - at ? c - k : n_in - at;
+		}
+	}
+	if (p != NULL && !(sel & 16) && *n >= 4) {
+		crc = crc32(0L, p, (uInt)(*n - 4));
+		p[*n - 4] = (uint8_t)crc;
+		p[*n - 3] = (uint8_t)(crc >> 8);
+		p[*n - 2] = (uint8_t)(crc >> 16);
+		p[*n - 1] = (uint8_t)(crc >> 24);
+	}
+	return p;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const seed_file *f;
 	att_index_stats st;
 	att_searcher *s = NULL;
 	char *msg = NULL;
+	uint8_t *p;
+	size_t n;
 
 	if (size < 1 || (f = choose(data[0])) == NULL)
 		return 0;
-	if (!(data[0] & 16) && size - 1 >= 4) {
-		uint8_t *p = malloc(size - 1);
-		uLong crc;
-		size_t n = size - 1;
-
-		if (p == NULL)
-			return 0;
-		memcpy(p, data + 1, n);
-		crc = crc32(0L, p, (uInt)(n - 4));
-		p[n - 4] = (uint8_t)crc;
-		p[n - 3] = (uint8_t)(crc >> 8);
-		p[n - 2] = (uint8_t)(crc >> 16);
-		p[n - 1] = (uint8_t)(crc >> 24);
-		write_file(f->name, p, n);
-		free(p);
-	} else {
-		write_file(f->name, data + 1, size - 1);
-	}
+	if ((p = build_file(&n, f, data[0], data + 1, size - 1)) == NULL)
+		return 0;
+	write_file(f->name, p, n);
+	free(p);
 	if (att_searcher_open(&s, dir, &msg) == ATT_OK) {
 		att_searcher_stats(&st, s);
 		search(s, "grain corridor", 1);

@@ -52,12 +52,17 @@ for t in fuzz_index fuzz_query; do
 	}
 done
 
+# the targets build their indexes under TMPDIR; libFuzzer ends without
+# running atexit handlers, so they are removed here
+export TMPDIR="$BUILD/tmp"
+mkdir -p "$TMPDIR"
 status=0
 for t in fuzz_index fuzz_query; do
 	corpus="$BUILD/corpus-$t"
 	mkdir -p "$corpus"
 	# the target writes its seeds while it builds its index
 	ATT_FUZZ_SEEDS="$corpus" "$BUILD/$t" -runs=0 "$corpus" > /dev/null 2>&1
+	rm -rf "$TMPDIR"/att-fuzz-*
 	n=$(ls "$corpus" | wc -l)
 	if [ "$n" -eq 0 ]; then
 		echo "run.sh: $t wrote no seeds" >&2
@@ -65,10 +70,16 @@ for t in fuzz_index fuzz_query; do
 		continue
 	fi
 	echo "== $t: $SECS s from $n inputs"
+	# full-length inputs from the start (the index files are a few KB;
+	# queries go past the 8 KB limit)
+	extra=-len_control=0
+	[ $t = fuzz_query ] && extra="$extra -max_len=9000"
+	# shellcheck disable=SC2086
 	"$BUILD/$t" -max_total_time="$SECS" -timeout=20 -rss_limit_mb=2048 \
-	    -print_final_stats=1 -artifact_prefix="$ART/$t-" "$corpus" \
+	    -print_final_stats=1 -artifact_prefix="$ART/$t-" $extra "$corpus" \
 	    > "$BUILD/$t.log" 2>&1
 	rc=$?
+	rm -rf "$TMPDIR"/att-fuzz-*
 	grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' \
 	    "$BUILD/$t.log"
 	if [ $rc -ne 0 ]; then
