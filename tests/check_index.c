@@ -539,6 +539,46 @@ static const char *const RT[5][3] = {
 /* tokens: title + text of each, counted by hand */
 static const uint64_t RT_TOKENS[5] = { 2 + 10, 3 + 5, 3 + 9, 3 + 6, 3 + 6 };
 
+/* att_searcher_reopen moves a searcher to the latest commit, and only
+ * when there is one; results taken before stay valid. */
+START_TEST(searcher_reopen)
+{
+	char *dir = make_tmpdir();
+	att_writer *w = NULL;
+	att_searcher *s;
+	att_results *before, *after;
+	att_doc d;
+	int changed = -1;
+
+	ck_assert_int_eq(att_writer_open(&w, dir, NULL, NULL), ATT_OK);
+	d = make_doc(RT[0][0], RT[0][1], RT[0][2]);
+	ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	s = open_searcher(dir);
+	ck_assert_int_eq(att_searcher_reopen(&changed, s), ATT_OK);
+	ck_assert_int_eq(changed, 0);
+	before = search_ok(s, "corridor", NULL);
+	d = make_doc("extra", "Another corridor", "The corridor opens.");
+	ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	after = search_ok(s, "corridor", NULL); /* still the pinned generation */
+	ck_assert_uint_eq(att_results_total(after), att_results_total(before));
+	att_results_free(after);
+	ck_assert_int_eq(att_searcher_reopen(&changed, s), ATT_OK);
+	ck_assert_int_eq(changed, 1);
+	after = search_ok(s, "corridor", NULL);
+	ck_assert_uint_eq(att_results_total(after), att_results_total(before) + 1);
+	ck_assert_int_eq(att_searcher_reopen(&changed, s), ATT_OK);
+	ck_assert_int_eq(changed, 0);
+	ck_assert_uint_gt(att_results_count(before), 0); /* still readable */
+	att_results_free(before);
+	att_results_free(after);
+	att_searcher_free(s);
+	att_writer_free(w);
+	remove_tmpdir(dir);
+}
+END_TEST
+
 START_TEST(writer_round_trip)
 {
 	char *dir = make_tmpdir();
@@ -1843,6 +1883,7 @@ static Suite *index_suite(void)
 	TCase *tc = tcase_create("writer");
 
 	tcase_add_test(tc, writer_round_trip);
+	tcase_add_test(tc, searcher_reopen);
 	tcase_add_test(tc, writer_lock);
 	tcase_add_test(tc, writer_invalid_utf8);
 	tcase_add_test(tc, writer_invalid_arguments);
