@@ -131,8 +131,7 @@ static int index_input(run *r, const char *input)
 				fprintf(stderr, "%sattache index: %s:%llu: %s\n",
 				        r->progress ? "\n" : "", att_reader_file(rd),
 				        (unsigned long long)att_reader_line(rd),
-				        att_writer_errmsg(r->w)[0] ? att_writer_errmsg(r->w)
-				                                   : att_status_str(rc));
+				        att_writer_errmsg(r->w));
 		} else {
 			fprintf(stderr, "%sattache index: %s\n", r->progress ? "\n" : "",
 			        att_reader_errmsg(rd));

@@ -72,17 +72,13 @@ static void problem(checker *c, enum att_seg_file f, uint64_t off,
 /* The sentence table of DOC as stored, in the writer's encoding. */
 static att_status stored_sentences(checker *c, uint32_t doc)
 {
-	uint32_t n, k;
+	uint32_t n;
 	att_status rc = att_segment_sentences(&c->sents, &c->sentcap, &n, &c->seg,
 	                                      doc);
 
 	att_buf_clear(&c->sent);
-	for (k = 0; rc == ATT_OK && k <= n; k++) {
-		att_buf_put_varint(&c->sent, c->sents[k].pos -
-		                   (k ? c->sents[k - 1].pos : 0));
-		att_buf_put_varint(&c->sent, c->sents[k].byte -
-		                   (k ? c->sents[k - 1].byte : 0));
-	}
+	if (rc == ATT_OK)
+		att_sentences_encode(&c->sent, c->sents, n);
 	return rc != ATT_OK ? rc : c->sent.rc;
 }
 

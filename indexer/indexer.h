@@ -201,10 +201,16 @@ void att_segset_committed(att_segset *ss);
  * Only a writer holding the lock may call this. */
 void att_segset_cleanup(const char *dir, const att_manifest *m);
 
-/* Appends a document's id and title to NAMES and, as the last field of
- * its row in ROWS, where they start. */
-void att_names_put(att_buf *names, att_buf *rows, const char *id,
-                   size_t id_len, const char *title, size_t title_len);
+/* Appends a document's row to ROWS: ROW (length, store block, offset in
+ * the block, record length, sentence-table offset), then where its id
+ * and title start in NAMES, to which they are appended. */
+void att_row_put(att_buf *rows, att_buf *names, const uint32_t row[5],
+                 const char *id, size_t id_len, const char *title,
+                 size_t title_len);
+
+/* Appends the sentence table S[0..n] (N sentences and the end sentinel)
+ * as the .sen file stores it after the count: delta pairs. */
+void att_sentences_encode(att_buf *b, const att_sentence *s, uint32_t n);
 
 /* Writes DIR/segNNNNNN.doc: NDOCS rows of ATT_DOC_ROW bytes from ROWS,
  * then the names area NAMES. */

@@ -75,7 +75,7 @@ static att_status open_sources(merger *m, const att_seg_info *src,
 static att_status copy_doc(merger *m, uint32_t i, uint32_t d)
 {
 	const att_segment *s = &m->src[i];
-	uint32_t dl = att_segment_doclen(s, d), block, off, len, nsent, k;
+	uint32_t dl = att_segment_doclen(s, d), block, off, len, nsent;
 	uint64_t sen_off = m->sen.off;
 	att_record rec;
 	att_status rc;
@@ -90,20 +90,14 @@ static att_status copy_doc(merger *m, uint32_t i, uint32_t d)
 		return rc;
 	att_buf_clear(&m->sentbuf);
 	att_buf_put_varint(&m->sentbuf, nsent);
-	for (k = 0; k <= nsent; k++) {
-		att_buf_put_varint(&m->sentbuf, m->sents[k].pos -
-		                   (k ? m->sents[k - 1].pos : 0));
-		att_buf_put_varint(&m->sentbuf, m->sents[k].byte -
-		                   (k ? m->sents[k - 1].byte : 0));
-	}
+	att_sentences_encode(&m->sentbuf, m->sents, nsent);
 	att_fw_write(&m->sen, m->sentbuf.p, m->sentbuf.n);
-	att_buf_put_u32le(&m->rows, dl);
-	att_buf_put_u32le(&m->rows, block);
-	att_buf_put_u32le(&m->rows, off);
-	att_buf_put_u32le(&m->rows, len);
-	att_buf_put_u32le(&m->rows, (uint32_t)sen_off);
-	att_names_put(&m->names, &m->rows, rec.id, rec.id_len, rec.title,
-	              rec.title_len);
+	{
+		const uint32_t row[5] = { dl, block, off, len, (uint32_t)sen_off };
+
+		att_row_put(&m->rows, &m->names, row, rec.id, rec.id_len, rec.title,
+		            rec.title_len);
+	}
 	att_buf_append(&m->doclens, &dl, sizeof dl);
 	if (m->rows.rc || m->doclens.rc || m->sentbuf.rc || m->names.rc)
 		return ATT_ENOMEM;

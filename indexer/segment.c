@@ -337,14 +337,29 @@ att_status att_segment_write_postings(const att_inverter *inv,
 	return att_segenc_finish(e, msg, msgcap);
 }
 
-void att_names_put(att_buf *names, att_buf *rows, const char *id,
-                   size_t id_len, const char *title, size_t title_len)
+void att_row_put(att_buf *rows, att_buf *names, const uint32_t row[5],
+                 const char *id, size_t id_len, const char *title,
+                 size_t title_len)
 {
+	int i;
+
+	for (i = 0; i < 5; i++)
+		att_buf_put_u32le(rows, row[i]);
 	att_buf_put_u32le(rows, (uint32_t)names->n);
 	att_buf_put_varint(names, id_len);
 	att_buf_append(names, id, id_len);
 	att_buf_put_varint(names, title_len);
 	att_buf_append(names, title, title_len);
+}
+
+void att_sentences_encode(att_buf *b, const att_sentence *s, uint32_t n)
+{
+	uint32_t k;
+
+	for (k = 0; k <= n; k++) {
+		att_buf_put_varint(b, s[k].pos - (k ? s[k - 1].pos : 0));
+		att_buf_put_varint(b, s[k].byte - (k ? s[k - 1].byte : 0));
+	}
 }
 
 att_status att_docs_write(const char *dir, uint32_t seg, uint32_t ndocs,

@@ -155,8 +155,8 @@ static int is_deleted(const entry *e, uint32_t doc)
 att_status att_segset_delete(uint32_t *count, att_segset *ss, const char *term,
                              size_t len, char *msg, size_t msgcap)
 {
-	att_postings *pc = att_malloc(sizeof *pc);
-	att_status rc = pc ? ATT_OK : ATT_ENOMEM;
+	att_postings *pc = NULL; /* most adds find no earlier version */
+	att_status rc = ATT_OK;
 	uint32_t i;
 
 	*count = 0;
@@ -179,6 +179,10 @@ att_status att_segset_delete(uint32_t *count, att_segset *ss, const char *term,
 			                        msgcap);
 		if (rc != ATT_OK || !found)
 			continue;
+		if (pc == NULL && (pc = att_malloc(sizeof *pc)) == NULL) {
+			rc = ATT_ENOMEM;
+			break;
+		}
 		rc = att_postings_init(pc, &e->rd, &ti);
 		for (; rc == ATT_OK && pc->doc != ATT_DOC_END;
 		     att_postings_next(pc)) {

@@ -379,13 +379,12 @@ static att_status file_doc(att_writer *w, const att_doc *d)
 	att_fw_write(&w->sen, w->da.sent.p, w->da.sent.n);
 	if (w->sen.rc != ATT_OK)
 		return set_err(w, w->sen.rc, "%s", w->sen.msg);
-	att_buf_put_u32le(&w->rows, dl);
-	att_buf_put_u32le(&w->rows, block);
-	att_buf_put_u32le(&w->rows, off);
-	att_buf_put_u32le(&w->rows, len);
-	att_buf_put_u32le(&w->rows, (uint32_t)sen_off);
-	att_names_put(&w->names, &w->rows, d->id, d->id_len, d->title,
-	              d->title_len);
+	{
+		const uint32_t row[5] = { dl, block, off, len, (uint32_t)sen_off };
+
+		att_row_put(&w->rows, &w->names, row, d->id, d->id_len, d->title,
+		            d->title_len);
+	}
 	att_buf_append(&w->doclens, &dl, sizeof dl);
 	if (w->rows.rc != ATT_OK || w->doclens.rc != ATT_OK || w->names.rc)
 		return set_err(w, ATT_ENOMEM, "out of memory");
