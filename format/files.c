@@ -48,7 +48,7 @@ static int cursor_fail(att_cursor *c)
 
 /* Reads one varint into *V (0 on failure). Returns 0, or -1 if the cursor
  * had failed, the bytes end mid-varint or the varint is malformed. */
-int att_cursor_varint(att_cursor *c, uint64_t *v)
+int att_cursor_varint_slow(att_cursor *c, uint64_t *v)
 {
 	size_t n;
 
@@ -201,7 +201,9 @@ att_status att_file_check(const uint8_t *p, size_t n, const char *magic,
 	if (version != ATT_FORMAT_VERSION) {
 		if (msgcap > 0)
 			snprintf(msg, msgcap,
-			         "%s: format version %" PRIu32 ", this attache reads %u",
+			         "%s: format version %" PRIu32 ", this attache "
+			         "reads %u; rebuild the index from the source "
+			         "documents",
 			         name, version, ATT_FORMAT_VERSION);
 		return ATT_EVERSION;
 	}

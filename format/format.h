@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "attache.h"
 
@@ -130,8 +131,10 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
 /* Every index file: 8-byte header (4-byte magic, u32le version), the
  * body, and a 4-byte trailer (u32le CRC-32 of every byte before it). */
 /* 2: manifest entries carry live counts and a deletions generation;
- * .del files; document id terms. */
-#define ATT_FORMAT_VERSION 2u
+ * .del files; document id terms.
+ * 3: field terms; title lengths in document rows, skip entries (highest
+ * title tf) and manifest entries. */
+#define ATT_FORMAT_VERSION 3u
 #define ATT_HEADER_SIZE 8
 #define ATT_TRAILER_SIZE 4
 
@@ -159,7 +162,16 @@ static inline void att_cursor_init(att_cursor *c, const uint8_t *p, size_t n)
 	c->end = p + n;
 	c->err = 0;
 }
-int att_cursor_varint(att_cursor *c, uint64_t *v);
+int att_cursor_varint_slow(att_cursor *c, uint64_t *v);
+/* One-byte varints (most gaps, counts and offsets) are read inline. */
+static inline int att_cursor_varint(att_cursor *c, uint64_t *v)
+{
+	if (c->p < c->end && *c->p < 0x80 && !c->err) {
+		*v = *c->p++;
+		return 0;
+	}
+	return att_cursor_varint_slow(c, v);
+}
 int att_cursor_varint32(att_cursor *c, uint32_t *v); /* fails if > 2^32-1 */
 int att_cursor_u32le(att_cursor *c, uint32_t *v);
 int att_cursor_u64le(att_cursor *c, uint64_t *v);
@@ -226,6 +238,55 @@ att_status att_fsync_dir(const char *dir, char *msg, size_t msgcap);
 #define ATT_ID_PREFIX '\x01'
 #define ATT_ID_MAX 1024
 
+/* Each document is also indexed under field terms: this byte, a field's
+ * name (lowercased), ':', then an analysed term of that field, as in
+ * "\x02title:summit". The title is one field; so is every extra field
+ * whose name att_field_name accepts. A field term's positions count from
+ * 0 within its field. Sorting before every analysed term, field terms
+ * are never matched by a plain word. */
+#define ATT_FIELD_PREFIX '\x02'
+#define ATT_FIELD_NAME_MAX 32
+/* prefix, name, ':', and an analysed term (ATT_MAX_TERM, stemmer.h) */
+#define ATT_FIELD_TERM_MAX (ATT_FIELD_NAME_MAX + 2 + 64)
+
+/* Writes NAME lowercased into OUT (ATT_FIELD_NAME_MAX bytes) and returns
+ * its length, or 0 if a field of that name is not indexed: the name must
+ * be 1 to 32 ASCII letters, digits, '_', '-' or '.'. Callers that index
+ * extra fields also skip "id", "title" and "text" (see docan.c). */
+static inline size_t att_field_name(char *out, const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > ATT_FIELD_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char ch = name[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		      ch == '_' || ch == '-' || ch == '.'))
+			return 0;
+		out[i] = ch;
+	}
+	return len;
+}
+
+/* Writes the field term of NAME (as att_field_name gives it, NLEN bytes)
+ * and TERM (TLEN bytes) into OUT, of CAP bytes; returns its length, or 0
+ * if it does not fit. */
+static inline size_t att_field_term(char *out, size_t cap, const char *name,
+                                    size_t nlen, const char *term, size_t tlen)
+{
+	if (nlen + tlen + 2 > cap)
+		return 0;
+	out[0] = ATT_FIELD_PREFIX;
+	memcpy(out + 1, name, nlen);
+	out[1 + nlen] = ':';
+	memcpy(out + 2 + nlen, term, tlen);
+	return nlen + tlen + 2;
+}
+
 #define ATT_MANIFEST_NAME "MANIFEST"
 #define ATT_LOCK_NAME "LOCK"
 #define ATT_LANG_MAX 31
@@ -258,6 +319,7 @@ typedef struct att_seg_info {
 	uint32_t del_gen;   /* 0: nothing deleted; else segNNNNNN_G.del */
 	uint64_t tokens;    /* sum of the live documents' lengths */
 	uint64_t raw_bytes; /* bytes of the live documents' titles and texts */
+	uint64_t title_tokens; /* sum of the live documents' title lengths */
 } att_seg_info;
 
 typedef struct att_manifest {
@@ -266,7 +328,8 @@ typedef struct att_manifest {
 	uint32_t next_seg;  /* the id the next new segment takes */
 	uint32_t nsegs;
 	att_seg_info *segs; /* att_malloc'd */
-	uint64_t docs, tokens, raw_bytes; /* live sums over segments */
+	uint64_t docs, tokens, raw_bytes, title_tokens; /* live sums over
+	                                                   segments */
 	uint64_t file_bytes;
 } att_manifest;
 
@@ -382,12 +445,27 @@ typedef struct att_dict_iter {
 	uint8_t term[ATT_TERM_BYTES_MAX];
 	size_t len;
 	att_term_info ti;
+	int held;                 /* a seek decoded the next term already */
 } att_dict_iter;
 
 void att_dict_iter_init(att_dict_iter *it, const att_segment *seg);
 /* Moves to the next term: ATT_OK with *has 1 (it->term, it->len, it->ti
  * describe it) or 0 at the end, or ATT_ECORRUPT. */
 att_status att_dict_iter_next(att_dict_iter *it, int *has);
+/* Positions IT on SEG so that the next att_dict_iter_next gives the first
+ * term >= KEY (LEN bytes) in byte order, or the end: a binary search of
+ * the groups' first terms, then a scan of one group. ATT_OK or
+ * ATT_ECORRUPT. Prefix queries seek to their prefix and read on while
+ * the terms start with it. */
+att_status att_dict_iter_seek(att_dict_iter *it, const att_segment *seg,
+                              const uint8_t *key, size_t len);
+
+/* What the skip table says of one block of postings: enough to bound the
+ * block's best score without decoding it. */
+typedef struct att_block_bound {
+	uint32_t last_doc;        /* last document of the block */
+	uint32_t max_tf, min_dl, max_title_tf;
+} att_block_bound;
 
 /* A cursor over one term's postings in one segment. */
 typedef struct att_postings {
@@ -401,6 +479,9 @@ typedef struct att_postings {
 	const uint8_t *pos_p;     /* positions of posting pos_i */
 	uint32_t pos_i;
 	int err;                  /* ATT_ECORRUPT once a read fails */
+	uint32_t bound_block;     /* the block att_postings_shallow found
+	                             last */
+	att_block_bound one;      /* a one-block list's bound */
 	uint32_t docs[ATT_BLOCK], tfs[ATT_BLOCK];
 } att_postings;
 
@@ -416,19 +497,46 @@ static inline uint32_t att_postings_tf(const att_postings *pc)
 {
 	return pc->tfs[pc->i];
 }
+/* Describes the block that holds the first posting >= TARGET (TARGET >=
+ * the cursor's current doc), from the skip table, without decoding or
+ * moving the cursor. Returns 0 (and leaves *OUT alone) if no posting >=
+ * TARGET exists. A list of one block has no skip table: its bound is
+ * computed once, at init, from the decoded block (max tf; min length over
+ * its documents' rows; max_title_tf = max tf, a valid upper bound) and
+ * covers the whole list with last_doc = its last document. Cheap: it
+ * searches forward (galloping) from the entry it found last, since
+ * targets only grow. */
+int att_postings_shallow(att_block_bound *out, att_postings *pc,
+                         uint32_t target);
+/* The maxima over every block of the list (the bound of its best
+ * document), from the skip table, or the one-block bound. A fresh walk:
+ * it neither uses nor moves what att_postings_shallow remembers. */
+void att_postings_max_bound(att_block_bound *out, const att_postings *pc);
 /* Decodes the current posting's positions into *OUT (att_realloc'd,
  * capacity *CAP); *N gets the count. ATT_OK, ATT_ECORRUPT or ATT_ENOMEM. */
 att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
                                   att_postings *pc);
 
 /* A documents-table row: u32 length, u32 store block, u32 offset in the
- * block, u32 record length, u32 sentence-table offset, u32 names offset. */
-#define ATT_DOC_ROW 24
+ * block, u32 record length, u32 sentence-table offset, u32 names offset,
+ * u32 title length. */
+#define ATT_DOC_ROW 28
+#define ATT_ROW_TITLELEN 24
 
 /* The length in tokens of DOC (< ndocs). */
 static inline uint32_t att_segment_doclen(const att_segment *seg, uint32_t doc)
 {
 	return att_get_u32le(seg->rows + (size_t)doc * ATT_DOC_ROW);
+}
+
+/* The length in tokens of DOC's title (< ndocs): its title tokens have
+ * positions 0 .. titlelen-1, so a posting's title tf is the number of its
+ * positions below it. */
+static inline uint32_t att_segment_titlelen(const att_segment *seg,
+                                            uint32_t doc)
+{
+	return att_get_u32le(seg->rows + (size_t)doc * ATT_DOC_ROW +
+	                     ATT_ROW_TITLELEN);
 }
 
 

@@ -13,7 +13,7 @@
  * u64 generation, u8 language length + language, u32 next segment id,
  * u32 segment count, then per segment u32 id, u32 documents, u32 live
  * documents, u32 deletions generation, u64 live tokens, u64 live raw
- * bytes; CRC-32 trailer.
+ * bytes, u64 live title tokens; CRC-32 trailer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,7 @@ const char *const att_seg_magic[ATT_SEG_NFILES] = {
 	ATT_MAGIC_DOCS, ATT_MAGIC_SENTENCES, ATT_MAGIC_STORE
 };
 
-#define SEG_ENTRY_SIZE 32u
+#define SEG_ENTRY_SIZE 40u
 #define MAX_SEGS 100000u
 
 void att_seg_path(char *out, size_t cap, const char *dir, uint32_t seg,
@@ -125,13 +125,16 @@ static att_status parse(att_manifest *m, const uint8_t *p, size_t n,
 		att_cursor_u32le(&c, &s->del_gen);
 		att_cursor_u64le(&c, &s->tokens);
 		att_cursor_u64le(&c, &s->raw_bytes);
+		att_cursor_u64le(&c, &s->title_tokens);
 		if (s->id >= m->next_seg || s->live > s->docs ||
+		    s->title_tokens > s->tokens ||
 		    (s->del_gen == 0 && s->live != s->docs) ||
 		    s->del_gen > m->generation || (i > 0 && s->id <= s[-1].id))
 			goto corrupt;
 		m->docs += s->live;
 		m->tokens += s->tokens;
 		m->raw_bytes += s->raw_bytes;
+		m->title_tokens += s->title_tokens;
 	}
 	m->file_bytes = n;
 	return ATT_OK;
@@ -187,6 +190,7 @@ att_status att_manifest_write(const att_manifest *m, const char *dir,
 		att_fw_u32le(&fw, m->segs[i].del_gen);
 		att_fw_u64le(&fw, m->segs[i].tokens);
 		att_fw_u64le(&fw, m->segs[i].raw_bytes);
+		att_fw_u64le(&fw, m->segs[i].title_tokens);
 	}
 	if (rc == ATT_OK)
 		rc = att_fw_finish(&fw);

@@ -13,6 +13,9 @@
  * Postings cursors decode one block of 128 (document gap, frequency)
  * pairs at a time and use the term's skip table to jump over blocks;
  * positions are decoded only when asked for, for the current posting.
+ * The skip table also bounds each block (highest tf and title tf,
+ * shortest document) for a searcher that prunes blocks: read straight
+ * from the entry, never by decoding.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +29,7 @@
 #include "format.h"
 
 #define ROW ATT_DOC_ROW
-#define SKIP 20
+#define SKIP 24
 
 static att_status map_file(att_segment *seg, enum att_seg_file f,
                            const char *dir, char *msg, size_t msgcap)
@@ -221,6 +224,11 @@ att_status att_dict_iter_next(att_dict_iter *it, int *has)
 	const uint8_t *suf;
 	att_cursor *c = &it->c;
 
+	if (it->held) {
+		it->held = 0;
+		*has = 1;
+		return ATT_OK;
+	}
 	*has = 0;
 	if (it->i >= seg->nterms)
 		return ATT_OK;
@@ -258,29 +266,67 @@ att_status att_dict_iter_next(att_dict_iter *it, int *has)
 	return ATT_OK;
 }
 
-att_status att_segment_lookup(att_term_info *ti, int *found,
-                              const att_segment *seg, const char *term,
-                              size_t len, char *msg, size_t msgcap)
+/* The last group whose first term is <= TERM (group 0 if none is) into
+ * *G; -1 if a probed sample is corrupt. */
+static int find_group(uint32_t *g, const att_segment *seg, const char *term,
+                      size_t len)
 {
 	uint32_t lo = 0, hi = seg->ngroups;
 	const uint8_t *t;
 	size_t tl;
-	int r;
 
-	*found = 0;
-	while (hi - lo > 1) { /* the last group whose first term <= TERM */
+	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
 		if (group_term(seg, mid, &t, &tl) != 0)
-			return corrupt(seg, ATT_SEG_DICT, 0, "dictionary sample", msg,
-			               msgcap);
+			return -1;
 		if (cmp_term(t, tl, term, len) <= 0)
 			lo = mid;
 		else
 			hi = mid;
 	}
+	*g = lo;
+	return 0;
+}
+
+att_status att_dict_iter_seek(att_dict_iter *it, const att_segment *seg,
+                              const uint8_t *key, size_t len)
+{
+	uint32_t g;
+	att_status rc;
+	int has;
+
+	att_dict_iter_init(it, seg);
 	if (seg->ngroups == 0)
 		return ATT_OK;
+	if (find_group(&g, seg, (const char *)key, len) != 0)
+		return ATT_ECORRUPT;
+	/* the first term >= KEY is in group g, or else starts group g+1,
+	 * where att_dict_iter_next goes by itself once g is read */
+	it->i = (uint64_t)g * 16;
+	do {
+		rc = att_dict_iter_next(it, &has);
+	} while (rc == ATT_OK && has && it->i % 16 != 0 &&
+	         cmp_term(it->term, it->len, (const char *)key, len) < 0);
+	if (rc == ATT_OK && has &&
+	    cmp_term(it->term, it->len, (const char *)key, len) >= 0)
+		it->held = 1;
+	return rc;
+}
+
+att_status att_segment_lookup(att_term_info *ti, int *found,
+                              const att_segment *seg, const char *term,
+                              size_t len, char *msg, size_t msgcap)
+{
+	uint32_t lo;
+	int r;
+
+	*found = 0;
+	if (seg->ngroups == 0)
+		return ATT_OK;
+	if (find_group(&lo, seg, term, len) != 0)
+		return corrupt(seg, ATT_SEG_DICT, 0, "dictionary sample", msg,
+		               msgcap);
 	r = scan_group(ti, seg, lo, term, len);
 	if (r < 0)
 		return corrupt(seg, ATT_SEG_DICT,
@@ -365,6 +411,28 @@ static int decode_block(att_postings *pc, uint32_t b)
 	return 0;
 }
 
+/* The bound of a list of one block, which has no skip table: from the
+ * decoded block. Its title tfs would need the positions, so max tf
+ * stands in for them: a valid, if loose, upper bound. */
+static void one_block_bound(att_postings *pc)
+{
+	att_block_bound *o = &pc->one;
+	uint32_t i;
+
+	o->last_doc = pc->docs[pc->n - 1];
+	o->max_tf = 0;
+	o->min_dl = UINT32_MAX;
+	for (i = 0; i < pc->n; i++) {
+		uint32_t dl = att_segment_doclen(pc->seg, pc->docs[i]);
+
+		if (pc->tfs[i] > o->max_tf)
+			o->max_tf = pc->tfs[i];
+		if (dl < o->min_dl)
+			o->min_dl = dl;
+	}
+	o->max_title_tf = o->max_tf;
+}
+
 att_status att_postings_init(att_postings *pc, const att_segment *seg,
                              const att_term_info *ti)
 {
@@ -390,6 +458,9 @@ att_status att_postings_init(att_postings *pc, const att_segment *seg,
 		fail(pc);
 		return ATT_ECORRUPT;
 	}
+	pc->bound_block = 0;
+	if (pc->nblocks == 1)
+		one_block_bound(pc);
 	return ATT_OK;
 }
 
@@ -430,6 +501,82 @@ uint32_t att_postings_advance(att_postings *pc, uint32_t target)
 		if (att_postings_next(pc) == ATT_DOC_END)
 			break;
 	return pc->doc;
+}
+
+static uint32_t skip_last(const att_postings *pc, uint32_t b)
+{
+	return att_get_u32le(pc->skip + (size_t)b * SKIP);
+}
+
+void att_postings_max_bound(att_block_bound *out, const att_postings *pc)
+{
+	uint32_t b;
+
+	if (pc->nblocks <= 1) {
+		*out = pc->one;
+		return;
+	}
+	memset(out, 0, sizeof *out);
+	out->min_dl = UINT32_MAX;
+	for (b = 0; b < pc->nblocks; b++) {
+		const uint8_t *e = pc->skip + (size_t)b * SKIP;
+		uint32_t tf = att_get_u32le(e + 12), dl = att_get_u32le(e + 16);
+		uint32_t ttf = att_get_u32le(e + 20);
+
+		if (tf > out->max_tf)
+			out->max_tf = tf;
+		if (dl < out->min_dl)
+			out->min_dl = dl;
+		if (ttf > out->max_title_tf)
+			out->max_title_tf = ttf;
+	}
+	out->last_doc = skip_last(pc, pc->nblocks - 1);
+}
+
+int att_postings_shallow(att_block_bound *out, att_postings *pc,
+                         uint32_t target)
+{
+	uint32_t lo, hi, step = 1;
+	const uint8_t *sk;
+
+	if (pc->nblocks <= 1) {
+		if (pc->nblocks == 0 || target > pc->one.last_doc)
+			return 0;
+		*out = pc->one;
+		return 1;
+	}
+	/* gallop from the block found last (or the cursor's, if further):
+	 * the block wanted is at or after both */
+	lo = pc->bound_block > pc->block ? pc->bound_block : pc->block;
+	if (skip_last(pc, lo) < target) {
+		hi = lo + 1;
+		for (; hi < pc->nblocks && skip_last(pc, hi) < target;
+		     hi = lo + step) {
+			lo = hi;
+			step *= 2;
+		}
+		if (hi >= pc->nblocks) {
+			hi = pc->nblocks - 1;
+			if (skip_last(pc, hi) < target)
+				return 0;
+		}
+		while (hi - lo > 1) { /* last(lo) < target <= last(hi) */
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (skip_last(pc, mid) < target)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		lo = hi;
+	}
+	pc->bound_block = lo;
+	sk = pc->skip + (size_t)lo * SKIP;
+	out->last_doc = att_get_u32le(sk);
+	out->max_tf = att_get_u32le(sk + 12);
+	out->min_dl = att_get_u32le(sk + 16);
+	out->max_title_tf = att_get_u32le(sk + 20);
+	return 1;
 }
 
 /* Skips N varints at P (bounded by END); NULL if the input ends. */

@@ -7,10 +7,12 @@
  * inverter, and then walks the segment's dictionary and the inverter's
  * sorted terms in step: every term must be there, in order, with the same
  * document frequency, total frequency, postings and positions, byte for
- * byte once both are put in the inverter's layout. Document lengths and
- * sentence tables are compared the same way, the deletion file's
- * adjustments against the deleted documents' own analysis, and the
- * manifest's live counts, tokens and raw bytes against the sums.
+ * byte once both are put in the inverter's layout (field terms and id
+ * terms included). Document and title lengths and sentence tables are
+ * compared the same way, each skip entry's block bounds against its
+ * block's postings, the deletion file's adjustments against the deleted
+ * documents' own analysis, and the manifest's live counts, tokens, title
+ * tokens and raw bytes against the sums.
  *
  * Opening a segment already verifies every file's magic, version and
  * CRC-32 and the fixed tables' sizes (segread.c); the checker adds the
@@ -41,7 +43,9 @@ typedef struct checker {
 	size_t sentcap;
 	uint32_t *pos;
 	size_t poscap;
-	uint64_t live, tokens, raw;
+	att_field *fields;
+	size_t nfields;
+	uint64_t live, tokens, raw, titles;
 	char msg[1024];
 } checker;
 
@@ -109,11 +113,12 @@ static att_status check_doc(checker *c, uint32_t doc, uint32_t *ngone)
 	}
 	if (rc != ATT_OK)
 		return rc;
-	att_doc_from_record(&d, &rec);
-	rc = att_docan_run(&c->da_all, &d);
-	if (rc == ATT_EUTF8 || rc == ATT_EINVAL) {
+	rc = att_doc_from_record(&d, &c->fields, &c->nfields, &rec);
+	if (rc == ATT_OK)
+		rc = att_docan_run(&c->da_all, &d);
+	if (rc == ATT_EUTF8 || rc == ATT_EINVAL || rc == ATT_ECORRUPT) {
 		problem(c, ATT_SEG_STORE, 0, "document %u: stored record has an "
-		        "invalid id or text", (unsigned)doc);
+		        "invalid id, text or field", (unsigned)doc);
 		return ATT_OK;
 	}
 	if (rc == ATT_OK)
@@ -132,6 +137,12 @@ static att_status check_doc(checker *c, uint32_t doc, uint32_t *ngone)
 		        "%u tokens", (unsigned)doc,
 		        (unsigned)att_segment_doclen(&c->seg, doc),
 		        (unsigned)c->da_all.length);
+	if (att_segment_titlelen(&c->seg, doc) != c->da_all.title_len)
+		problem(c, ATT_SEG_DOCS, row + ATT_ROW_TITLELEN, "document %u: "
+		        "title length %u, its title has %u tokens",
+		        (unsigned)doc,
+		        (unsigned)att_segment_titlelen(&c->seg, doc),
+		        (unsigned)c->da_all.title_len);
 	rc = stored_sentences(c, doc);
 	if (rc == ATT_ECORRUPT || (rc == ATT_OK &&
 	    (c->sent.n != c->da_all.sent.n ||
@@ -144,38 +155,76 @@ static att_status check_doc(checker *c, uint32_t doc, uint32_t *ngone)
 	if (!deleted) {
 		c->live++;
 		c->tokens += att_segment_doclen(&c->seg, doc);
+		c->titles += att_segment_titlelen(&c->seg, doc);
 		c->raw += rec.title_len + rec.text_len;
 	}
 	return ATT_OK;
 }
 
-/* The term's on-disk postings, in the inverter's layout, into c->stream;
- * *df and *cf get what was decoded. */
-static att_status disk_stream(checker *c, const att_term_info *ti,
-                              att_postings *pc, uint32_t *df, uint64_t *cf)
+/* Adds posting (DOC, TF, TTF: its title tf) to block bound B. */
+static void bound_add(att_block_bound *b, uint32_t doc, uint32_t tf,
+                      uint32_t dl, uint32_t ttf)
 {
-	att_status rc = att_postings_init(pc, &c->seg, ti);
+	b->last_doc = doc;
+	b->max_tf = tf > b->max_tf ? tf : b->max_tf;
+	b->min_dl = dl < b->min_dl ? dl : b->min_dl;
+	b->max_title_tf = ttf > b->max_title_tf ? ttf : b->max_title_tf;
+}
+
+static int bound_differs(const att_block_bound *a, const att_block_bound *b)
+{
+	return a->last_doc != b->last_doc || a->max_tf != b->max_tf ||
+	    a->min_dl != b->min_dl || a->max_title_tf != b->max_title_tf;
+}
+
+/* The term's on-disk postings, in the inverter's layout, into c->stream;
+ * *df and *cf get what was decoded. *BAD is set if a skip entry's block
+ * bounds are not its block's (a list of one block has no skip entry). */
+static att_status disk_stream(checker *c, const att_dict_iter *it,
+                              att_postings *pc, uint32_t *df, uint64_t *cf,
+                              int *bad)
+{
+	att_status rc = att_postings_init(pc, &c->seg, &it->ti);
+	int word = it->len > 0 && it->term[0] != ATT_ID_PREFIX &&
+	    it->term[0] != ATT_FIELD_PREFIX;
+	att_block_bound want, have;
 	uint32_t next = 0, np, k;
 
 	*df = 0;
 	*cf = 0;
+	*bad = 0;
+	memset(&want, 0, sizeof want);
+	memset(&have, 0, sizeof have);
 	att_buf_clear(&c->stream);
 	for (; rc == ATT_OK && pc->doc != ATT_DOC_END; att_postings_next(pc)) {
-		uint32_t prev = 0;
+		uint32_t prev = 0, ttf = 0;
+		uint32_t tl = word ? att_segment_titlelen(&c->seg, pc->doc) : 0;
 
+		if (pc->nblocks > 1 && pc->i == 0) { /* a block starts */
+			if (pc->block > 0)
+				*bad |= bound_differs(&want, &have);
+			att_postings_shallow(&want, pc, pc->doc);
+			memset(&have, 0, sizeof have);
+			have.min_dl = UINT32_MAX;
+		}
 		rc = att_postings_positions(&c->pos, &c->poscap, &np, pc);
 		att_buf_put_varint(&c->stream, pc->doc - next);
 		att_buf_put_varint(&c->stream, np);
 		for (k = 0; rc == ATT_OK && k < np; k++) {
 			att_buf_put_varint(&c->stream, c->pos[k] - prev);
 			prev = c->pos[k];
+			ttf += c->pos[k] < tl;
 		}
+		bound_add(&have, pc->doc, np,
+		          att_segment_doclen(&c->seg, pc->doc), ttf);
 		next = pc->doc + 1;
 		(*df)++;
 		*cf += np;
 	}
 	if (rc == ATT_OK && pc->err)
 		rc = pc->err;
+	if (rc == ATT_OK && pc->nblocks > 1)
+		*bad |= bound_differs(&want, &have);
 	if (rc == ATT_OK && c->stream.rc != ATT_OK)
 		rc = ATT_ENOMEM;
 	return rc;
@@ -195,6 +244,7 @@ static att_status check_term(checker *c, const att_dict_iter *it,
 	uint32_t df;
 	uint64_t cf;
 	att_status rc;
+	int bad;
 
 	if (t == NULL || cmp_terms(it->term, it->len, t->term, t->len) != 0) {
 		problem(c, ATT_SEG_DICT, 0, "term \"%.*s\" (entry %llu) is not what "
@@ -203,7 +253,7 @@ static att_status check_term(checker *c, const att_dict_iter *it,
 		        t ? (int)t->len : 0, t ? t->term : "");
 		return ATT_ECORRUPT; /* out of step: stop comparing */
 	}
-	rc = disk_stream(c, &it->ti, pc, &df, &cf);
+	rc = disk_stream(c, it, pc, &df, &cf, &bad);
 	if (rc == ATT_ECORRUPT) {
 		problem(c, ATT_SEG_POSTINGS, it->ti.post_off, "term \"%.*s\": "
 		        "postings or positions do not decode", (int)it->len, it->term);
@@ -219,6 +269,11 @@ static att_status check_term(checker *c, const att_dict_iter *it,
 		        "%llu/%llu)", (int)it->len, it->term, (unsigned)df,
 		        (unsigned)t->df, (unsigned long long)cf,
 		        (unsigned long long)t->cf);
+	else if (bad)
+		problem(c, ATT_SEG_POSTINGS, it->ti.post_off, "term \"%.*s\": "
+		        "a skip entry's bounds (last document, highest tf, "
+		        "shortest document, highest title tf) differ from its "
+		        "block's", (int)it->len, it->term);
 	return ATT_OK;
 }
 
@@ -286,7 +341,7 @@ static att_status check_segment(checker *c, att_postings *pc)
 	uint32_t d, ngone = 0;
 	att_status rc;
 
-	c->live = c->tokens = c->raw = 0;
+	c->live = c->tokens = c->raw = c->titles = 0;
 	att_inverter_reset(c->all);
 	att_inverter_reset(c->gone);
 	c->cache.seg = NULL;
@@ -303,14 +358,17 @@ static att_status check_segment(checker *c, att_postings *pc)
 	if (c->info->del_gen != 0)
 		check_deletions(c);
 	if (c->live != c->info->live || c->tokens != c->info->tokens ||
-	    c->raw != c->info->raw_bytes)
-		problem(c, -1, 0, "segment %u: live documents %u, tokens %llu, raw "
-		        "bytes %llu; its documents give %llu, %llu, %llu",
-		        (unsigned)c->info->id, (unsigned)c->info->live,
+	    c->raw != c->info->raw_bytes || c->titles != c->info->title_tokens)
+		problem(c, -1, 0, "segment %u: live documents %u, tokens %llu, "
+		        "raw bytes %llu, title tokens %llu; its documents give "
+		        "%llu, %llu, %llu, %llu", (unsigned)c->info->id,
+		        (unsigned)c->info->live,
 		        (unsigned long long)c->info->tokens,
 		        (unsigned long long)c->info->raw_bytes,
+		        (unsigned long long)c->info->title_tokens,
 		        (unsigned long long)c->live, (unsigned long long)c->tokens,
-		        (unsigned long long)c->raw);
+		        (unsigned long long)c->raw,
+		        (unsigned long long)c->titles);
 	return ATT_OK;
 }
 
@@ -383,6 +441,7 @@ att_status att_index_check(att_check_result *out, const char *path,
 	att_buf_release(&c.sent);
 	att_free(c.sents);
 	att_free(c.pos);
+	att_free(c.fields);
 	att_manifest_release(&m);
 	return rc == ATT_ENOTFOUND ? ATT_ECORRUPT : rc;
 }

@@ -7,15 +7,30 @@
  * title's count plus ATT_TEXT_GAP (so no phrase spans the two), each
  * token's term is interned in the given inverter and collected as a key
  * (term id << 32 | position); the document's length is its number of
- * tokens; one more key, not counted in the length, is its id term (the
- * byte ATT_ID_PREFIX and the id) at position 0. The text's sentences
- * give the sentence table: per sentence its first token's position and
- * the byte where it begins, then an end sentinel (one past the last text
- * position, and the text's length), as deltas from the previous entry.
+ * title and text tokens, and the title's own count is kept too. The
+ * text's sentences give the sentence table: per sentence its first
+ * token's position and the byte where it begins, then an end sentinel
+ * (one past the last text position, and the text's length), as deltas
+ * from the previous entry.
+ *
+ * Field terms (format.h) come on top, outside the length and the
+ * sentence table: each title token once more as "\x02title:TERM" at the
+ * same position, then each indexed extra field's tokens as
+ * "\x02NAME:TERM" from position 0. An extra field is indexed if
+ * att_field_name accepts its name, unless that name, lowercased, is id,
+ * title or text (their terms would mix with the title's, or read as the
+ * built-in fields) or repeats an earlier field's (the two would give one
+ * term the same position twice); and only the first ATT_FIELDS_INDEXED
+ * such fields are. Last comes the id term (the byte ATT_ID_PREFIX and
+ * the id) at position 0, as keys[nkeys].
  */
+#include <assert.h>
 #include <string.h>
 
 #include "indexer.h"
+
+_Static_assert(ATT_FIELD_TERM_MAX == ATT_FIELD_NAME_MAX + 2 + ATT_MAX_TERM,
+               "a field term holds a field name and any analysed term");
 
 void att_docan_init(att_docan *da, att_analyzer *an, att_inverter *inv)
 {
@@ -52,12 +67,31 @@ static int push(att_docan *da, const char *term, size_t len, uint32_t pos)
 	return ATT_OK;
 }
 
+/* The token as a term of the field named da->field[nfield - 1]. */
+static int on_field_token(void *ctx, const att_token *tok)
+{
+	att_docan *da = ctx;
+	char term[ATT_FIELD_TERM_MAX];
+	size_t n = att_field_term(term, sizeof term, da->field[da->nfield - 1],
+	                          da->field_len, tok->term, tok->term_len);
+
+	assert(n > 0); /* analysed terms are at most ATT_MAX_TERM bytes */
+	return push(da, term, n, tok->pos);
+}
+
+/* A title or text token: a default-field term, and for the title (while
+ * field_len is set) a field term too. */
 static int on_token(void *ctx, const att_token *tok)
 {
 	att_docan *da = ctx;
+	int rc;
 
 	da->last_pos = tok->pos;
-	return push(da, tok->term, tok->term_len, tok->pos);
+	da->ntok++;
+	rc = push(da, tok->term, tok->term_len, tok->pos);
+	if (rc == ATT_OK && da->field_len > 0)
+		rc = on_field_token(ctx, tok);
+	return rc;
 }
 
 /* As on_token, and records sentence starts. */
@@ -75,6 +109,50 @@ static int on_text_token(void *ctx, const att_token *tok)
 	return on_token(ctx, tok);
 }
 
+/* Makes extra field NAME the next field indexed (its lowercased name
+ * goes into da->field[nfield++]) if it qualifies; returns 0 if not. */
+static int take_field(att_docan *da, const char *name, size_t len)
+{
+	static const char *const builtin[] = { "id", "title", "text" };
+	char *f = da->field[da->nfield];
+	size_t n, i;
+
+	if (da->nfield > ATT_FIELDS_INDEXED)
+		return 0;
+	n = att_field_name(f, name, len);
+	f[n] = '\0';
+	for (i = 0; n > 0 && i < sizeof builtin / sizeof builtin[0]; i++)
+		if (strcmp(f, builtin[i]) == 0)
+			n = 0;
+	for (i = 0; n > 0 && i < da->nfield; i++)
+		if (strcmp(f, da->field[i]) == 0)
+			n = 0;
+	if (n == 0)
+		return 0;
+	da->nfield++;
+	da->field_len = n;
+	return 1;
+}
+
+static att_status analyse_fields(att_docan *da, const att_doc *d)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < d->nfields; i++) {
+		const att_field *f = &d->fields[i];
+
+		if (!take_field(da, f->name, f->name_len))
+			continue;
+		rc = att_analyze(da->an, f->value, f->value_len, 0,
+		                 on_field_token, da, NULL);
+		if (rc != ATT_OK)
+			return rc;
+	}
+	da->field_len = 0;
+	return ATT_OK;
+}
+
 att_status att_docan_run(att_docan *da, const att_doc *d)
 {
 	char term[ATT_ID_MAX + 1];
@@ -84,15 +162,22 @@ att_status att_docan_run(att_docan *da, const att_doc *d)
 	if (d->id_len == 0 || d->id_len > ATT_ID_MAX)
 		return ATT_EINVAL;
 	da->nkeys = 0;
+	da->ntok = 0;
 	da->nsent = 0;
 	da->sent_pos = 0;
 	da->sent_byte = 0;
 	da->last_pos = 0;
+	da->nfield = 0;
 	att_buf_clear(&da->sent);
+	memcpy(da->field[0], "title", sizeof "title");
+	da->nfield = 1;
+	da->field_len = 5;
 	rc = att_analyze(da->an, d->title, d->title_len, 0, on_token, da, NULL);
+	da->field_len = 0;
 	if (rc != ATT_OK)
 		return rc;
-	base = (uint32_t)da->nkeys + ATT_TEXT_GAP;
+	da->title_len = da->ntok;
+	base = da->title_len + ATT_TEXT_GAP;
 	rc = att_analyze(da->an, d->text, d->text_len, base, on_text_token, da,
 	                 NULL);
 	if (rc != ATT_OK)
@@ -102,18 +187,25 @@ att_status att_docan_run(att_docan *da, const att_doc *d)
 	att_buf_put_varint(&da->sent, d->text_len - da->sent_byte);
 	if (da->sent.rc != ATT_OK)
 		return ATT_ENOMEM;
-	da->length = (uint32_t)da->nkeys;
+	da->length = da->ntok;
+	if ((rc = analyse_fields(da, d)) != ATT_OK)
+		return rc;
 	term[0] = ATT_ID_PREFIX;
 	memcpy(term + 1, d->id, d->id_len);
 	rc = push(da, term, d->id_len + 1, 0);
 	if (rc != ATT_OK)
 		return rc;
-	da->nkeys--; /* keys[nkeys] is the id key, outside the length */
+	da->nkeys--; /* keys[nkeys] is the id key */
 	return ATT_OK;
 }
 
-void att_doc_from_record(att_doc *d, const att_record *rec)
+att_status att_doc_from_record(att_doc *d, att_field **fields, size_t *cap,
+                               const att_record *rec)
 {
+	const uint8_t *p = (const uint8_t *)rec->text + rec->text_len, *b;
+	uint64_t n, i, l;
+	att_cursor c;
+
 	memset(d, 0, sizeof *d);
 	d->id = rec->id;
 	d->id_len = rec->id_len;
@@ -121,4 +213,33 @@ void att_doc_from_record(att_doc *d, const att_record *rec)
 	d->title_len = rec->title_len;
 	d->text = rec->text;
 	d->text_len = rec->text_len;
+	/* the rest of the record: varint count, then name and value pairs */
+	att_cursor_init(&c, p, (size_t)(rec->raw + rec->raw_len - p));
+	if (att_cursor_varint(&c, &n) != 0 || n > (uint64_t)(c.end - c.p) / 2)
+		return ATT_ECORRUPT;
+	if (n > *cap) {
+		att_field *f = att_realloc(*fields, (size_t)n * sizeof *f);
+
+		if (f == NULL)
+			return ATT_ENOMEM;
+		*fields = f;
+		*cap = (size_t)n;
+	}
+	for (i = 0; i < n; i++) {
+		att_field *f = &(*fields)[i];
+
+		att_cursor_varint(&c, &l);
+		att_cursor_bytes(&c, &b, (size_t)l);
+		f->name = (const char *)b;
+		f->name_len = (size_t)l;
+		att_cursor_varint(&c, &l);
+		att_cursor_bytes(&c, &b, (size_t)l);
+		f->value = (const char *)b;
+		f->value_len = (size_t)l;
+	}
+	if (c.err || c.p != c.end)
+		return ATT_ECORRUPT;
+	d->fields = *fields;
+	d->nfields = (size_t)n;
+	return ATT_OK;
 }

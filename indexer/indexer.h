@@ -81,26 +81,43 @@ int64_t att_inverter_last_doc(const att_inverter *inv, const char *term,
 /* ---- docan.c ------------------------------------------------------------ */
 
 #define ATT_TEXT_GAP 16
+/* A document's first 64 extra fields with indexable names are indexed;
+ * any further ones are only stored. */
+#define ATT_FIELDS_INDEXED 64
 
 typedef struct att_docan {
 	att_analyzer *an;
 	att_inverter *inv;
-	uint64_t *keys;       /* nkeys token keys, then keys[nkeys]: the id's */
+	uint64_t *keys;       /* nkeys keys, then keys[nkeys]: the id's */
 	size_t nkeys, capkeys;
-	uint32_t length;      /* tokens: the document's length */
+	uint32_t length;      /* tokens of title and text: the document's
+	                         length */
+	uint32_t title_len;   /* tokens of the title */
 	att_buf sent;         /* the sentence entries and end sentinel */
 	uint32_t nsent;
 	uint32_t last_pos, sent_pos, sent_byte;
+	uint32_t ntok;        /* title and text tokens so far */
+	size_t field_len;     /* while field terms are made: the length of
+	                         their field's name, field[nfield - 1] */
+	char field[ATT_FIELDS_INDEXED + 1][ATT_FIELD_NAME_MAX + 1]; /* names
+	                         indexed: "title", then extra fields' */
+	size_t nfield;
 } att_docan;
 
 void att_docan_init(att_docan *da, att_analyzer *an, att_inverter *inv);
 void att_docan_release(att_docan *da);
-/* Analyses D's title and text (valid UTF-8) and its id. Returns ATT_OK,
- * ATT_EINVAL (id empty or too long), ATT_ENOMEM or ATT_ELIMIT. */
+/* Analyses D's title and text, its indexed fields (all valid UTF-8) and
+ * its id. Returns ATT_OK, ATT_EINVAL (id empty or too long), ATT_EUTF8
+ * (an indexed field's value is not valid UTF-8), ATT_ENOMEM or
+ * ATT_ELIMIT. */
 att_status att_docan_run(att_docan *da, const att_doc *d);
 
-/* A document to analyse again from its stored record (no fields). */
-void att_doc_from_record(att_doc *d, const att_record *rec);
+/* A document to analyse again from its stored record REC (fetched whole,
+ * by att_segment_fetch): its fields go into *FIELDS (att_realloc'd,
+ * capacity *CAP). ATT_OK, ATT_ECORRUPT (the fields do not decode) or
+ * ATT_ENOMEM. */
+att_status att_doc_from_record(att_doc *d, att_field **fields, size_t *cap,
+                               const att_record *rec);
 
 /* ---- store.c ------------------------------------------------------------- */
 
@@ -134,11 +151,12 @@ uint64_t att_store_bytes(const att_store_writer *sw);
 /* The encoder of a segment's dictionary, postings and positions files. */
 typedef struct att_segenc att_segenc;
 
-/* Creates DIR/segNNNNNN.{dic,pst,pos}. DOCLEN gives each document's length
- * (for the block score bounds) and must outlive the encoder. On error
- * *out may still be set: finish or abort it. */
+/* Creates DIR/segNNNNNN.{dic,pst,pos}. ROWS, the segment's documents
+ * table (ATT_DOC_ROW bytes a document), gives each document's length and
+ * title length for the block score bounds, and must outlive the encoder.
+ * On error *out may still be set: finish or abort it. */
 att_status att_segenc_open(att_segenc **out, const char *dir, uint32_t seg,
-                           const uint32_t *doclen);
+                           const uint8_t *rows);
 /* Adds one term; terms must come in strictly increasing byte order, each
  * with df > 0, its stream in the inverter's layout. Sticky errors. */
 att_status att_segenc_term(att_segenc *e, const att_inv_term *t);
@@ -150,7 +168,7 @@ void att_segenc_abort(att_segenc *e);
 /* Writes the whole (sorted) inverter as DIR/segNNNNNN.{dic,pst,pos}. */
 att_status att_segment_write_postings(const att_inverter *inv,
                                       const char *dir, uint32_t seg,
-                                      const uint32_t *doclen, char *msg,
+                                      const uint8_t *rows, char *msg,
                                       size_t msgcap);
 
 /* ---- segset.c ------------------------------------------------------------ */
@@ -202,11 +220,12 @@ void att_segset_committed(att_segset *ss);
 void att_segset_cleanup(const char *dir, const att_manifest *m);
 
 /* Appends a document's row to ROWS: ROW (length, store block, offset in
- * the block, record length, sentence-table offset), then where its id
- * and title start in NAMES, to which they are appended. */
+ * the block, record length, sentence-table offset), where its id and
+ * title start in NAMES, to which they are appended, then TITLE_TOKENS
+ * (the title's length in tokens). */
 void att_row_put(att_buf *rows, att_buf *names, const uint32_t row[5],
-                 const char *id, size_t id_len, const char *title,
-                 size_t title_len);
+                 uint32_t title_tokens, const char *id, size_t id_len,
+                 const char *title, size_t title_len);
 
 /* Appends the sentence table S[0..n] (N sentences and the end sentinel)
  * as the .sen file stores it after the count: delta pairs. */

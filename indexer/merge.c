@@ -35,7 +35,7 @@ typedef struct merger {
 	uint32_t **map;           /* per source: old document -> new, or NO_DOC */
 	att_store_writer store;
 	att_fwriter sen;
-	att_buf rows, names, doclens, stream, sentbuf;
+	att_buf rows, names, stream, sentbuf;
 	att_block_cache cache;
 	att_sentence *sents;
 	size_t sentcap;
@@ -75,7 +75,8 @@ static att_status open_sources(merger *m, const att_seg_info *src,
 static att_status copy_doc(merger *m, uint32_t i, uint32_t d)
 {
 	const att_segment *s = &m->src[i];
-	uint32_t dl = att_segment_doclen(s, d), block, off, len, nsent;
+	uint32_t dl = att_segment_doclen(s, d), tl = att_segment_titlelen(s, d);
+	uint32_t block, off, len, nsent;
 	uint64_t sen_off = m->sen.off;
 	att_record rec;
 	att_status rc;
@@ -95,15 +96,15 @@ static att_status copy_doc(merger *m, uint32_t i, uint32_t d)
 	{
 		const uint32_t row[5] = { dl, block, off, len, (uint32_t)sen_off };
 
-		att_row_put(&m->rows, &m->names, row, rec.id, rec.id_len, rec.title,
-		            rec.title_len);
+		att_row_put(&m->rows, &m->names, row, tl, rec.id, rec.id_len,
+		            rec.title, rec.title_len);
 	}
-	att_buf_append(&m->doclens, &dl, sizeof dl);
-	if (m->rows.rc || m->doclens.rc || m->sentbuf.rc || m->names.rc)
+	if (m->rows.rc || m->sentbuf.rc || m->names.rc)
 		return ATT_ENOMEM;
 	if (m->sen.rc != ATT_OK)
 		return m->sen.rc;
 	m->out.tokens += dl;
+	m->out.title_tokens += tl;
 	m->out.raw_bytes += rec.title_len + rec.text_len;
 	return ATT_OK;
 }
@@ -233,8 +234,7 @@ static att_status write_new(merger *m, uint32_t newid)
 		rc = att_docs_write(m->dir, newid, m->out.docs, &m->rows, &m->names,
 		                    m->msg, m->msgcap);
 	if (rc == ATT_OK)
-		rc = att_segenc_open(&enc, m->dir, newid,
-		                     (const uint32_t *)m->doclens.p);
+		rc = att_segenc_open(&enc, m->dir, newid, m->rows.p);
 	if (rc == ATT_OK)
 		rc = merge_terms(m, enc, it, has, pc);
 	if (enc != NULL && rc == ATT_OK)
@@ -293,7 +293,6 @@ att_status att_merge_segments(att_seg_info *out, const char *dir,
 	att_free(m.map);
 	att_buf_release(&m.rows);
 	att_buf_release(&m.names);
-	att_buf_release(&m.doclens);
 	att_buf_release(&m.stream);
 	att_buf_release(&m.sentbuf);
 	att_buf_release(&m.cache.buf);

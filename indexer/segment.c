@@ -9,10 +9,12 @@
  *  - its document gaps and frequencies go to the .pst file in blocks of
  *    128 postings, each bit-packed with its own width; a final block of
  *    fewer than 128 postings is written as varint pairs. A term with more
- *    than one block is preceded by a skip table, one fixed 20-byte entry a
+ *    than one block is preceded by a skip table, one fixed 24-byte entry a
  *    block: last document, block data offset, positions offset, highest
- *    frequency, shortest document length (with the last two, a searcher
- *    bounds the block's best BM25 score for any parameters);
+ *    frequency, shortest document length, highest title frequency (the
+ *    positions below the document's title length; 0 for id and field
+ *    terms). With the last three, a searcher bounds the block's best
+ *    BM25 or BM25F score for any parameters without decoding it;
  *  - a dictionary entry: the terms of the .dic file are front-coded in
  *    groups of 16, each group starting with a whole term and absolute
  *    offsets, and a sample of group offsets at the end lets a reader
@@ -26,7 +28,6 @@
 #include "indexer.h"
 
 #define DICT_GROUP 16
-#define SKIP_ENTRY 20
 
 struct att_segenc {
 	att_fwriter pst, pos, dic;
@@ -34,49 +35,74 @@ struct att_segenc {
 	att_buf blocks;         /* the current term's encoded blocks */
 	att_buf skips;          /* the current term's skip table */
 	uint32_t *docs, *tfs;   /* the current term, decoded */
+	uint32_t *ttfs;         /* and its title tfs */
 	size_t cap;
 	char prev[ATT_TERM_BYTES_MAX];
 	size_t prev_len;
 	uint64_t nterms;
-	const uint32_t *doclen;
+	const uint8_t *rows;    /* the documents table */
 	int rc;                 /* sticky */
 	char msg[512];
 };
 
 typedef att_segenc enc;
 
-/* Decodes T's stream into e->docs/e->tfs and writes its positions. */
+static uint32_t row_u32(const enc *e, uint32_t doc, size_t field)
+{
+	return att_get_u32le(e->rows + (size_t)doc * ATT_DOC_ROW + field);
+}
+
+/* Grows the decoded arrays to hold N postings. */
+static int reserve(enc *e, uint32_t n)
+{
+	uint32_t **a[3] = { &e->docs, &e->tfs, &e->ttfs };
+	size_t cap = (size_t)n + n / 2;
+	int k;
+
+	if (n <= e->cap)
+		return 0;
+	for (k = 0; k < 3; k++) {
+		uint32_t *p = att_realloc(*a[k], cap * sizeof *p);
+
+		if (p == NULL)
+			return -1;
+		*a[k] = p;
+	}
+	e->cap = cap;
+	return 0;
+}
+
+/* Decodes T's stream into e->docs, tfs and ttfs, and writes its
+ * positions. A word's title tf counts its positions below the
+ * document's title length; id and field terms have none, and a list of
+ * one block has no skip entry to put it in. */
 static int decode_term(enc *e, const att_inv_term *t)
 {
 	const uint8_t *p = t->data, *end = t->data + t->data_len;
+	int word = t->df > ATT_BLOCK && t->len > 0 &&
+	    t->term[0] != ATT_ID_PREFIX && t->term[0] != ATT_FIELD_PREFIX;
 	uint32_t i, next = 0;
 
-	if (t->df > e->cap) {
-		size_t cap = t->df + t->df / 2;
-		uint32_t *d = att_realloc(e->docs, cap * sizeof *d);
-
-		if (d == NULL)
-			return -1;
-		e->docs = d;
-		d = att_realloc(e->tfs, cap * sizeof *d);
-		if (d == NULL)
-			return -1;
-		e->tfs = d;
-		e->cap = cap;
-	}
+	if (reserve(e, t->df) != 0)
+		return -1;
 	for (i = 0; i < t->df; i++) {
-		uint64_t gap, tf, v;
+		uint64_t gap, tf, v, pos = 0;
+		uint32_t k, tl;
 		const uint8_t *ps;
-		uint32_t k;
 
 		p += att_varint_get(&gap, p, end);
 		p += att_varint_get(&tf, p, end);
 		e->docs[i] = next + (uint32_t)gap;
 		e->tfs[i] = (uint32_t)tf;
+		e->ttfs[i] = 0;
 		next = e->docs[i] + 1;
+		tl = word ? row_u32(e, e->docs[i], ATT_ROW_TITLELEN) : 0;
 		ps = p;
-		for (k = 0; k < tf; k++)
+		for (k = 0; k < tf; k++) {
 			p += att_varint_get(&v, p, end);
+			pos += v;
+			e->ttfs[i] += pos < tl;
+		}
 		att_fw_write(&e->pos, ps, (size_t)(p - ps));
 	}
 	return 0;
@@ -112,19 +138,24 @@ static void encode_block(enc *e, uint32_t from, uint32_t n, uint32_t prev_next)
 static void put_skip(enc *e, uint32_t from, uint32_t n, uint32_t data_off,
                      uint32_t pos_off)
 {
-	uint32_t i, max_tf = 0, min_dl = UINT32_MAX;
+	uint32_t i, max_tf = 0, min_dl = UINT32_MAX, max_ttf = 0;
 
 	for (i = from; i < from + n; i++) {
+		uint32_t dl = row_u32(e, e->docs[i], 0);
+
 		if (e->tfs[i] > max_tf)
 			max_tf = e->tfs[i];
-		if (e->doclen[e->docs[i]] < min_dl)
-			min_dl = e->doclen[e->docs[i]];
+		if (dl < min_dl)
+			min_dl = dl;
+		if (e->ttfs[i] > max_ttf)
+			max_ttf = e->ttfs[i];
 	}
 	att_buf_put_u32le(&e->skips, e->docs[from + n - 1]);
 	att_buf_put_u32le(&e->skips, data_off);
 	att_buf_put_u32le(&e->skips, pos_off);
 	att_buf_put_u32le(&e->skips, max_tf);
 	att_buf_put_u32le(&e->skips, min_dl);
+	att_buf_put_u32le(&e->skips, max_ttf);
 }
 
 /* The bytes the positions of postings [from, from+n) take. */
@@ -215,7 +246,7 @@ static void set_msg(att_segenc *e, att_status rc)
 }
 
 att_status att_segenc_open(att_segenc **out, const char *dir, uint32_t seg,
-                           const uint32_t *doclen)
+                           const uint8_t *rows)
 {
 	att_segenc *e = att_calloc(1, sizeof *e);
 	char path[4096];
@@ -225,7 +256,7 @@ att_status att_segenc_open(att_segenc **out, const char *dir, uint32_t seg,
 	if (e == NULL)
 		return ATT_ENOMEM;
 	e->pst.fd = e->pos.fd = e->dic.fd = -1;
-	e->doclen = doclen;
+	e->rows = rows;
 	att_buf_init(&e->sample);
 	att_buf_init(&e->blocks);
 	att_buf_init(&e->skips);
@@ -270,6 +301,7 @@ static void enc_free(att_segenc *e)
 	att_buf_release(&e->skips);
 	att_free(e->docs);
 	att_free(e->tfs);
+	att_free(e->ttfs);
 	att_free(e);
 }
 
@@ -317,12 +349,12 @@ void att_segenc_abort(att_segenc *e)
 
 att_status att_segment_write_postings(const att_inverter *inv,
                                       const char *dir, uint32_t seg,
-                                      const uint32_t *doclen, char *msg,
+                                      const uint8_t *rows, char *msg,
                                       size_t msgcap)
 {
 	uint32_t i, nterms = att_inverter_nterms(inv);
 	att_segenc *e;
-	att_status rc = att_segenc_open(&e, dir, seg, doclen);
+	att_status rc = att_segenc_open(&e, dir, seg, rows);
 
 	for (i = 0; rc == ATT_OK && i < nterms; i++) {
 		att_inv_term t;
@@ -338,14 +370,15 @@ att_status att_segment_write_postings(const att_inverter *inv,
 }
 
 void att_row_put(att_buf *rows, att_buf *names, const uint32_t row[5],
-                 const char *id, size_t id_len, const char *title,
-                 size_t title_len)
+                 uint32_t title_tokens, const char *id, size_t id_len,
+                 const char *title, size_t title_len)
 {
 	int i;
 
 	for (i = 0; i < 5; i++)
 		att_buf_put_u32le(rows, row[i]);
 	att_buf_put_u32le(rows, (uint32_t)names->n);
+	att_buf_put_u32le(rows, title_tokens);
 	att_buf_put_varint(names, id_len);
 	att_buf_append(names, id, id_len);
 	att_buf_put_varint(names, title_len);

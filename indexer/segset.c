@@ -12,9 +12,9 @@
  * stored record, analyses it again with the index's analyser and counts,
  * per term, the documents and occurrences that go away; added to the
  * segment's earlier adjustments, they and the bitmap make the new
- * segNNNNNN_G.del (deletes.c). The segment's live count, tokens and raw
- * bytes drop by the deleted documents' own, so the manifest's totals are
- * those of an index that never held them.
+ * segNNNNNN_G.del (deletes.c). The segment's live count, tokens, title
+ * tokens and raw bytes drop by the deleted documents' own, so the
+ * manifest's totals are those of an index that never held them.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -202,26 +202,41 @@ att_status att_segset_delete(uint32_t *count, att_segset *ss, const char *term,
 
 /* ---- commit: deletion files ------------------------------------------------ */
 
-/* Adds deleted document DOC's terms to DA's inverter as document K. */
-static att_status count_doc(att_docan *da, att_block_cache *cache, entry *e,
-                            uint32_t doc, uint32_t k, char *msg, size_t msgcap)
+/* The state of re-analysing a segment's deleted documents. */
+typedef struct recount {
+	att_docan da;
+	att_block_cache cache;
+	att_field *fields;
+	size_t nfields;
+} recount;
+
+/* Adds deleted document DOC's terms to R's inverter as document K. */
+static att_status count_doc(recount *r, entry *e, uint32_t doc, uint32_t k,
+                            char *msg, size_t msgcap)
 {
+	att_docan *da = &r->da;
 	att_record rec;
 	att_doc d;
 	att_status rc;
 
-	rc = att_segment_fetch(&rec, cache, &e->rd, doc, msg, msgcap);
+	rc = att_segment_fetch(&rec, &r->cache, &e->rd, doc, msg, msgcap);
 	if (rc != ATT_OK)
 		return rc;
-	att_doc_from_record(&d, &rec);
-	rc = att_docan_run(da, &d);
-	if (rc == ATT_EINVAL)
+	rc = att_doc_from_record(&d, &r->fields, &r->nfields, &rec);
+	if (rc == ATT_OK)
+		rc = att_docan_run(da, &d);
+	if (rc == ATT_EINVAL || rc == ATT_EUTF8 || rc == ATT_ECORRUPT) {
+		snprintf(msg, msgcap, "%s.sto: stored record of document %u "
+		         "does not decode or analyse", e->rd.path,
+		         (unsigned)doc);
 		rc = ATT_ECORRUPT;
+	}
 	if (rc == ATT_OK)
 		rc = att_inverter_add_doc(da->inv, k, da->keys, da->nkeys + 1);
 	if (rc == ATT_OK) {
 		e->info.live--;
 		e->info.tokens -= att_segment_doclen(&e->rd, doc);
+		e->info.title_tokens -= att_segment_titlelen(&e->rd, doc);
 		e->info.raw_bytes -= rec.title_len + rec.text_len;
 	}
 	return rc;
@@ -271,19 +286,20 @@ static att_status merge_adj(att_del_adj **out, uint32_t *nout,
 static att_status write_deletes(att_segset *ss, entry *e, att_analyzer *an,
                                 uint32_t gen, char *msg, size_t msgcap)
 {
-	att_block_cache cache = { NULL, 0, { NULL, 0, 0, ATT_OK } };
 	att_inverter *inv = NULL;
 	att_del_adj *adj = NULL;
 	uint32_t d, k = 0, nadj = 0;
-	att_docan da;
+	recount r;
 	att_status rc = att_inverter_new(&inv);
 
-	att_docan_init(&da, an, inv);
+	memset(&r, 0, sizeof r);
+	att_buf_init(&r.cache.buf);
+	att_docan_init(&r.da, an, inv);
 	if (rc == ATT_OK)
 		rc = open_reader(ss, e, msg, msgcap);
 	for (d = 0; rc == ATT_OK && d < e->info.docs; d++)
 		if (is_deleted(e, d) && !att_deleted(&e->rd.del, d))
-			rc = count_doc(&da, &cache, e, d, k++, msg, msgcap);
+			rc = count_doc(&r, e, d, k++, msg, msgcap);
 	if (rc == ATT_OK)
 		rc = att_inverter_sort(inv);
 	if (rc == ATT_OK)
@@ -298,9 +314,10 @@ static att_status write_deletes(att_segset *ss, entry *e, att_analyzer *an,
 	if (rc == ATT_ENOMEM)
 		snprintf(msg, msgcap, "out of memory");
 	att_free(adj);
-	att_docan_release(&da);
+	att_docan_release(&r.da);
 	att_inverter_free(inv);
-	att_buf_release(&cache.buf);
+	att_buf_release(&r.cache.buf);
+	att_free(r.fields);
 	return rc;
 }
 

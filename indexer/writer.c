@@ -6,7 +6,7 @@
  * inverter and its (term, position) key collected; the document's stored
  * record goes to the segment's store file and its sentence table to the
  * sentences file at once, so the only per-document state kept in memory
- * is a 20-byte row of the documents table. When the inverter and buffers
+ * is a 28-byte row of the documents table. When the inverter and buffers
  * outgrow the memory budget, the segment is flushed: its dictionary,
  * postings, positions and documents files are written and fsynced, and
  * it joins the list of segments waiting for the next commit. Commit
@@ -51,7 +51,6 @@ struct att_writer {
 	att_fwriter sen;
 	att_buf rows;            /* ATT_DOC_ROW bytes per document */
 	att_buf names;           /* their ids and titles */
-	att_buf doclens;         /* u32 per document, native order */
 	att_seg_info cur;
 	att_buf open_del;        /* bitmap: documents of the open segment
 	                            deleted or replaced */
@@ -165,7 +164,6 @@ static att_status writer_init(att_writer *w, const char *path,
 	att_buf_init(&w->rows);
 	att_buf_init(&w->names);
 	att_buf_init(&w->open_del);
-	att_buf_init(&w->doclens);
 	w->sen.fd = -1;
 	w->budget = opts->memory_budget ? opts->memory_budget : (256u << 20);
 	w->replace_utf8 = opts->replace_invalid_utf8;
@@ -239,6 +237,7 @@ static att_status open_segment(att_writer *w)
 	w->cur.docs = 0;
 	w->cur.tokens = 0;
 	w->cur.raw_bytes = 0;
+	w->cur.title_tokens = 0;
 	att_seg_path(path, sizeof path, w->dir, w->cur.id, ATT_SEG_STORE);
 	rc = att_store_open(&w->store, path);
 	if (rc != ATT_OK) {
@@ -256,7 +255,6 @@ static att_status open_segment(att_writer *w)
 	}
 	att_buf_clear(&w->rows);
 	att_buf_clear(&w->names);
-	att_buf_clear(&w->doclens);
 	w->seg_open = 1;
 	return ATT_OK;
 }
@@ -304,8 +302,8 @@ static att_status flush_segment(att_writer *w)
 	rc = att_inverter_sort(w->inv);
 	if (rc == ATT_OK)
 		rc = att_segment_write_postings(w->inv, w->dir, w->cur.id,
-		                                (const uint32_t *)w->doclens.p,
-		                                w->msg, sizeof w->msg);
+		                                w->rows.p, w->msg,
+		                                sizeof w->msg);
 	if (rc == ATT_OK)
 		rc = write_docs_file(w);
 	if (rc == ATT_OK)
@@ -349,6 +347,52 @@ static att_status check_utf8(att_writer *w, const att_doc *doc,
 	return ATT_OK;
 }
 
+/* Checks, as check_utf8 does, the values of the fields that may be
+ * analysed (their names pass att_field_name): the analyser needs valid
+ * UTF-8. A replaced value goes into *COPY, an att_malloc'd copy of D's
+ * fields that D then points to; free_fields frees it. */
+static att_status check_fields(att_writer *w, att_doc *d, att_field **copy)
+{
+	char name[ATT_FIELD_NAME_MAX], what[64];
+	att_status rc;
+	size_t i, n;
+
+	for (i = 0; i < d->nfields; i++) {
+		att_field f = d->fields[i];
+		char *fixed = NULL;
+
+		if ((n = att_field_name(name, f.name, f.name_len)) == 0)
+			continue;
+		snprintf(what, sizeof what, "field \"%.*s\"", (int)n, name);
+		rc = check_utf8(w, d, what, &f.value, &f.value_len, &fixed);
+		if (rc != ATT_OK)
+			return rc;
+		if (fixed == NULL)
+			continue;
+		if (*copy == NULL) {
+			*copy = att_malloc(d->nfields * sizeof **copy);
+			if (*copy == NULL) {
+				att_free(fixed);
+				return set_err(w, ATT_ENOMEM, "out of memory");
+			}
+			memcpy(*copy, d->fields, d->nfields * sizeof **copy);
+			d->fields = *copy;
+		}
+		(*copy)[i] = f;
+	}
+	return ATT_OK;
+}
+
+static void free_fields(const att_doc *doc, att_field *copy)
+{
+	size_t i;
+
+	for (i = 0; copy != NULL && i < doc->nfields; i++)
+		if (copy[i].value != doc->fields[i].value)
+			att_free((char *)copy[i].value);
+	att_free(copy);
+}
+
 /* Analyses D into w->da: keys, length, sentence table. */
 static att_status analyse(att_writer *w, const att_doc *d)
 {
@@ -382,14 +426,14 @@ static att_status file_doc(att_writer *w, const att_doc *d)
 	{
 		const uint32_t row[5] = { dl, block, off, len, (uint32_t)sen_off };
 
-		att_row_put(&w->rows, &w->names, row, d->id, d->id_len, d->title,
-		            d->title_len);
+		att_row_put(&w->rows, &w->names, row, w->da.title_len, d->id,
+		            d->id_len, d->title, d->title_len);
 	}
-	att_buf_append(&w->doclens, &dl, sizeof dl);
-	if (w->rows.rc != ATT_OK || w->doclens.rc != ATT_OK || w->names.rc)
+	if (w->rows.rc != ATT_OK || w->names.rc != ATT_OK)
 		return set_err(w, ATT_ENOMEM, "out of memory");
 	w->cur.docs++;
 	w->cur.tokens += dl;
+	w->cur.title_tokens += w->da.title_len;
 	w->cur.raw_bytes += d->title_len + d->text_len;
 	return ATT_OK;
 }
@@ -397,7 +441,6 @@ static att_status file_doc(att_writer *w, const att_doc *d)
 static size_t memory_used(const att_writer *w)
 {
 	return att_inverter_memory(w->inv) + w->rows.cap + w->names.cap +
-	    w->doclens.cap +
 	    w->da.capkeys * sizeof(uint64_t) + w->store.block.cap +
 	    w->store.zbuf.cap + w->da.sent.cap + w->open_del.cap;
 }
@@ -512,6 +555,7 @@ static att_status add_checked(att_writer *w, const att_doc *d)
 att_status att_writer_add(att_writer *w, const att_doc *doc)
 {
 	char *title_copy = NULL, *text_copy = NULL;
+	att_field *fields = NULL;
 	att_doc d = *doc;
 	att_status rc;
 	size_t bad;
@@ -534,9 +578,12 @@ att_status att_writer_add(att_writer *w, const att_doc *doc)
 	if (rc == ATT_OK)
 		rc = check_utf8(w, doc, "text", &d.text, &d.text_len, &text_copy);
 	if (rc == ATT_OK)
+		rc = check_fields(w, &d, &fields);
+	if (rc == ATT_OK)
 		rc = add_checked(w, &d);
 	att_free(title_copy);
 	att_free(text_copy);
+	free_fields(doc, fields);
 	return oom_message(w, rc);
 }
 
@@ -685,7 +732,6 @@ void att_writer_free(att_writer *w)
 	att_docan_release(&w->da);
 	att_buf_release(&w->rows);
 	att_buf_release(&w->names);
-	att_buf_release(&w->doclens);
 	att_free(w->dir);
 	att_free(w);
 }

@@ -8,7 +8,7 @@
  * exact-size heap buffers so that ASan catches any read past the end.
  * The buffer tests force allocation failures (this file needs
  * ATT_ALLOC_TESTING) and check that the error is sticky and appends
- * become no-ops.
+ * become no-ops. Last, format.h's field-name and field-term helpers.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -62,7 +62,7 @@ static att_status check_copy(const uint8_t *p, size_t n, char *msg,
 
 START_TEST(frame_round_trip)
 {
-	static const uint8_t head[] = { 'A', 'T', 'D', 'I', 2, 0, 0, 0 };
+	static const uint8_t head[] = { 'A', 'T', 'D', 'I', 3, 0, 0, 0 };
 	char msg[256] = "junk";
 	att_buf b;
 
@@ -189,11 +189,22 @@ START_TEST(frame_other_version)
 
 	build_version(&b, 9);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
-	ck_assert_str_eq(msg, "seg.dict: format version 9, this attache reads 2");
+	ck_assert_str_eq(msg, "seg.dict: format version 9, this attache "
+	                 "reads 3; rebuild the index from the source "
+	                 "documents");
 	att_buf_release(&b);
 	build_version(&b, 7);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
-	ck_assert_str_eq(msg, "seg.dict: format version 7, this attache reads 2");
+	ck_assert_str_eq(msg, "seg.dict: format version 7, this attache "
+	                 "reads 3; rebuild the index from the source "
+	                 "documents");
+	att_buf_release(&b);
+	/* the version before: no field terms, shorter rows and entries */
+	build_version(&b, 2);
+	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
+	ck_assert_str_eq(msg, "seg.dict: format version 2, this attache "
+	                 "reads 3; rebuild the index from the source "
+	                 "documents");
 	att_buf_release(&b);
 	build_version(&b, ATT_FORMAT_VERSION);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_OK);
@@ -434,6 +445,45 @@ START_TEST(buf_enomem_on_growth)
 }
 END_TEST
 
+/* ---- field terms --------------------------------------------------------- */
+
+static size_t name_of(char *out, const char *name)
+{
+	return att_field_name(out, name, strlen(name));
+}
+
+START_TEST(field_names_and_terms)
+{
+	char name[ATT_FIELD_NAME_MAX], term[ATT_FIELD_TERM_MAX + 1];
+	static const char *const bad[] = {
+		"", "a b", "x:y", "caf\xc3\xa9", "tab\t", "slash/", "q\"",
+		"abcdefghijklmnopqrstuvwxyz0123456" /* 33 bytes */
+	};
+	size_t i, n;
+
+	ck_assert_uint_eq(name_of(name, "Source"), 6);
+	ck_assert_mem_eq(name, "source", 6);
+	ck_assert_uint_eq(name_of(name, "Pub.Date_2-X"), 12);
+	ck_assert_mem_eq(name, "pub.date_2-x", 12);
+	ck_assert_uint_eq(name_of(name, "abcdefghijklmnopqrstuvwxyz012345"),
+	                  32);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(name_of(name, bad[i]) == 0, "[%s] accepted",
+		              bad[i]);
+	n = att_field_term(term, sizeof term, "title", 5, "summit", 6);
+	ck_assert_uint_eq(n, 13);
+	ck_assert_mem_eq(term, "\x02title:summit", 13);
+	/* the longest name and term fit ATT_FIELD_TERM_MAX exactly */
+	memset(term, 0, sizeof term);
+	n = att_field_term(term, ATT_FIELD_TERM_MAX, name, 32,
+	                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 64);
+	ck_assert_uint_eq(n, ATT_FIELD_TERM_MAX);
+	ck_assert_uint_eq(att_field_term(term, 13 - 1, "title", 5, "summit", 6),
+	                  0);
+}
+END_TEST
+
 static Suite *files_suite(void)
 {
 	Suite *s = suite_create("files");
@@ -457,6 +507,9 @@ static Suite *files_suite(void)
 	tcase_add_test(tc, buf_growth_and_printf);
 	tcase_add_test(tc, buf_enomem_first_allocation);
 	tcase_add_test(tc, buf_enomem_on_growth);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fields");
+	tcase_add_test(tc, field_names_and_terms);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,6 +14,11 @@
  * partial tail all occur. Expected terms come from the same analyzer
  * the writer uses (att_analyze_word), never from a hard-coded stem.
  *
+ * The format-3 tests check field terms (title and JSONL fields, exact
+ * postings), title lengths and the manifest's title tokens through
+ * deletes and merges, every skip entry's bounds against a brute force,
+ * dictionary seeks, and that a version-2 index is refused.
+ *
  * The damage tests cut, flip and re-version every file of a built index
  * in turn and require ATT_ECORRUPT / ATT_EVERSION with the file named.
  * The allocation tests (this file needs ATT_ALLOC_TESTING) fail the
@@ -1148,6 +1153,23 @@ static int model_has(const model *m, const char *term)
 	               cmp_term_str) != NULL;
 }
 
+/* The number of distinct terms in C's titles. */
+static uint32_t title_terms(const corpus *c, const model *m)
+{
+	uint8_t *seen = calloc(m->nterms, 1);
+	uint32_t i, n = 0;
+	size_t d;
+
+	ck_assert_ptr_nonnull(seen);
+	for (d = 0; d < c->ndocs; d++)
+		for (i = 0; i < c->ntitle[d]; i++)
+			seen[m->term_of[c->words[d][i]]] = 1;
+	for (i = 0; i < m->nterms; i++)
+		n += seen[i];
+	free(seen);
+	return n;
+}
+
 START_TEST(dictionary_lookups)
 {
 	built b;
@@ -1156,8 +1178,10 @@ START_TEST(dictionary_lookups)
 	int found;
 
 	built_make(&b);
-	/* the analysed terms, and one id term per document */
-	ck_assert_uint_eq(b.seg.nterms, b.m.nterms + b.c.ndocs);
+	/* the analysed terms, one id term per document, and a title field
+	 * term for each distinct term of the titles */
+	ck_assert_uint_eq(b.seg.nterms, b.m.nterms + b.c.ndocs +
+	                  title_terms(&b.c, &b.m));
 	ck_assert_uint_gt(b.m.nterms, 16 * 10); /* many dictionary groups */
 	for (t = 0; t < b.m.nterms; t++) /* every vocabulary word was used */
 		ck_assert_uint_gt(b.m.df[t], 0);
@@ -1660,6 +1684,716 @@ START_TEST(damaged_dict_sample_offset)
 }
 END_TEST
 
+/* ---- format 3: field terms, title lengths, block bounds, seeks ----------- */
+
+/* WORD's analysed term (english) into OUT, NUL-terminated. */
+static size_t stem(char *out, const char *word)
+{
+	att_analyzer *an = NULL;
+	size_t n;
+
+	ck_assert_int_eq(att_analyzer_new(&an, "english"), ATT_OK);
+	n = att_analyze_word(an, out, ATT_MAX_TERM, word, strlen(word));
+	att_analyzer_free(an);
+	ck_assert_uint_gt(n, 0);
+	out[n] = '\0';
+	return n;
+}
+
+/* The field term of FIELD and WORD's analysed term into OUT (of
+ * ATT_FIELD_TERM_MAX + 1 bytes), NUL-terminated. */
+static const char *fterm(char *out, const char *field, const char *word)
+{
+	char t[ATT_MAX_TERM + 1];
+	size_t n = stem(t, word);
+
+	n = att_field_term(out, ATT_FIELD_TERM_MAX, field, strlen(field), t, n);
+	ck_assert_uint_gt(n, 0);
+	out[n] = '\0';
+	return out;
+}
+
+/* TERM's postings in SEG as "doc:pos,pos;doc:pos", or "-" if absent. */
+static const char *postings_str(char *out, size_t cap, const att_segment *seg,
+                                const char *term)
+{
+	att_postings *pc = malloc(sizeof *pc);
+	uint32_t *pos = NULL, n, k;
+	size_t poscap = 0, len = 0;
+	att_term_info ti;
+	char msg[256];
+	int found;
+
+	ck_assert_ptr_nonnull(pc);
+	ck_assert_int_eq(att_segment_lookup(&ti, &found, seg, term,
+	                                    strlen(term), msg, sizeof msg),
+	                 ATT_OK);
+	snprintf(out, cap, "-");
+	if (found) {
+		ck_assert_int_eq(att_postings_init(pc, seg, &ti), ATT_OK);
+		out[0] = '\0';
+	}
+	for (; found && pc->doc != ATT_DOC_END; att_postings_next(pc)) {
+		ck_assert_int_eq(att_postings_positions(&pos, &poscap, &n, pc),
+		                 ATT_OK);
+		len += (size_t)snprintf(out + len, cap - len, "%s%u:",
+		                        len ? ";" : "", pc->doc);
+		for (k = 0; k < n && len < cap; k++)
+			len += (size_t)snprintf(out + len, cap - len, "%s%u",
+			                        k ? "," : "", pos[k]);
+		ck_assert_uint_lt(len, cap);
+	}
+	ck_assert_int_eq(found ? pc->err : 0, 0);
+	free(pos);
+	free(pc);
+	return out;
+}
+
+/* Segment I of DIR's manifest, opened; *M gets the manifest. */
+static void open_seg(att_segment *seg, att_manifest *m, const char *dir,
+                     uint32_t i)
+{
+	char msg[512];
+
+	ck_assert_int_eq(att_manifest_read(m, dir, msg, sizeof msg), ATT_OK);
+	ck_assert_uint_lt(i, m->nsegs);
+	ck_assert_msg(att_segment_open(seg, dir, &m->segs[i], msg,
+	                               sizeof msg) == ATT_OK, "%s", msg);
+}
+
+static void print_problem(void *ctx, const char *file, uint64_t off,
+                          const char *problem)
+{
+	(*(int *)ctx)++;
+	fprintf(stderr, "check: %s @%llu: %s\n", file, (unsigned long long)off,
+	        problem);
+}
+
+static void count_problem(void *ctx, const char *file, uint64_t off,
+                          const char *problem)
+{
+	(void)file;
+	(void)off;
+	ck_assert_ptr_nonnull(strstr(problem, "rebuild the index"));
+	(*(int *)ctx)++;
+}
+
+/* attache check finds nothing wrong in DIR. */
+static void check_sound(const char *dir)
+{
+	att_check_result res;
+	int n = 0;
+
+	ck_assert_int_eq(att_index_check(&res, dir, print_problem, &n), ATT_OK);
+	ck_assert_uint_eq(res.problems, 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_uint_gt(res.segments, 0);
+}
+
+/* The dictionary's field terms (those starting with ATT_FIELD_PREFIX). */
+static uint32_t count_field_terms(const att_segment *seg)
+{
+	att_dict_iter it;
+	uint32_t n = 0;
+	int has;
+
+	att_dict_iter_init(&it, seg);
+	while (att_dict_iter_next(&it, &has) == ATT_OK && has)
+		n += it.len > 0 && it.term[0] == ATT_FIELD_PREFIX;
+	ck_assert_int_eq(has, 0);
+	return n;
+}
+
+static const char field_lines[] =
+	"{\"id\":\"a\",\"title\":\"Gas summit\",\"text\":\"Ministers met. "
+	"Talks went well.\",\"Source\":\"Reuters\",\"region\":\"Caspian sea "
+	"basin\","
+	"\"bad name\":\"hidden\",\"TITLE\":\"shadow\",\"notes\":42}\n"
+	"{\"id\":\"b\",\"title\":\"Summit summit\",\"text\":\"Nothing.\","
+	"\"source\":\"AP Reuters\"}\n"
+	"{\"id\":\"c\",\"title\":\"\",\"text\":\"No title here.\","
+	"\"abcdefghijklmnopqrstuvwxyz0123456\":\"toolong\",\"x\":\"\"}\n";
+
+/* Indexes the JSONL records of field_lines into DIR. */
+static void index_field_lines(const char *dir)
+{
+	char path[512], *msg = NULL;
+	att_reader *r = NULL;
+	att_writer *w;
+	att_doc d;
+	int has;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s.jsonl", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(field_lines, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(att_reader_open(&r, path, ATT_INPUT_JSONL, &msg),
+	                 ATT_OK);
+	w = open_writer(dir, NULL, 0);
+	while (att_reader_next(&d, &has, r) == ATT_OK && has)
+		ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+	ck_assert_int_eq(has, 0);
+	ck_assert_uint_eq(att_writer_docs(w), 3);
+	commit_free(w);
+	att_reader_free(r);
+	free(msg);
+	unlink(path);
+}
+
+/* Field terms, exactly: "\x02title:" + a title term at its title
+ * position, "\x02name:" + a JSONL extra field's terms from 0; names
+ * lowercased; names that are not 1-32 of [a-z0-9_.-], or a case variant
+ * of "title", not indexed; field values not in the default field; none
+ * of it in the lengths. Deletion adjustments and merges carry them. */
+START_TEST(field_terms)
+{
+	char *dir = make_tmpdir(), t[ATT_FIELD_TERM_MAX + 1], got[256];
+	char w1[ATT_MAX_TERM + 1];
+	const att_del_adj *adj;
+	att_segment seg;
+	att_manifest m;
+	att_writer *w;
+	uint32_t gone;
+
+	index_field_lines(dir);
+	check_sound(dir);
+	open_seg(&seg, &m, dir, 0);
+#define POSTINGS(term) postings_str(got, sizeof got, &seg, term)
+	ck_assert_str_eq(POSTINGS(fterm(t, "title", "gas")), "0:0");
+	ck_assert_str_eq(POSTINGS(fterm(t, "title", "summit")), "0:1;1:0,1");
+	ck_assert_str_eq(POSTINGS(fterm(t, "source", "Reuters")), "0:0;1:1");
+	ck_assert_str_eq(POSTINGS(fterm(t, "source", "AP")), "1:0");
+	ck_assert_str_eq(POSTINGS(fterm(t, "region", "Caspian")), "0:0");
+	ck_assert_str_eq(POSTINGS(fterm(t, "region", "sea")), "0:1");
+	ck_assert_str_eq(POSTINGS(fterm(t, "region", "basin")), "0:2");
+	ck_assert_str_eq(POSTINGS(fterm(t, "notes", "42")), "0:0");
+	/* and nothing else: not "bad name", not "TITLE", not 33 bytes */
+	ck_assert_uint_eq(count_field_terms(&seg), 8);
+	ck_assert_str_eq(POSTINGS(fterm(t, "title", "shadow")), "-");
+	/* the default field has title and text only */
+	stem(w1, "summit");
+	ck_assert_str_eq(POSTINGS(w1), "0:1;1:0,1");
+	stem(w1, "Reuters");
+	ck_assert_str_eq(POSTINGS(w1), "-");
+	stem(w1, "hidden");
+	ck_assert_str_eq(POSTINGS(w1), "-");
+	ck_assert_uint_eq(att_segment_doclen(&seg, 0), 2 + 5);
+	ck_assert_uint_eq(att_segment_doclen(&seg, 1), 2 + 1);
+	ck_assert_uint_eq(att_segment_doclen(&seg, 2), 0 + 3);
+	ck_assert_uint_eq(att_segment_titlelen(&seg, 0), 2);
+	ck_assert_uint_eq(att_segment_titlelen(&seg, 1), 2);
+	ck_assert_uint_eq(att_segment_titlelen(&seg, 2), 0);
+	ck_assert_uint_eq(m.tokens, 13);
+	ck_assert_uint_eq(m.title_tokens, 4);
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+
+	/* deleting "a" takes its field terms off the statistics */
+	w = open_writer(dir, NULL, 0);
+	ck_assert_int_eq(att_writer_delete(&gone, w, "a", 1), ATT_OK);
+	ck_assert_uint_eq(gone, 1);
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	check_sound(dir);
+	open_seg(&seg, &m, dir, 0);
+	fterm(t, "source", "Reuters");
+	adj = att_deletes_find(&seg.del, t, strlen(t));
+	ck_assert(adj != NULL && adj->ddf == 1 && adj->dcf == 1);
+	fterm(t, "title", "summit");
+	adj = att_deletes_find(&seg.del, t, strlen(t));
+	ck_assert(adj != NULL && adj->ddf == 1 && adj->dcf == 1);
+	fterm(t, "region", "sea");
+	adj = att_deletes_find(&seg.del, t, strlen(t));
+	ck_assert(adj != NULL && adj->ddf == 1 && adj->dcf == 1);
+	ck_assert_uint_eq(m.title_tokens, 2);
+	ck_assert_uint_eq(m.tokens, 6);
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+
+	/* a merge rewrites the segment without "a": b and c renumbered */
+	ck_assert_int_eq(att_writer_merge(w, 1), ATT_OK);
+	att_writer_free(w);
+	check_sound(dir);
+	open_seg(&seg, &m, dir, 0);
+	ck_assert_uint_eq(m.nsegs, 1);
+	ck_assert_uint_eq(seg.ndocs, 2);
+	ck_assert_str_eq(POSTINGS(fterm(t, "source", "Reuters")), "0:1");
+	ck_assert_str_eq(POSTINGS(fterm(t, "title", "summit")), "0:0,1");
+	ck_assert_str_eq(POSTINGS(fterm(t, "title", "gas")), "-");
+	ck_assert_uint_eq(count_field_terms(&seg), 3);
+	ck_assert_uint_eq(att_segment_titlelen(&seg, 0), 2);
+	ck_assert_uint_eq(att_segment_titlelen(&seg, 1), 0);
+	ck_assert_uint_eq(m.segs[0].title_tokens, 2);
+	ck_assert_uint_eq(m.title_tokens, 2);
+#undef POSTINGS
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+	remove_tmpdir(dir);
+}
+END_TEST
+
+/* An indexed field's value must be valid UTF-8, as title and text: it is
+ * refused, or repaired with replace_invalid_utf8; an unindexed field's
+ * value is stored as given. */
+START_TEST(field_invalid_utf8)
+{
+	static const att_field bad[] = {
+		{ "Source", 6, "bad \xff byte", 10 },
+		{ "no index", 8, "\xff", 1 },
+	};
+	char *dir = make_tmpdir(), sub[512], t[ATT_FIELD_TERM_MAX + 1], got[64];
+	att_writer_options o;
+	att_segment seg;
+	att_manifest m;
+	att_writer *w;
+	att_doc d = make_doc("d", "Title", "Text.");
+
+	d.fields = bad;
+	d.nfields = 2;
+	w = open_writer(dir, NULL, 0);
+	ck_assert_int_eq(att_writer_add(w, &d), ATT_EUTF8);
+	ck_assert_ptr_nonnull(strstr(att_writer_errmsg(w),
+	                             "field \"source\" at byte 4"));
+	d.fields = bad + 1;
+	d.nfields = 1;
+	ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+	commit_free(w);
+	check_sound(dir);
+
+	snprintf(sub, sizeof sub, "%s/replace", dir);
+	att_writer_options_init(&o);
+	o.replace_invalid_utf8 = 1;
+	w = NULL;
+	ck_assert_int_eq(att_writer_open(&w, sub, &o, NULL), ATT_OK);
+	d.fields = bad;
+	d.nfields = 2;
+	ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+	commit_free(w);
+	check_sound(sub);
+	open_seg(&seg, &m, sub, 0);
+	ck_assert_str_eq(postings_str(got, sizeof got, &seg,
+	                              fterm(t, "source", "bad")), "0:0");
+	ck_assert_uint_eq(count_field_terms(&seg), 3); /* title, bad, byte */
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+	remove_tmpdir(dir);
+}
+END_TEST
+
+/* Title lengths in the rows, and the manifest's title tokens, exact
+ * through adds, a replace, a delete and a merge. RT's titles have 2, 3,
+ * 3, 3 and 3 tokens. */
+START_TEST(title_lengths_and_totals)
+{
+	static const uint32_t merged[4] = { 3, 3, 4, 3 };
+	char *dir = make_tmpdir(), msg[512];
+	att_segment seg;
+	att_manifest m;
+	att_writer *w;
+	uint32_t d, gone;
+
+	w = open_writer(dir, NULL, 0);
+	for (d = 0; d < 3; d++)
+		add_ok(w, RT[d][0], RT[d][1], RT[d][2]);
+	commit_free(w);
+	open_seg(&seg, &m, dir, 0);
+	ck_assert_uint_eq(att_segment_titlelen(&seg, 0), 2);
+	ck_assert_uint_eq(att_segment_titlelen(&seg, 1), 3);
+	ck_assert_uint_eq(att_segment_titlelen(&seg, 2), 3);
+	ck_assert_uint_eq(m.segs[0].title_tokens, 8);
+	ck_assert_uint_eq(m.title_tokens, 8);
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+
+	w = open_writer(dir, NULL, 0);
+	add_ok(w, RT[3][0], RT[3][1], RT[3][2]);
+	add_ok(w, RT[4][0], RT[4][1], RT[4][2]);
+	add_ok(w, "gas", "Gas corridor talks resume", "Again.");
+	commit_free(w);
+	check_sound(dir);
+	ck_assert_int_eq(att_manifest_read(&m, dir, msg, sizeof msg),
+	                 ATT_OK);
+	ck_assert_uint_eq(m.nsegs, 2);
+	ck_assert_uint_eq(m.segs[0].title_tokens, 8 - 2);
+	ck_assert_uint_eq(m.segs[1].title_tokens, 3 + 3 + 4);
+	ck_assert_uint_eq(m.title_tokens, 16);
+	att_manifest_release(&m);
+
+	w = open_writer(dir, NULL, 0);
+	ck_assert_int_eq(att_writer_delete(&gone, w, "rail", 4), ATT_OK);
+	ck_assert_uint_eq(gone, 1);
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	check_sound(dir);
+	ck_assert_int_eq(att_manifest_read(&m, dir, msg, sizeof msg),
+	                 ATT_OK);
+	/* segment 1, two thirds deleted, was rewritten by the commit */
+	ck_assert_uint_eq(m.nsegs, 2);
+	ck_assert_uint_eq(m.segs[0].title_tokens, 10);
+	ck_assert_uint_eq(m.segs[1].title_tokens, 3);
+	ck_assert_uint_eq(m.title_tokens, 13);
+	att_manifest_release(&m);
+
+	ck_assert_int_eq(att_writer_merge(w, 1), ATT_OK);
+	att_writer_free(w);
+	check_sound(dir);
+	open_seg(&seg, &m, dir, 0);
+	ck_assert_uint_eq(m.nsegs, 1);
+	ck_assert_uint_eq(seg.ndocs, 4);
+	for (d = 0; d < 4; d++)
+		ck_assert_uint_eq(att_segment_titlelen(&seg, d), merged[d]);
+	ck_assert_uint_eq(m.segs[0].title_tokens, 13);
+	ck_assert_uint_eq(m.title_tokens, 13);
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+	remove_tmpdir(dir);
+}
+END_TEST
+
+/*
+ * Block bounds. 1000 documents; "qxtitle" is in those with d % 3 != 1
+ * (667: five full blocks and 27), TTF(d) times in the title and XTF(d)
+ * in the text; documents below 300 have it in the text only. "qxrare"
+ * (one block, no skip table) is in the text of every 50th. Each block's
+ * bound is computed here from these rules and compared with
+ * att_postings_shallow's, and so are the title field term's, whose
+ * title tf is 0 by definition.
+ */
+#define SB_DOCS 1000
+static uint32_t sb_has(uint32_t d) { return d % 3 != 1; }
+static uint32_t sb_ttf(uint32_t d)
+{
+	return sb_has(d) && d >= 300 ? (d / 50) % 4 : 0;
+}
+static uint32_t sb_xtf(uint32_t d)
+{
+	return sb_has(d) ? 1 + (d % 5 == 0) + (d % 7 == 0) : 0;
+}
+static uint32_t sb_rare(uint32_t d) { return d % 50 == 3; }
+static uint32_t sb_fill(uint32_t d) { return 3 + (d * 7) % 11; }
+static uint32_t sb_title(uint32_t d) { return 1 + sb_ttf(d) + d % 2; }
+static uint32_t sb_dl(uint32_t d)
+{
+	return sb_title(d) + sb_fill(d) + sb_xtf(d) + sb_rare(d);
+}
+
+static void sb_index(const char *dir)
+{
+	att_writer *w = open_writer(dir, NULL, 0);
+	char id[16], title[128], text[256];
+	uint32_t d, k;
+	size_t n;
+
+	for (d = 0; d < SB_DOCS; d++) {
+		snprintf(id, sizeof id, "sb%04u", d);
+		n = (size_t)sprintf(title, "Alpha");
+		for (k = 0; k < sb_ttf(d); k++)
+			n += (size_t)sprintf(title + n, " qxtitle");
+		if (d % 2)
+			sprintf(title + n, " beta");
+		n = (size_t)sprintf(text, "Delta");
+		for (k = 1; k < sb_fill(d); k++)
+			n += (size_t)sprintf(text + n, " delta");
+		for (k = 0; k < sb_xtf(d); k++)
+			n += (size_t)sprintf(text + n, " qxtitle");
+		if (sb_rare(d))
+			n += (size_t)sprintf(text + n, " qxrare");
+		sprintf(text + n, ".");
+		add_ok(w, id, title, text);
+	}
+	commit_free(w);
+}
+
+/* The bounds of the term whose postings are the documents with
+ * TF(d) > 0, blocks of 128, title tf TTF(d) (NULL: 0); returns the
+ * number of blocks. */
+static uint32_t sb_bounds(att_block_bound *out, uint32_t (*tf)(uint32_t),
+                          uint32_t (*ttf)(uint32_t), uint32_t *df)
+{
+	uint32_t d, n = 0;
+
+	for (d = 0; d < SB_DOCS; d++) {
+		att_block_bound *b = &out[n / ATT_BLOCK];
+
+		if (tf(d) == 0)
+			continue;
+		if (n % ATT_BLOCK == 0) {
+			memset(b, 0, sizeof *b);
+			b->min_dl = UINT32_MAX;
+		}
+		b->last_doc = d;
+		b->max_tf = tf(d) > b->max_tf ? tf(d) : b->max_tf;
+		b->min_dl = sb_dl(d) < b->min_dl ? sb_dl(d) : b->min_dl;
+		if (ttf != NULL && ttf(d) > b->max_title_tf)
+			b->max_title_tf = ttf(d);
+		n++;
+	}
+	*df = n;
+	return (n + ATT_BLOCK - 1) / ATT_BLOCK;
+}
+
+static uint32_t sb_tf(uint32_t d) { return sb_ttf(d) + sb_xtf(d); }
+
+static void expect_bound(const att_block_bound *got,
+                         const att_block_bound *want, uint32_t b,
+                         uint32_t target)
+{
+	ck_assert_msg(got->last_doc == want->last_doc &&
+	              got->max_tf == want->max_tf &&
+	              got->min_dl == want->min_dl &&
+	              got->max_title_tf == want->max_title_tf,
+	              "block %u (target %u): last %u tf %u dl %u ttf %u, want "
+	              "%u %u %u %u", b, target, got->last_doc, got->max_tf,
+	              got->min_dl, got->max_title_tf, want->last_doc,
+	              want->max_tf, want->min_dl, want->max_title_tf);
+}
+
+/* Checks att_postings_shallow on TERM against WANT[0..NB), block by
+ * block, with rising targets on one cursor that never moves. */
+static void sb_check_term(const att_segment *seg, const char *term,
+                          const att_block_bound *want, uint32_t nb,
+                          uint32_t df)
+{
+	att_postings *pc = malloc(sizeof *pc);
+	att_block_bound got, keep;
+	uint32_t b, i, first;
+	att_term_info ti;
+	char msg[256];
+	int found;
+
+	ck_assert_ptr_nonnull(pc);
+	ck_assert_int_eq(att_segment_lookup(&ti, &found, seg, term,
+	                                    strlen(term), msg, sizeof msg),
+	                 ATT_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_uint_eq(ti.df, df);
+	ck_assert_int_eq(att_postings_init(pc, seg, &ti), ATT_OK);
+	first = pc->doc;
+	for (b = 0; b < nb; b++) {
+		uint32_t lo = b ? want[b - 1].last_doc + 1 : first;
+		uint32_t targets[4] = { lo, lo + (want[b].last_doc - lo) / 3,
+		                        lo + (want[b].last_doc - lo) / 2,
+		                        want[b].last_doc };
+
+		for (i = 0; i < 4; i++) {
+			memset(&got, 0xAB, sizeof got);
+			ck_assert_int_eq(att_postings_shallow(&got, pc,
+			                                      targets[i]), 1);
+			expect_bound(&got, &want[b], b, targets[i]);
+		}
+	}
+	ck_assert_uint_eq(pc->doc, first); /* never moved */
+	memset(&got, 0xAB, sizeof got);
+	keep = got;
+	ck_assert_int_eq(att_postings_shallow(&got, pc,
+	                                      want[nb - 1].last_doc + 1), 0);
+	ck_assert_mem_eq(&got, &keep, sizeof got); /* left alone */
+	ck_assert_int_eq(att_postings_shallow(&got, pc, ATT_DOC_END), 0);
+	/* a fresh cursor, straight to the last block (a long gallop) */
+	ck_assert_int_eq(att_postings_init(pc, seg, &ti), ATT_OK);
+	ck_assert_int_eq(att_postings_shallow(&got, pc, want[nb - 1].last_doc),
+	                 1);
+	expect_bound(&got, &want[nb - 1], nb - 1, want[nb - 1].last_doc);
+	/* the cursor advanced into a block: from there on */
+	if (nb > 2) {
+		ck_assert_int_eq(att_postings_init(pc, seg, &ti), ATT_OK);
+		att_postings_advance(pc, want[1].last_doc + 1);
+		ck_assert_int_eq(att_postings_shallow(&got, pc, pc->doc), 1);
+		expect_bound(&got, &want[2], 2, pc->doc);
+	}
+	ck_assert_int_eq(pc->err, 0);
+	free(pc);
+}
+
+static void skip_problem(void *ctx, const char *file, uint64_t off,
+                         const char *problem)
+{
+	(void)off;
+	ck_assert_str_eq(file, "seg000001.pst");
+	ck_assert_ptr_nonnull(strstr(problem, "skip entry's bounds"));
+	(*(int *)ctx)++;
+}
+
+START_TEST(skip_block_bounds)
+{
+	char *dir = make_tmpdir(), t[ATT_FIELD_TERM_MAX + 1], path[512];
+	char msg[256];
+	att_block_bound want[SB_DOCS / ATT_BLOCK + 1];
+	uint32_t nb, df, d, i, nonzero = 0;
+	att_check_result res;
+	att_term_info ti;
+	att_segment seg;
+	att_manifest m;
+	int found, problems = 0;
+	uint8_t *p;
+	size_t n;
+
+	sb_index(dir);
+	check_sound(dir); /* which compares every skip entry too */
+	open_seg(&seg, &m, dir, 0);
+	nb = sb_bounds(want, sb_tf, sb_ttf, &df);
+	ck_assert_uint_eq(df, 667);
+	ck_assert_uint_eq(nb, 6);
+	for (i = 0; i < nb; i++)
+		nonzero += want[i].max_title_tf > 0;
+	ck_assert_uint_eq(want[0].max_title_tf, 0); /* text only */
+	ck_assert_uint_eq(want[nb - 1].max_title_tf, 3);
+	ck_assert_uint_ge(nonzero, 4);
+	stem(t, "qxtitle");
+	sb_check_term(&seg, t, want, nb, df);
+	/* the title field term: skip entries say 0 for the title tf */
+	nb = sb_bounds(want, sb_ttf, NULL, &df);
+	ck_assert_uint_gt(nb, 1);
+	sb_check_term(&seg, fterm(t, "title", "qxtitle"), want, nb, df);
+	/* one block: the bound is the block's, title tf = max tf */
+	nb = sb_bounds(want, sb_rare, sb_rare, &df);
+	ck_assert_uint_eq(nb, 1);
+	ck_assert_uint_eq(df, 20);
+	stem(t, "qxrare");
+	sb_check_term(&seg, t, want, nb, df);
+	for (d = 0; d < SB_DOCS; d++)
+		ck_assert_uint_eq(att_segment_titlelen(&seg, d), sb_title(d));
+	stem(t, "qxtitle");
+	ck_assert_int_eq(att_segment_lookup(&ti, &found, &seg, t, strlen(t),
+	                                    msg, sizeof msg), ATT_OK);
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+	/* attache check catches a wrong bound (block 0's title tf 0 -> 1) */
+	att_seg_path(path, sizeof path, dir, 1, ATT_SEG_POSTINGS);
+	p = read_all(path, &n);
+	ck_assert_uint_eq(att_get_u32le(p + ti.post_off + 20), 0);
+	att_put_u32le(p + ti.post_off + 20, 1);
+	att_put_u32le(p + n - 4, att_crc32(0, p, n - 4));
+	write_all(path, p, n);
+	free(p);
+	ck_assert_int_eq(att_index_check(&res, dir, skip_problem, &problems),
+	                 ATT_OK);
+	ck_assert_uint_eq(res.problems, 1);
+	ck_assert_int_eq(problems, 1);
+	remove_tmpdir(dir);
+}
+END_TEST
+
+/* Seeks to every term, between neighbours, before the first and past the
+ * last, on the built corpus's segment (about 90 groups). */
+START_TEST(dictionary_seek)
+{
+	att_dict_iter it, seek;
+	uint8_t key[ATT_TERM_BYTES_MAX + 1];
+	uint8_t (*terms)[ATT_TERM_BYTES_MAX];
+	size_t *lens;
+	uint64_t i, n = 0;
+	built b;
+	int has;
+
+	built_make(&b);
+	ck_assert_uint_gt(b.seg.ngroups, 50);
+	terms = malloc(b.seg.nterms * sizeof *terms);
+	lens = malloc(b.seg.nterms * sizeof *lens);
+	ck_assert(terms && lens);
+	att_dict_iter_init(&it, &b.seg);
+	while (att_dict_iter_next(&it, &has) == ATT_OK && has) {
+		memcpy(terms[n], it.term, it.len);
+		lens[n++] = it.len;
+	}
+	ck_assert_uint_eq(n, b.seg.nterms);
+#define NEXT_IS(k) do { \
+		ck_assert_int_eq(att_dict_iter_next(&seek, &has), ATT_OK); \
+		if ((k) < n) { \
+			ck_assert_int_eq(has, 1); \
+			ck_assert_uint_eq(seek.len, lens[k]); \
+			ck_assert_mem_eq(seek.term, terms[k], lens[k]); \
+		} else { \
+			ck_assert_int_eq(has, 0); \
+		} \
+	} while (0)
+	for (i = 0; i < n; i++) {
+		/* the term itself */
+		ck_assert_int_eq(att_dict_iter_seek(&seek, &b.seg, terms[i],
+		                                    lens[i]), ATT_OK);
+		NEXT_IS(i);
+		if (i % 7 == 0) { /* and the iteration goes on from there */
+			NEXT_IS(i + 1);
+			NEXT_IS(i + 2);
+		}
+		/* just after it: the next term (no term holds a NUL byte) */
+		memcpy(key, terms[i], lens[i]);
+		key[lens[i]] = 0;
+		ck_assert_int_eq(att_dict_iter_seek(&seek, &b.seg, key,
+		                                    lens[i] + 1), ATT_OK);
+		NEXT_IS(i + 1);
+	}
+	/* before the first (an id term, "\x01doc00000"), past the last */
+	ck_assert_int_eq(att_dict_iter_seek(&seek, &b.seg, key, 0), ATT_OK);
+	NEXT_IS(0);
+	key[0] = 0;
+	ck_assert_int_eq(att_dict_iter_seek(&seek, &b.seg, key, 1), ATT_OK);
+	NEXT_IS(0);
+	NEXT_IS(1);
+	memset(key, 0xFF, 4);
+	ck_assert_int_eq(att_dict_iter_seek(&seek, &b.seg, key, 4), ATT_OK);
+	NEXT_IS(n);
+	NEXT_IS(n);
+	/* a prefix: the first title field term, and the first word after */
+	ck_assert_int_eq(att_dict_iter_seek(&seek, &b.seg,
+	                                    (const uint8_t *)"\x02title:", 7),
+	                 ATT_OK);
+	for (i = 0; i < n && (lens[i] < 7 ||
+	                      memcmp(terms[i], "\x02title:", 7) != 0); i++)
+		;
+	ck_assert_uint_eq(i, b.c.ndocs); /* after the id terms */
+	NEXT_IS(i);
+	ck_assert_int_eq(att_dict_iter_seek(&seek, &b.seg,
+	                                    (const uint8_t *)"\x03", 1),
+	                 ATT_OK);
+	NEXT_IS(b.c.ndocs + title_terms(&b.c, &b.m));
+	ck_assert_uint_eq(seek.len, strlen(b.m.terms[0]));
+	ck_assert_mem_eq(seek.term, b.m.terms[0], seek.len);
+#undef NEXT_IS
+	free(terms);
+	free(lens);
+	built_free(&b);
+}
+END_TEST
+
+/* An index of format version 2 (here: every file's header rewritten, the
+ * CRC made good) is refused with ATT_EVERSION and a message to rebuild. */
+START_TEST(old_version_index)
+{
+	char *dir = small_index(), path[512], *msg;
+	att_writer *w = NULL;
+	att_check_result res;
+	int f, problems = 0;
+
+	for (f = 0; f <= ATT_SEG_NFILES; f++) {
+		uint8_t *p;
+		size_t n;
+
+		file_name(path, sizeof path, dir, f);
+		p = read_all(path, &n);
+		ck_assert_uint_eq(att_get_u32le(p + 4), 3);
+		att_put_u32le(p + 4, 2);
+		att_put_u32le(p + n - 4, att_crc32(0, p, n - 4));
+		write_all(path, p, n);
+		free(p);
+	}
+	msg = searcher_open_fails(dir, ATT_EVERSION);
+	ck_assert_ptr_nonnull(strstr(msg, "MANIFEST: format version 2, this "
+	                             "attache reads 3; rebuild the index"));
+	free(msg);
+	msg = NULL;
+	ck_assert_int_eq(att_writer_open(&w, dir, NULL, &msg), ATT_EVERSION);
+	ck_assert_ptr_null(w);
+	ck_assert_ptr_nonnull(strstr(msg, "rebuild the index"));
+	free(msg);
+	ck_assert_int_eq(att_index_check(&res, dir, count_problem, &problems),
+	                 ATT_OK);
+	ck_assert_uint_eq(res.problems, 1);
+	ck_assert_int_eq(problems, 1);
+	remove_tmpdir(dir);
+}
+END_TEST
+
 /* ---- allocation failures ------------------------------------------------- */
 
 /* Opens DIR for writing with BUDGET, adds NDOCS documents and commits,
@@ -1677,8 +2411,12 @@ static att_status writer_ops(const char *dir, size_t budget, int ndocs, long n)
 	att_alloc_fail_after(n);
 	rc = att_writer_open(&w, dir, &o, &msg);
 	for (i = 0; rc == ATT_OK && i < ndocs; i++) {
+		static const att_field src = { "Source", 6, "Reuters wire",
+		                               12 };
 		att_doc d = make_doc(RT[i][0], RT[i][1], RT[i][2]);
 
+		d.fields = &src; /* field terms, and their adjustments */
+		d.nfields = 1;
 		rc = att_writer_add(w, &d);
 	}
 	if (rc == ATT_OK)
@@ -1903,6 +2641,14 @@ static Suite *index_suite(void)
 	tcase_add_test(tc, damaged_other_version);
 	tcase_add_test(tc, damaged_body_with_valid_crc);
 	tcase_add_test(tc, damaged_dict_sample_offset);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("format3");
+	tcase_add_test(tc, field_terms);
+	tcase_add_test(tc, field_invalid_utf8);
+	tcase_add_test(tc, title_lengths_and_totals);
+	tcase_add_test(tc, skip_block_bounds);
+	tcase_add_test(tc, dictionary_seek);
+	tcase_add_test(tc, old_version_index);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("alloc");
 	tcase_add_test(tc, alloc_fail_writer);
