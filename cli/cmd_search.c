@@ -36,7 +36,9 @@ static void search_usage(FILE *f)
 	        "usage: attache search -i INDEX [OPTIONS] QUERY...\n"
 	        "       attache search -i INDEX [OPTIONS] --queries FILE\n"
 	        "\n"
-	        "QUERY: words, \"quoted phrases\", +required, -excluded.\n"
+	        "QUERY: words, \"phrases\", \"phrase\"~N, a NEAR/N b, AND, OR, NOT,\n"
+	        "+required, -excluded, (groups), prefix*, title:word, word^2\n"
+	        "(docs/QUERY.md).\n"
 	        "\n"
 	        "  -i, --index DIR          the index to search\n"
 	        "  -n, --hits N             hits to show (default 10)\n"
@@ -47,10 +49,18 @@ static void search_usage(FILE *f)
 	        "      --queries FILE       answer each 'qid<TAB>query' line of FILE\n"
 	        "      --and                all words required (default: any, ranked)\n"
 	        "      --k1 X, --b X        BM25 parameters (default 1.2, 0.75)\n"
+	        "      --title-weight X     BM25F: a title word counts X times\n"
+	        "                           (default 1: title and text as one)\n"
+	        "      --keep-stop-words    score optional stop words too\n"
+	        "      --feedback N         RM3: expand from the best N documents\n"
+	        "      --feedback-terms N   terms added (default 10)\n"
+	        "      --feedback-weight X  the original query's share (0.5)\n"
+	        "      --exhaustive         score every match (no pruning)\n"
+	        "      --explain            show how each hit's score was made\n"
 	        "      --passage-weight X   final = doc + X * passage (default 1.0;\n"
 	        "                           0 ranks by document BM25 alone)\n"
 	        "      --passage-words N    target passage length (default 50)\n"
-	        "      --rerank-depth N     documents re-ranked by passage (100)\n"
+	        "      --rerank-depth N     documents re-ranked by passage (30)\n"
 	        "      --color, --no-color  mark matches in bold (default: if tty)\n"
 	        "      --timings            print 'time<TAB>qid<TAB>microseconds' for\n"
 	        "                           each query (parse, rank, passages) on\n"
@@ -128,6 +138,18 @@ static char *marked(const att_passage *p, const char *open, const char *close,
 	return b.p;
 }
 
+/* The explanation, indented under the hit. */
+static void print_explanation(const char *x)
+{
+	while (*x) {
+		const char *nl = strchr(x, '\n');
+		size_t n = nl ? (size_t)(nl - x) : strlen(x);
+
+		printf("   | %.*s\n", (int)n, x);
+		x += n + (nl != NULL);
+	}
+}
+
 static void print_text(const sctx *c, const att_results *r, const char *qid)
 {
 	size_t i, k, n = att_results_count(r);
@@ -141,6 +163,8 @@ static void print_text(const sctx *c, const att_results *r, const char *qid)
 		printf("%zu. %.*s\n   %.*s  score %.4f (document %.4f, passage %.4f)\n",
 		       c->o.offset + i + 1, (int)h.title_len, h.title, (int)h.id_len,
 		       h.id, h.score, h.doc_score, h.passage_score);
+		if (h.explanation != NULL)
+			print_explanation(h.explanation);
 		for (k = 0; k < h.npassages; k++) {
 			att_passage p;
 			char *t, *q;
@@ -156,7 +180,8 @@ static void print_text(const sctx *c, const att_results *r, const char *qid)
 		}
 		printf("\n");
 	}
-	printf("%zu of %llu matching documents\n", n,
+	printf("%zu of %s%llu matching documents\n", n,
+	       att_results_total_exact(r) ? "" : "at least ",
 	       (unsigned long long)att_results_total(r));
 }
 
@@ -185,6 +210,8 @@ static json_t *hit_json(const att_results *r, size_t i)
 	json_object_set_new(hit, "score", json_real(h.score));
 	json_object_set_new(hit, "doc_score", json_real(h.doc_score));
 	json_object_set_new(hit, "passage_score", json_real(h.passage_score));
+	if (h.explanation != NULL)
+		json_object_set_new(hit, "explanation", json_string(h.explanation));
 	for (k = 0; k < h.npassages; k++) {
 		json_t *p = json_object();
 		att_passage pa;
@@ -215,6 +242,8 @@ static void print_json(const att_results *r, const char *qid, const char *q,
 	json_object_set_new(o, "query", json_stringn(q, qlen));
 	json_object_set_new(o, "total",
 	                    json_integer((json_int_t)att_results_total(r)));
+	json_object_set_new(o, "total_exact",
+	                    json_boolean(att_results_total_exact(r)));
 	for (i = 0; i < n; i++)
 		json_array_append_new(hits, hit_json(r, i));
 	json_object_set_new(o, "hits", hits);
@@ -334,6 +363,15 @@ static int set_opt(sctx *c, int opt, const char *v)
 	case 'w': bad = cli_parse_count(&c->o.passage_words, v) ||
 	              c->o.passage_words == 0; break;
 	case 'D': bad = cli_parse_count(&c->o.rerank_depth, v); break;
+	case 'L': bad = cli_parse_double(&c->o.title_weight, v) ||
+	              c->o.title_weight < 0 || c->o.title_weight > 100; break;
+	case 'F': bad = cli_parse_count(&c->o.feedback_docs, v) ||
+	              c->o.feedback_docs > 1000; break;
+	case 'G': bad = cli_parse_count(&c->o.feedback_terms, v) ||
+	              c->o.feedback_terms > 64; break;
+	case 'H': bad = cli_parse_double(&c->o.feedback_weight, v) ||
+	              !(c->o.feedback_weight > 0 && c->o.feedback_weight <= 1);
+	          break;
 	default: bad = 1; break;
 	}
 	return bad;
@@ -358,6 +396,13 @@ int cmd_search(int argc, char **argv)
 		{ "color", no_argument, NULL, 'c' },
 		{ "no-color", no_argument, NULL, 'C' },
 		{ "timings", no_argument, NULL, 'T' },
+		{ "title-weight", required_argument, NULL, 'L' },
+		{ "feedback", required_argument, NULL, 'F' },
+		{ "feedback-terms", required_argument, NULL, 'G' },
+		{ "feedback-weight", required_argument, NULL, 'H' },
+		{ "keep-stop-words", no_argument, NULL, 'S' },
+		{ "exhaustive", no_argument, NULL, 'X' },
+		{ "explain", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -380,6 +425,9 @@ int cmd_search(int argc, char **argv)
 		case 'c': color = 1; break;
 		case 'C': color = 0; break;
 		case 'T': c.timings = 1; break;
+		case 'S': c.o.stop_words = 0; break;
+		case 'X': c.o.exhaustive = 1; break;
+		case 'E': c.o.explain = 1; break;
 		case 'h': search_usage(stdout); return 0;
 		case '?': search_usage(stderr); return EXIT_USAGE;
 		default:

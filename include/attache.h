@@ -259,10 +259,22 @@ typedef struct att_search_options {
 	size_t offset;         /* hits to skip (default 0) */
 	size_t passages;       /* passages per hit (default 1; 0 for none) */
 	double k1, b;          /* BM25 (defaults 1.2, 0.75) */
+	double title_weight;   /* BM25F: a title occurrence counts this many
+	                          times, in tf and length (default 1.0: plain
+	                          BM25 over title and text as one field) */
 	double passage_weight; /* final = doc + weight * passage (default 1.0) */
-	size_t rerank_depth;   /* documents re-ranked by passage (default 100) */
+	size_t rerank_depth;   /* documents re-ranked by passage (default 30) */
 	size_t passage_words;  /* target passage size in words (default 50) */
 	int require_all;       /* 1: free words are all required (AND) */
+	int stop_words;        /* 1 (default): optional English stop words are
+	                          dropped when the query has other words */
+	int exhaustive;        /* 1: score every match, no pruning (same top
+	                          hits, exact total; for testing) */
+	int explain;           /* 1: each hit gets an explanation */
+	size_t feedback_docs;  /* RM3 feedback from the best N documents
+	                          (default 0: off) */
+	size_t feedback_terms; /* terms it adds (default 10, at most 64) */
+	double feedback_weight;/* the original query's share (default 0.5) */
 } att_search_options;
 
 void att_search_options_init(att_search_options *o);
@@ -290,12 +302,15 @@ typedef struct att_hit {
 	double doc_score;     /* BM25 of the document */
 	double passage_score; /* BM25 of its best passage */
 	size_t npassages;
+	const char *explanation; /* with options.explain: how the score was
+	                            made, lines of text; else NULL */
 } att_hit;
 
 typedef struct att_results att_results;
 
-/* Parses and evaluates QUERY. Query syntax: words, "quoted phrases",
- * +required and -excluded terms or phrases (docs/QUERY.md). Errors:
+/* Parses and evaluates QUERY. Query syntax (docs/QUERY.md): words,
+ * "phrases", "phrase"~N, NEAR/N, AND, OR, NOT, +required, -excluded,
+ * parentheses, prefix*, field:scoping, ^boosts. Errors:
  * ATT_EPARSE (the message gives the 1-based column), ATT_EEMPTY (no
  * searchable term), ATT_ELIMIT (query too long), ATT_ECORRUPT (a damaged
  * posting list met during evaluation), ATT_ENOMEM. The results own every
@@ -304,8 +319,11 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
                       size_t query_len, const att_search_options *opts);
 
 size_t att_results_count(const att_results *r);
-/* Documents that matched the query (exact, before paging). */
+/* Documents that matched the query, before paging: exact if
+ * att_results_total_exact, else a lower bound (pruning skipped documents
+ * that could not reach the top). */
 uint64_t att_results_total(const att_results *r);
+int att_results_total_exact(const att_results *r);
 /* The I-th hit, 0 <= i < count. */
 void att_results_hit(att_hit *out, const att_results *r, size_t i);
 /* The K-th passage of hit I, 0 <= k < hit.npassages. */

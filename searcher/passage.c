@@ -18,71 +18,79 @@
 
 #include "searcher.h"
 
-/* The number of positions in P[0..n) that are < X. */
-static uint32_t lower_bound(const uint32_t *p, uint32_t n, uint32_t x)
+static double tf_score(const att_pterm *t, uint32_t tf, double len,
+                       double words, double k1, double b)
 {
-	uint32_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (p[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return t->idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / words));
 }
 
-static double window_score(const att_sentence *s, uint32_t first,
-                           uint32_t last, const att_pterm *terms,
-                           size_t nterms, double words, double k1, double b)
+/* The best window sharing no sentence with OUT[0..got). Windows only
+ * move forward (a later start never ends earlier), so each term's
+ * positions are walked once with two pointers: the first position in
+ * the window, and the first past it. */
+static att_window best_window(const att_window *out, size_t got,
+                              const att_sentence *sents, uint32_t nsent,
+                              const att_pterm *terms, size_t nterms,
+                              uint32_t *lo, uint32_t *hi, double words,
+                              double k1, double b)
 {
-	uint32_t from = s[first].pos, to = s[last + 1].pos;
-	double len = to > from ? to - from : 1, score = 0;
-	size_t t;
+	att_window best = { 0, 0, -1 };
+	uint32_t s, e = 0;
+	size_t t, j;
 
-	for (t = 0; t < nterms; t++) {
-		uint32_t tf = lower_bound(terms[t].pos, terms[t].n, to) -
-		    lower_bound(terms[t].pos, terms[t].n, from);
+	for (t = 0; t < nterms; t++)
+		lo[t] = hi[t] = 0;
+	for (s = 0; s < nsent; s++) {
+		uint32_t from = sents[s].pos, to;
+		double sc = 0, len;
+		int clash = 0;
 
-		if (tf > 0)
-			score += terms[t].idf * tf * (k1 + 1) /
-			    (tf + k1 * (1 - b + b * len / words));
+		if (e < s)
+			e = s;
+		while (e + 1 < nsent && sents[e + 1].pos - from < words)
+			e++;
+		to = sents[e + 1].pos;
+		len = to > from ? to - from : 1;
+		for (t = 0; t < nterms; t++) {
+			const uint32_t *p = terms[t].pos;
+
+			while (lo[t] < terms[t].n && p[lo[t]] < from)
+				lo[t]++;
+			if (hi[t] < lo[t])
+				hi[t] = lo[t];
+			while (hi[t] < terms[t].n && p[hi[t]] < to)
+				hi[t]++;
+			if (hi[t] > lo[t])
+				sc += tf_score(&terms[t], hi[t] - lo[t], len, words, k1, b);
+		}
+		if (sc <= best.score)
+			continue;
+		for (j = 0; j < got && !clash; j++)
+			clash = !(e < out[j].first || s > out[j].last);
+		if (clash)
+			continue;
+		best.first = s;
+		best.last = e;
+		best.score = sc;
 	}
-	return score;
+	return best;
 }
 
 size_t att_passages_best(att_window *out, size_t k, const att_sentence *sents,
                          uint32_t nsent, const att_pterm *terms, size_t nterms,
                          size_t words, double k1, double b)
 {
-	size_t got = 0, j;
-	uint32_t s;
+	uint32_t lo[ATT_MATCH_MAX_SLOTS], hi[ATT_MATCH_MAX_SLOTS];
+	size_t got = 0;
 
 	if (nsent == 0 || k == 0)
 		return 0;
+	if (nterms > sizeof lo / sizeof *lo)
+		nterms = sizeof lo / sizeof *lo;
 	while (got < k) {
-		att_window best = { 0, 0, -1 };
+		att_window best = best_window(out, got, sents, nsent, terms, nterms,
+		                              lo, hi, (double)words, k1, b);
 
-		for (s = 0; s < nsent; s++) {
-			uint32_t e = s;
-			double sc;
-			int clash = 0;
-
-			while (e + 1 < nsent && sents[e + 1].pos - sents[s].pos < words)
-				e++;
-			for (j = 0; j < got && !clash; j++)
-				clash = !(e < out[j].first || s > out[j].last);
-			if (clash)
-				continue;
-			sc = window_score(sents, s, e, terms, nterms, (double)words, k1, b);
-			if (sc > best.score) {
-				best.first = s;
-				best.last = e;
-				best.score = sc;
-			}
-		}
 		if (best.score < 0 || (got > 0 && best.score == 0))
 			break;
 		out[got++] = best;

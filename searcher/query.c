@@ -1,91 +1,212 @@
 /*
  * query.c: the query parser.
  *
- * The language of this version (docs/QUERY.md): a query is a sequence of
- * clauses separated by white space. A clause is a word or a "quoted
- * phrase", optionally prefixed by + (required) or - (excluded); without a
- * prefix it is optional and adds to the score. Each clause's text goes
- * through the same analyser as the documents, so a clause can yield
- * several terms ("Pakistan-Turkiye" gives two), and then it matches as a
- * phrase; or none (punctuation alone), and then it is dropped.
+ * The language (docs/QUERY.md), loosest binding first:
  *
- * A + or - standing alone ("1914 - 1918", pasted text) is punctuation,
- * as in Xapian's parser, not an error. Errors carry the 1-based column
- * (in bytes) where the problem starts: an unterminated quote, invalid
- * UTF-8.
+ *   query  := or ( "OR" or )*              (written "or" below)
+ *   or     := seq ( ("AND" ["NOT"] | "NOT") seq )*
+ *   seq    := unary unary ...               (joined by the default operator)
+ *   unary  := [ "+" | "-" | "NOT" ] near
+ *   near   := atom ( "NEAR" ["/" N] atom )*
+ *   atom   := [ field ":" ] ( word ["*"] | '"' words '"' ["~" N]
+ *                           | "(" query ")" ) [ "^" boost ]
+ *
+ * The operators are the upper-case words AND, OR, NOT and NEAR; in lower
+ * case they are words. Juxtaposition binds tightest, as in Xapian's
+ * parser: "a b AND c" is "(a b) AND c". A + or - standing alone ("1914 -
+ * 1918") is punctuation.
+ *
+ * The result is a tree of nodes in one array: groups (ATT_Q_BOOL) whose
+ * members each say how they join (required, optional, excluded), and
+ * leaves holding analysed terms: a word, a phrase (a word the analyser
+ * splits, such as "Pakistan-Turkiye", is one too), or a NEAR window.
+ * Groups that add nothing are flattened into their parents, so "a OR b
+ * OR c" and "(a b) c" are one group of three optional terms, which is
+ * what the evaluator prunes best.
+ *
+ * Errors carry the 1-based byte column where the problem is.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "searcher.h"
 
+/* The English stop list: function words that carry no topic. Sorted, for
+ * bsearch. A query drops them when they are optional and something else
+ * is searched for; in phrases and when required they stay. */
+static const char *const stop_list[] = {
+	"a", "about", "above", "after", "again", "against", "all", "am", "an",
+	"and", "any", "are", "as", "at", "be", "because", "been", "before",
+	"being", "below", "between", "both", "but", "by", "can", "could",
+	"did", "do", "does", "doing", "down", "during", "each", "few", "for",
+	"from", "further", "had", "has", "have", "having", "he", "her", "here",
+	"hers", "herself", "him", "himself", "his", "how", "i", "if", "in",
+	"into", "is", "it", "its", "itself", "me", "more", "most", "my",
+	"myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or",
+	"other", "ought", "our", "ours", "ourselves", "out", "over", "own",
+	"same", "she", "should", "so", "some", "such", "than", "that", "the",
+	"their", "theirs", "them", "themselves", "then", "there", "these",
+	"they", "this", "those", "through", "to", "too", "under", "until", "up",
+	"very", "was", "we", "were", "what", "when", "where", "which", "while",
+	"who", "whom", "why", "will", "with", "would", "you", "your", "yours",
+	"yourself", "yourselves",
+};
+
+static int cmp_stop(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+int att_stop_word(const char *word, size_t len)
+{
+	char buf[16];
+
+	if (len == 0 || len >= sizeof buf)
+		return 0;
+	memcpy(buf, word, len);
+	buf[len] = '\0';
+	return bsearch(buf, stop_list, sizeof stop_list / sizeof *stop_list,
+	               sizeof *stop_list, cmp_stop) != NULL;
+}
+
 typedef struct parser {
 	att_query *q;
-	uint32_t capclauses, capterms;
+	const att_parse_env *env;
+	const char *s;
+	size_t len, i;          /* the text, and where the parser is */
+	uint32_t capnodes, capkids, capterms;
+	uint32_t *stk;          /* members of the groups being built */
+	uint32_t nstk, capstk;
+	int depth;
+	att_status rc;
 	char *msg;
 	size_t msgcap;
+	/* the field scoping the atom being parsed ("" if none) */
+	char field[ATT_FIELD_NAME_MAX + 1];
+	size_t field_len;
 } parser;
+
+#define NONE (-1)   /* a parse function's "nothing to add" */
+#define FAIL (-2)   /* ... and its "error in ps->rc" */
+
+static int fail(parser *ps, att_status rc, size_t at, const char *what)
+{
+	if (ps->rc == ATT_OK) {
+		ps->rc = rc;
+		if (rc == ATT_ENOMEM)
+			snprintf(ps->msg, ps->msgcap, "out of memory");
+		else
+			snprintf(ps->msg, ps->msgcap, "column %zu: %s", at + 1, what);
+	}
+	return FAIL;
+}
+
+static void *grow(parser *ps, void *p, uint32_t *cap, uint32_t need,
+                  size_t size)
+{
+	uint32_t c = *cap ? *cap : 8;
+	void *np;
+
+	if (need <= *cap)
+		return p;
+	while (c < need)
+		c *= 2;
+	np = att_realloc(p, (size_t)c * size);
+	if (np == NULL) {
+		fail(ps, ATT_ENOMEM, 0, NULL);
+		return NULL;
+	}
+	*cap = c;
+	return np;
+}
+
+static int new_node(parser *ps, enum att_qkind kind, size_t at)
+{
+	att_query *q = ps->q;
+	att_qnode *nd;
+	void *p = grow(ps, q->nodes, &ps->capnodes, q->nnodes + 1, sizeof *nd);
+
+	if (p == NULL)
+		return FAIL;
+	q->nodes = p;
+	nd = &q->nodes[q->nnodes];
+	memset(nd, 0, sizeof *nd);
+	nd->kind = kind;
+	nd->occur = ATT_SHOULD;
+	nd->boost = 1;
+	nd->column = at + 1;
+	return (int)q->nnodes++;
+}
+
+static int push_kid(parser *ps, uint32_t node)
+{
+	void *p = grow(ps, ps->stk, &ps->capstk, ps->nstk + 1, sizeof *ps->stk);
+
+	if (p == NULL)
+		return FAIL;
+	ps->stk = p;
+	ps->stk[ps->nstk++] = node;
+	return 0;
+}
+
+/* ---- terms ------------------------------------------------------------------ */
+
+typedef struct term_sink {
+	parser *ps;
+	size_t at;
+} term_sink;
 
 static int on_term(void *ctx, const att_token *tok)
 {
-	parser *ps = ctx;
+	term_sink *ts = ctx;
+	parser *ps = ts->ps;
 	att_query *q = ps->q;
+	att_qterm *t;
+	void *p;
 
-	if (q->nterms >= ATT_QUERY_MAX_TERMS)
-		return ATT_ELIMIT;
-	if (q->nterms == ps->capterms) {
-		uint32_t cap = ps->capterms ? ps->capterms * 2 : 16;
-		void *p = att_realloc(q->terms, cap * sizeof *q->terms);
+	if (q->nterms >= ATT_QUERY_MAX_TERMS) {
+		char what[64];
 
-		if (p == NULL)
-			return ATT_ENOMEM;
-		q->terms = p;
-		ps->capterms = cap;
-	}
-	memcpy(q->terms[q->nterms], tok->term, tok->term_len);
-	q->terms[q->nterms][tok->term_len] = '\0';
-	q->nterms++;
-	return ATT_OK;
-}
-
-static att_status add_clause(parser *ps, att_analyzer *a, enum att_occur occur,
-                             const char *text, size_t len, size_t column)
-{
-	att_query *q = ps->q;
-	uint32_t first = q->nterms;
-	att_clause *c;
-	int rc;
-
-	rc = att_analyze(a, text, len, 0, on_term, ps, NULL);
-	if (rc == ATT_ELIMIT) {
-		snprintf(ps->msg, ps->msgcap, "query has more than %d terms",
+		snprintf(what, sizeof what, "query has more than %d terms",
 		         ATT_QUERY_MAX_TERMS);
+		fail(ps, ATT_ELIMIT, ts->at, what);
 		return ATT_ELIMIT;
 	}
-	if (rc != ATT_OK) {
-		snprintf(ps->msg, ps->msgcap, "column %zu: %s", column,
-		         rc == ATT_EUTF8 ? "invalid UTF-8" : att_status_str(rc));
-		return rc;
+	p = grow(ps, q->terms, &ps->capterms, q->nterms + 1, sizeof *q->terms);
+	if (p == NULL)
+		return ATT_ENOMEM;
+	q->terms = p;
+	t = &q->terms[q->nterms++];
+	t->field_len = ps->field_len ? (uint32_t)ps->field_len + 2 : 0;
+	if (ps->field_len > 0)
+		t->len = (uint32_t)att_field_term(t->text, sizeof t->text - 1,
+		                                  ps->field, ps->field_len,
+		                                  tok->term, tok->term_len);
+	else {
+		memcpy(t->text, tok->term, tok->term_len);
+		t->len = (uint32_t)tok->term_len;
 	}
-	if (q->nterms == first)
-		return ATT_OK;
-	if (q->nclauses == ps->capclauses) {
-		uint32_t cap = ps->capclauses ? ps->capclauses * 2 : 8;
-		att_clause *p = att_realloc(q->clauses, cap * sizeof *p);
-
-		if (p == NULL)
-			return ATT_ENOMEM;
-		q->clauses = p;
-		ps->capclauses = cap;
-	}
-	c = &q->clauses[q->nclauses++];
-	c->occur = occur;
-	c->first = first;
-	c->nterms = q->nterms - first;
-	c->phrase = c->nterms > 1;
-	c->column = column;
+	t->text[t->len] = '\0';
 	return ATT_OK;
 }
+
+/* Analyses [at, at+n) of the query into terms; returns how many, or FAIL. */
+static int analyse(parser *ps, size_t at, size_t n)
+{
+	uint32_t before = ps->q->nterms;
+	term_sink ts = { ps, at };
+	int rc = att_analyze(ps->env->an, ps->s + at, n, 0, on_term, &ts, NULL);
+
+	if (rc != ATT_OK)
+		return fail(ps, rc == ATT_EUTF8 ? ATT_EPARSE : rc, at,
+		            rc == ATT_EUTF8 ? "invalid UTF-8" : att_status_str(rc));
+	return (int)(ps->q->nterms - before);
+}
+
+/* ---- lexing ---------------------------------------------------------------- */
 
 static int is_space(char c)
 {
@@ -93,57 +214,589 @@ static int is_space(char c)
 	    c == '\v';
 }
 
-static att_status parse_clauses(parser *ps, att_analyzer *a, const char *q,
-                                size_t len)
+/* Where the word starting at I ends: white space, a bracket or a quote. */
+static size_t word_end(const parser *ps, size_t i)
 {
-	size_t i = 0;
-	att_status rc;
+	while (i < ps->len && !is_space(ps->s[i]) && ps->s[i] != '(' &&
+	       ps->s[i] != ')' && ps->s[i] != '"')
+		i++;
+	return i;
+}
 
-	while (i < len) {
-		enum att_occur occur = ATT_SHOULD;
-		size_t col = i + 1, start;
+static void skip_space(parser *ps)
+{
+	while (ps->i < ps->len && is_space(ps->s[ps->i]))
+		ps->i++;
+}
 
-		if (is_space(q[i])) {
-			i++;
+/* 1 if the word at the cursor is exactly KW. */
+static int at_keyword(const parser *ps, const char *kw)
+{
+	size_t n = strlen(kw);
+
+	return ps->len - ps->i >= n && memcmp(ps->s + ps->i, kw, n) == 0 &&
+	    word_end(ps, ps->i) == ps->i + n;
+}
+
+/* 1 if the word at the cursor is NEAR or NEAR/digits. */
+static int at_near(const parser *ps)
+{
+	size_t e = word_end(ps, ps->i), j = ps->i + 4;
+
+	if (e < j || memcmp(ps->s + ps->i, "NEAR", 4) != 0)
+		return 0;
+	if (e == j)
+		return 1;
+	if (ps->s[j] != '/' || j + 1 == e)
+		return 0;
+	for (j++; j < e; j++)
+		if (!isdigit((unsigned char)ps->s[j]))
+			return 0;
+	return 1;
+}
+
+/* Parses digits at [*i, end) as an integer up to MAX; -1 if malformed. */
+static long parse_count(const char *s, size_t *i, size_t end, long max)
+{
+	long v = 0;
+	size_t j = *i;
+
+	if (j == end || !isdigit((unsigned char)s[j]))
+		return -1;
+	for (; j < end && isdigit((unsigned char)s[j]); j++) {
+		v = v * 10 + (s[j] - '0');
+		if (v > max)
+			return -1;
+	}
+	*i = j;
+	return v;
+}
+
+/* A trailing ^boost on the atom that ended at the cursor. */
+static int parse_boost(parser *ps, int node)
+{
+	size_t at = ps->i, e;
+	char buf[32], *end;
+	double v;
+
+	if (ps->i >= ps->len || ps->s[ps->i] != '^')
+		return node;
+	e = word_end(ps, ps->i + 1);
+	if (e - ps->i - 1 == 0 || e - ps->i - 1 >= sizeof buf)
+		return fail(ps, ATT_EPARSE, at, "a boost needs a number after ^");
+	memcpy(buf, ps->s + ps->i + 1, e - ps->i - 1);
+	buf[e - ps->i - 1] = '\0';
+	errno = 0;
+	v = strtod(buf, &end);
+	if (*end != '\0' || errno != 0 || !(v > 0 && v <= 1000))
+		return fail(ps, ATT_EPARSE, at,
+		            "a boost must be a number above 0 and at most 1000");
+	ps->i = e;
+	if (node >= 0)
+		ps->q->nodes[node].boost *= v;
+	return node;
+}
+
+/* ---- the grammar ----------------------------------------------------------- */
+
+static int parse_or(parser *ps);
+
+/* A leaf over the COUNT terms just analysed (the last ones). */
+static int leaf(parser *ps, int count, size_t at, enum att_qkind multi,
+                uint32_t slop)
+{
+	int nd;
+
+	if (count <= 0)
+		return count == 0 ? NONE : FAIL;
+	nd = new_node(ps, count == 1 ? ATT_Q_TERM : multi, at);
+	if (nd < 0)
+		return nd;
+	ps->q->nodes[nd].first = ps->q->nterms - (uint32_t)count;
+	ps->q->nodes[nd].n = (uint32_t)count;
+	ps->q->nodes[nd].slop = slop;
+	return nd;
+}
+
+/* Index terms are stems, often shorter than the words: "negotiat*"
+ * must reach "negoti", the stem of "negotiations". So the prefix NORM
+ * becomes the shortest of the stems of itself and of itself with a few
+ * common endings that is a prefix of it (or NORM itself); written to
+ * OUT, its length returned. */
+static size_t shortest_stem(att_analyzer *an, char *out, const char *norm,
+                            size_t nlen)
+{
+	static const char *const endings[] = { "", "s", "e", "ed", "ing",
+	                                       "ion" };
+	char word[ATT_MAX_TERM + 8], stem[ATT_MAX_TERM + 1];
+	size_t best = nlen, i;
+
+	memcpy(out, norm, nlen);
+	for (i = 0; i < sizeof endings / sizeof *endings; i++) {
+		size_t el = strlen(endings[i]), sl;
+
+		if (nlen + el > ATT_MAX_TERM)
 			continue;
+		memcpy(word, norm, nlen);
+		memcpy(word + nlen, endings[i], el);
+		sl = att_analyze_word(an, stem, sizeof stem - 1, word, nlen + el);
+		if (sl >= 2 && sl < best && memcmp(stem, norm, sl) == 0) {
+			best = sl;
+			memcpy(out, stem, sl);
 		}
-		if (q[i] == '+' || q[i] == '-') {
-			occur = q[i] == '+' ? ATT_MUST : ATT_MUST_NOT;
-			if (++i == len || is_space(q[i]))
-				continue; /* a lone + or -: punctuation, as in "a - b" */
-		}
-		if (q[i] == '"') {
-			const char *close = memchr(q + i + 1, '"', len - i - 1);
+	}
+	out[best] = '\0';
+	return best;
+}
 
-			if (close == NULL) {
-				snprintf(ps->msg, ps->msgcap,
-				         "column %zu: unterminated quote", i + 1);
-				return ATT_EPARSE;
-			}
-			start = i + 1;
-			i = (size_t)(close - q) + 1;
-			rc = add_clause(ps, a, occur, q + start, i - 1 - start, col);
-		} else {
-			start = i;
-			while (i < len && !is_space(q[i]) && q[i] != '"')
-				i++;
-			rc = add_clause(ps, a, occur, q + start, i - start, col);
+/* A word ending at END, which may end in '*' (a prefix). */
+static int parse_word(parser *ps, size_t end)
+{
+	size_t at = ps->i, n = end - at;
+	int prefix = 0, count, nd;
+	char norm[ATT_MAX_TERM + 1];
+	size_t nlen = 0;
+
+	/* a ^boost belongs to the atom, not the word */
+	for (size_t j = at; j < end; j++)
+		if (ps->s[j] == '^' && j > at) {
+			n = j - at;
+			break;
 		}
+	if (n > 1 && ps->s[at + n - 1] == '*')
+		prefix = 1, n--;
+	ps->i = at + n + prefix;
+	if (prefix && ps->env->plain != NULL)
+		nlen = att_analyze_word(ps->env->plain, norm, sizeof norm - 1,
+		                        ps->s + at, n);
+	if (prefix && nlen > 0) {
+		term_sink ts = { ps, at };
+		att_token tok;
+		char stem[ATT_MAX_TERM + 1];
+
+		memset(&tok, 0, sizeof tok);
+		tok.term_len = shortest_stem(ps->env->an, stem, norm, nlen);
+		tok.term = stem;
+		if (on_term(&ts, &tok) != ATT_OK)
+			return FAIL;
+		nd = leaf(ps, 1, at, ATT_Q_PHRASE, 0);
+		if (nd >= 0)
+			ps->q->nodes[nd].prefix = 1;
+		return nd;
+	}
+	count = analyse(ps, at, n);
+	nd = leaf(ps, count, at, ATT_Q_PHRASE, 0);
+	if (nd >= 0 && count == 1 && ps->env->stop_words &&
+	    ps->env->plain != NULL && ps->field_len == 0) {
+		nlen = att_analyze_word(ps->env->plain, norm, sizeof norm - 1,
+		                        ps->s + at, n);
+		ps->q->nodes[nd].stop = att_stop_word(norm, nlen);
+	}
+	return nd;
+}
+
+/* A "quoted phrase", optionally followed by ~N. */
+static int parse_phrase(parser *ps)
+{
+	size_t at = ps->i;
+	const char *close = memchr(ps->s + at + 1, '"', ps->len - at - 1);
+	long slop = -1;
+	int count;
+
+	if (close == NULL)
+		return fail(ps, ATT_EPARSE, at, "unterminated quote");
+	count = analyse(ps, at + 1, (size_t)(close - ps->s) - at - 1);
+	ps->i = (size_t)(close - ps->s) + 1;
+	if (ps->i < ps->len && ps->s[ps->i] == '~') {
+		size_t j = ps->i + 1;
+
+		slop = parse_count(ps->s, &j, ps->len, ATT_QUERY_MAX_SLOP);
+		if (slop < 0)
+			return fail(ps, ATT_EPARSE, ps->i,
+			            "~ needs a number of words, at most 1000");
+		ps->i = j;
+	}
+	return leaf(ps, count, at, slop < 0 ? ATT_Q_PHRASE : ATT_Q_NEAR,
+	            slop < 0 ? 0 : (uint32_t)slop);
+}
+
+/* 1 if the bytes at [at, colon) name a field the index has. */
+static int is_field(parser *ps, size_t at, size_t colon)
+{
+	size_t n = att_field_name(ps->field, ps->s + at, colon - at);
+
+	if (n == 0 || ps->env->field_exists == NULL)
+		return 0;
+	ps->field[n] = '\0';
+	return ps->env->field_exists(ps->env->ctx, ps->field, n);
+}
+
+static int parse_atom(parser *ps)
+{
+	size_t at = ps->i, end = word_end(ps, at), saved = ps->field_len;
+	const char *colon = memchr(ps->s + at, ':', end - at);
+	int nd;
+
+	if (colon != NULL && saved == 0 &&
+	    ((size_t)(colon - ps->s) + 1 < end ||
+	     ((size_t)(colon - ps->s) + 1 < ps->len &&
+	      (colon[1] == '"' || colon[1] == '('))) &&
+	    is_field(ps, at, (size_t)(colon - ps->s))) {
+		ps->field_len = (size_t)(colon - ps->s) - at;
+		ps->i = (size_t)(colon - ps->s) + 1;
+		nd = parse_atom(ps);
+		ps->field_len = saved;
+		return nd;
+	}
+	if (ps->s[at] == '"') {
+		nd = parse_phrase(ps);
+	} else if (ps->s[at] == '(') {
+		if (++ps->depth > ATT_QUERY_MAX_DEPTH)
+			return fail(ps, ATT_ELIMIT, at, "brackets nested too deep");
+		ps->i++;
+		nd = parse_or(ps);
+		if (nd == FAIL)
+			return FAIL;
+		skip_space(ps);
+		if (ps->i >= ps->len || ps->s[ps->i] != ')')
+			return fail(ps, ATT_EPARSE, at, "unclosed bracket");
+		ps->i++;
+		ps->depth--;
+	} else {
+		nd = parse_word(ps, end);
+	}
+	if (nd == FAIL)
+		return FAIL;
+	return parse_boost(ps, nd);
+}
+
+/* atom (NEAR[/N] atom)*: the atoms' terms, in one window. */
+static int parse_near(parser *ps)
+{
+	size_t at = ps->i;
+	uint32_t first = ps->q->nterms;
+	long slop = -1;
+	int nd = parse_atom(ps);
+
+	for (;;) {
+		size_t save = ps->i;
+
+		skip_space(ps);
+		if (ps->i >= ps->len || !at_near(ps)) {
+			ps->i = save;
+			break;
+		}
+		if (nd >= 0 && ps->q->nodes[nd].kind == ATT_Q_BOOL)
+			return fail(ps, ATT_EPARSE, at, "NEAR joins words or phrases");
+		if (nd >= 0 && ps->q->nodes[nd].prefix)
+			return fail(ps, ATT_EPARSE, at, "NEAR does not take prefixes");
+		{
+			size_t j = ps->i + 4;
+			long v = 10; /* NEAR alone: within 10 words, as Xapian */
+
+			if (j < ps->len && ps->s[j] == '/') {
+				j++;
+				v = parse_count(ps->s, &j, ps->len, ATT_QUERY_MAX_SLOP);
+				if (v < 0)
+					return fail(ps, ATT_EPARSE, ps->i,
+					            "NEAR/N needs N of at most 1000");
+			}
+			if (slop < 0 || v < slop)
+				slop = v;
+			ps->i = j;
+		}
+		skip_space(ps);
+		if (ps->i >= ps->len || ps->s[ps->i] == ')')
+			return fail(ps, ATT_EPARSE, ps->i, "NEAR needs a word after it");
+		at = ps->i;
+		nd = parse_atom(ps);
+		if (nd == FAIL)
+			return FAIL;
+	}
+	if (slop < 0 || nd == FAIL)
+		return nd;
+	if (nd >= 0 && (ps->q->nodes[nd].kind == ATT_Q_BOOL ||
+	                ps->q->nodes[nd].prefix))
+		return fail(ps, ATT_EPARSE, at, "NEAR joins words or phrases");
+	/* The window takes every term the atoms gave; the atoms' own nodes
+	 * stay in the array, unreferenced. */
+	return leaf(ps, (int)(ps->q->nterms - first), at, ATT_Q_NEAR,
+	            (uint32_t)slop);
+}
+
+/* Ends the group whose members are stk[base..): a node, or NONE if empty. */
+static int close_group(parser *ps, uint32_t base, size_t at)
+{
+	att_query *q = ps->q;
+	uint32_t n = ps->nstk - base;
+	int nd;
+	void *p;
+
+	if (n == 0)
+		return NONE;
+	if (n == 1 && q->nodes[ps->stk[base]].occur != ATT_MUST_NOT) {
+		nd = (int)ps->stk[base];
+		ps->nstk = base;
+		return nd;
+	}
+	nd = new_node(ps, ATT_Q_BOOL, at);
+	if (nd < 0)
+		return nd;
+	p = grow(ps, q->kids, &ps->capkids, q->nkids + n, sizeof *q->kids);
+	if (p == NULL)
+		return FAIL;
+	q->kids = p;
+	memcpy(q->kids + q->nkids, ps->stk + base, n * sizeof *q->kids);
+	q->nodes[nd].first = q->nkids;
+	q->nodes[nd].n = n;
+	q->nkids += n;
+	ps->nstk = base;
+	return nd;
+}
+
+static int add_member(parser *ps, int nd, enum att_occur occur)
+{
+	if (nd < 0)
+		return nd == FAIL ? FAIL : 0;
+	/* the occurrence a member had in its own group is replaced */
+	ps->q->nodes[nd].occur = occur;
+	return push_kid(ps, (uint32_t)nd);
+}
+
+/* 1 if the cursor is at something that ends a seq. */
+static int seq_ends(const parser *ps)
+{
+	return ps->i >= ps->len || ps->s[ps->i] == ')' || at_keyword(ps, "OR") ||
+	    at_keyword(ps, "AND") || at_keyword(ps, "NOT");
+}
+
+static int parse_seq(parser *ps)
+{
+	uint32_t base = ps->nstk;
+	size_t at = ps->i;
+	enum att_occur free_occur = ps->env->default_and ? ATT_MUST : ATT_SHOULD;
+
+	for (;;) {
+		enum att_occur occur = free_occur;
+		int nd;
+
+		skip_space(ps);
+		if (ps->nstk == base && at_keyword(ps, "NOT")) {
+			occur = ATT_MUST_NOT; /* a leading NOT: unary */
+			ps->i += 3;
+			skip_space(ps);
+		} else if (seq_ends(ps)) {
+			break;
+		}
+		if (ps->i >= ps->len || ps->s[ps->i] == ')')
+			return fail(ps, ATT_EPARSE, ps->i, "NOT needs something after it");
+		if (ps->s[ps->i] == '+' || ps->s[ps->i] == '-') {
+			occur = ps->s[ps->i] == '+' ? ATT_MUST : ATT_MUST_NOT;
+			ps->i++;
+			if (ps->i >= ps->len || is_space(ps->s[ps->i]))
+				continue; /* a lone + or -: punctuation */
+			if (ps->s[ps->i] == ')')
+				continue;
+		}
+		nd = parse_near(ps);
+		if (add_member(ps, nd, occur) == FAIL)
+			return FAIL;
+	}
+	return close_group(ps, base, at);
+}
+
+static int parse_and(parser *ps)
+{
+	uint32_t base = ps->nstk;
+	size_t at = ps->i;
+	int nd = parse_seq(ps), binary = 0;
+
+	if (add_member(ps, nd, ATT_MUST) == FAIL)
+		return FAIL;
+	for (;;) {
+		enum att_occur occur = ATT_MUST;
+		size_t op;
+
+		skip_space(ps);
+		op = ps->i;
+		if (at_keyword(ps, "AND")) {
+			ps->i += 3;
+			skip_space(ps);
+			if (at_keyword(ps, "NOT")) {
+				occur = ATT_MUST_NOT;
+				ps->i += 3;
+			}
+		} else if (at_keyword(ps, "NOT")) {
+			occur = ATT_MUST_NOT;
+			ps->i += 3;
+		} else {
+			break;
+		}
+		binary = 1;
+		skip_space(ps);
+		if (seq_ends(ps))
+			return fail(ps, ATT_EPARSE, op, occur == ATT_MUST
+			            ? "AND needs something on both sides"
+			            : "NOT needs something after it");
+		nd = parse_seq(ps);
+		if (add_member(ps, nd, occur) == FAIL)
+			return FAIL;
+	}
+	if (!binary && ps->nstk == base + 1) {
+		nd = (int)ps->stk[base];  /* no operator: the seq itself */
+		ps->nstk = base;
+		return nd;
+	}
+	return close_group(ps, base, at);
+}
+
+static int parse_or(parser *ps)
+{
+	uint32_t base = ps->nstk;
+	size_t at = ps->i;
+	int nd;
+
+	skip_space(ps);
+	if (at_keyword(ps, "OR") || at_keyword(ps, "AND"))
+		return fail(ps, ATT_EPARSE, ps->i,
+		            "AND and OR need something on both sides");
+	nd = parse_and(ps);
+	if (add_member(ps, nd, ATT_SHOULD) == FAIL)
+		return FAIL;
+	for (;;) {
+		size_t op;
+
+		skip_space(ps);
+		if (!at_keyword(ps, "OR"))
+			break;
+		op = ps->i;
+		ps->i += 2;
+		skip_space(ps);
+		if (seq_ends(ps) && !at_keyword(ps, "NOT"))
+			return fail(ps, ATT_EPARSE, op,
+			            "OR needs something on both sides");
+		nd = parse_and(ps);
+		if (add_member(ps, nd, ATT_SHOULD) == FAIL)
+			return FAIL;
+	}
+	if (ps->nstk == base + 1) {
+		nd = (int)ps->stk[base];
+		ps->nstk = base;
+		return nd;
+	}
+	return close_group(ps, base, at);
+}
+
+/* ---- simplification -------------------------------------------------------- */
+
+/* 1 if group child C can be merged into a parent group where it has
+ * occurrence OCC: an optional group of optional members, a required
+ * group of required and excluded members, or an excluded group of
+ * optional members ("-(a b)" is "-a -b"). */
+static int mergeable(const att_query *q, const att_qnode *c)
+{
+	uint32_t k;
+
+	if (c->kind != ATT_Q_BOOL || c->boost != 1)
+		return 0;
+	for (k = 0; k < c->n; k++) {
+		enum att_occur o = q->nodes[q->kids[c->first + k]].occur;
+
+		if (c->occur == ATT_SHOULD && o != ATT_SHOULD)
+			return 0;
+		if (c->occur == ATT_MUST && o == ATT_SHOULD)
+			return 0;
+		if (c->occur == ATT_MUST_NOT && o != ATT_SHOULD)
+			return 0;
+	}
+	return 1;
+}
+
+/* Flattens the groups under node N, bottom up. The kids array is
+ * rebuilt for each group that changes (the old range is abandoned). */
+static att_status flatten(parser *ps, uint32_t n)
+{
+	att_query *q = ps->q;
+	uint32_t k, j, total = 0, at;
+	void *p;
+
+	if (q->nodes[n].kind != ATT_Q_BOOL)
+		return ATT_OK;
+	for (k = 0; k < q->nodes[n].n; k++) {
+		uint32_t c = q->kids[q->nodes[n].first + k];
+		att_status rc = flatten(ps, c);
+
 		if (rc != ATT_OK)
 			return rc;
+		total += mergeable(q, &q->nodes[c]) ? q->nodes[c].n : 1;
 	}
+	if (total == q->nodes[n].n) {
+		for (k = 0; k < q->nodes[n].n; k++)
+			if (mergeable(q, &q->nodes[q->kids[q->nodes[n].first + k]]))
+				break;
+		if (k == q->nodes[n].n)
+			return ATT_OK;
+	}
+	p = grow(ps, q->kids, &ps->capkids, q->nkids + total, sizeof *q->kids);
+	if (p == NULL)
+		return ATT_ENOMEM;
+	q->kids = p;
+	at = q->nkids;
+	for (k = 0; k < q->nodes[n].n; k++) {
+		uint32_t c = q->kids[q->nodes[n].first + k];
+		att_qnode *cn = &q->nodes[c];
+
+		if (!mergeable(q, cn)) {
+			q->kids[q->nkids++] = c;
+			continue;
+		}
+		for (j = 0; j < cn->n; j++) {
+			uint32_t g = q->kids[cn->first + j];
+
+			if (cn->occur == ATT_MUST_NOT)
+				q->nodes[g].occur = ATT_MUST_NOT;
+			q->kids[q->nkids++] = g;
+		}
+	}
+	q->nodes[n].first = at;
+	q->nodes[n].n = q->nkids - at;
 	return ATT_OK;
 }
 
-att_status att_query_parse(att_query *out, att_analyzer *a, const char *q,
-                           size_t len, char *msg, size_t msgcap)
+/* 1 if node N can match a document by itself: it is a leaf, or a group
+ * with a required member that can, or an optional one that can. */
+static int can_match(const att_query *q, uint32_t n)
 {
-	parser ps = { out, 0, 0, msg, msgcap };
-	att_status rc;
+	const att_qnode *nd = &q->nodes[n];
+	uint32_t k;
+
+	if (nd->kind != ATT_Q_BOOL)
+		return 1;
+	for (k = 0; k < nd->n; k++) {
+		const att_qnode *c = &q->nodes[q->kids[nd->first + k]];
+
+		if (c->occur != ATT_MUST_NOT && can_match(q, q->kids[nd->first + k]))
+			return 1;
+	}
+	return 0;
+}
+
+att_status att_query_parse(att_query *out, const att_parse_env *env,
+                           const char *q, size_t len, char *msg,
+                           size_t msgcap)
+{
+	parser ps;
 	size_t bad;
-	uint32_t i;
+	int root;
 
 	memset(out, 0, sizeof *out);
+	memset(&ps, 0, sizeof ps);
+	ps.q = out;
+	ps.env = env;
+	ps.s = q;
+	ps.len = len;
+	ps.msg = msg;
+	ps.msgcap = msgcap;
 	if (len > ATT_QUERY_MAX_BYTES) {
 		snprintf(msg, msgcap, "query is %zu bytes, over the limit of %d",
 		         len, ATT_QUERY_MAX_BYTES);
@@ -153,28 +806,33 @@ att_status att_query_parse(att_query *out, att_analyzer *a, const char *q,
 		snprintf(msg, msgcap, "column %zu: invalid UTF-8", bad + 1);
 		return ATT_EPARSE;
 	}
-	rc = parse_clauses(&ps, a, q, len);
-	if (rc == ATT_ENOMEM)
-		snprintf(msg, msgcap, "out of memory");
-	if (rc == ATT_OK) {
-		for (i = 0; i < out->nclauses; i++)
-			if (out->clauses[i].occur != ATT_MUST_NOT)
-				break;
-		if (i == out->nclauses) {
-			snprintf(msg, msgcap, out->nclauses
-			         ? "query has only excluded terms"
-			         : "query has no searchable words");
-			rc = ATT_EEMPTY;
-		}
+	root = parse_or(&ps);
+	skip_space(&ps);
+	if (root != FAIL && ps.i < len)  /* only a stray ')' stops parse_or */
+		root = fail(&ps, ATT_EPARSE, ps.i, "unmatched )");
+	if (root >= 0 && ps.rc == ATT_OK) {
+		out->root = (uint32_t)root;
+		out->nodes[root].occur = ATT_MUST;
+		ps.rc = flatten(&ps, out->root);
+		if (ps.rc == ATT_ENOMEM)
+			snprintf(msg, msgcap, "out of memory");
 	}
-	if (rc != ATT_OK)
+	if (ps.rc == ATT_OK && (root == NONE || !can_match(out, out->root))) {
+		snprintf(msg, msgcap, root == NONE || out->nterms == 0
+		         ? "query has no searchable words"
+		         : "query has only excluded terms");
+		ps.rc = ATT_EEMPTY;
+	}
+	att_free(ps.stk);
+	if (ps.rc != ATT_OK)
 		att_query_release(out);
-	return rc;
+	return ps.rc;
 }
 
 void att_query_release(att_query *q)
 {
-	att_free(q->clauses);
+	att_free(q->nodes);
+	att_free(q->kids);
 	att_free(q->terms);
 	memset(q, 0, sizeof *q);
 }

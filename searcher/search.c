@@ -33,8 +33,8 @@ struct att_searcher {
 	att_manifest man;
 	att_segment *segs;
 	uint32_t nsegs;
-	att_analyzer *an;
-	double avgdl;
+	att_analyzer *an, *plain;    /* the index's; one that only normalises */
+	double avgdl, avgtl;
 	att_block_cache cache;
 	char msg[8192];
 };
@@ -48,6 +48,7 @@ struct att_results {
 	res_hit *hits;
 	size_t n;
 	uint64_t total;
+	int exact;
 };
 
 void att_search_options_init(att_search_options *o)
@@ -58,8 +59,12 @@ void att_search_options_init(att_search_options *o)
 	o->k1 = 1.2;
 	o->b = 0.75;
 	o->passage_weight = 1.0;
-	o->rerank_depth = 100;
+	o->rerank_depth = 30;
 	o->passage_words = 50;
+	o->title_weight = 1.0;
+	o->stop_words = 1;
+	o->feedback_terms = 10;
+	o->feedback_weight = 0.5;
 }
 
 const char *att_searcher_errmsg(const att_searcher *s)
@@ -79,7 +84,8 @@ static void searcher_clear(att_searcher *s)
 	s->nsegs = 0;
 	att_manifest_release(&s->man);
 	att_analyzer_free(s->an);
-	s->an = NULL;
+	att_analyzer_free(s->plain);
+	s->an = s->plain = NULL;
 	s->cache.seg = NULL;
 }
 
@@ -110,6 +116,9 @@ static att_status open_generation(att_searcher *s, const char *path)
 		         s->man.language);
 		return rc == ATT_ENOTFOUND ? ATT_ECORRUPT : rc;
 	}
+	rc = att_analyzer_new(&s->plain, "none");
+	if (rc != ATT_OK)
+		return rc;
 	s->segs = att_calloc(s->man.nsegs + 1, sizeof *s->segs);
 	if (s->segs == NULL)
 		return ATT_ENOMEM;
@@ -123,6 +132,10 @@ static att_status open_generation(att_searcher *s, const char *path)
 	s->avgdl = s->man.docs ? (double)s->man.tokens / (double)s->man.docs : 1;
 	if (s->avgdl <= 0)
 		s->avgdl = 1;
+	s->avgtl = s->man.docs
+	    ? (double)s->man.title_tokens / (double)s->man.docs : 1;
+	if (s->avgtl <= 0)
+		s->avgtl = 1;
 	return ATT_OK;
 }
 
@@ -239,8 +252,9 @@ att_status att_searcher_stats(att_index_stats *out, const att_searcher *s)
 		while ((rc = att_dict_iter_next(&it, &has)) == ATT_OK && has) {
 			const att_del_adj *a;
 
-			if (it.len > 0 && it.term[0] == ATT_ID_PREFIX)
-				continue; /* a document's id, not a word */
+			if (it.len > 0 && (it.term[0] == ATT_ID_PREFIX ||
+			                   it.term[0] == ATT_FIELD_PREFIX))
+				continue; /* a document's id or a field's term */
 			a = att_deletes_find(&g->del, (const char *)it.term, it.len);
 			out->terms += !a || a->ddf < it.ti.df;
 			out->postings += it.ti.df - (a ? a->ddf : 0);
@@ -259,37 +273,10 @@ att_status att_searcher_stats(att_index_stats *out, const att_searcher *s)
 
 /* ---- evaluation ----------------------------------------------------------- */
 
-typedef struct uterm {          /* a distinct query term */
-	const char *term;
-	uint64_t df;                /* over all segments */
-	double idf;
-	int positive;               /* in a clause that is not excluded */
-} uterm;
-
-typedef struct cand {
-	double score, doc_score, passage_score;
-	uint32_t seg, doc;
-	att_window win[8];
-	size_t nwin;
-} cand;
-
 typedef struct eval {
 	att_searcher *s;
-	const att_query *q;
 	const att_search_options *o;
-	uterm *ut;
-	uint32_t nut;
-	uint32_t *clause_ut;        /* per query term: its uterm */
-	att_term_info *ti;          /* per segment and uterm: its entry */
-	int *found;                 /* per segment and uterm: 1 if it has one */
-	att_postings *pc;           /* per uterm, for the current segment */
-	int *present;               /* per uterm: has postings in the segment */
-	uint32_t **pos;             /* per uterm: positions buffer */
-	size_t *poscap;
-	uint32_t *npos;
-	cand *heap;
-	size_t nheap, k;
-	uint64_t total;
+	att_match m;
 	att_sentence *sents;
 	size_t sentcap;
 } eval;
@@ -303,278 +290,35 @@ static att_status eval_err(eval *e, att_status rc, const char *what)
 	return rc;
 }
 
-/* Builds the distinct-term table with global statistics. */
-static att_status collect_terms(eval *e)
+/* Field names the index has: some segment has a term "\x02NAME:...". */
+static int field_exists(void *ctx, const char *name, size_t len)
 {
-	const att_query *q = e->q;
-	uint32_t c, t, u, i;
+	const att_searcher *s = ctx;
+	uint8_t key[ATT_FIELD_NAME_MAX + 2];
+	uint32_t i;
 
-	e->ut = att_calloc(q->nterms, sizeof *e->ut);
-	e->clause_ut = att_calloc(q->nterms, sizeof *e->clause_ut);
-	if (e->ut == NULL || e->clause_ut == NULL)
-		return eval_err(e, ATT_ENOMEM, NULL);
-	for (c = 0; c < q->nclauses; c++) {
-		const att_clause *cl = &q->clauses[c];
+	key[0] = ATT_FIELD_PREFIX;
+	memcpy(key + 1, name, len);
+	key[len + 1] = ':';
+	for (i = 0; i < s->nsegs; i++) {
+		att_dict_iter it;
+		int has = 0;
 
-		for (t = cl->first; t < cl->first + cl->nterms; t++) {
-			for (u = 0; u < e->nut; u++)
-				if (strcmp(e->ut[u].term, q->terms[t]) == 0)
-					break;
-			if (u == e->nut)
-				e->ut[e->nut++].term = q->terms[t];
-			e->ut[u].positive |= cl->occur != ATT_MUST_NOT;
-			e->clause_ut[t] = u;
-		}
-	}
-	e->ti = att_calloc((size_t)e->s->nsegs * e->nut + 1, sizeof *e->ti);
-	e->found = att_calloc((size_t)e->s->nsegs * e->nut + 1, sizeof *e->found);
-	if (e->ti == NULL || e->found == NULL)
-		return eval_err(e, ATT_ENOMEM, NULL);
-	for (u = 0; u < e->nut; u++) {
-		for (i = 0; i < e->s->nsegs; i++) {
-			size_t at = (size_t)i * e->nut + u;
-			att_term_info *ti = &e->ti[at];
-			att_status rc = att_segment_lookup(ti, &e->found[at],
-			                                   &e->s->segs[i], e->ut[u].term,
-			                                   strlen(e->ut[u].term),
-			                                   e->s->msg, sizeof e->s->msg);
-
-			if (rc != ATT_OK)
-				return rc;
-			if (e->found[at]) {
-				const att_del_adj *a = att_deletes_find(
-				    &e->s->segs[i].del, e->ut[u].term, strlen(e->ut[u].term));
-
-				e->ut[u].df += ti->df - (a && a->ddf <= ti->df ? a->ddf : 0);
-			}
-		}
-		e->ut[u].idf = log(1.0 + ((double)e->s->man.docs - e->ut[u].df + 0.5) /
-		                   ((double)e->ut[u].df + 0.5));
-	}
-	return ATT_OK;
-}
-
-/* Opens the cursors of segment SEG. */
-static att_status open_cursors(eval *e, uint32_t seg)
-{
-	uint32_t u;
-
-	for (u = 0; u < e->nut; u++) {
-		size_t at = (size_t)seg * e->nut + u;
-		att_status rc = ATT_OK;
-
-		e->present[u] = e->found[at];
-		if (e->present[u])
-			rc = att_postings_init(&e->pc[u], &e->s->segs[seg], &e->ti[at]);
-		if (rc != ATT_OK)
-			return eval_err(e, rc, rc == ATT_ECORRUPT && e->s->msg[0] == 0
-			                ? "corrupt postings" : NULL);
-	}
-	return ATT_OK;
-}
-
-static int at_doc(const eval *e, uint32_t u, uint32_t doc)
-{
-	return e->present[u] && e->pc[u].doc == doc;
-}
-
-static int contains(const uint32_t *p, uint32_t n, uint32_t x)
-{
-	uint32_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (p[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && p[lo] == x;
-}
-
-/* 1 if clause CL matches DOC (cursors are positioned), 0 if not, or a
- * negative status. */
-static int clause_matches(eval *e, const att_clause *cl, uint32_t doc)
-{
-	uint32_t t, i, u0 = e->clause_ut[cl->first];
-	att_status rc;
-
-	for (t = cl->first; t < cl->first + cl->nterms; t++)
-		if (!at_doc(e, e->clause_ut[t], doc))
-			return 0;
-	if (!cl->phrase)
-		return 1;
-	for (t = cl->first; t < cl->first + cl->nterms; t++) {
-		uint32_t u = e->clause_ut[t];
-
-		rc = att_postings_positions(&e->pos[u], &e->poscap[u], &e->npos[u],
-		                            &e->pc[u]);
-		if (rc != ATT_OK)
-			return rc;
-	}
-	for (i = 0; i < e->npos[u0]; i++) {
-		uint32_t p = e->pos[u0][i];
-
-		for (t = 1; t < cl->nterms; t++) {
-			uint32_t u = e->clause_ut[cl->first + t];
-
-			if (!contains(e->pos[u], e->npos[u], p + t))
-				break;
-		}
-		if (t == cl->nterms)
+		if (att_dict_iter_seek(&it, &s->segs[i], key, len + 2) == ATT_OK &&
+		    att_dict_iter_next(&it, &has) == ATT_OK && has &&
+		    it.len > len + 2 && memcmp(it.term, key, len + 2) == 0)
 			return 1;
 	}
 	return 0;
 }
 
-static double bm25(const eval *e, uint32_t u, uint32_t tf, double dl)
-{
-	double k1 = e->o->k1, b = e->o->b;
-
-	return e->ut[u].idf * tf * (k1 + 1) /
-	    (tf + k1 * (1 - b + b * dl / e->s->avgdl));
-}
-
-/* Scores DOC: -1 if it does not match, else its BM25 score (>= 0) in
- * *score. Negative statuses come back as the return value < -1. */
-static int score_doc(eval *e, uint32_t seg, uint32_t doc, double *score)
-{
-	const att_query *q = e->q;
-	double dl = att_segment_doclen(&e->s->segs[seg], doc), sum = 0;
-	int any = 0, must = e->o->require_all;
-	uint32_t c, t;
-
-	for (c = 0; c < q->nclauses; c++) {
-		const att_clause *cl = &q->clauses[c];
-		int m;
-
-		if (cl->occur == ATT_MUST_NOT)
-			for (t = cl->first; t < cl->first + cl->nterms; t++)
-				if (e->present[e->clause_ut[t]])
-					att_postings_advance(&e->pc[e->clause_ut[t]], doc);
-		m = clause_matches(e, cl, doc);
-		if (m < 0)
-			return m;
-		if (cl->occur == ATT_MUST_NOT) {
-			if (m)
-				return -1;
-			continue;
-		}
-		if (!m) {
-			if (cl->occur == ATT_MUST || must)
-				return -1;
-			continue;
-		}
-		any = 1;
-		for (t = cl->first; t < cl->first + cl->nterms; t++) {
-			uint32_t u = e->clause_ut[t];
-
-			sum += bm25(e, u, att_postings_tf(&e->pc[u]), dl);
-		}
-	}
-	*score = sum;
-	return any ? 0 : -1;
-}
-
-/* Heap order: a is worse than b. */
-static int worse(const cand *a, const cand *b)
-{
-	if (a->score != b->score)
-		return a->score < b->score;
-	if (a->seg != b->seg)
-		return a->seg > b->seg;
-	return a->doc > b->doc;
-}
-
-static void sift_down(cand *h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		cand tmp;
-
-		if (l < n && worse(&h[l], &h[m]))
-			m = l;
-		if (r < n && worse(&h[r], &h[m]))
-			m = r;
-		if (m == i)
-			return;
-		tmp = h[i];
-		h[i] = h[m];
-		h[m] = tmp;
-		i = m;
-	}
-}
-
-static void heap_push(eval *e, double score, uint32_t seg, uint32_t doc)
-{
-	cand c;
-	size_t i;
-
-	memset(&c, 0, sizeof c);
-	c.score = c.doc_score = score;
-	c.seg = seg;
-	c.doc = doc;
-	if (e->nheap == e->k) {
-		if (!worse(&e->heap[0], &c))
-			return;
-		e->heap[0] = c;
-		sift_down(e->heap, e->nheap, 0);
-		return;
-	}
-	i = e->nheap++;
-	e->heap[i] = c;
-	while (i > 0 && worse(&e->heap[i], &e->heap[(i - 1) / 2])) {
-		cand tmp = e->heap[i];
-
-		e->heap[i] = e->heap[(i - 1) / 2];
-		e->heap[(i - 1) / 2] = tmp;
-		i = (i - 1) / 2;
-	}
-}
-
-static att_status eval_segment(eval *e, uint32_t seg)
-{
-	att_status rc = open_cursors(e, seg);
-	uint32_t u, doc;
-
-	while (rc == ATT_OK) {
-		double score;
-		int m;
-
-		doc = ATT_DOC_END;
-		for (u = 0; u < e->nut; u++)
-			if (e->present[u] && e->ut[u].positive && e->pc[u].doc < doc)
-				doc = e->pc[u].doc;
-		if (doc == ATT_DOC_END)
-			break;
-		m = att_deleted(&e->s->segs[seg].del, doc) ? -1
-		    : score_doc(e, seg, doc, &score);
-		if (m < -1)
-			rc = m;
-		if (m == 0) {
-			e->total++;
-			heap_push(e, score, seg, doc);
-		}
-		for (u = 0; u < e->nut; u++)
-			if (e->present[u] && e->ut[u].positive && e->pc[u].doc == doc)
-				att_postings_next(&e->pc[u]);
-	}
-	for (u = 0; u < e->nut && rc == ATT_OK; u++)
-		if (e->present[u] && e->pc[u].err)
-			rc = ATT_ECORRUPT;
-	if (rc == ATT_ECORRUPT && e->s->msg[0] == '\0')
-		snprintf(e->s->msg, sizeof e->s->msg,
-		         "%s: corrupt postings or positions", e->s->segs[seg].path);
-	return rc;
-}
-
-/* ---- passages and results ------------------------------------------------- */
+/* ---- passages and re-ranking ---------------------------------------------- */
 
 /* Finds candidate C's best passages and blends its score; the cursors
  * of C's segment are positioned at or before C's document. */
-static att_status rerank_one(eval *e, cand *c, att_pterm *pt)
+static att_status rerank_one(eval *e, att_cand *c, att_pterm *pt)
 {
+	att_match *m = &e->m;
 	const att_segment *seg = &e->s->segs[c->seg];
 	size_t k = e->o->passages ? e->o->passages : 1, np = 0;
 	uint32_t u, nsent;
@@ -582,20 +326,21 @@ static att_status rerank_one(eval *e, cand *c, att_pterm *pt)
 
 	if (k > 8)
 		k = 8;
-	for (u = 0; u < e->nut; u++) {
-		if (!e->ut[u].positive)
+	for (u = 0; u < m->net; u++) {
+		int32_t sl = m->et[u].slot;
+
+		if (!m->et[u].positive || sl < 0)
 			continue;
-		e->npos[u] = 0;
-		if (e->present[u] &&
-		    att_postings_advance(&e->pc[u], c->doc) == c->doc) {
-			rc = att_postings_positions(&e->pos[u], &e->poscap[u],
-			                            &e->npos[u], &e->pc[u]);
+		pt[np].n = 0;
+		if (m->present[sl] &&
+		    att_postings_advance(&m->pc[sl], c->doc) == c->doc) {
+			rc = att_match_positions(m, (uint32_t)sl);
 			if (rc != ATT_OK)
 				return rc;
+			pt[np].n = m->npos[sl];
 		}
-		pt[np].pos = e->pos[u];
-		pt[np].n = e->npos[u];
-		pt[np].idf = e->ut[u].idf;
+		pt[np].pos = m->pos[sl];
+		pt[np].idf = m->et[u].idf;
 		np++;
 	}
 	rc = att_segment_sentences(&e->sents, &e->sentcap, &nsent, seg, c->doc);
@@ -614,7 +359,7 @@ static att_status rerank_one(eval *e, cand *c, att_pterm *pt)
 
 static int cmp_place(const void *a, const void *b)
 {
-	const cand *x = *(cand *const *)a, *y = *(cand *const *)b;
+	const att_cand *x = *(att_cand *const *)a, *y = *(att_cand *const *)b;
 
 	if (x->seg != y->seg)
 		return x->seg < y->seg ? -1 : 1;
@@ -623,10 +368,10 @@ static int cmp_place(const void *a, const void *b)
 
 /* Re-ranks the N candidates C[0..n) by their passages, visiting them in
  * index order so that each segment's cursors only move forward. */
-static att_status rerank(eval *e, cand *c, size_t n)
+static att_status rerank(eval *e, att_cand *c, size_t n)
 {
-	cand **order = att_malloc((n + 1) * sizeof *order);
-	att_pterm *pt = att_calloc(e->nut + 1, sizeof *pt);
+	att_cand **order = att_malloc((n + 1) * sizeof *order);
+	att_pterm *pt = att_calloc(e->m.net + 1, sizeof *pt);
 	att_status rc = order && pt ? ATT_OK : ATT_ENOMEM;
 	uint32_t seg = UINT32_MAX;
 	size_t i;
@@ -638,7 +383,7 @@ static att_status rerank(eval *e, cand *c, size_t n)
 	for (i = 0; i < n && rc == ATT_OK; i++) {
 		if (order[i]->seg != seg) {
 			seg = order[i]->seg;
-			rc = open_cursors(e, seg);
+			rc = att_match_open_segment(&e->m, seg);
 		}
 		if (rc == ATT_OK)
 			rc = rerank_one(e, order[i], pt);
@@ -653,19 +398,173 @@ static att_status rerank(eval *e, cand *c, size_t n)
 
 static int cmp_final(const void *a, const void *b)
 {
-	const cand *x = a, *y = b;
+	const att_cand *x = a, *y = b;
 
-	return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
+	return att_cand_worse(x, y) ? 1 : att_cand_worse(y, x) ? -1 : 0;
 }
 
-/* A copy of TERM membership: is T one of the positive query terms? */
+/* ---- feedback (RM3) ------------------------------------------------------- */
+
+typedef struct fb_term {
+	char term[ATT_MAX_TERM + 1];
+	uint32_t len;
+	double w;            /* relevance-model weight */
+	uint32_t tf;         /* in the document being counted */
+} fb_term;
+
+typedef struct fb_doc {
+	fb_term *v;
+	size_t n, cap;
+	uint32_t len;
+	int rc;
+} fb_doc;
+
+static int on_fb_token(void *ctx, const att_token *tok)
+{
+	fb_doc *d = ctx;
+	size_t i;
+
+	d->len++;
+	if (tok->term_len < 2 || att_stop_word(tok->term, tok->term_len))
+		return ATT_OK;
+	for (i = 0; i < d->n; i++)   /* documents are short lists of terms */
+		if (d->v[i].len == tok->term_len &&
+		    memcmp(d->v[i].term, tok->term, tok->term_len) == 0) {
+			d->v[i].tf++;
+			return ATT_OK;
+		}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		fb_term *p = att_realloc(d->v, cap * sizeof *p);
+
+		if (p == NULL)
+			return ATT_ENOMEM;
+		d->v = p;
+		d->cap = cap;
+	}
+	memset(&d->v[d->n], 0, sizeof d->v[d->n]);
+	memcpy(d->v[d->n].term, tok->term, tok->term_len);
+	d->v[d->n].len = (uint32_t)tok->term_len;
+	d->v[d->n].tf = 1;
+	d->n++;
+	return ATT_OK;
+}
+
+static int cmp_fb(const void *a, const void *b)
+{
+	const fb_term *x = a, *y = b;
+
+	if (x->w != y->w)
+		return x->w > y->w ? -1 : 1;
+	return strcmp(x->term, y->term);
+}
+
+/* RM3: a relevance model from the best feedback_docs documents (each
+ * term's share of each document's tokens, weighted by the document's
+ * share of their scores), whose top feedback_terms terms join the query
+ * as optional terms. The original query keeps its scale; the new terms
+ * together weigh (1 - feedback_weight) / feedback_weight times as much,
+ * per original term. */
+static att_status feedback(eval *e)
+{
+	const att_search_options *o = e->o;
+	att_match *m = &e->m;
+	size_t nd = m->ncands < o->feedback_docs ? m->ncands : o->feedback_docs;
+	fb_doc all = { NULL, 0, 0, 0, ATT_OK }, one = { NULL, 0, 0, 0, ATT_OK };
+	const char *terms[64];
+	size_t lens[64], nt = 0, i, j, nq = 0;
+	double w[64], sum = 0, tot = 0, ratio;
+	att_status rc = ATT_OK;
+	uint32_t u;
+
+	for (i = 0; i < nd; i++)
+		sum += m->cands[i].score;
+	for (u = 0; u < m->net; u++)
+		nq += m->et[u].positive;
+	if (nd == 0 || sum <= 0 || nq == 0 || o->feedback_weight >= 1)
+		return ATT_OK;
+	for (i = 0; i < nd && rc == ATT_OK; i++) {
+		const att_cand *c = &m->cands[i];
+		att_record rec;
+
+		rc = att_segment_fetch(&rec, &e->s->cache, &e->s->segs[c->seg],
+		                       c->doc, e->s->msg, sizeof e->s->msg);
+		if (rc != ATT_OK)
+			break;
+		one.n = 0;
+		one.len = 0;
+		rc = att_analyze(e->s->an, rec.title, rec.title_len, 0, on_fb_token,
+		                 &one, NULL);
+		if (rc == ATT_OK)
+			rc = att_analyze(e->s->an, rec.text, rec.text_len, 0,
+			                 on_fb_token, &one, NULL);
+		if (rc != ATT_OK) {
+			rc = rc == ATT_ENOMEM ? ATT_ENOMEM : ATT_ECORRUPT;
+			break;
+		}
+		for (j = 0; j < one.n && rc == ATT_OK; j++) {
+			double p = (c->score / sum) * one.v[j].tf / (one.len ? one.len : 1);
+			size_t k;
+
+			for (k = 0; k < all.n; k++)
+				if (all.v[k].len == one.v[j].len &&
+				    memcmp(all.v[k].term, one.v[j].term, one.v[j].len) == 0)
+					break;
+			if (k == all.n) {
+				fb_term t = one.v[j];
+
+				t.w = 0;
+				one.v[j].tf = 0;
+				if (all.n == all.cap) {
+					size_t cap = all.cap ? all.cap * 2 : 256;
+					fb_term *np = att_realloc(all.v, cap * sizeof *np);
+
+					if (np == NULL) {
+						rc = ATT_ENOMEM;
+						break;
+					}
+					all.v = np;
+					all.cap = cap;
+				}
+				all.v[all.n++] = t;
+			}
+			all.v[k].w += p;
+		}
+	}
+	if (rc == ATT_OK && all.n > 0) {
+		qsort(all.v, all.n, sizeof *all.v, cmp_fb);
+		nt = all.n < o->feedback_terms ? all.n : o->feedback_terms;
+		if (nt > 64)
+			nt = 64;
+		for (i = 0; i < nt; i++)
+			tot += all.v[i].w;
+		ratio = (1 - o->feedback_weight) / o->feedback_weight * (double)nq;
+		for (i = 0; i < nt; i++) {
+			terms[i] = all.v[i].term;
+			lens[i] = all.v[i].len;
+			w[i] = ratio * all.v[i].w / tot;
+		}
+		rc = att_match_expand(m, terms, lens, w, nt);
+		if (rc == ATT_OK)
+			rc = att_match_prepare(m);
+		if (rc == ATT_OK)
+			rc = att_match_run(m);
+	}
+	att_free(all.v);
+	att_free(one.v);
+	return rc == ATT_ENOMEM ? eval_err(e, rc, NULL) : rc;
+}
+
+/* ---- results --------------------------------------------------------------- */
+
+/* Is T one of the positive query terms? */
 static int is_query_term(const eval *e, const char *t, size_t n)
 {
 	uint32_t u;
 
-	for (u = 0; u < e->nut; u++)
-		if (e->ut[u].positive && strlen(e->ut[u].term) == n &&
-		    memcmp(e->ut[u].term, t, n) == 0)
+	for (u = 0; u < e->m.net; u++)
+		if (e->m.et[u].positive && e->m.et[u].len == n &&
+		    memcmp(e->m.et[u].text, t, n) == 0)
 			return 1;
 	return 0;
 }
@@ -728,7 +627,31 @@ static att_status build_passage(att_passage *out, eval *e,
 	return ATT_OK;
 }
 
-static att_status build_hit(res_hit *h, eval *e, const cand *c)
+static att_status explain_hit(res_hit *h, eval *e, const att_cand *c)
+{
+	att_buf b;
+	att_status rc;
+
+	att_buf_init(&b);
+	att_buf_printf(&b, "%.4f = %.4f document + %g x %.4f passage\n", c->score,
+	               c->doc_score, e->o->passage_weight, c->passage_score);
+	rc = att_match_explain(&e->m, c->seg, c->doc, &b);
+	if (rc == ATT_OK && c->nwin > 0)
+		att_buf_printf(&b, "passage: sentences %u-%u, BM25 over a window "
+		               "normalised to %zu words\n", (unsigned)c->win[0].first,
+		               (unsigned)c->win[0].last, e->o->passage_words);
+	if (rc == ATT_OK && b.rc == ATT_OK) {
+		att_buf_putc(&b, '\0');
+		if (b.rc == ATT_OK) {
+			h->h.explanation = (const char *)b.p;
+			return ATT_OK;
+		}
+	}
+	att_buf_release(&b);
+	return rc != ATT_OK ? rc : ATT_ENOMEM;
+}
+
+static att_status build_hit(res_hit *h, eval *e, const att_cand *c)
 {
 	const att_segment *seg = &e->s->segs[c->seg];
 	att_record rec;
@@ -751,6 +674,8 @@ static att_status build_hit(res_hit *h, eval *e, const cand *c)
 	h->h.score = c->score;
 	h->h.doc_score = c->doc_score;
 	h->h.passage_score = c->passage_score;
+	if (e->o->explain && (rc = explain_hit(h, e, c)) != ATT_OK)
+		return rc;
 	if (e->o->passages == 0 || c->nwin == 0)
 		return ATT_OK;
 	rc = att_segment_sentences(&e->sents, &e->sentcap, &nsent, seg, c->doc);
@@ -790,6 +715,7 @@ void att_results_free(att_results *r)
 	for (i = 0; i < r->n; i++) {
 		att_free((void *)r->hits[i].h.id);
 		att_free((void *)r->hits[i].h.title);
+		att_free((void *)r->hits[i].h.explanation);
 		for (k = 0; r->hits[i].passages && k < r->hits[i].h.npassages; k++) {
 			att_free((void *)r->hits[i].passages[k].text);
 			att_free((void *)r->hits[i].passages[k].marks);
@@ -810,6 +736,11 @@ uint64_t att_results_total(const att_results *r)
 	return r->total;
 }
 
+int att_results_total_exact(const att_results *r)
+{
+	return r->exact;
+}
+
 void att_results_hit(att_hit *out, const att_results *r, size_t i)
 {
 	*out = r->hits[i].h;
@@ -821,55 +752,29 @@ void att_results_passage(att_passage *out, const att_results *r, size_t i,
 	*out = r->hits[i].passages[k];
 }
 
-static void eval_release(eval *e)
+/* Evaluates, re-ranks and sorts the candidates in e->m.heap. */
+static att_status run(eval *e, const att_query *q)
 {
-	uint32_t u;
-
-	for (u = 0; e->pos && u < e->nut; u++)
-		att_free(e->pos[u]);
-	att_free(e->pos);
-	att_free(e->poscap);
-	att_free(e->npos);
-	att_free(e->ut);
-	att_free(e->clause_ut);
-	att_free(e->ti);
-	att_free(e->found);
-	att_free(e->pc);
-	att_free(e->present);
-	att_free(e->heap);
-	att_free(e->sents);
-}
-
-static att_status eval_alloc(eval *e)
-{
-	size_t n = e->q->nterms + 1;
-
-	e->pc = att_calloc(n, sizeof *e->pc);
-	e->present = att_calloc(n, sizeof *e->present);
-	e->pos = att_calloc(n, sizeof *e->pos);
-	e->poscap = att_calloc(n, sizeof *e->poscap);
-	e->npos = att_calloc(n, sizeof *e->npos);
-	e->heap = att_calloc(e->k + 1, sizeof *e->heap);
-	if (!e->pc || !e->present || !e->pos || !e->poscap || !e->npos || !e->heap)
-		return eval_err(e, ATT_ENOMEM, NULL);
-	return ATT_OK;
-}
-
-/* Evaluates, re-ranks and sorts the candidates in e->heap. */
-static att_status run(eval *e)
-{
+	att_match *m = &e->m;
 	att_status rc;
-	uint32_t i;
 
-	rc = collect_terms(e);
+	rc = att_match_build(m, q);
 	if (rc == ATT_OK)
-		rc = eval_alloc(e);
-	for (i = 0; rc == ATT_OK && i < e->s->nsegs; i++)
-		rc = eval_segment(e, i);
+		rc = att_match_prepare(m);
+	if (rc == ATT_OK)
+		rc = att_match_run(m);
+	if (rc == ATT_OK && e->o->feedback_docs > 0) {
+		if (e->o->passage_weight != 0)
+			rc = rerank(e, m->cands, m->ncands);
+		if (rc == ATT_OK) {
+			qsort(m->cands, m->ncands, sizeof *m->cands, cmp_final);
+			rc = feedback(e);
+		}
+	}
 	if (rc == ATT_OK && e->o->passage_weight != 0)
-		rc = rerank(e, e->heap, e->nheap);
+		rc = rerank(e, m->cands, m->ncands);
 	if (rc == ATT_OK)
-		qsort(e->heap, e->nheap, sizeof *e->heap, cmp_final);
+		qsort(m->cands, m->ncands, sizeof *m->cands, cmp_final);
 	return rc;
 }
 
@@ -877,23 +782,25 @@ static att_status make_results(att_results **out, eval *e)
 {
 	const att_search_options *o = e->o;
 	att_results *r = att_calloc(1, sizeof *r);
+	att_match *m = &e->m;
 	size_t i, from = o->offset, to;
 	att_status rc = ATT_OK;
 
 	if (r == NULL)
 		return eval_err(e, ATT_ENOMEM, NULL);
-	r->total = e->total;
-	to = e->nheap < from + o->n ? e->nheap : from + o->n;
+	r->total = m->total;
+	r->exact = !m->pruned;
+	to = m->ncands < from + o->n ? m->ncands : from + o->n;
 	if (from < to) {
 		r->hits = att_calloc(to - from, sizeof *r->hits);
 		if (r->hits == NULL)
 			rc = ATT_ENOMEM;
 	}
 	if (rc == ATT_OK && o->passage_weight == 0 && o->passages > 0 && from < to)
-		rc = rerank(e, &e->heap[from], to - from); /* passages for the page */
+		rc = rerank(e, &m->cands[from], to - from); /* passages for the page */
 	for (i = from; rc == ATT_OK && i < to; i++) {
 		r->n++;
-		rc = build_hit(&r->hits[i - from], e, &e->heap[i]);
+		rc = build_hit(&r->hits[i - from], e, &m->cands[i]);
 	}
 	if (rc != ATT_OK) {
 		att_results_free(r);
@@ -903,10 +810,23 @@ static att_status make_results(att_results **out, eval *e)
 	return ATT_OK;
 }
 
+static int options_ok(const att_search_options *o)
+{
+	return o->n <= 10000 && o->offset <= 100000 && o->passages <= 8 &&
+	    o->rerank_depth <= 100000 && isfinite(o->k1) && o->k1 >= 0 &&
+	    isfinite(o->b) && o->b >= 0 && o->b <= 1 &&
+	    isfinite(o->passage_weight) && o->passage_words > 0 &&
+	    isfinite(o->title_weight) && o->title_weight >= 0 &&
+	    o->title_weight <= 100 && o->feedback_docs <= 1000 &&
+	    o->feedback_terms <= 64 && isfinite(o->feedback_weight) &&
+	    o->feedback_weight > 0 && o->feedback_weight <= 1;
+}
+
 att_status att_search(att_results **out, att_searcher *s, const char *query,
                       size_t query_len, const att_search_options *opts)
 {
 	att_search_options defaults;
+	att_parse_env env;
 	att_query q;
 	att_status rc;
 	eval e;
@@ -917,29 +837,47 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 		att_search_options_init(&defaults);
 		opts = &defaults;
 	}
-	if (opts->n > 10000 || opts->offset > 100000 || opts->passages > 8 ||
-	    opts->rerank_depth > 100000 || !isfinite(opts->k1) || opts->k1 < 0 ||
-	    !isfinite(opts->b) || opts->b < 0 || opts->b > 1 ||
-	    !isfinite(opts->passage_weight) || opts->passage_words == 0) {
+	if (!options_ok(opts)) {
 		snprintf(s->msg, sizeof s->msg, "search option out of range");
 		return ATT_EINVAL;
 	}
-	rc = att_query_parse(&q, s->an, query, query_len, s->msg, sizeof s->msg);
+	memset(&env, 0, sizeof env);
+	env.an = s->an;
+	env.plain = s->plain;
+	env.default_and = opts->require_all;
+	env.stop_words = opts->stop_words && strcmp(s->man.language, "english") == 0;
+	env.field_exists = field_exists;
+	env.ctx = s;
+	rc = att_query_parse(&q, &env, query, query_len, s->msg, sizeof s->msg);
 	if (rc != ATT_OK)
 		return rc;
 	memset(&e, 0, sizeof e);
 	e.s = s;
-	e.q = &q;
 	e.o = opts;
-	e.k = opts->offset + opts->n;
-	if (opts->passage_weight != 0 && e.k < opts->rerank_depth)
-		e.k = opts->rerank_depth;
-	if (e.k == 0)
-		e.k = 1;
-	rc = run(&e);
+	e.m.segs = s->segs;
+	e.m.nsegs = s->nsegs;
+	e.m.docs = s->man.docs;
+	e.m.avgdl = s->avgdl;
+	e.m.avgtl = s->avgtl;
+	e.m.k1 = opts->k1;
+	e.m.b = opts->b;
+	e.m.title_weight = opts->title_weight;
+	e.m.stop_words = env.stop_words;
+	e.m.prune = !opts->exhaustive;
+	e.m.msg = s->msg;
+	e.m.msgcap = sizeof s->msg;
+	e.m.k = opts->offset + opts->n;
+	if (opts->passage_weight != 0 && e.m.k < opts->rerank_depth)
+		e.m.k = opts->rerank_depth;
+	if (opts->feedback_docs > e.m.k)
+		e.m.k = opts->feedback_docs;
+	if (e.m.k == 0)
+		e.m.k = 1;
+	rc = run(&e, &q);
 	if (rc == ATT_OK)
 		rc = make_results(out, &e);
-	eval_release(&e);
+	att_match_release(&e.m);
+	att_free(e.sents);
 	att_query_release(&q);
 	if (rc == ATT_ENOMEM)
 		snprintf(s->msg, sizeof s->msg, "out of memory");

@@ -2,10 +2,14 @@
  * searcher.h: the searcher's internal interfaces.
  *
  * Section by section, which file implements what:
- *   query.c    - the query parser: words, "phrases", +required, -excluded
+ *   query.c    - the query parser: the query language of docs/QUERY.md
+ *                into a tree of groups, terms, phrases and NEAR windows
  *   passage.c  - sentence-aligned passages: scoring, choosing, marking
- *   search.c   - the public att_searcher and att_search: BM25 evaluation,
- *                the top-k heap, the passage re-ranking, results
+ *   match.c    - evaluating a query tree: term statistics, prefix
+ *                expansion, iterators, BM25/BM25F, block-max pruning, the
+ *                top-k heap, explanations
+ *   search.c   - the public att_searcher and att_search: options, the
+ *                passage re-ranking, feedback (RM3), results
  *
  * Reading segments (dictionary, cursors, stored records) is format/'s
  * (segread.c), since the indexer's merges read them too.
@@ -22,30 +26,74 @@
 
 /* ---- query.c ------------------------------------------------------------- */
 
+/* How a node joins its parent group: optional (adds to the score, and a
+ * group without required members needs one of them), required, or
+ * excluded. */
 enum att_occur { ATT_SHOULD, ATT_MUST, ATT_MUST_NOT };
+
+enum att_qkind {
+	ATT_Q_TERM,    /* one term (or a prefix to expand) */
+	ATT_Q_PHRASE,  /* terms adjacent and in order */
+	ATT_Q_NEAR,    /* terms in any order, at most slop words between */
+	ATT_Q_BOOL     /* a group: required, optional and excluded members */
+};
 
 #define ATT_QUERY_MAX_BYTES 8192
 #define ATT_QUERY_MAX_TERMS 256
+#define ATT_QUERY_MAX_DEPTH 32
+#define ATT_QUERY_MAX_SLOP 1000
+/* A query term: an analysed term, or for a field-scoped one the index's
+ * field term (ATT_FIELD_PREFIX, the field's name, ':', the term). */
+#define ATT_QTERM_MAX ATT_FIELD_TERM_MAX
 
-typedef struct att_clause {
-	enum att_occur occur;
-	uint32_t first, nterms;  /* terms[first .. first+nterms) */
-	int phrase;              /* more than one term: match as a phrase */
-	size_t column;           /* 1-based, where the clause starts */
-} att_clause;
+typedef struct att_qterm {
+	char text[ATT_QTERM_MAX + 1]; /* NUL-terminated */
+	uint32_t len;
+	uint32_t field_len;           /* bytes of the field term's prefix */
+} att_qterm;
+
+typedef struct att_qnode {
+	enum att_qkind kind;
+	enum att_occur occur;  /* in its parent group (the root: ATT_MUST) */
+	double boost;          /* multiplies the node's score; > 0 */
+	uint32_t first, n;     /* TERM, PHRASE, NEAR: terms[first .. first+n);
+	                          BOOL: kids[first .. first+n) */
+	uint32_t slop;         /* NEAR: words allowed between the terms */
+	int prefix;            /* TERM: terms[first] is a prefix to expand */
+	int stop;              /* TERM: an optional stop word */
+	size_t column;         /* 1-based byte column where it starts */
+} att_qnode;
 
 typedef struct att_query {
-	att_clause *clauses;
-	uint32_t nclauses;
-	char (*terms)[ATT_MAX_TERM + 1]; /* NUL-terminated analysed terms */
+	att_qnode *nodes;
+	uint32_t nnodes, root;
+	uint32_t *kids;
+	uint32_t nkids;
+	att_qterm *terms;
 	uint32_t nterms;
 } att_query;
 
-/* Parses Q with analyzer A. ATT_EPARSE (message gives the column),
+/* What the parser needs from the index. */
+typedef struct att_parse_env {
+	att_analyzer *an;       /* the index's analyser (stems) */
+	att_analyzer *plain;    /* normalises without stemming (prefixes,
+	                           stop words); may be NULL */
+	int default_and;        /* free words are required */
+	int stop_words;         /* mark optional English stop words */
+	/* 1 if the index has field NAME (lowercased, LEN bytes); NULL: none */
+	int (*field_exists)(void *ctx, const char *name, size_t len);
+	void *ctx;
+} att_parse_env;
+
+/* Parses Q into OUT. ATT_EPARSE (the message gives the column),
  * ATT_EEMPTY, ATT_ELIMIT or ATT_ENOMEM, message in MSG. */
-att_status att_query_parse(att_query *out, att_analyzer *a, const char *q,
-                           size_t len, char *msg, size_t msgcap);
+att_status att_query_parse(att_query *out, const att_parse_env *env,
+                           const char *q, size_t len, char *msg,
+                           size_t msgcap);
 void att_query_release(att_query *q);
+
+/* 1 if WORD (normalised, LEN bytes) is on the English stop list. */
+int att_stop_word(const char *word, size_t len);
 
 /* ---- passage.c ----------------------------------------------------------- */
 
@@ -67,5 +115,131 @@ typedef struct att_window {
 size_t att_passages_best(att_window *out, size_t k, const att_sentence *sents,
                          uint32_t nsent, const att_pterm *terms, size_t nterms,
                          size_t words, double k1, double b);
+
+/* ---- match.c ------------------------------------------------------------- */
+
+enum att_et_kind {
+	ATT_ET_TEXT,   /* a default-field (title and text) term */
+	ATT_ET_TITLE,  /* a title-field term: 0x02 "title:" word */
+	ATT_ET_FIELD   /* another field's term */
+};
+
+/* A distinct term the evaluation reads, with its global statistics. */
+typedef struct att_eterm {
+	const char *text;      /* att_malloc'd, NUL-terminated */
+	size_t len;
+	enum att_et_kind kind;
+	uint64_t df;           /* live documents, over every segment */
+	double idf;
+	int positive;          /* its positions make passages, it is marked */
+	int32_t slot;          /* a leaf slot reading it (the first), or -1 */
+} att_eterm;
+
+typedef struct att_enode att_enode;
+struct att_enode {
+	enum att_qkind kind;
+	enum att_occur occur;
+	double boost;
+	uint32_t *t, nt;        /* leaves: slots, in term order */
+	uint32_t slop;          /* NEAR */
+	int stop;               /* an optional stop word */
+	att_enode **kids;       /* groups: required, optional, excluded */
+	uint32_t nkids, nmust, nshould;
+	size_t column;
+	/* evaluation state, per segment */
+	uint32_t doc;           /* the current match (if started) */
+	int started;
+	double max;             /* best score in the segment (MaxScore) */
+	att_enode **order;      /* root of a MaxScore run: members by max */
+	double *prefix_max;
+	att_enode *next_alloc;  /* every node, for freeing */
+};
+
+/* At most this many term slots (prefix expansions and feedback terms
+ * included): ATT_ELIMIT beyond. */
+#define ATT_MATCH_MAX_SLOTS 1024
+
+/* An entry of the top-k heap. */
+typedef struct att_scored {
+	double score;
+	uint32_t seg, doc;
+} att_scored;
+
+/* A candidate the heap kept, then re-ranked, then maybe a hit. */
+typedef struct att_cand {
+	double score, doc_score, passage_score;
+	uint32_t seg, doc;
+	att_window win[8];
+	size_t nwin;
+} att_cand;
+
+/* What att_match_explain learns of a term in a document. */
+typedef struct att_term_explain {
+	uint32_t tf, ttf, dl, tl;
+} att_term_explain;
+
+typedef struct att_match {
+	/* set by the caller before att_match_build */
+	const att_segment *segs;
+	uint32_t nsegs;
+	uint64_t docs;
+	double avgdl, avgtl;       /* mean document and title lengths */
+	double k1, b, title_weight;
+	int stop_words;            /* drop optional stop words */
+	int prune;                 /* 0: exhaustive evaluation */
+	size_t k;                  /* heap size */
+	char *msg;
+	size_t msgcap;
+	/* the query */
+	att_eterm *et;
+	uint32_t net, capet, nlooked;
+	att_enode *root, *all;
+	/* per segment and term: dictionary entries */
+	att_term_info *ti;
+	int *found;
+	/* Slots: each leaf's each term reads its postings through a cursor
+	 * of its own (nodes move independently), over eterm slot_u[i]; under
+	 * BM25F a default-field slot has a title-field twin slot_title[i]. */
+	uint32_t *slot_u;
+	int32_t *slot_title;
+	uint32_t nslots, capslots;
+	/* per slot, for the open segment */
+	uint32_t seg;
+	att_postings *pc;
+	int *present;
+	int64_t *posdoc;           /* the document pos[i] holds, or -1 */
+	uint32_t **pos, *npos;
+	size_t *poscap;
+	uint32_t npalloc;
+	/* the results */
+	att_scored *heap;
+	size_t nheap;
+	att_cand *cands;           /* the heap's, best first, after a run */
+	size_t ncands;
+	uint64_t total;            /* matches seen (all, unless pruned) */
+	int pruned;                /* 1 if pruning skipped any document */
+	att_status rc;
+} att_match;
+
+/* Builds the evaluation tree of Q (prefixes expanded, stop words
+ * dropped). Then att_match_prepare looks its terms up. */
+att_status att_match_build(att_match *m, const att_query *q);
+/* Wraps the root with feedback terms TERMS[i] (LENS[i] bytes) weighted
+ * W[i]; call att_match_prepare again after. */
+att_status att_match_expand(att_match *m, const char *const *terms,
+                            const size_t *lens, const double *w, size_t n);
+att_status att_match_prepare(att_match *m);
+/* Finds the best k documents: m->cands[0..ncands), best first. */
+att_status att_match_run(att_match *m);
+/* Opens the cursors of segment SEG (rewinding them). */
+att_status att_match_open_segment(att_match *m, uint32_t seg);
+/* Decodes slot I's positions in its cursor's document (cached). */
+att_status att_match_positions(att_match *m, uint32_t u);
+/* Appends how DOC of SEG got its document score. */
+att_status att_match_explain(att_match *m, uint32_t seg, uint32_t doc,
+                             att_buf *out);
+int att_cand_worse(const att_cand *a, const att_cand *b);
+int att_scored_worse(const att_scored *a, const att_scored *b);
+void att_match_release(att_match *m);
 
 #endif

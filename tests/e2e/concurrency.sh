@@ -119,7 +119,8 @@ def cli_reader():
                            "--queries", os.path.join(T, "queries.tsv"))
         if rc not in (0, 1) or err.strip():
             fail("cli reader: search exit %d: %s" % (rc, err.strip()))
-        rc, out, err = att("search", "-i", IDX, "--json", "-n", "1", "allmarker")
+        rc, out, err = att("search", "-i", IDX, "--json", "-n", "1",
+                           "--exhaustive", "allmarker")
         if rc not in (0, 1):
             fail("cli reader: search exit %d: %s" % (rc, err.strip()))
         elif json.loads(out)["total"] not in counts():

@@ -3,14 +3,19 @@
  *
  * Once per process, LLVMFuzzerInitialize indexes a few documents with the
  * public API into a fresh directory under $TMPDIR (or /tmp) and opens one
- * searcher on it. Each input's first byte chooses the search options
- * (bit 0: require_all; bits 1-2: passages 0 to 3; bit 3: a small
- * passage_words; bit 4: an offset; bits 5-7: n); the rest is the query,
- * passed with its length (no terminating NUL, so a read past it is an ASan
- * report). Any status is fine; the target checks what every successful
- * search promises: count <= n, the total at least the hits returned,
- * passages within the stored text, marks within their passage and in
- * order. A broken promise is __builtin_trap().
+ * searcher on it: four hand-written articles and 60 generated ones. Each
+ * input's first byte chooses the search options (bit 0: require_all;
+ * bits 1-2: passages 0 to 3; bit 3: a small passage_words; bit 4: an
+ * offset; bits 5-7: n), the second more (bit 0: title weight 2; bit 1:
+ * explain; bit 2: feedback from 3 documents; bit 3: passage weight 0, so
+ * the heap is small and pruning works; bit 4: stop words kept); the rest
+ * is the query, passed with its length (no terminating NUL, so a read
+ * past it is an ASan report). Any status is fine; the target checks what
+ * every successful search promises: count <= n, the total at least the
+ * hits returned, passages within the stored text, marks within their
+ * passage and in order, an explanation when asked for; and that
+ * exhaustive evaluation gives the same status, hits and scores. A broken
+ * promise is __builtin_trap().
  *
  * With ATT_FUZZ_SEEDS=DIR in the environment, Initialize writes a few
  * seed queries into DIR for tests/fuzz/run.sh.
@@ -48,7 +53,27 @@ static const char *const seed_queries[] = {
 	"+Azerbaijan -Armenia energy", "\"price cap\" sanctions -Iran",
 	"Erdoğan Türkiye", "U.S.-led", "1914 - 1918", "\"grain corridor\"",
 	"+\"gas supply\" -qatar", "\"unterminated", "-only", "+", "\"\"",
+	"(gas OR grain) AND NOT qatar", "defence NEAR/3 Baku", "\"gas deal\"~2",
+	"corrid* title:grain^2", "the of and", "a AND (b OR (c NOT d))",
+	"wordb worde wordh^3 -wordk", "wordb AND wordc", "word*",
 };
+
+/* The generated documents' words: word{a..o}, skewed to the first. */
+static void gen_text(char *out, size_t cap, unsigned seed)
+{
+	size_t n = 0;
+	unsigned i, x = seed * 2654435761u + 1;
+
+	out[0] = '\0';
+	for (i = 0; i < 40 + seed % 50 && n + 16 < cap; i++) {
+		unsigned w;
+
+		x = x * 1103515245u + 12345u;
+		w = (x >> 16) % 16 * ((x >> 20) % 16) / 16;
+		n += (size_t)snprintf(out + n, cap - n, "word%c%s", 'a' + (int)w,
+		                      i % 9 == 8 ? ". " : " ");
+	}
+}
 
 static void die(const char *what, const char *msg)
 {
@@ -88,6 +113,7 @@ static void write_seeds(const char *to)
 		if ((fp = fopen(path, "wb")) == NULL)
 			die("write seed", path);
 		fputc((int)(i * 37 % 256), fp);
+		fputc((int)(i * 11 % 32), fp);
 		fputs(seed_queries[i], fp);
 		fclose(fp);
 	}
@@ -116,6 +142,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 		if (att_writer_add(w, &d) != ATT_OK)
 			die("att_writer_add", att_writer_errmsg(w));
+	}
+	for (i = 0; i < 60; i++) {
+		char id[16], title[64], text[1024];
+		att_doc d;
+
+		snprintf(id, sizeof id, "g%zu", i);
+		gen_text(title, sizeof title, (unsigned)i + 1000);
+		gen_text(text, sizeof text, (unsigned)i);
+		memset(&d, 0, sizeof d);
+		d.id = id;
+		d.id_len = strlen(id);
+		d.title = title;
+		d.title_len = strlen(title) < 20 ? strlen(title) : 20;
+		d.text = text;
+		d.text_len = strlen(text);
+		if (att_writer_add(w, &d) != ATT_OK)
+			die("att_writer_add", att_writer_errmsg(w));
+		if (i == 30 && att_writer_commit(w) != ATT_OK) /* two segments */
+			die("att_writer_commit", att_writer_errmsg(w));
 	}
 	if (att_writer_commit(w) != ATT_OK)
 		die("att_writer_commit", att_writer_errmsg(w));
@@ -152,14 +197,45 @@ static void check_hit(const att_results *r, size_t i)
 	}
 }
 
+/* Traps unless exhaustive evaluation agrees with pruned R (status RC). */
+static void check_exhaustive(att_status rc, const att_results *r,
+                             att_search_options o, const char *q, size_t len)
+{
+	att_results *x;
+	att_status xrc;
+	size_t i;
+
+	o.exhaustive = 1;
+	xrc = att_search(&x, searcher, q, len, &o);
+	if (xrc != rc)
+		__builtin_trap();
+	if (rc != ATT_OK)
+		return;
+	if (att_results_count(x) != att_results_count(r) ||
+	    !att_results_total_exact(x) ||
+	    att_results_total(x) < att_results_total(r))
+		__builtin_trap();
+	for (i = 0; i < att_results_count(r); i++) {
+		att_hit a, b;
+
+		att_results_hit(&a, r, i);
+		att_results_hit(&b, x, i);
+		if (a.score != b.score || a.id_len != b.id_len ||
+		    memcmp(a.id, b.id, a.id_len) != 0)
+			__builtin_trap();
+	}
+	att_results_free(x);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	att_search_options o;
-	att_results *r;
+	att_results *r = NULL;
+	att_status rc;
 	char *q;
 	size_t i;
 
-	if (size < 1)
+	if (size < 2)
 		return 0;
 	att_search_options_init(&o);
 	o.require_all = data[0] & 1;
@@ -169,19 +245,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 16)
 		o.offset = 1;
 	o.n = (size_t)(data[0] >> 5) + 1;
+	if (data[1] & 1)
+		o.title_weight = 2;
+	o.explain = (data[1] >> 1) & 1;
+	if (data[1] & 4)
+		o.feedback_docs = 3;
+	if (data[1] & 8)
+		o.passage_weight = 0;
+	o.stop_words = !(data[1] & 16);
 	/* an exact-size copy, so ASan sees a read past the query's end */
-	q = malloc(size - 1 ? size - 1 : 1);
+	q = malloc(size - 2 ? size - 2 : 1);
 	if (q == NULL)
 		return 0;
-	memcpy(q, data + 1, size - 1);
-	if (att_search(&r, searcher, q, size - 1, &o) == ATT_OK) {
+	memcpy(q, data + 2, size - 2);
+	rc = att_search(&r, searcher, q, size - 2, &o);
+	if (rc == ATT_OK) {
 		if (att_results_count(r) > o.n ||
 		    att_results_total(r) < att_results_count(r))
 			__builtin_trap();
-		for (i = 0; i < att_results_count(r); i++)
+		for (i = 0; i < att_results_count(r); i++) {
+			att_hit h;
+
 			check_hit(r, i);
-		att_results_free(r);
+			att_results_hit(&h, r, i);
+			if (o.explain != (h.explanation != NULL))
+				__builtin_trap();
+		}
 	}
+	check_exhaustive(rc, r, o, q, size - 2);
+	att_results_free(r);
 	free(q);
 	return 0;
 }
