@@ -124,7 +124,7 @@ static const char *field(json_t *obj, const char *key, size_t *len,
 		*len = json_string_length(v);
 		return json_string_value(v);
 	}
-	if (json_is_integer(v)) {
+	if (json_is_integer(v) && buf != NULL) {
 		snprintf(buf, bufsz, "%lld", (long long)json_integer_value(v));
 		*len = strlen(buf);
 		return buf;
