@@ -487,9 +487,26 @@ uint32_t att_postings_advance(att_postings *pc, uint32_t target)
 		return pc->doc;
 	if (pc->nblocks > 1 &&
 	    att_get_u32le(pc->skip + (size_t)pc->block * SKIP) < target) {
-		for (b = pc->block + 1; b < pc->nblocks; b++)
-			if (att_get_u32le(pc->skip + (size_t)b * SKIP) >= target)
-				break;
+		uint32_t lo = pc->block + 1, hi = lo, step = 1;
+
+		/* gallop over the skip entries, then halve: the first block
+		 * whose last document is >= target lies in [lo, hi] */
+		while (hi < pc->nblocks &&
+		       att_get_u32le(pc->skip + (size_t)hi * SKIP) < target) {
+			lo = hi + 1;
+			hi += step;
+			step *= 2;
+		}
+		if (hi >= pc->nblocks)
+			hi = pc->nblocks;
+		while (lo < hi) {
+			b = lo + (hi - lo) / 2;
+			if (att_get_u32le(pc->skip + (size_t)b * SKIP) < target)
+				lo = b + 1;
+			else
+				hi = b;
+		}
+		b = lo;
 		if (b == pc->nblocks) {
 			pc->doc = ATT_DOC_END;
 			return ATT_DOC_END;
@@ -497,10 +514,14 @@ uint32_t att_postings_advance(att_postings *pc, uint32_t target)
 		if (decode_block(pc, b) != 0)
 			return fail(pc);
 	}
-	while (pc->doc < target)
-		if (att_postings_next(pc) == ATT_DOC_END)
-			break;
-	return pc->doc;
+	/* the target is in this block, or past it and before the next
+	 * block's first document: scan the decoded documents */
+	while (pc->i < pc->n && pc->docs[pc->i] < target)
+		pc->i++;
+	if (pc->i < pc->n)
+		return pc->doc = pc->docs[pc->i];
+	pc->i--;
+	return att_postings_next(pc);
 }
 
 static uint32_t skip_last(const att_postings *pc, uint32_t b)

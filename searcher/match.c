@@ -25,9 +25,10 @@
  * its known score plus the remaining members' block bounds cannot beat
  * it. Any other tree runs block-max skipping: whole blocks whose bound
  * cannot beat the k-th score are jumped. Either way a candidate that
- * survives is scored in full by the same code as without pruning, so
- * pruning changes which documents are looked at, never a score: the top
- * k are those exhaustive evaluation gives (tests compare them).
+ * survives gets the score exhaustive evaluation gives it, summed in the
+ * same order, so pruning changes which documents are looked at, never a
+ * score: the top k are those exhaustive evaluation gives (tests and the
+ * query fuzzer compare them).
  */
 #include <math.h>
 #include <stdio.h>
@@ -611,7 +612,9 @@ void att_match_release(att_match *m)
 	att_free(m->pos);
 	att_free(m->heap);
 	att_free(m->cands);
+	att_free(m->wins);
 	m->cands = NULL;
+	m->wins = NULL;
 	att_free(m->slot_u);
 	att_free(m->slot_title);
 	m->slot_u = NULL;
@@ -638,20 +641,25 @@ static void reset_nodes(att_enode *n)
 
 	n->doc = 0;
 	n->started = 0;
+	n->scdoc = ATT_DOC_END;
 	for (i = 0; i < n->nkids; i++)
 		reset_nodes(n->kids[i]);
 }
 
-att_status att_match_open_segment(att_match *m, uint32_t seg)
+/* Opens the cursors of segment SEG: every slot's, or with PASSAGES only
+ * those the passages read (the first slot of each positive term). */
+static att_status open_slots(att_match *m, uint32_t seg, int passages)
 {
 	uint32_t u;
 
 	m->seg = seg;
 	for (u = 0; u < m->nslots; u++) {
 		size_t at = (size_t)seg * m->net + m->slot_u[u];
+		const att_eterm *e = &m->et[m->slot_u[u]];
 		att_status rc = ATT_OK;
 
-		m->present[u] = m->found[at];
+		m->present[u] = m->found[at] &&
+		    (!passages || (e->positive && e->slot == (int32_t)u));
 		m->posdoc[u] = -1;
 		if (m->present[u])
 			rc = att_postings_init(&m->pc[u], &m->segs[seg], &m->ti[at]);
@@ -666,6 +674,16 @@ att_status att_match_open_segment(att_match *m, uint32_t seg)
 	if (m->root != NULL)
 		reset_nodes(m->root);
 	return ATT_OK;
+}
+
+att_status att_match_open_segment(att_match *m, uint32_t seg)
+{
+	return open_slots(m, seg, 0);
+}
+
+att_status att_match_open_passages(att_match *m, uint32_t seg)
+{
+	return open_slots(m, seg, 1);
 }
 
 static uint32_t term_advance(att_match *m, uint32_t u, uint32_t target)
@@ -873,13 +891,15 @@ static double term_score(att_match *m, uint32_t u, uint32_t doc,
 			x->dl = 0;
 		return bm25(m, e->idf, tf, 0, 1, 0);
 	}
-	tl = att_segment_titlelen(seg, doc);
 	if (e->kind == ATT_ET_TITLE) {
+		tl = att_segment_titlelen(seg, doc);
 		if (x != NULL)
 			x->dl = tl;
 		return bm25(m, e->idf, tf, tl, m->avgtl, m->b);
 	}
 	dl = att_segment_doclen(seg, doc);
+	if (title >= 0 || x != NULL)
+		tl = att_segment_titlelen(seg, doc);
 	if (title >= 0 && term_advance(m, (uint32_t)title, doc) == doc)
 		ttf = att_postings_tf(&m->pc[title]);
 	if (x != NULL) {
@@ -1115,8 +1135,11 @@ static int maxscore_survives(att_match *m, att_enode **s, uint32_t ess,
 	double known = 0;
 
 	for (i = ess; i < ns; i++)
-		if (s[i]->doc == d)
-			known += nscore(m, s[i], d);
+		if (s[i]->doc == d) {
+			s[i]->sc = nscore(m, s[i], d);
+			s[i]->scdoc = d;
+			known += s[i]->sc;
+		}
 	for (i = ess; i-- > 0;) {
 		double below = i ? pre[i - 1] : 0;
 		uint32_t upto = ATT_DOC_END;
@@ -1125,10 +1148,26 @@ static int maxscore_survives(att_match *m, att_enode **s, uint32_t ess,
 			return 0;
 		if (!beats(known + nbound(m, s[i], d, &upto) + below, theta))
 			return 0;
-		if (nadvance(m, s[i], d) == d)
-			known += nscore(m, s[i], d);
+		if (nadvance(m, s[i], d) == d) {
+			s[i]->sc = nscore(m, s[i], d);
+			s[i]->scdoc = d;
+			known += s[i]->sc;
+		}
 	}
 	return beats(known, theta);
+}
+
+/* The root's score in D from the members' scores maxscore_survives
+ * kept, summed as nscore would (member order), so it is the same. */
+static double kept_score(const att_enode *r, uint32_t d)
+{
+	double s = 0;
+	uint32_t i;
+
+	for (i = 0; i < r->nshould; i++)
+		if (r->kids[i]->doc == d && r->kids[i]->scdoc == d)
+			s += r->kids[i]->sc;
+	return r->boost * s;
 }
 
 /* A group of optional members: block-max MaxScore. */
@@ -1180,7 +1219,7 @@ static void drive_maxscore(att_match *m)
 		if (i < r->nkids)
 			continue;
 		m->total++;
-		heap_push(m, nscore(m, r, d), d);
+		heap_push(m, theta > -INFINITY ? kept_score(r, d) : nscore(m, r, d), d);
 	}
 }
 
@@ -1192,7 +1231,9 @@ att_status att_match_run(att_match *m)
 
 	att_free(m->heap);
 	att_free(m->cands);
+	att_free(m->wins);
 	m->cands = NULL;
+	m->wins = NULL;
 	m->ncands = 0;
 	m->heap = att_calloc(m->k + 1, sizeof *m->heap);
 	if (m->heap == NULL)
@@ -1229,11 +1270,13 @@ att_status att_match_run(att_match *m)
 		return m->rc;
 	/* the heap, best first, as candidates */
 	m->cands = att_calloc(m->nheap + 1, sizeof *m->cands);
-	if (m->cands == NULL)
+	m->wins = att_calloc(8 * m->nheap + 1, sizeof *m->wins);
+	if (m->cands == NULL || m->wins == NULL)
 		return merr(m, ATT_ENOMEM, NULL);
 	for (m->ncands = m->nheap; m->nheap > 0;) {
 		att_cand *c = &m->cands[m->nheap - 1];
 
+		c->win = &m->wins[8 * (m->nheap - 1)];
 		c->score = c->doc_score = m->heap[0].score;
 		c->seg = m->heap[0].seg;
 		c->doc = m->heap[0].doc;

@@ -24,25 +24,58 @@ static double tf_score(const att_pterm *t, uint32_t tf, double len,
 	return t->idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / words));
 }
 
-/* The best window sharing no sentence with OUT[0..got). Windows only
- * move forward (a later start never ends earlier), so each term's
- * positions are walked once with two pointers: the first position in
- * the window, and the first past it. */
-static att_window best_window(const att_window *out, size_t got,
-                              const att_sentence *sents, uint32_t nsent,
-                              const att_pterm *terms, size_t nterms,
-                              uint32_t *lo, uint32_t *hi, double words,
-                              double k1, double b)
+/* Every term's positions, merged in position order into SC->hits: each
+ * term's sorted list is merged into the hits so far, back to front. */
+static att_status merge_hits(att_pscratch *sc, const att_pterm *terms,
+                             size_t nterms)
 {
-	att_window best = { 0, 0, -1 };
-	uint32_t s, e = 0;
-	size_t t, j;
+	size_t n = 0, t;
 
 	for (t = 0; t < nterms; t++)
-		lo[t] = hi[t] = 0;
+		n += terms[t].n;
+	if (n + 1 > sc->cap) {
+		att_phit *p = att_realloc(sc->hits, (n + 1) * sizeof *p);
+
+		if (p == NULL)
+			return ATT_ENOMEM;
+		sc->hits = p;
+		sc->cap = n + 1;
+	}
+	sc->n = 0;
+	for (t = 0; t < nterms; t++) {
+		size_t i = sc->n, j = terms[t].n, w = sc->n + terms[t].n;
+
+		while (j > 0) {
+			if (i > 0 && sc->hits[i - 1].pos > terms[t].pos[j - 1]) {
+				sc->hits[--w] = sc->hits[--i];
+			} else {
+				sc->hits[--w].pos = terms[t].pos[--j];
+				sc->hits[w].term = (uint32_t)t;
+			}
+		}
+		sc->n += terms[t].n;
+	}
+	return ATT_OK;
+}
+
+/* The best window sharing no sentence with OUT[0..got). Windows only
+ * move forward (a later start never ends earlier), so the merged hits
+ * are walked once with two pointers: the first hit in the window and
+ * the first past it. A window without hits costs a few comparisons;
+ * one with hits counts them per term. */
+static att_window best_window(const att_window *out, size_t got,
+                              const att_sentence *sents, uint32_t nsent,
+                              const att_pterm *terms, const att_pscratch *sc,
+                              uint32_t *tf, uint32_t words, double k1,
+                              double b)
+{
+	att_window best = { 0, 0, -1 };
+	uint32_t s, e = 0, lo = 0, hi = 0, i;
+	size_t j;
+
 	for (s = 0; s < nsent; s++) {
 		uint32_t from = sents[s].pos, to;
-		double sc = 0, len;
+		double sc_ = 0, len;
 		int clash = 0;
 
 		if (e < s)
@@ -50,20 +83,26 @@ static att_window best_window(const att_window *out, size_t got,
 		while (e + 1 < nsent && sents[e + 1].pos - from < words)
 			e++;
 		to = sents[e + 1].pos;
-		len = to > from ? to - from : 1;
-		for (t = 0; t < nterms; t++) {
-			const uint32_t *p = terms[t].pos;
+		while (lo < sc->n && sc->hits[lo].pos < from)
+			lo++;
+		if (hi < lo)
+			hi = lo;
+		while (hi < sc->n && sc->hits[hi].pos < to)
+			hi++;
+		if (hi > lo) {
+			len = to > from ? to - from : 1;
+			for (i = lo; i < hi; i++)
+				tf[sc->hits[i].term]++;
+			for (i = lo; i < hi; i++) {
+				uint32_t t = sc->hits[i].term;
 
-			while (lo[t] < terms[t].n && p[lo[t]] < from)
-				lo[t]++;
-			if (hi[t] < lo[t])
-				hi[t] = lo[t];
-			while (hi[t] < terms[t].n && p[hi[t]] < to)
-				hi[t]++;
-			if (hi[t] > lo[t])
-				sc += tf_score(&terms[t], hi[t] - lo[t], len, words, k1, b);
+				if (tf[t] > 0)
+					sc_ += tf_score(&terms[t], tf[t], len, (double)words,
+					                k1, b);
+				tf[t] = 0;
+			}
 		}
-		if (sc <= best.score)
+		if (sc_ <= best.score)
 			continue;
 		for (j = 0; j < got && !clash; j++)
 			clash = !(e < out[j].first || s > out[j].last);
@@ -71,29 +110,45 @@ static att_window best_window(const att_window *out, size_t got,
 			continue;
 		best.first = s;
 		best.last = e;
-		best.score = sc;
+		best.score = sc_;
 	}
 	return best;
 }
 
-size_t att_passages_best(att_window *out, size_t k, const att_sentence *sents,
-                         uint32_t nsent, const att_pterm *terms, size_t nterms,
-                         size_t words, double k1, double b)
+int att_passages_best(att_window *out, size_t k, const att_sentence *sents,
+                      uint32_t nsent, const att_pterm *terms, size_t nterms,
+                      size_t words, double k1, double b, att_pscratch *sc)
 {
-	uint32_t lo[ATT_MATCH_MAX_SLOTS], hi[ATT_MATCH_MAX_SLOTS];
 	size_t got = 0;
 
 	if (nsent == 0 || k == 0)
 		return 0;
-	if (nterms > sizeof lo / sizeof *lo)
-		nterms = sizeof lo / sizeof *lo;
+	if (nterms > sc->captf) {
+		uint32_t *p = att_realloc(sc->tf, nterms * sizeof *p);
+
+		if (p == NULL)
+			return ATT_ENOMEM;
+		sc->tf = p;
+		sc->captf = nterms;
+	}
+	memset(sc->tf, 0, nterms * sizeof *sc->tf);
+	if (merge_hits(sc, terms, nterms) != ATT_OK)
+		return ATT_ENOMEM;
 	while (got < k) {
-		att_window best = best_window(out, got, sents, nsent, terms, nterms,
-		                              lo, hi, (double)words, k1, b);
+		att_window best = best_window(out, got, sents, nsent, terms, sc,
+		                              sc->tf, words > UINT32_MAX ? UINT32_MAX
+		                              : (uint32_t)words, k1, b);
 
 		if (best.score < 0 || (got > 0 && best.score == 0))
 			break;
 		out[got++] = best;
 	}
-	return got;
+	return (int)got;
+}
+
+void att_pscratch_release(att_pscratch *sc)
+{
+	att_free(sc->hits);
+	att_free(sc->tf);
+	memset(sc, 0, sizeof *sc);
 }

@@ -279,6 +279,7 @@ typedef struct eval {
 	att_match m;
 	att_sentence *sents;
 	size_t sentcap;
+	att_pscratch ps;
 } eval;
 
 static att_status eval_err(eval *e, att_status rc, const char *what)
@@ -323,6 +324,7 @@ static att_status rerank_one(eval *e, att_cand *c, att_pterm *pt)
 	size_t k = e->o->passages ? e->o->passages : 1, np = 0;
 	uint32_t u, nsent;
 	att_status rc;
+	int got;
 
 	if (k > 8)
 		k = 8;
@@ -350,8 +352,11 @@ static att_status rerank_one(eval *e, att_cand *c, att_pterm *pt)
 		         (unsigned)c->doc);
 		return rc;
 	}
-	c->nwin = att_passages_best(c->win, k, e->sents, nsent, pt, np,
-	                            e->o->passage_words, e->o->k1, e->o->b);
+	got = att_passages_best(c->win, k, e->sents, nsent, pt, np,
+	                        e->o->passage_words, e->o->k1, e->o->b, &e->ps);
+	if (got < 0)
+		return got;
+	c->nwin = (size_t)got;
 	c->passage_score = c->nwin ? c->win[0].score : 0;
 	c->score = c->doc_score + e->o->passage_weight * c->passage_score;
 	return ATT_OK;
@@ -383,7 +388,7 @@ static att_status rerank(eval *e, att_cand *c, size_t n)
 	for (i = 0; i < n && rc == ATT_OK; i++) {
 		if (order[i]->seg != seg) {
 			seg = order[i]->seg;
-			rc = att_match_open_segment(&e->m, seg);
+			rc = att_match_open_passages(&e->m, seg);
 		}
 		if (rc == ATT_OK)
 			rc = rerank_one(e, order[i], pt);
@@ -878,6 +883,7 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 		rc = make_results(out, &e);
 	att_match_release(&e.m);
 	att_free(e.sents);
+	att_pscratch_release(&e.ps);
 	att_query_release(&q);
 	if (rc == ATT_ENOMEM)
 		snprintf(s->msg, sizeof s->msg, "out of memory");

@@ -109,12 +109,27 @@ typedef struct att_window {
 	double score;
 } att_window;
 
+/* One term occurrence, for walking every term's positions at once. */
+typedef struct att_phit {
+	uint32_t pos, term;
+} att_phit;
+
+/* Buffers att_passages_best reuses from one document to the next. */
+typedef struct att_pscratch {
+	att_phit *hits;
+	size_t n, cap;
+	uint32_t *tf;
+	size_t captf;
+} att_pscratch;
+
 /* Scores sentence windows of about WORDS words over the document's
  * sentences and picks up to K non-overlapping best ones into OUT
- * (ordered best first); returns how many. With no sentences, 0. */
-size_t att_passages_best(att_window *out, size_t k, const att_sentence *sents,
-                         uint32_t nsent, const att_pterm *terms, size_t nterms,
-                         size_t words, double k1, double b);
+ * (ordered best first); returns how many, or ATT_ENOMEM. With no
+ * sentences, 0. */
+int att_passages_best(att_window *out, size_t k, const att_sentence *sents,
+                      uint32_t nsent, const att_pterm *terms, size_t nterms,
+                      size_t words, double k1, double b, att_pscratch *sc);
+void att_pscratch_release(att_pscratch *sc);
 
 /* ---- match.c ------------------------------------------------------------- */
 
@@ -150,6 +165,8 @@ struct att_enode {
 	uint32_t doc;           /* the current match (if started) */
 	int started;
 	double max;             /* best score in the segment (MaxScore) */
+	double sc;              /* MaxScore: its score in document scdoc */
+	uint32_t scdoc;
 	att_enode **order;      /* root of a MaxScore run: members by max */
 	double *prefix_max;
 	att_enode *next_alloc;  /* every node, for freeing */
@@ -169,7 +186,7 @@ typedef struct att_scored {
 typedef struct att_cand {
 	double score, doc_score, passage_score;
 	uint32_t seg, doc;
-	att_window win[8];
+	att_window *win;           /* up to 8, in att_match's wins */
 	size_t nwin;
 } att_cand;
 
@@ -216,6 +233,7 @@ typedef struct att_match {
 	size_t nheap;
 	att_cand *cands;           /* the heap's, best first, after a run */
 	size_t ncands;
+	att_window *wins;          /* 8 per candidate */
 	uint64_t total;            /* matches seen (all, unless pruned) */
 	int pruned;                /* 1 if pruning skipped any document */
 	att_status rc;
@@ -233,6 +251,9 @@ att_status att_match_prepare(att_match *m);
 att_status att_match_run(att_match *m);
 /* Opens the cursors of segment SEG (rewinding them). */
 att_status att_match_open_segment(att_match *m, uint32_t seg);
+/* Opens only the cursors passages read: each positive term's first slot
+ * (the others are left absent until the next open). */
+att_status att_match_open_passages(att_match *m, uint32_t seg);
 /* Decodes slot I's positions in its cursor's document (cached). */
 att_status att_match_positions(att_match *m, uint32_t u);
 /* Appends how DOC of SEG got its document score. */
