@@ -410,52 +410,55 @@ static int cmp_final(const void *a, const void *b)
 
 /* ---- feedback (RM3) ------------------------------------------------------- */
 
+/* One occurrence of a word in a feedback document, then (once sorted and
+ * summed) one word's relevance-model weight. */
 typedef struct fb_term {
 	char term[ATT_MAX_TERM + 1];
 	uint32_t len;
-	double w;            /* relevance-model weight */
-	uint32_t tf;         /* in the document being counted */
+	double w;
 } fb_term;
 
-typedef struct fb_doc {
+typedef struct fb_list {
 	fb_term *v;
 	size_t n, cap;
-	uint32_t len;
-	int rc;
-} fb_doc;
+	double add;          /* what each token of the current document adds */
+	uint32_t tokens;     /* the current document's tokens */
+} fb_list;
 
-static int on_fb_token(void *ctx, const att_token *tok)
+static int fb_push(fb_list *l, const char *term, size_t len, double w)
 {
-	fb_doc *d = ctx;
-	size_t i;
-
-	d->len++;
-	if (tok->term_len < 2 || att_stop_word(tok->term, tok->term_len))
-		return ATT_OK;
-	for (i = 0; i < d->n; i++)   /* documents are short lists of terms */
-		if (d->v[i].len == tok->term_len &&
-		    memcmp(d->v[i].term, tok->term, tok->term_len) == 0) {
-			d->v[i].tf++;
-			return ATT_OK;
-		}
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 256;
-		fb_term *p = att_realloc(d->v, cap * sizeof *p);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		fb_term *p = att_realloc(l->v, cap * sizeof *p);
 
 		if (p == NULL)
 			return ATT_ENOMEM;
-		d->v = p;
-		d->cap = cap;
+		l->v = p;
+		l->cap = cap;
 	}
-	memset(&d->v[d->n], 0, sizeof d->v[d->n]);
-	memcpy(d->v[d->n].term, tok->term, tok->term_len);
-	d->v[d->n].len = (uint32_t)tok->term_len;
-	d->v[d->n].tf = 1;
-	d->n++;
+	memcpy(l->v[l->n].term, term, len);
+	l->v[l->n].term[len] = '\0';
+	l->v[l->n].len = (uint32_t)len;
+	l->v[l->n++].w = w;
 	return ATT_OK;
 }
 
-static int cmp_fb(const void *a, const void *b)
+static int on_fb_token(void *ctx, const att_token *tok)
+{
+	fb_list *l = ctx;
+
+	l->tokens++;
+	if (tok->term_len < 2 || att_stop_word(tok->term, tok->term_len))
+		return ATT_OK;
+	return fb_push(l, tok->term, tok->term_len, l->add);
+}
+
+static int cmp_fb_term(const void *a, const void *b)
+{
+	return strcmp(((const fb_term *)a)->term, ((const fb_term *)b)->term);
+}
+
+static int cmp_fb_weight(const void *a, const void *b)
 {
 	const fb_term *x = a, *y = b;
 
@@ -464,18 +467,43 @@ static int cmp_fb(const void *a, const void *b)
 	return strcmp(x->term, y->term);
 }
 
+/* Counts the tokens of one document, then analyses it again with each
+ * token weighing SHARE / tokens (its share of the document's tokens,
+ * times the document's share of the scores), appended to L. */
+static att_status fb_document(eval *e, fb_list *l, const att_record *rec,
+                              double share)
+{
+	size_t first = l->n;
+	int rc;
+
+	l->tokens = 0;
+	l->add = 0;
+	rc = att_analyze(e->s->an, rec->title, rec->title_len, 0, on_fb_token, l,
+	                 NULL);
+	if (rc == ATT_OK)
+		rc = att_analyze(e->s->an, rec->text, rec->text_len, 0, on_fb_token,
+		                 l, NULL);
+	if (rc == ATT_OK && l->tokens > 0) {
+		size_t i;
+
+		for (i = first; i < l->n; i++)
+			l->v[i].w = share / l->tokens;
+	}
+	return rc == ATT_OK || rc == ATT_ENOMEM ? rc : ATT_ECORRUPT;
+}
+
 /* RM3: a relevance model from the best feedback_docs documents (each
- * term's share of each document's tokens, weighted by the document's
- * share of their scores), whose top feedback_terms terms join the query
- * as optional terms. The original query keeps its scale; the new terms
- * together weigh (1 - feedback_weight) / feedback_weight times as much,
- * per original term. */
+ * word's share of each document's tokens, weighted by the document's
+ * share of their scores), whose heaviest feedback_terms words that are
+ * not stop words join the query as optional terms. The original query
+ * keeps its scale; the new terms together weigh (1 - feedback_weight) /
+ * feedback_weight times as much, per original term. */
 static att_status feedback(eval *e)
 {
 	const att_search_options *o = e->o;
 	att_match *m = &e->m;
 	size_t nd = m->ncands < o->feedback_docs ? m->ncands : o->feedback_docs;
-	fb_doc all = { NULL, 0, 0, 0, ATT_OK }, one = { NULL, 0, 0, 0, ATT_OK };
+	fb_list l = { NULL, 0, 0, 0, 0 };
 	const char *terms[64];
 	size_t lens[64], nt = 0, i, j, nq = 0;
 	double w[64], sum = 0, tot = 0, ratio;
@@ -494,60 +522,28 @@ static att_status feedback(eval *e)
 
 		rc = att_segment_fetch(&rec, &e->s->cache, &e->s->segs[c->seg],
 		                       c->doc, e->s->msg, sizeof e->s->msg);
-		if (rc != ATT_OK)
-			break;
-		one.n = 0;
-		one.len = 0;
-		rc = att_analyze(e->s->an, rec.title, rec.title_len, 0, on_fb_token,
-		                 &one, NULL);
 		if (rc == ATT_OK)
-			rc = att_analyze(e->s->an, rec.text, rec.text_len, 0,
-			                 on_fb_token, &one, NULL);
-		if (rc != ATT_OK) {
-			rc = rc == ATT_ENOMEM ? ATT_ENOMEM : ATT_ECORRUPT;
-			break;
-		}
-		for (j = 0; j < one.n && rc == ATT_OK; j++) {
-			double p = (c->score / sum) * one.v[j].tf / (one.len ? one.len : 1);
-			size_t k;
-
-			for (k = 0; k < all.n; k++)
-				if (all.v[k].len == one.v[j].len &&
-				    memcmp(all.v[k].term, one.v[j].term, one.v[j].len) == 0)
-					break;
-			if (k == all.n) {
-				fb_term t = one.v[j];
-
-				t.w = 0;
-				one.v[j].tf = 0;
-				if (all.n == all.cap) {
-					size_t cap = all.cap ? all.cap * 2 : 256;
-					fb_term *np = att_realloc(all.v, cap * sizeof *np);
-
-					if (np == NULL) {
-						rc = ATT_ENOMEM;
-						break;
-					}
-					all.v = np;
-					all.cap = cap;
-				}
-				all.v[all.n++] = t;
-			}
-			all.v[k].w += p;
-		}
+			rc = fb_document(e, &l, &rec, c->score / sum);
 	}
-	if (rc == ATT_OK && all.n > 0) {
-		qsort(all.v, all.n, sizeof *all.v, cmp_fb);
-		nt = all.n < o->feedback_terms ? all.n : o->feedback_terms;
-		if (nt > 64)
-			nt = 64;
+	if (rc == ATT_OK && l.n > 0) {
+		/* one entry per word, its weights summed */
+		qsort(l.v, l.n, sizeof *l.v, cmp_fb_term);
+		for (i = 0, j = 0; i < l.n; i++) {
+			if (j > 0 && strcmp(l.v[j - 1].term, l.v[i].term) == 0)
+				l.v[j - 1].w += l.v[i].w;
+			else
+				l.v[j++] = l.v[i];
+		}
+		l.n = j;
+		qsort(l.v, l.n, sizeof *l.v, cmp_fb_weight);
+		nt = l.n < o->feedback_terms ? l.n : o->feedback_terms;
 		for (i = 0; i < nt; i++)
-			tot += all.v[i].w;
+			tot += l.v[i].w;
 		ratio = (1 - o->feedback_weight) / o->feedback_weight * (double)nq;
 		for (i = 0; i < nt; i++) {
-			terms[i] = all.v[i].term;
-			lens[i] = all.v[i].len;
-			w[i] = ratio * all.v[i].w / tot;
+			terms[i] = l.v[i].term;
+			lens[i] = l.v[i].len;
+			w[i] = ratio * l.v[i].w / tot;
 		}
 		rc = att_match_expand(m, terms, lens, w, nt);
 		if (rc == ATT_OK)
@@ -555,8 +551,10 @@ static att_status feedback(eval *e)
 		if (rc == ATT_OK)
 			rc = att_match_run(m);
 	}
-	att_free(all.v);
-	att_free(one.v);
+	att_free(l.v);
+	if (rc == ATT_ECORRUPT && e->s->msg[0] == '\0')
+		snprintf(e->s->msg, sizeof e->s->msg,
+		         "feedback: a stored document does not analyse");
 	return rc == ATT_ENOMEM ? eval_err(e, rc, NULL) : rc;
 }
 
