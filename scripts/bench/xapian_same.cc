@@ -10,7 +10,12 @@
  * Xapian's BM25Weight(1.2, 0, 1, 0.75, 0.5).
  *
  *   xapian_same index --db DIR DOCS.jsonl
- *   xapian_same run --db DIR [--hits N] QUERIES.tsv   (a TREC run on stdout)
+ *   xapian_same run --db DIR [--hits N] [--stop-words] QUERIES.tsv
+ *                                             (a TREC run on stdout)
+ *
+ * --stop-words drops the query words attache drops by default: those on
+ * its English stop list (att_stop_word), unless the query has nothing
+ * else; so the two rankings see the same query terms.
  *
  * The analyser is attache's internal one (stemmer/stemmer.h), linked from
  * the static library. No exception leaves main() or the callbacks.
@@ -28,6 +33,7 @@
 
 extern "C" {
 #include "stemmer.h"
+int att_stop_word(const char *word, size_t len); /* searcher/query.c */
 }
 
 namespace {
@@ -94,7 +100,28 @@ int do_index(const bench_opts &o, att_analyzer *an)
 	return 0;
 }
 
-int do_run(const bench_opts &o, att_analyzer *an)
+bool stop_words = false;
+
+/* The query's stemmed terms, without stop words if STOP_WORDS and some
+ * word is not one (PLAIN gives the unstemmed words, token for token). */
+std::vector<std::string> query_terms(att_analyzer *an, att_analyzer *plain,
+                                     const std::string &q)
+{
+	collect c, p;
+	std::vector<std::string> all, kept;
+
+	att_analyze(an, q.data(), q.size(), 0, on_token, &c, nullptr);
+	att_analyze(plain, q.data(), q.size(), 0, on_token, &p, nullptr);
+	for (size_t i = 0; i < c.terms.size(); i++) {
+		all.push_back(c.terms[i].first);
+		if (!stop_words || i >= p.terms.size() ||
+		    !att_stop_word(p.terms[i].first.data(), p.terms[i].first.size()))
+			kept.push_back(c.terms[i].first);
+	}
+	return kept.empty() ? all : kept;
+}
+
+int do_run(const bench_opts &o, att_analyzer *an, att_analyzer *plain)
 {
 	Xapian::Database db(o.db);
 	Xapian::Enquire enq(db);
@@ -111,17 +138,13 @@ int do_run(const bench_opts &o, att_analyzer *an)
 	while ((len = getline(&line, &cap, f)) > 0) {
 		std::string l(line, static_cast<size_t>(len));
 		size_t tab = l.find('\t');
-		collect c;
 
 		while (!l.empty() && (l.back() == '\n' || l.back() == '\r'))
 			l.pop_back();
 		if (tab == std::string::npos)
 			continue;
 		std::string qid = l.substr(0, tab), q = l.substr(tab + 1);
-		att_analyze(an, q.data(), q.size(), 0, on_token, &c, nullptr);
-		std::vector<std::string> terms;
-		for (const auto &t : c.terms)
-			terms.push_back(t.first);
+		std::vector<std::string> terms = query_terms(an, plain, q);
 		enq.set_query(Xapian::Query(Xapian::Query::OP_OR, terms.begin(),
 		                            terms.end()));
 		Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(o.hits));
@@ -141,22 +164,31 @@ int do_run(const bench_opts &o, att_analyzer *an)
 int main(int argc, char **argv)
 {
 	bench_opts o;
-	att_analyzer *an = nullptr;
-	int rc = 2;
+	att_analyzer *an = nullptr, *plain = nullptr;
+	int rc = 2, i, j;
 
+	for (i = 1, j = 1; i < argc; i++)   /* our own option, then the rest */
+		if (std::strcmp(argv[i], "--stop-words") == 0)
+			stop_words = true;
+		else
+			argv[j++] = argv[i];
+	argc = j;
+	argv[argc] = nullptr;
 	bench_parse_args(&o, argc, argv);
-	if (att_analyzer_new(&an, "english") != ATT_OK) {
+	if (att_analyzer_new(&an, "english") != ATT_OK ||
+	    att_analyzer_new(&plain, "none") != ATT_OK) {
 		std::cerr << "xapian_same: no English analyser\n";
 		return 2;
 	}
 	try {
 		rc = o.action == BENCH_INDEX ? do_index(o, an)
-		   : o.action == BENCH_RUN ? do_run(o, an) : 1;
+		   : o.action == BENCH_RUN ? do_run(o, an, plain) : 1;
 	} catch (const Xapian::Error &e) {
 		std::cerr << "xapian_same: " << e.get_description() << "\n";
 	} catch (const std::exception &e) {
 		std::cerr << "xapian_same: " << e.what() << "\n";
 	}
 	att_analyzer_free(an);
+	att_analyzer_free(plain);
 	return rc;
 }
