@@ -1307,8 +1307,8 @@ static void explain_node(att_match *m, att_enode *n, uint32_t doc, int depth,
 	double s = nscore(m, n, doc);
 	uint32_t i;
 
-	att_buf_printf(b, "%*s%.4f = %s%s", 2 * depth, "", s, occ[n->occur],
-	               kinds[n->kind]);
+	att_buf_printf(b, "%*s%.4f = %s%s", 2 * depth, "", s,
+	               n == m->root ? "" : occ[n->occur], kinds[n->kind]);
 	if (n->kind == ATT_Q_NEAR)
 		att_buf_printf(b, "/%u", (unsigned)n->slop);
 	if (n->boost != 1)
@@ -1345,7 +1345,12 @@ static void explain_node(att_match *m, att_enode *n, uint32_t doc, int depth,
 		if (e->kind == ATT_ET_TEXT && m->title_weight != 1)
 			att_buf_printf(b, " (title %u, weight %g)", (unsigned)x.ttf,
 			               m->title_weight);
-		if (e->kind == ATT_ET_TEXT)
+		if (e->kind == ATT_ET_TEXT && m->title_weight != 1)
+			att_buf_printf(b, ", length %u (title %u), weighted length %.1f,"
+			               " avg %.1f", (unsigned)x.dl, (unsigned)x.tl,
+			               x.dl + (m->title_weight - 1) * x.tl,
+			               m->avgdl + (m->title_weight - 1) * m->avgtl);
+		else if (e->kind == ATT_ET_TEXT)
 			att_buf_printf(b, ", length %u (title %u), avg %.1f",
 			               (unsigned)x.dl, (unsigned)x.tl, m->avgdl);
 		else if (e->kind == ATT_ET_TITLE)

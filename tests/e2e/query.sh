@@ -1,0 +1,92 @@
+#!/bin/bash
+# The query language and the search options through the real binary, on
+# the bundled corpus: a field query finds exactly the documents whose
+# titles have the word; pruning and --exhaustive give the same runs;
+# --explain, --title-weight, --feedback and --keep-stop-words do what
+# they say; a parse error exits 1 naming the column.
+# usage: query.sh ATTACHE CORPUS_DIR
+set -u
+ATTACHE=$1
+CORPUS=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+passes=0
+ok() { passes=$((passes + 1)); }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+search() { "$ATTACHE" search -i "$T/idx" "$@"; }
+
+"$ATTACHE" index -q -i "$T/idx" "$CORPUS/docs" || fail "index exited $?"
+
+# title:azerbaijan: exactly the documents with the word in their title
+# line (the first line of each file)
+want=$(for f in "$CORPUS"/docs/*.txt; do
+	head -1 "$f" | grep -qiw azerbaijan && basename "$f" .txt
+done | sort | tr '\n' ' ')
+got=$(search --trec t -n 100 title:azerbaijan | awk '{print $3}' | sort | tr '\n' ' ')
+[ -n "$want" ] && [ "$got" = "$want" ] && ok || fail "title:azerbaijan: got {$got} want {$want}"
+
+# every operator parses and answers; pruned and exhaustive runs agree
+cat > "$T/q.tsv" <<'Q'
+or	defence cooperation Azerbaijan
+and	gas AND pipeline
+not	gas NOT Russia
+group	(sanctions OR embargo) AND oil
+near	gas NEAR/5 corridor
+slop	"corridor gas"~3
+prefix	negotiat* ceasefire
+field	title:summit Baku
+boost	pipeline^3 Azerbaijan
+stop	the Middle Corridor
+required	+Azerbaijan -Armenia energy
+Q
+search --trec t -n 10 --queries "$T/q.tsv" > "$T/pruned" 2> "$T/err1" || fail "pruned run exited $?"
+search --trec t -n 10 --exhaustive --queries "$T/q.tsv" > "$T/exh" 2> "$T/err2" || fail "exhaustive run exited $?"
+[ ! -s "$T/err1" ] && [ ! -s "$T/err2" ] && ok || fail "query errors: $(cat "$T/err1" "$T/err2")"
+cmp -s "$T/pruned" "$T/exh" && ok || fail "pruned and exhaustive runs differ"
+n=$(awk '{print $1}' "$T/pruned" | sort -u | wc -l)
+[ "$n" -ge 10 ] && ok || fail "only $n of 11 queries found anything"
+
+# --explain: the explanation adds up to the score it explains
+search --json -n 3 --explain "defence cooperation Azerbaijan" > "$T/x.json" || fail "explain exited $?"
+python3 - "$T/x.json" <<'PY' && ok || fail "--explain"
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+for h in r["hits"]:
+    x = h["explanation"]
+    head = re.match(r"([0-9.]+) = ([0-9.]+) document \+ 1 x ([0-9.]+) passage", x)
+    assert head, x
+    total, doc, passage = map(float, head.groups())
+    assert abs(total - h["score"]) < 1e-3 and abs(doc - h["doc_score"]) < 1e-3, x
+    assert "document score: BM25 k1 1.2 b 0.75" in x, x
+    assert "defenc: idf" in x, x
+x = r["hits"][0]["explanation"]
+assert "azerbaijan: idf" in x and "cooper: idf" in x and "= group" in x, x
+PY
+search -n 1 --explain "defence" | grep -q '^   | document score: BM25' && ok || fail "--explain text"
+
+# --title-weight: BM25F changes document scores, and says so
+a=$(search --trec t -n 1 --passage-weight 0 "Azerbaijan" | awk '{print $5}')
+b=$(search --trec t -n 1 --passage-weight 0 --title-weight 3 "Azerbaijan" | awk '{print $5}')
+[ -n "$a" ] && [ "$a" != "$b" ] && ok || fail "--title-weight 3 kept score $a"
+search -n 1 --explain --title-weight 3 "Azerbaijan" | grep -q 'BM25F' && ok || fail "BM25F explain"
+
+# --feedback adds words: at least as many matches, exact counts compared
+t0=$(search --json --exhaustive "corridor" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+t1=$(search --json --exhaustive --feedback 3 "corridor" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+[ "$t1" -gt "$t0" ] && ok || fail "--feedback 3: $t1 matches, without $t0"
+
+# stop words: dropped when optional, kept with --keep-stop-words
+t0=$(search --json --exhaustive "the corridor" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+t1=$(search --json --exhaustive --keep-stop-words "the corridor" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+t2=$(search --json --exhaustive "the" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+[ "$t1" -gt "$t0" ] && [ "$t2" -gt 20 ] && ok || fail "stop words: $t0 / $t1 / $t2"
+
+# a parse error: exit 1, the column on stderr, nothing on stdout
+search "gas AND (oil" > "$T/out" 2> "$T/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "column 9: unclosed bracket" "$T/err" && [ ! -s "$T/out" ] \
+    && ok || fail "parse error: exit $rc, $(cat "$T/err")"
+
+echo "query.sh: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]
