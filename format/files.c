@@ -63,7 +63,7 @@ int att_cursor_varint_slow(att_cursor *c, uint64_t *v)
 }
 
 /* As att_cursor_varint, and also fails on a value above UINT32_MAX. */
-int att_cursor_varint32(att_cursor *c, uint32_t *v)
+int att_cursor_varint32_slow(att_cursor *c, uint32_t *v)
 {
 	uint64_t x;
 

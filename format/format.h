@@ -172,7 +172,16 @@ static inline int att_cursor_varint(att_cursor *c, uint64_t *v)
 	}
 	return att_cursor_varint_slow(c, v);
 }
-int att_cursor_varint32(att_cursor *c, uint32_t *v); /* fails if > 2^32-1 */
+int att_cursor_varint32_slow(att_cursor *c, uint32_t *v);
+/* As att_cursor_varint, and fails on a value above UINT32_MAX. */
+static inline int att_cursor_varint32(att_cursor *c, uint32_t *v)
+{
+	if (c->p < c->end && *c->p < 0x80 && !c->err) {
+		*v = *c->p++;
+		return 0;
+	}
+	return att_cursor_varint32_slow(c, v);
+}
 int att_cursor_u32le(att_cursor *c, uint32_t *v);
 int att_cursor_u64le(att_cursor *c, uint64_t *v);
 int att_cursor_bytes(att_cursor *c, const uint8_t **p, size_t n);

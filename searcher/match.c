@@ -564,7 +564,7 @@ att_status att_match_prepare(att_match *m)
 		for (u = 0; u < m->npalloc; u++)
 			att_free(m->pos[u]);
 	att_free(m->pos);
-	m->pc = att_calloc(net + 1, sizeof *m->pc);
+	m->pc = att_malloc((net + 1) * sizeof *m->pc); /* init fills them */
 	m->present = att_calloc(net + 1, sizeof *m->present);
 	m->posdoc = att_calloc(net + 1, sizeof *m->posdoc);
 	m->npos = att_calloc(net + 1, sizeof *m->npos);
@@ -1270,7 +1270,7 @@ att_status att_match_run(att_match *m)
 		return m->rc;
 	/* the heap, best first, as candidates */
 	m->cands = att_calloc(m->nheap + 1, sizeof *m->cands);
-	m->wins = att_calloc(8 * m->nheap + 1, sizeof *m->wins);
+	m->wins = att_malloc((8 * m->nheap + 1) * sizeof *m->wins);
 	if (m->cands == NULL || m->wins == NULL)
 		return merr(m, ATT_ENOMEM, NULL);
 	for (m->ncands = m->nheap; m->nheap > 0;) {
