@@ -948,59 +948,53 @@ static double nscore(att_match *m, att_enode *n, uint32_t doc)
 	return n->boost * s;
 }
 
-/* An upper bound of node N's score over documents [TARGET, *UPTO]; lowers
- * *UPTO to the end of the blocks the bound is good for. */
-static double nbound(att_match *m, att_enode *n, uint32_t target,
-                     uint32_t *upto)
+/* An upper bound of node N's score over documents [TARGET, *UPTO],
+ * lowering *UPTO to the end of the blocks the bound is good for; or with
+ * WHOLE, over the whole segment (each list's best block). */
+static double bound(att_match *m, att_enode *n, uint32_t target,
+                    uint32_t *upto, int whole)
 {
 	double s = 0;
 	uint32_t i;
 
 	if (n->kind != ATT_Q_BOOL) {
 		for (i = 0; i < n->nt; i++) {
-			uint32_t u = n->t[i];
+			uint32_t u = n->t[i], at;
 			att_block_bound bb;
-			uint32_t at;
 
 			if (!m->present[u])
 				continue;
-			at = m->pc[u].doc > target ? m->pc[u].doc : target;
-			if (at == ATT_DOC_END || !att_postings_shallow(&bb, &m->pc[u], at))
-				continue;
-			if (bb.last_doc < *upto)
-				*upto = bb.last_doc;
+			if (whole) {
+				att_postings_max_bound(&bb, &m->pc[u]);
+			} else {
+				at = m->pc[u].doc > target ? m->pc[u].doc : target;
+				if (at == ATT_DOC_END ||
+				    !att_postings_shallow(&bb, &m->pc[u], at))
+					continue;
+				if (bb.last_doc < *upto)
+					*upto = bb.last_doc;
+			}
 			s += term_bound(m, u, &bb);
 		}
 		return n->boost * s;
 	}
 	for (i = 0; i < n->nmust + n->nshould; i++)
-		s += nbound(m, n->kids[i], target, upto);
+		s += bound(m, n->kids[i], target, upto, whole);
 	return n->boost * s;
+}
+
+static double nbound(att_match *m, att_enode *n, uint32_t target,
+                     uint32_t *upto)
+{
+	return bound(m, n, target, upto, 0);
 }
 
 /* The best score node N can get anywhere in the segment. */
 static double nmax(att_match *m, att_enode *n)
 {
-	double s = 0;
-	uint32_t i;
+	uint32_t upto = ATT_DOC_END;
 
-	if (n->kind != ATT_Q_BOOL) {
-		for (i = 0; i < n->nt; i++) {
-			uint32_t u = n->t[i];
-			att_block_bound bb;
-			double best = 0;
-
-			if (!m->present[u])
-				continue;
-			att_postings_max_bound(&bb, &m->pc[u]);
-			best = term_bound(m, u, &bb);
-			s += best;
-		}
-		return n->boost * s;
-	}
-	for (i = 0; i < n->nmust + n->nshould; i++)
-		s += nmax(m, n->kids[i]);
-	return n->boost * s;
+	return bound(m, n, 0, &upto, 1);
 }
 
 /* ---- the heap --------------------------------------------------------------- */
