@@ -131,7 +131,8 @@ int att_passages_best(att_window *out, size_t k, const att_sentence *sents,
 		sc->tf = p;
 		sc->captf = nterms;
 	}
-	memset(sc->tf, 0, nterms * sizeof *sc->tf);
+	if (nterms > 0)   /* none: a query of field terms only */
+		memset(sc->tf, 0, nterms * sizeof *sc->tf);
 	if (merge_hits(sc, terms, nterms) != ATT_OK)
 		return ATT_ENOMEM;
 	while (got < k) {
