@@ -559,6 +559,13 @@ typedef struct att_sentence {
  * (*out)[*n] exists. */
 att_status att_segment_sentences(att_sentence **out, size_t *cap, uint32_t *n,
                                  const att_segment *seg, uint32_t doc);
+/* As att_segment_sentences, but stops at the first sentence (after the
+ * first) that starts at position STOP or later, which then stands as the
+ * end sentinel: *N counts the sentences before it. Passage scoring needs
+ * the table only a window's length past the last hit. */
+att_status att_segment_sentences_until(att_sentence **out, size_t *cap,
+                                       uint32_t *n, const att_segment *seg,
+                                       uint32_t doc, uint32_t stop);
 
 /* A stored record, pointing into the inflated block. */
 typedef struct att_record {

@@ -662,6 +662,13 @@ att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
 att_status att_segment_sentences(att_sentence **out, size_t *cap, uint32_t *n,
                                  const att_segment *seg, uint32_t doc)
 {
+	return att_segment_sentences_until(out, cap, n, seg, doc, UINT32_MAX);
+}
+
+att_status att_segment_sentences_until(att_sentence **out, size_t *cap,
+                                       uint32_t *n, const att_segment *seg,
+                                       uint32_t doc, uint32_t stop)
+{
 	uint32_t off = att_get_u32le(seg->rows + (size_t)doc * ROW + 16);
 	size_t end = body_end(seg, ATT_SEG_SENTENCES);
 	uint64_t ns, pos = 0, byte = 0, dp, db;
@@ -691,6 +698,10 @@ att_status att_segment_sentences(att_sentence **out, size_t *cap, uint32_t *n,
 			return ATT_ECORRUPT;
 		(*out)[i].pos = (uint32_t)pos;
 		(*out)[i].byte = (uint32_t)byte;
+		if (pos >= stop && i > 0 && i < ns) {
+			*n = i;   /* sentence i ends the table early */
+			return ATT_OK;
+		}
 	}
 	*n = (uint32_t)ns;
 	return ATT_OK;

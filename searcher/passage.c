@@ -58,20 +58,53 @@ static att_status merge_hits(att_pscratch *sc, const att_pterm *terms,
 	return ATT_OK;
 }
 
+/* The first start sentence, after S, whose window can hold position P
+ * (P is past S's window): windows grow while a sentence starts fewer
+ * than WORDS positions after their first, so a window holds P's
+ * sentence J only if it starts less than WORDS before J does. */
+static uint32_t first_reaching(const att_sentence *sents, uint32_t nsent,
+                               uint32_t s, uint32_t p, uint32_t words)
+{
+	uint32_t lo = s + 1, hi = nsent, j, min;
+
+	while (lo < hi) {  /* J: the last sentence starting at or before P */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (sents[mid].pos <= p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	j = lo - 1;
+	min = sents[j].pos >= words ? sents[j].pos - words : 0;
+	lo = s + 1;
+	hi = j;
+	while (lo < hi) {  /* the first start after min */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (sents[mid].pos <= min)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The best window sharing no sentence with OUT[0..got). Windows only
  * move forward (a later start never ends earlier), so the merged hits
  * are walked once with two pointers: the first hit in the window and
- * the first past it. A window without hits costs a few comparisons;
- * one with hits counts them per term. */
+ * the first past it. Windows without hits score 0 and are skipped: the
+ * walk jumps to the first window that can reach the next hit, and stops
+ * after the last. */
 static att_window best_window(const att_window *out, size_t got,
                               const att_sentence *sents, uint32_t nsent,
-                              const att_pterm *terms, const att_pscratch *sc,
-                              uint32_t *tf, uint32_t words, double k1,
-                              double b)
+                              const att_pterm *terms, size_t nterms,
+                              const att_pscratch *sc, uint32_t *tf,
+                              uint32_t words, double k1, double b)
 {
 	att_window best = { 0, 0, -1 };
 	uint32_t s, e = 0, lo = 0, hi = 0, i;
-	size_t j;
+	size_t j, t;
 
 	for (s = 0; s < nsent; s++) {
 		uint32_t from = sents[s].pos, to;
@@ -89,18 +122,24 @@ static att_window best_window(const att_window *out, size_t got,
 			hi = lo;
 		while (hi < sc->n && sc->hits[hi].pos < to)
 			hi++;
+		if (hi == lo && s > 0) {   /* empty: window 0 stands for none */
+			if (lo == sc->n)
+				break;
+			s = first_reaching(sents, nsent, s, sc->hits[lo].pos,
+			                   words) - 1;
+			continue;
+		}
 		if (hi > lo) {
 			len = to > from ? to - from : 1;
 			for (i = lo; i < hi; i++)
 				tf[sc->hits[i].term]++;
-			for (i = lo; i < hi; i++) {
-				uint32_t t = sc->hits[i].term;
-
-				if (tf[t] > 0)
+			/* summed in term order, so equal windows score equally */
+			for (t = 0; t < nterms; t++)
+				if (tf[t] > 0) {
 					sc_ += tf_score(&terms[t], tf[t], len, (double)words,
 					                k1, b);
-				tf[t] = 0;
-			}
+					tf[t] = 0;
+				}
 		}
 		if (sc_ <= best.score)
 			continue;
@@ -136,9 +175,9 @@ int att_passages_best(att_window *out, size_t k, const att_sentence *sents,
 	if (merge_hits(sc, terms, nterms) != ATT_OK)
 		return ATT_ENOMEM;
 	while (got < k) {
-		att_window best = best_window(out, got, sents, nsent, terms, sc,
-		                              sc->tf, words > UINT32_MAX ? UINT32_MAX
-		                              : (uint32_t)words, k1, b);
+		att_window best = best_window(out, got, sents, nsent, terms, nterms,
+		                              sc, sc->tf, words > UINT32_MAX
+		                              ? UINT32_MAX : (uint32_t)words, k1, b);
 
 		if (best.score < 0 || (got > 0 && best.score == 0))
 			break;

@@ -1335,6 +1335,104 @@ START_TEST(pruning_keeps_the_top)
 }
 END_TEST
 
+/*
+ * The passage walk skips windows without hits and reads each list once;
+ * this reference scores every window the plain way (grow it, count each
+ * term's positions inside it), and the two must choose the same windows
+ * with the same scores, on random sentence tables and positions.
+ */
+static size_t ref_passages(att_window *out, size_t k, const att_sentence *s,
+                           uint32_t ns, const att_pterm *t, size_t nt,
+                           size_t words, double k1, double b)
+{
+	size_t got = 0, j, x;
+	uint32_t f, e, i;
+
+	while (got < k) {
+		att_window best = { 0, 0, -1 };
+
+		for (f = 0; f < ns; f++) {
+			double sc = 0, len;
+			int clash = 0;
+
+			for (e = f; e + 1 < ns && s[e + 1].pos - s[f].pos < words; e++)
+				;
+			len = s[e + 1].pos > s[f].pos ? s[e + 1].pos - s[f].pos : 1;
+			for (x = 0; x < nt; x++) {
+				uint32_t tf = 0;
+
+				for (i = 0; i < t[x].n; i++)
+					tf += t[x].pos[i] >= s[f].pos && t[x].pos[i] < s[e + 1].pos;
+				if (tf > 0)
+					sc += t[x].idf * tf * (k1 + 1) /
+					    (tf + k1 * (1 - b + b * len / (double)words));
+			}
+			for (j = 0; j < got; j++)
+				clash |= !(e < out[j].first || f > out[j].last);
+			if (!clash && sc > best.score) {
+				best.first = f;
+				best.last = e;
+				best.score = sc;
+			}
+		}
+		if (best.score < 0 || (got > 0 && best.score == 0))
+			break;
+		out[got++] = best;
+	}
+	return got;
+}
+
+START_TEST(passages_match_reference)
+{
+	uint64_t st = 99;
+	att_pscratch ps;
+	int round;
+
+	memset(&ps, 0, sizeof ps);
+	for (round = 0; round < 3000; round++) {
+		att_sentence sents[65];
+		uint32_t pos[3][40], ns = 1 + (uint32_t)(rnd(&st) % 64), i, p = 0;
+		att_pterm t[3];
+		att_window a[8], r[8];
+		size_t nt = 1 + rnd(&st) % 3, k = 1 + rnd(&st) % 4, x, words;
+		size_t na, nr;
+		int got;
+
+		for (i = 0; i <= ns; i++) {   /* sentence starts, then the end */
+			sents[i].pos = p;
+			sents[i].byte = p * 5;
+			p += 1 + rnd(&st) % 30;
+		}
+		for (x = 0; x < nt; x++) {
+			uint32_t n = rnd(&st) % 12, q = rnd(&st) % 8;
+
+			t[x].n = 0;
+			for (i = 0; i < n && q < sents[ns].pos; i++) {
+				pos[x][t[x].n++] = q;
+				q += 1 + rnd(&st) % 60;
+			}
+			t[x].pos = pos[x];
+			t[x].idf = 0.5 + (double)(rnd(&st) % 100) / 25;
+		}
+		words = 5 + rnd(&st) % 80;
+		got = att_passages_best(a, k, sents, ns, t, nt, words, 1.2, 0.75, &ps);
+		ck_assert_int_ge(got, 0);
+		na = (size_t)got;
+		nr = ref_passages(r, k, sents, ns, t, nt, words, 1.2, 0.75);
+		ck_assert_msg(na == nr, "round %d: %zu windows, reference %zu", round,
+		              na, nr);
+		for (x = 0; x < na; x++) {
+			ck_assert_msg(a[x].first == r[x].first && a[x].last == r[x].last,
+			              "round %d window %zu: [%u,%u] %.17g, reference "
+			              "[%u,%u] %.17g", round, x, a[x].first, a[x].last,
+			              a[x].score, r[x].first, r[x].last, r[x].score);
+			ck_assert_double_eq_tol(a[x].score, r[x].score, 1e-9);
+		}
+	}
+	att_pscratch_release(&ps);
+}
+END_TEST
+
 static Suite *search_suite(void)
 {
 	Suite *s = suite_create("search");
@@ -1351,6 +1449,7 @@ static Suite *search_suite(void)
 	tcase_add_test(tc, passage_two_non_overlapping);
 	tcase_add_test(tc, passage_weight_reorders);
 	tcase_add_test(tc, passage_edge_cases);
+	tcase_add_test(tc, passages_match_reference);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("language");
 	tcase_add_test(tc, operators_end_to_end);
