@@ -1,7 +1,9 @@
 #!/bin/bash
 # Installs attache's build dependencies from Debian's packages and builds
 # it into build/, with the benchmark's peer programs (SQLite FTS5 and
-# Xapian, scripts/bench). Run as root, or as a user with sudo.
+# Xapian, scripts/bench). xapian-tools brings xapian-tcpsrv, xapian-delve
+# and xapian-check, for the Xapian backend's tests. Run as root, or as a
+# user with sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -11,7 +13,7 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     build-essential cmake pkg-config \
     libstemmer-dev zlib1g-dev libutf8proc-dev libjansson-dev check \
-    python3 g++ libsqlite3-dev libxapian-dev gnuplot-nox \
+    python3 g++ libsqlite3-dev libxapian-dev xapian-tools gnuplot-nox \
     clang libclang-rt-14-dev
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTACHE_BENCH=ON
 cmake --build build -j"$(nproc)"
