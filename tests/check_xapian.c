@@ -14,7 +14,8 @@
  * harmless and the second recycles the reader's blocks); tables
  * truncated to half or with a zeroed block (corrupt); a flipped format
  * version (version); missing paths and documents (not found); a stub
- * naming a remote port where nothing listens (network); queries Xapian
+ * naming a remote port where nothing listens, and a remote opened with a
+ * 0.5 s timeout on a socket that never answers (network); queries Xapian
  * rejects (bad query); empty and oversized terms (invalid); and, outside
  * the sanitizer build, an allocation refused under RLIMIT_AS (out of
  * memory).
@@ -31,6 +32,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -761,6 +763,8 @@ START_TEST(mset_pages_data_values)
 	OK(att_xdb_search(&page, db, q, &attache_bm25, 1, 2, 4),
 	   att_xdb_errmsg(db));
 	ck_assert_uint_eq(att_xmset_size(page), 2);
+	/* fetching the page first changes nothing that is read */
+	OK(att_xmset_fetch(page), att_xmset_errmsg(page));
 	for (i = 0; i < 2; i++) {
 		att_xdocid id = att_xmset_docid(page, i);
 
@@ -787,11 +791,31 @@ START_TEST(mset_pages_data_values)
 	OK(att_xdb_search(&page, db, q, &attache_bm25, 10, 5, 4),
 	   att_xdb_errmsg(db));
 	ck_assert_uint_eq(att_xmset_size(page), 0);
+	OK(att_xmset_fetch(page), att_xmset_errmsg(page));
 	att_xmset_counts(page, &est, &lo, &hi);
 	ck_assert_uint_eq(est, 4);
 	att_xmset_free(page);
 	att_xmset_free(all);
 	att_xquery_free(q);
+	att_xdb_free(db);
+}
+END_TEST
+
+/* Two databases combined with att_xdb_add search as one: here the
+ * fixture twice, so every count doubles and docids interleave. */
+START_TEST(add_databases)
+{
+	att_xdb *db = fx_open(), *other = fx_open();
+	uint32_t n;
+
+	OK(att_xdb_add(db, other), att_xdb_errmsg(db));
+	att_xdb_free(other); /* db shares its shard */
+	OK(att_xdb_doccount(db, &n), att_xdb_errmsg(db));
+	ck_assert_uint_eq(n, 8);
+	/* document 4 of shard k is (4 - 1) * 2 + k + 1 */
+	expect_ids(db, qterm("lazy"), (const att_xdocid[]){ 7, 8 }, 2);
+	EXPECT(att_xdb_add(db, db), ATT_X_EINVAL, att_xdb_errmsg(db));
+	ck_assert_ptr_nonnull(strstr(att_xdb_errmsg(db), "itself"));
 	att_xdb_free(db);
 }
 END_TEST
@@ -1125,6 +1149,65 @@ START_TEST(error_network)
 }
 END_TEST
 
+/* A TCP socket on 127.0.0.1 listening but never accepting: the kernel
+ * completes the connection, and no answer ever comes. */
+static int mute_listener(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof a;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(s, 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(s, 4), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &alen), 0);
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* att_xdb_open_remote's timeouts: a mute server fails the open after
+ * about the timeout set (0.5 s), not Xapian's default 10 s. The bound is
+ * on a failure path: 3 s, for a loaded machine. */
+START_TEST(error_remote_timeout)
+{
+	char name[64], *e = NULL;
+	att_xdb *db = NULL;
+	int port, s = mute_listener(&port);
+	double t0 = now_s(), took;
+
+	EXPECT(att_xdb_open_remote(&db, &e, "127.0.0.1", (unsigned)port,
+	                           500, 500), ATT_X_ENETWORK, e);
+	took = now_s() - t0;
+	ck_assert_ptr_null(db);
+	ck_assert_msg(took < 3.0, "failed after %.2f s", took);
+	ck_assert_msg(strstr(e, "NetworkTimeoutError") != NULL, "%s", e);
+	snprintf(name, sizeof name, "127.0.0.1:%d", port);
+	ck_assert_msg(strstr(e, name) != NULL, "%s", e);
+	free(e);
+	ck_assert_int_eq(close(s), 0);
+	/* nothing listening: refused, and named */
+	port = dead_port();
+	EXPECT(att_xdb_open_remote(&db, &e, "127.0.0.1", (unsigned)port,
+	                           500, 500), ATT_X_ENETWORK, e);
+	ck_assert_ptr_null(db);
+	ck_assert_msg(strstr(e, "NetworkError") != NULL, "%s", e);
+	snprintf(name, sizeof name, "127.0.0.1:%d", port);
+	ck_assert_msg(strstr(e, name) != NULL, "%s", e);
+	free(e);
+}
+END_TEST
+
 START_TEST(error_bad_query)
 {
 	att_xquery *f = qterm("fox"), *q = NULL, *n;
@@ -1267,6 +1350,7 @@ static Suite *xapian_suite(void)
 	tcase_add_test(tc, describe);
 	tcase_add_test(tc, bm25_weights);
 	tcase_add_test(tc, mset_pages_data_values);
+	tcase_add_test(tc, add_databases);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -1277,6 +1361,7 @@ static Suite *xapian_suite(void)
 	tcase_add_test(tc, error_not_found);
 	tcase_add_test(tc, error_version);
 	tcase_add_test(tc, error_network);
+	tcase_add_test(tc, error_remote_timeout);
 	tcase_add_test(tc, error_bad_query);
 	tcase_add_test(tc, error_invalid);
 #if ATT_TEST_NOMEM

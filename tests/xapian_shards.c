@@ -5,9 +5,11 @@
  *
  * usage:
  *   xapian_shards build --shards N --out DIR DOCS
- *   xapian_shards query --db PATH_OR_STUB [--hits H] QUERIES.tsv
- *   xapian_shards time  --db PATH_OR_STUB --repeat R [--hits H] [--no-data]
+ *   xapian_shards query DBS [--hits H] QUERIES.tsv
+ *   xapian_shards time  DBS --repeat R [--hits H] [--no-data | --no-fetch]
  *                       QUERIES.tsv
+ * where DBS is --db PATH_OR_STUB, or --remote HOST:PORT (repeated, one
+ * a shard) with --timeout-ms MS (default 10000, Xapian's), or both.
  *
  * build reads DOCS with attache's own reader (a directory of .txt files,
  * first line the title, or a JSONL file of {"id","title","text"}) and
@@ -24,10 +26,17 @@
  * analyser, and runs the OR of its terms (a repeated term once, with its
  * count as wqf) ranked with attache's BM25 (1.2, 0, 1, 0.75, 0.5). It
  * prints "qid rank id weight" a hit, rank from 1, weight with %.9g.
+ * It asks for the page's data at once (att_xmset_fetch) before reading
+ * it. --remote opens each shard with att_xdb_open_remote, with MS as
+ * both its timeouts, and combines them, after --db if given, with
+ * att_xdb_add: a sharded database with timeouts, which a stub cannot
+ * set.
  *
  * time runs every query once to warm up, then R rounds of all of them,
  * timing each run with the monotonic clock around the search and the
- * fetching of each hit's data (--no-data: the search alone; analysis and
+ * fetching of each hit's data, att_xmset_fetch first (--no-data: the
+ * search alone; --no-fetch: each hit's data read without
+ * att_xmset_fetch, one round trip each to a remote shard; analysis and
  * query building are outside),
  * and prints the median and 99th percentile (nearest rank) over all
  * Q * R runs, in microseconds, on one line. The database is opened once,
@@ -59,17 +68,20 @@
 
 typedef struct opts {
 	const char *cmd, *out, *db, *input;
-	long shards, hits, repeat;
-	int no_data; /* time: leave the hits' data unread */
+	const char *remote[MAX_SHARDS]; /* --remote HOST:PORT, in order */
+	long shards, hits, repeat, nremote, timeout_ms;
+	int no_data;  /* time: leave the hits' data unread */
+	int no_fetch; /* time: read the data without att_xmset_fetch */
 } opts;
 
 static int usage(void)
 {
 	fputs("usage: xapian_shards build --shards N --out DIR DOCS\n"
-	      "       xapian_shards query --db PATH_OR_STUB [--hits H] "
-	      "QUERIES.tsv\n"
-	      "       xapian_shards time --db PATH_OR_STUB --repeat R "
-	      "[--hits H] [--no-data] QUERIES.tsv\n", stderr);
+	      "       xapian_shards query DBS [--hits H] QUERIES.tsv\n"
+	      "       xapian_shards time DBS --repeat R [--hits H] "
+	      "[--no-data | --no-fetch] QUERIES.tsv\n"
+	      "DBS: --db PATH_OR_STUB and/or --remote HOST:PORT ... "
+	      "[--timeout-ms MS]\n", stderr);
 	return 1;
 }
 
@@ -93,6 +105,7 @@ static int parse_args(opts *o, int argc, char **argv)
 
 	memset(o, 0, sizeof *o);
 	o->hits = 10;
+	o->timeout_ms = 10000;
 	if (argc < 2)
 		return 1;
 	o->cmd = argv[1];
@@ -109,6 +122,10 @@ static int parse_args(opts *o, int argc, char **argv)
 			o->no_data = 1;
 			continue;
 		}
+		if (strcmp(a, "--no-fetch") == 0) {
+			o->no_fetch = 1;
+			continue;
+		}
 		if (v == NULL)
 			return 1;
 		i++;
@@ -122,9 +139,14 @@ static int parse_args(opts *o, int argc, char **argv)
 			o->hits = number(v, 1, 10000);
 		else if (strcmp(a, "--repeat") == 0)
 			o->repeat = number(v, 1, 1000000);
+		else if (strcmp(a, "--timeout-ms") == 0)
+			o->timeout_ms = number(v, 0, 3600000);
+		else if (strcmp(a, "--remote") == 0 && o->nremote < MAX_SHARDS)
+			o->remote[o->nremote++] = v;
 		else
 			return 1;
-		if (o->shards < 0 || o->hits < 0 || o->repeat < 0)
+		if (o->shards < 0 || o->hits < 0 || o->repeat < 0 ||
+		    o->timeout_ms < 0)
 			return 1;
 	}
 	if (o->input == NULL)
@@ -132,9 +154,9 @@ static int parse_args(opts *o, int argc, char **argv)
 	if (strcmp(o->cmd, "build") == 0)
 		return o->shards == 0 || o->out == NULL;
 	if (strcmp(o->cmd, "query") == 0)
-		return o->db == NULL;
+		return o->db == NULL && o->nremote == 0;
 	if (strcmp(o->cmd, "time") == 0)
-		return o->db == NULL || o->repeat == 0;
+		return (o->db == NULL && o->nremote == 0) || o->repeat == 0;
 	return 1;
 }
 
@@ -497,10 +519,11 @@ static void free_queries(query *qs, size_t n)
 }
 
 /* Runs q on db: *ms gets the page of hits, each hit's data read once
- * (as a caller showing them would) unless with_data is 0; print prints
+ * (as a caller showing them would) unless with_data is 0, asked for at once
+ * (att_xmset_fetch) unless fetch is 0; print prints
  * them. 0, or 2 with the message printed. */
 static int run_query(att_xmset **ms, att_xdb *db, const query *q, long hits,
-                     int with_data, int print)
+                     int with_data, int fetch, int print)
 {
 	static const att_xbm25 bm25 = ATT_XBM25_ATTACHE;
 	const char *p;
@@ -513,6 +536,11 @@ static int run_query(att_xmset **ms, att_xdb *db, const query *q, long hits,
 	    != ATT_X_OK) {
 		fprintf(stderr, "xapian_shards: query %s: %s\n", q->qid,
 		        att_xdb_errmsg(db));
+		return 2;
+	}
+	if (with_data && fetch && att_xmset_fetch(*ms) != ATT_X_OK) {
+		fprintf(stderr, "xapian_shards: query %s: %s\n", q->qid,
+		        att_xmset_errmsg(*ms));
 		return 2;
 	}
 	for (i = 0; with_data && i < att_xmset_size(*ms); i++) {
@@ -528,17 +556,69 @@ static int run_query(att_xmset **ms, att_xdb *db, const query *q, long hits,
 	return 0;
 }
 
-static int open_db(att_xdb **db, const char *path)
+/* Opens shard "HOST:PORT" with both timeouts ms into *db. 0, 1 (a bad
+ * HOST:PORT) or 2, with the message printed. */
+static int open_remote(att_xdb **db, const char *hostport, long ms)
 {
-	char *e = NULL;
+	const char *colon = strrchr(hostport, ':');
+	char host[256], *e = NULL;
+	long port = colon != NULL ? number(colon + 1, 1, 65535) : -1;
 
-	if (att_xdb_open(db, &e, path) != ATT_X_OK) {
-		fprintf(stderr, "xapian_shards: %s: %s\n", path,
+	*db = NULL;
+	if (port < 0 || colon == hostport ||
+	    (size_t)(colon - hostport) >= sizeof host) {
+		fprintf(stderr, "xapian_shards: --remote %s: not HOST:PORT\n",
+		        hostport);
+		return 1;
+	}
+	memcpy(host, hostport, (size_t)(colon - hostport));
+	host[colon - hostport] = '\0';
+	if (att_xdb_open_remote(db, &e, host, (unsigned)port, (unsigned)ms,
+	                        (unsigned)ms) != ATT_X_OK) {
+		fprintf(stderr, "xapian_shards: %s: %s\n", hostport,
 		        e != NULL ? e : "out of memory");
 		free(e);
 		return 2;
 	}
 	return 0;
+}
+
+/* Opens o->db, then adds each --remote shard to it (the first one is the
+ * database when there is no --db). 0, or 1 or 2 with the message
+ * printed; *db is NULL on failure. */
+static int open_db(att_xdb **db, const opts *o)
+{
+	att_xdb *shard = NULL;
+	char *e = NULL;
+	long k;
+	int rc = 0;
+
+	*db = NULL;
+	if (o->db != NULL && att_xdb_open(db, &e, o->db) != ATT_X_OK) {
+		fprintf(stderr, "xapian_shards: %s: %s\n", o->db,
+		        e != NULL ? e : "out of memory");
+		free(e);
+		return 2;
+	}
+	for (k = 0; k < o->nremote && rc == 0; k++) {
+		if ((rc = open_remote(&shard, o->remote[k], o->timeout_ms)) != 0)
+			break;
+		if (*db == NULL) {
+			*db = shard;
+			shard = NULL;
+		} else if (att_xdb_add(*db, shard) != ATT_X_OK) {
+			fprintf(stderr, "xapian_shards: %s: %s\n", o->remote[k],
+			        att_xdb_errmsg(*db));
+			rc = 2;
+		}
+		att_xdb_free(shard);
+		shard = NULL;
+	}
+	if (rc != 0) {
+		att_xdb_free(*db);
+		*db = NULL;
+	}
+	return rc;
 }
 
 static int cmd_query(const opts *o)
@@ -550,10 +630,10 @@ static int cmd_query(const opts *o)
 	int rc;
 
 	if ((rc = load_queries(&qs, &n, o->input)) != 0 ||
-	    (rc = open_db(&db, o->db)) != 0)
+	    (rc = open_db(&db, o)) != 0)
 		goto done;
 	for (i = 0; i < n && rc == 0; i++) {
-		rc = run_query(&ms, db, &qs[i], o->hits, 1, 1);
+		rc = run_query(&ms, db, &qs[i], o->hits, 1, 1, 1);
 		att_xmset_free(ms);
 		ms = NULL;
 	}
@@ -609,7 +689,8 @@ static int time_rounds(double *lat, size_t *nlat, att_xdb *db,
 			if (qs[i].q == NULL)
 				continue;
 			t0 = now_us();
-			rc = run_query(&ms, db, &qs[i], o->hits, !o->no_data, 0);
+			rc = run_query(&ms, db, &qs[i], o->hits, !o->no_data,
+			               !o->no_fetch, 0);
 			if (round >= 0)
 				lat[(*nlat)++] = now_us() - t0;
 			att_xmset_free(ms);
@@ -628,7 +709,7 @@ static int cmd_time(const opts *o)
 	int rc;
 
 	if ((rc = load_queries(&qs, &n, o->input)) != 0 ||
-	    (rc = open_db(&db, o->db)) != 0)
+	    (rc = open_db(&db, o)) != 0)
 		goto done;
 	lat = malloc((n ? n : 1) * (size_t)o->repeat * sizeof *lat);
 	if (lat == NULL) {
@@ -645,8 +726,8 @@ static int cmd_time(const opts *o)
 	}
 	qsort(lat, nlat, sizeof *lat, cmp_double);
 	printf("queries %zu repeat %ld hits %ld data %s runs %zu median_us %.1f "
-	       "p99_us %.1f\n", n, o->repeat, o->hits, o->no_data ? "no" : "yes",
-	       nlat, percentile(lat, nlat, 50), percentile(lat, nlat, 99));
+	       "p99_us %.1f\n", n, o->repeat, o->hits,
+	       o->no_data ? "no" : o->no_fetch ? "unfetched" : "fetched", nlat, percentile(lat, nlat, 50), percentile(lat, nlat, 99));
 done:
 	free(lat);
 	att_xdb_free(db);

@@ -91,6 +91,33 @@ typedef struct att_xiter att_xiter;   /* a termlist or a postlist */
 att_xstatus att_xdb_open(att_xdb **out, char **errmsg, const char *path);
 
 /*
+ * Opens the database served by xapian-tcpsrv at host:port, as a stub's
+ * "remote HOST:PORT" line does, but with explicit timeouts, in
+ * milliseconds (Xapian 1.4's own unit): connect_timeout_ms for the TCP
+ * connection, timeout_ms for each later exchange with the server (the
+ * handshake made here included). 0 means no timeout; a stub line always
+ * gets Xapian's default of 10,000 for both. A server that does not
+ * answer in time is ATT_X_ENETWORK ("NetworkTimeoutError: ...
+ * [remote:tcp(HOST:PORT)]"), here or in any later call on the handle;
+ * so is a refused connection.
+ */
+att_xstatus att_xdb_open_remote(att_xdb **out, char **errmsg,
+                                const char *host, unsigned port,
+                                unsigned timeout_ms,
+                                unsigned connect_timeout_ms);
+
+/*
+ * Adds the shards of other to db, which then searches them all as one,
+ * with global statistics, as a stub listing them would (document
+ * numbers interleave the shards', docs/SCALING.md). With
+ * att_xdb_open_remote this builds a sharded database whose remote shards
+ * each have their own timeouts. other is unchanged and shares the
+ * shards: it may be freed at once. Call it before making msets or
+ * iterators from db. Adding db to itself is ATT_X_EINVAL.
+ */
+att_xstatus att_xdb_add(att_xdb *db, const att_xdb *other);
+
+/*
  * Moves db to the latest committed revision. *changed (may be NULL) is
  * 0 if db certainly still reads the same revision, 1 if it may have
  * moved (Xapian's reopen() says no more). The cure for ATT_X_EMODIFIED:
@@ -261,6 +288,18 @@ att_xstatus att_xmset_data(att_xmset *ms, const char **p, size_t *n,
                            size_t i);
 att_xstatus att_xmset_value(att_xmset *ms, const char **p, size_t *n,
                             size_t i, uint32_t slot);
+
+/*
+ * Asks for the data of every hit of the page at once (Xapian's
+ * MSet::fetch()): for remote shards, one request per document is sent
+ * before any answer is read, instead of one round trip per
+ * att_xmset_data or att_xmset_value call. A hint: reading without it
+ * gives the same bytes. Call it before reading the hits. Failures (a
+ * shard down) are those of att_xmset_data, with the message on ms; an
+ * error in a requested document may also surface when it is read.
+ */
+att_xstatus att_xmset_fetch(att_xmset *ms);
+
 const char *att_xmset_errmsg(const att_xmset *ms);
 void att_xmset_free(att_xmset *ms);
 

@@ -275,6 +275,40 @@ att_xstatus att_xdb_open(att_xdb **out, char **errmsg, const char *path)
 	}
 }
 
+att_xstatus att_xdb_open_remote(att_xdb **out, char **errmsg,
+                                const char *host, unsigned port,
+                                unsigned timeout_ms,
+                                unsigned connect_timeout_ms)
+{
+	char buf[MSG_CAP];
+
+	*out = nullptr;
+	try {
+		std::unique_ptr<att_xdb> h(new att_xdb);
+
+		/* Xapian 1.4 takes milliseconds, as useconds_t */
+		h->db = Xapian::Remote::open(host, port, timeout_ms,
+		                             connect_timeout_ms);
+		*out = h.release();
+		return hand_back(errmsg, buf, ATT_X_OK);
+	} catch (...) {
+		return hand_back(errmsg, buf, caught(buf, ATT_X_EINVAL));
+	}
+}
+
+att_xstatus att_xdb_add(att_xdb *db, const att_xdb *other)
+{
+	if (db == other)
+		return note_str(db->msg, "cannot add a database to itself",
+		                ATT_X_EINVAL);
+	try {
+		db->db.add_database(other->db);
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(db->msg, ATT_X_EINVAL);
+	}
+}
+
 att_xstatus att_xdb_reopen(att_xdb *db, int *changed)
 {
 	try {
@@ -709,6 +743,19 @@ att_xstatus att_xmset_value(att_xmset *ms, const char **p, size_t *n,
 		ms->buf = ms->ms[i].get_document().get_value(slot);
 		*p = ms->buf.data();
 		*n = ms->buf.size();
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(ms->msg, ATT_X_EINVAL);
+	}
+}
+
+att_xstatus att_xmset_fetch(att_xmset *ms)
+{
+	try {
+		/* Not MSet::fetch(): in Xapian 1.4.22 it reads past the
+		 * items of a page that does not start at hit 0, and crashes
+		 * (check_xapian's offset page). The range form is right. */
+		ms->ms.fetch(ms->ms.begin(), ms->ms.end());
 		return ATT_X_OK;
 	} catch (...) {
 		return caught(ms->msg, ATT_X_EINVAL);

@@ -15,7 +15,10 @@
 #   - a killed server (by its PID), a port where nothing listens and a
 #     stopped server (SIGSTOP: the connection is accepted by the kernel,
 #     the answer never comes; Xapian's 10 s timeout) each make a query
-#     through the stub exit 2 with a message naming that host:port.
+#     through the stub exit 2 with a message naming that host:port;
+#   - the three shards opened with --remote (att_xdb_open_remote and
+#     att_xdb_add, no stub) search as the combined database too, and the
+#     stopped server opened so with a 0.5 s timeout fails in under 3 s.
 # Every server started here is stopped by its PID on exit, failure
 # included. Servers are started with setsid: on SIGTERM xapian-tcpsrv
 # signals its whole process group, which must not be this script's.
@@ -208,11 +211,13 @@ print("%s: %d queries, %d hits: same ids and weights as one database"
 PY
 }
 
-# expect_down LABEL STUB HOSTPORT: a query through STUB exits 2 and its
-# message names HOSTPORT as a network failure
+# expect_down LABEL HOSTPORT DB_ARGS...: a query of the database DB_ARGS
+# names (--db STUB, or --remote ...) exits 2 and its message names
+# HOSTPORT as a network failure
 expect_down() {
-	local label=$1 stub=$2 hp=$3 rc
-	"$XS" query --db "$stub" "$CORPUS/queries.tsv" > "$T/out" 2> "$T/err"
+	local label=$1 hp=$2 rc
+	shift 2
+	"$XS" query "$@" "$CORPUS/queries.tsv" > "$T/out" 2> "$T/err"
 	rc=$?
 	if [ "$rc" -ne 2 ]; then
 		fail "$label: exited $rc, wanted 2; stderr: $(head -c 300 "$T/err")"
@@ -254,6 +259,14 @@ printf 'remote 127.0.0.1:%s\nremote 127.0.0.1:%s\nremote 127.0.0.1:%s\n' \
 "$XS" query --db "$T/three.stub" --hits 20 "$CORPUS/queries.tsv" \
     > "$T/three" 2> "$T/err" || fail "query through three.stub: $(cat "$T/err")"
 compare "3 remote" "$T/all" "$T/three" && pass || fails=$((fails + 1))
+# the same shards opened one by one with timeouts and combined
+# (att_xdb_open_remote, att_xdb_add), without a stub
+"$XS" query --remote "127.0.0.1:$PORT_A" --remote "127.0.0.1:$PORT_B" \
+    --remote "127.0.0.1:$PORT_C" --timeout-ms 5000 --hits 20 \
+    "$CORPUS/queries.tsv" > "$T/three-r" 2> "$T/err" ||
+    fail "query of three --remote shards: $(cat "$T/err")"
+compare "3 remote, --remote" "$T/all" "$T/three-r" && pass ||
+    fails=$((fails + 1))
 
 # one shard alone has its own statistics: the same document of the same
 # query must score differently there (else the comparisons above prove
@@ -278,20 +291,32 @@ fi
 
 # a server down: killed by its PID
 stop_server "$PID_B"
-expect_down "B killed" "$T/three.stub" "127.0.0.1:$PORT_B"
-expect_down "B killed (two.stub)" "$T/two.stub" "127.0.0.1:$PORT_B"
+expect_down "B killed" "127.0.0.1:$PORT_B" --db "$T/three.stub"
+expect_down "B killed (two.stub)" "127.0.0.1:$PORT_B" --db "$T/two.stub"
 # nothing listening at a port
 port=$(free_port)
 printf 'remote 127.0.0.1:%s\nauto %s\n' "$port" "$T/db/shard2" > "$T/none.stub"
-expect_down "nothing listening" "$T/none.stub" "127.0.0.1:$port"
+expect_down "nothing listening" "127.0.0.1:$port" --db "$T/none.stub"
 # a server that accepts but never answers: Xapian's timeout
 kill -STOP "$PID_A"
 printf 'auto %s\nremote 127.0.0.1:%s\n' "$T/db/shard2" "$PORT_A" \
     > "$T/stopped.stub"
 t0=$(date +%s)
-expect_down "A stopped" "$T/stopped.stub" "127.0.0.1:$PORT_A"
+expect_down "A stopped" "127.0.0.1:$PORT_A" --db "$T/stopped.stub"
 echo "A stopped: failed after $(( $(date +%s) - t0 )) s"
+# the same shard opened with a 0.5 s timeout (att_xdb_open_remote): it
+# fails within 3 s, a bound on a failure path, not a speed check
+t0=$(date +%s%N)
+expect_down "A stopped, 0.5 s timeout" "127.0.0.1:$PORT_A" \
+    --db "$T/db/shard2" --remote "127.0.0.1:$PORT_A" --timeout-ms 500
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "A stopped, 0.5 s timeout: failed after $ms ms"
+if [ "$ms" -lt 3000 ]; then
+	pass
+else
+	fail "A stopped, 0.5 s timeout: failed after $ms ms, wanted < 3000"
+fi
 kill -CONT "$PID_A"
 
 echo "$passes passed, $fails failed in $(( $(date +%s) - start )) s"
-[ "$fails" -eq 0 ] && [ "$passes" -eq 8 ]
+[ "$fails" -eq 0 ] && [ "$passes" -eq 11 ]
