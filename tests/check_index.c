@@ -31,7 +31,6 @@
  * every file it leaves and the segment reader that checks them.
  */
 #include <dirent.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +38,8 @@
 #include <unistd.h>
 
 #include <check.h>
+
+#include "testdir.h"
 
 #include "attache.h"
 #include "format.h"
@@ -53,32 +54,6 @@
 #define ATT_STORE_BLOCK_TEST (16u * 1024u) /* indexer.h: ATT_STORE_BLOCK */
 
 /* ---- helpers: directories, files ----------------------------------------- */
-
-static char *make_tmpdir(void)
-{
-	char tmpl[] = "/tmp/att_check_index_XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	ck_assert_ptr_nonnull(d);
-	d = strdup(d);
-	ck_assert_ptr_nonnull(d);
-	return d;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void remove_tmpdir(char *dir)
-{
-	ck_assert_int_eq(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-	free(dir);
-}
 
 static uint8_t *read_all(const char *path, size_t *n)
 {
@@ -548,7 +523,7 @@ static const uint64_t RT_TOKENS[5] = { 2 + 10, 3 + 5, 3 + 9, 3 + 6, 3 + 6 };
  * when there is one; results taken before stay valid. */
 START_TEST(searcher_reopen)
 {
-	char *dir = make_tmpdir();
+	char *dir = test_tmpdir("index");
 	att_writer *w = NULL;
 	att_searcher *s;
 	att_results *before, *after;
@@ -580,13 +555,13 @@ START_TEST(searcher_reopen)
 	att_results_free(after);
 	att_searcher_free(s);
 	att_writer_free(w);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
 START_TEST(writer_round_trip)
 {
-	char *dir = make_tmpdir();
+	char *dir = test_tmpdir("index");
 	att_searcher *s, *old;
 	att_index_stats st;
 	att_results *r;
@@ -680,13 +655,13 @@ START_TEST(writer_round_trip)
 	ck_assert_uint_eq(st.docs, 7);
 	ck_assert_uint_eq(st.generation, 5);
 	att_searcher_free(s);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
 START_TEST(writer_lock)
 {
-	char *dir = make_tmpdir(), *msg = NULL, pid[32];
+	char *dir = test_tmpdir("index"), *msg = NULL, pid[32];
 	att_writer *w1, *w2 = (att_writer *)1;
 	att_status rc;
 
@@ -704,7 +679,7 @@ START_TEST(writer_lock)
 	commit_free(w1);
 	w2 = open_writer(dir, NULL, 0);
 	att_writer_free(w2);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -712,7 +687,7 @@ START_TEST(writer_invalid_utf8)
 {
 	static const char bad_text[] = "Hello wor\xffld again.";
 	static const char fixed[] = "Hello wor\xEF\xBF\xBDld again.";
-	char *dir = make_tmpdir(), sub[512];
+	char *dir = test_tmpdir("index"), sub[512];
 	att_writer_options o;
 	att_searcher *s;
 	att_results *r;
@@ -766,13 +741,13 @@ START_TEST(writer_invalid_utf8)
 	ck_assert_mem_eq(h.title, "T\xEF\xBF\xBD", 4);
 	att_results_free(r);
 	att_searcher_free(s);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
 START_TEST(writer_invalid_arguments)
 {
-	char *dir = make_tmpdir(), *msg = NULL, sub[512];
+	char *dir = test_tmpdir("index"), *msg = NULL, sub[512];
 	att_writer_options o;
 	att_writer *w;
 	att_doc d;
@@ -850,7 +825,7 @@ START_TEST(writer_invalid_arguments)
 	att_writer_free(w);
 	w = open_writer(dir, NULL, 0);
 	att_writer_free(w);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -862,7 +837,7 @@ END_TEST
  */
 START_TEST(writer_language_alias_reopen)
 {
-	char *dir = make_tmpdir(), *msg = NULL;
+	char *dir = test_tmpdir("index"), *msg = NULL;
 	att_writer_options o;
 	att_searcher *s;
 	att_index_stats st;
@@ -884,7 +859,7 @@ START_TEST(writer_language_alias_reopen)
 	              att_status_str(rc), msg ? msg : "");
 	free(msg);
 	att_writer_free(w);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -894,7 +869,7 @@ END_TEST
 START_TEST(large_document)
 {
 	static const char last[] = "The rare zebroid appeared.";
-	char *dir = make_tmpdir(), *text;
+	char *dir = test_tmpdir("index"), *text;
 	att_search_options o;
 	size_t n = 0, i, start;
 	att_searcher *s;
@@ -959,7 +934,7 @@ START_TEST(large_document)
 	att_results_free(r);
 	att_searcher_free(s);
 	free(text);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -969,7 +944,7 @@ END_TEST
  * the collection statistics are global, so scores are unchanged. */
 START_TEST(memory_budget_one_doc_segments)
 {
-	char *dir = make_tmpdir(), one[512], all[512];
+	char *dir = test_tmpdir("index"), one[512], all[512];
 	static const char *const qs[] = { "corridor", "grain corridor",
 	                                  "\"gas corridor\"", "+review -nile" };
 	att_search_options o;
@@ -1015,7 +990,7 @@ START_TEST(memory_budget_one_doc_segments)
 	}
 	att_searcher_free(a);
 	att_searcher_free(b);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -1072,7 +1047,7 @@ static void compare_results(att_searcher *a, att_searcher *b, const char *q)
 
 START_TEST(memory_budget_segments)
 {
-	char *dir = make_tmpdir(), small[512], big[512], q[256];
+	char *dir = test_tmpdir("index"), small[512], big[512], q[256];
 	att_index_stats sa, sb;
 	att_searcher *a, *b;
 	corpus c;
@@ -1110,7 +1085,7 @@ START_TEST(memory_budget_segments)
 	att_searcher_free(a);
 	att_searcher_free(b);
 	corpus_free(&c);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -1129,7 +1104,7 @@ static void built_make(built *b)
 	att_manifest man;
 	char msg[512];
 
-	b->dir = make_tmpdir();
+	b->dir = test_tmpdir("index");
 	corpus_make(&b->c, 700, 400, 20, 40, 7);
 	model_make(&b->m, &b->c);
 	corpus_index(&b->c, b->dir, 0);
@@ -1147,7 +1122,7 @@ static void built_free(built *b)
 	att_segment_close(&b->seg);
 	model_free(&b->m);
 	corpus_free(&b->c);
-	remove_tmpdir(b->dir);
+	test_remove_tmpdir(b->dir);
 }
 
 static void lookup(att_term_info *ti, int *found, const built *b,
@@ -1487,7 +1462,7 @@ END_TEST
 /* A small index of two documents; returns its directory. */
 static char *small_index(void)
 {
-	char *dir = make_tmpdir();
+	char *dir = test_tmpdir("index");
 	att_writer *w = open_writer(dir, NULL, 0);
 
 	add_ok(w, "one", "Gas corridor", "Azerbaijan expands the gas corridor. "
@@ -1562,7 +1537,7 @@ START_TEST(damaged_truncated_and_flipped)
 		search_still_works(dir);
 		free(orig);
 	}
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -1589,7 +1564,7 @@ START_TEST(damaged_other_version)
 		free(p);
 		free(orig);
 	}
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -1655,7 +1630,7 @@ START_TEST(damaged_body_with_valid_crc)
 		free(orig);
 	}
 	search_still_works(dir);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -1692,7 +1667,7 @@ START_TEST(damaged_dict_sample_offset)
 	ck_assert_ptr_null(r);
 	ck_assert_ptr_nonnull(strstr(att_searcher_errmsg(s), "seg000001.dic"));
 	att_searcher_free(s);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -1861,7 +1836,7 @@ static void index_field_lines(const char *dir)
  * of it in the lengths. Deletion adjustments and merges carry them. */
 START_TEST(field_terms)
 {
-	char *dir = make_tmpdir(), t[ATT_FIELD_TERM_MAX + 1], got[256];
+	char *dir = test_tmpdir("index"), t[ATT_FIELD_TERM_MAX + 1], got[256];
 	char w1[ATT_MAX_TERM + 1];
 	const att_del_adj *adj;
 	att_segment seg;
@@ -1941,7 +1916,7 @@ START_TEST(field_terms)
 #undef POSTINGS
 	att_segment_close(&seg);
 	att_manifest_release(&m);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -1954,7 +1929,7 @@ START_TEST(field_invalid_utf8)
 		{ "Source", 6, "bad \xff byte", 10 },
 		{ "no index", 8, "\xff", 1 },
 	};
-	char *dir = make_tmpdir(), sub[512], t[ATT_FIELD_TERM_MAX + 1], got[64];
+	char *dir = test_tmpdir("index"), sub[512], t[ATT_FIELD_TERM_MAX + 1], got[64];
 	att_writer_options o;
 	att_segment seg;
 	att_manifest m;
@@ -1989,7 +1964,7 @@ START_TEST(field_invalid_utf8)
 	ck_assert_uint_eq(count_field_terms(&seg), 3); /* title, bad, byte */
 	att_segment_close(&seg);
 	att_manifest_release(&m);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -1999,7 +1974,7 @@ END_TEST
 START_TEST(title_lengths_and_totals)
 {
 	static const uint32_t merged[4] = { 3, 3, 4, 3 };
-	char *dir = make_tmpdir(), msg[512];
+	char *dir = test_tmpdir("index"), msg[512];
 	att_segment seg;
 	att_manifest m;
 	att_writer *w;
@@ -2058,7 +2033,7 @@ START_TEST(title_lengths_and_totals)
 	ck_assert_uint_eq(m.title_tokens, 13);
 	att_segment_close(&seg);
 	att_manifest_release(&m);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -2228,7 +2203,7 @@ static void skip_problem(void *ctx, const char *file, uint64_t off,
 
 START_TEST(skip_block_bounds)
 {
-	char *dir = make_tmpdir(), t[ATT_FIELD_TERM_MAX + 1], path[512];
+	char *dir = test_tmpdir("index"), t[ATT_FIELD_TERM_MAX + 1], path[512];
 	char msg[256];
 	att_block_bound want[SB_DOCS / ATT_BLOCK + 1];
 	uint32_t nb, df, d, i, nonzero = 0;
@@ -2282,7 +2257,7 @@ START_TEST(skip_block_bounds)
 	                 ATT_OK);
 	ck_assert_uint_eq(res.problems, 1);
 	ck_assert_int_eq(problems, 1);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -2402,7 +2377,7 @@ START_TEST(old_version_index)
 	                 ATT_OK);
 	ck_assert_uint_eq(res.problems, 1);
 	ck_assert_int_eq(problems, 1);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -2472,7 +2447,7 @@ static void expect_docs(const char *dir, uint64_t docs, uint64_t generation)
  */
 START_TEST(alloc_fail_writer)
 {
-	char *dir = make_tmpdir(), sub[512], base[512];
+	char *dir = test_tmpdir("index"), sub[512], base[512];
 	int fds = count_fds(), phase;
 	long n;
 
@@ -2517,7 +2492,7 @@ START_TEST(alloc_fail_writer)
 		ck_assert_uint_eq(st.segments, st.generation == 3 ? 1 : 2);
 		att_searcher_free(s);
 	}
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -2575,7 +2550,7 @@ START_TEST(alloc_fail_searcher)
 			break;
 	}
 	ck_assert_int_gt(n, 5);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 
@@ -2623,7 +2598,7 @@ START_TEST(alloc_fail_search_then_retry)
 			break;
 	}
 	ck_assert_int_gt(n, 5);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 END_TEST
 

@@ -15,9 +15,10 @@
 #define _XOPEN_SOURCE 700
 
 #include <check.h>
+
+#include "testdir.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,24 +47,15 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag,
-                  struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void teardown(void)
 {
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(tmpdir);
 }
 
 /* Runs in the parent, so it also cleans up after a failed test. */
 static void teardown_root(void)
 {
-	nftw(rootdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(rootdir);
 }
 
 /* tmpdir/REL, in a static buffer of the caller's. */

@@ -14,7 +14,6 @@
  * set of documents that must match. (The parser's own tests are in
  * check_query.c.)
  */
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,38 +22,14 @@
 
 #include <check.h>
 
+#include "testdir.h"
+
 #include "attache.h"
 #include "format.h"
 #include "searcher.h"
 #include "stemmer.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static char *make_tmpdir(void)
-{
-	char tmpl[] = "/tmp/att_check_search_XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	ck_assert_ptr_nonnull(d);
-	d = strdup(d);
-	ck_assert_ptr_nonnull(d);
-	return d;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void remove_tmpdir(char *dir)
-{
-	ck_assert_int_eq(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-	free(dir);
-}
 
 /* One document: id, title, text. */
 typedef struct tdoc {
@@ -74,7 +49,7 @@ static att_searcher *build_with(char **dir, const char *language,
 	char *msg = NULL;
 	size_t i;
 
-	*dir = make_tmpdir();
+	*dir = test_tmpdir("search");
 	att_writer_options_init(&o);
 	o.language = language;
 	ck_assert_int_eq(att_writer_open(&w, *dir, &o, &msg), ATT_OK);
@@ -116,7 +91,7 @@ static att_searcher *build(char **dir, const char *language, const tdoc *docs,
 static void teardown_index(att_searcher *s, char *dir)
 {
 	att_searcher_free(s);
-	remove_tmpdir(dir);
+	test_remove_tmpdir(dir);
 }
 
 static att_results *search_ok(att_searcher *s, const char *q,
@@ -1215,7 +1190,7 @@ static att_searcher *build_generated(char **dir)
 	uint32_t i, j, del;
 
 	ck_assert_ptr_nonnull(text);
-	*dir = make_tmpdir();
+	*dir = test_tmpdir("search");
 	att_writer_options_init(&o);
 	o.language = "none";
 	o.no_merge = 1;

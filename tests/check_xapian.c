@@ -27,7 +27,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -36,6 +35,8 @@
 #include <unistd.h>
 
 #include <check.h>
+
+#include "testdir.h"
 
 #include "attache_xapian.h"
 
@@ -54,32 +55,6 @@
 static const att_xbm25 attache_bm25 = ATT_XBM25_ATTACHE;
 
 /* ---- helpers: directories, files --------------------------------------- */
-
-static char *make_tmpdir(void)
-{
-	char tmpl[] = "/tmp/att_check_xapian_XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	ck_assert_ptr_nonnull(d);
-	d = strdup(d);
-	ck_assert_ptr_nonnull(d);
-	return d;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void remove_tmpdir(char *dir)
-{
-	ck_assert_int_eq(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-	free(dir);
-}
 
 /* dir/name, malloc()ed. */
 static char *join(const char *dir, const char *name)
@@ -270,7 +245,7 @@ static void fx_build(const char *path)
 
 static void fx_setup(void)
 {
-	fx_dir = make_tmpdir();
+	fx_dir = test_tmpdir("xapian");
 	fx_path = join(fx_dir, "db");
 	fx_build(fx_path);
 }
@@ -278,7 +253,7 @@ static void fx_setup(void)
 static void fx_teardown(void)
 {
 	free(fx_path);
-	remove_tmpdir(fx_dir);
+	test_remove_tmpdir(fx_dir);
 }
 
 static att_xdb *fx_open(void)
