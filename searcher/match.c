@@ -1001,22 +1001,24 @@ static double nmax(att_match *m, att_enode *n)
 
 /* Heap order: a is worse than b (a lower score, or a tie later in the
  * index: ties keep insertion order). */
+static int worse(double as, uint32_t aseg, uint32_t adoc, double bs,
+                 uint32_t bseg, uint32_t bdoc)
+{
+	if (as != bs)
+		return as < bs;
+	if (aseg != bseg)
+		return aseg > bseg;
+	return adoc > bdoc;
+}
+
 int att_scored_worse(const att_scored *a, const att_scored *b)
 {
-	if (a->score != b->score)
-		return a->score < b->score;
-	if (a->seg != b->seg)
-		return a->seg > b->seg;
-	return a->doc > b->doc;
+	return worse(a->score, a->seg, a->doc, b->score, b->seg, b->doc);
 }
 
 int att_cand_worse(const att_cand *a, const att_cand *b)
 {
-	if (a->score != b->score)
-		return a->score < b->score;
-	if (a->seg != b->seg)
-		return a->seg > b->seg;
-	return a->doc > b->doc;
+	return worse(a->score, a->seg, a->doc, b->score, b->seg, b->doc);
 }
 
 static void sift_down(att_scored *h, size_t n, size_t i)
