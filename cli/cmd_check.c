@@ -71,9 +71,15 @@ int cmd_check(int argc, char **argv)
 		       (unsigned long long)res.generation);
 		return 1;
 	}
-	printf("%s: sound: generation %llu, %u segments, %llu documents "
-	       "re-analysed and matched\n", index,
-	       (unsigned long long)res.generation, res.segments,
-	       (unsigned long long)res.documents);
+	if (strcmp(res.backend, "xapian") == 0)
+		printf("%s: sound: Xapian's check and %u database%s, %llu documents "
+		       "re-analysed and matched\n", index, res.segments,
+		       res.segments == 1 ? "" : "s",
+		       (unsigned long long)res.documents);
+	else
+		printf("%s: sound: generation %llu, %u segments, %llu documents "
+		       "re-analysed and matched\n", index,
+		       (unsigned long long)res.generation, res.segments,
+		       (unsigned long long)res.documents);
 	return 0;
 }

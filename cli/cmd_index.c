@@ -60,6 +60,12 @@ static void index_usage(FILE *f)
 	        "                           english; 'none' for no stemming)\n"
 	        "  -m, --memory SIZE        memory budget before a segment is\n"
 	        "                           flushed, e.g. 64M (default 256M)\n"
+	        "  -b, --backend NAME       native (default for a new index) or\n"
+	        "                           xapian (a Xapian database; needs a\n"
+	        "                           build with ATTACHE_WITH_XAPIAN); the\n"
+	        "                           default is $ATTACHE_BACKEND if set\n"
+	        "      --shards N           xapian: a new index of N shards, a\n"
+	        "                           document's shard chosen by its id\n"
 	        "      --skip-bad           skip malformed records, and count them\n"
 	        "      --replace-invalid-utf8  replace bad bytes with U+FFFD instead\n"
 	        "                           of rejecting the document\n"
@@ -177,6 +183,8 @@ int cmd_index(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "language", required_argument, NULL, 'l' },
 		{ "memory", required_argument, NULL, 'm' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "shards", required_argument, NULL, 'S' },
 		{ "skip-bad", no_argument, NULL, 's' },
 		{ "replace-invalid-utf8", no_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -192,9 +200,21 @@ int cmd_index(int argc, char **argv)
 
 	memset(&r, 0, sizeof r);
 	att_writer_options_init(&wo);
-	while ((c = getopt_long(argc, argv, "i:f:l:m:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:f:l:m:b:qh", opts, NULL)) != -1) {
+		size_t shards;
+
 		switch (c) {
 		case 'i': index = optarg; break;
+		case 'b': wo.backend = optarg; break;
+		case 'S':
+			if (cli_parse_count(&shards, optarg) != 0 || shards < 1 ||
+			    shards > 1024) {
+				fprintf(stderr, "attache index: --shards '%s': give a "
+				        "number from 1 to 1024\n", optarg);
+				return EXIT_USAGE;
+			}
+			wo.shards = (uint32_t)shards;
+			break;
 		case 'l': wo.language = optarg; break;
 		case 's': r.skip_bad = 1; break;
 		case 'u': wo.replace_invalid_utf8 = 1; break;
@@ -217,6 +237,8 @@ int cmd_index(int argc, char **argv)
 		default: index_usage(stderr); return EXIT_USAGE;
 		}
 	}
+	if (wo.backend == NULL) /* the environment's default for new indexes */
+		wo.backend = getenv("ATTACHE_BACKEND");
 	if (index == NULL || optind >= argc) {
 		fprintf(stderr, "attache index: %s\n", index == NULL
 		        ? "-i INDEX is required" : "no INPUT given");
@@ -255,8 +277,12 @@ int cmd_index(int argc, char **argv)
 			printf("; deleted %llu", (unsigned long long)r.deleted);
 		if (r.skipped)
 			printf("; skipped %llu bad records", (unsigned long long)r.skipped);
-		printf("; %u segments written; peak memory %.1f MiB\n",
-		       att_writer_segments(r.w), peak_mib());
+		if (strcmp(att_writer_backend(r.w), "xapian") == 0)
+			printf("; Xapian backend, %u shard%s", att_writer_segments(r.w),
+			       att_writer_segments(r.w) == 1 ? "" : "s");
+		else
+			printf("; %u segments written", att_writer_segments(r.w));
+		printf("; peak memory %.1f MiB\n", peak_mib());
 	}
 	att_writer_free(r.w);
 	return ex;

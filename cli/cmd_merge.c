@@ -89,6 +89,13 @@ int cmd_merge(int argc, char **argv)
 		free(msg);
 		return cli_exit_for(rc);
 	}
+	if (strcmp(att_writer_backend(w), "xapian") == 0) {
+		att_writer_free(w);
+		if (!quiet)
+			printf("%s: a Xapian database: nothing to merge (xapian-compact "
+			       "rewrites one compactly)\n", index);
+		return 0;
+	}
 	rc = att_writer_merge(w, (uint32_t)max);
 	if (rc != ATT_OK)
 		fprintf(stderr, "attache merge: %s\n", att_writer_errmsg(w));

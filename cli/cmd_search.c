@@ -57,6 +57,8 @@ static void search_usage(FILE *f)
 	        "      --feedback-weight X  the original query's share (0.5)\n"
 	        "      --exhaustive         score every match (no pruning)\n"
 	        "      --explain            show how each hit's score was made\n"
+	        "      --timeout-ms N       Xapian backend: each remote shard's\n"
+	        "                           timeout (default 10000; 0 for none)\n"
 	        "      --passage-weight X   final = doc + X * passage (default 1.0;\n"
 	        "                           0 ranks by document BM25 alone)\n"
 	        "      --passage-words N    target passage length (default 50)\n"
@@ -403,12 +405,13 @@ int cmd_search(int argc, char **argv)
 		{ "keep-stop-words", no_argument, NULL, 'S' },
 		{ "exhaustive", no_argument, NULL, 'X' },
 		{ "explain", no_argument, NULL, 'E' },
+		{ "timeout-ms", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *index = NULL, *queries = NULL;
 	char *msg = NULL, *q = NULL;
-	size_t qlen = 0;
+	size_t qlen = 0, timeout_ms = 10000;
 	att_status rc;
 	int opt, i, ex, color = -1;
 	sctx c;
@@ -428,6 +431,14 @@ int cmd_search(int argc, char **argv)
 		case 'S': c.o.stop_words = 0; break;
 		case 'X': c.o.exhaustive = 1; break;
 		case 'E': c.o.explain = 1; break;
+		case 'M':
+			if (cli_parse_count(&timeout_ms, optarg) != 0 ||
+			    timeout_ms > 3600000) {
+				fprintf(stderr, "attache search: --timeout-ms '%s': give "
+				        "milliseconds, at most 3600000\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h': search_usage(stdout); return 0;
 		case '?': search_usage(stderr); return EXIT_USAGE;
 		default:
@@ -445,7 +456,7 @@ int cmd_search(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	c.color = color >= 0 ? color : isatty(STDOUT_FILENO);
-	rc = att_searcher_open(&c.s, index, &msg);
+	rc = att_searcher_open_timeout(&c.s, index, (unsigned)timeout_ms, &msg);
 	if (rc != ATT_OK) {
 		fprintf(stderr, "attache search: %s\n", msg ? msg : att_status_str(rc));
 		free(msg);

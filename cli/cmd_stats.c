@@ -16,6 +16,32 @@ static double pct(uint64_t a, uint64_t b)
 	return b ? 100.0 * (double)a / (double)b : 0;
 }
 
+/* The Xapian backend's: no per-kind sizes, shards instead of segments. */
+static void print_xapian(const att_index_stats *st, int json)
+{
+	if (json) {
+		printf("{\"backend\":\"xapian\",\"documents\":%llu,\"terms\":%llu,"
+		       "\"postings\":%llu,\"positions\":%llu,\"shards\":%u,"
+		       "\"language\":\"%s\",\"bytes\":{\"total\":%llu}}\n",
+		       (unsigned long long)st->docs, (unsigned long long)st->terms,
+		       (unsigned long long)st->postings,
+		       (unsigned long long)st->positions, st->segments, st->language,
+		       (unsigned long long)st->bytes_xapian);
+		return;
+	}
+	printf("backend       xapian\n");
+	printf("documents     %llu\n", (unsigned long long)st->docs);
+	printf("terms         %llu\n", (unsigned long long)st->terms);
+	printf("postings      %llu (term, document) pairs\n",
+	       (unsigned long long)st->postings);
+	printf("tokens        %llu (field terms' included)\n",
+	       (unsigned long long)st->positions);
+	printf("shards        %u\n", st->segments);
+	printf("language      %s\n", st->language);
+	printf("total         %12llu bytes (local databases)\n",
+	       (unsigned long long)st->bytes_xapian);
+}
+
 static void print_stats(const att_index_stats *st, int json)
 {
 	uint64_t total = st->bytes_dict + st->bytes_postings + st->bytes_positions +
@@ -23,8 +49,12 @@ static void print_stats(const att_index_stats *st, int json)
 	    st->bytes_manifest;
 	uint64_t inv = st->bytes_postings + st->bytes_positions;
 
+	if (strcmp(st->backend, "xapian") == 0) {
+		print_xapian(st, json);
+		return;
+	}
 	if (json) {
-		printf("{\"documents\":%llu,\"terms\":%llu,\"postings\":%llu,"
+		printf("{\"backend\":\"native\",\"documents\":%llu,\"terms\":%llu,\"postings\":%llu,"
 		       "\"positions\":%llu,"
 		       "\"segments\":%u,\"generation\":%llu,\"language\":\"%s\","
 		       "\"raw_bytes\":%llu,\"bytes\":{\"dictionary\":%llu,"

@@ -599,4 +599,54 @@ att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
                              const att_segment *seg, uint32_t doc, char *msg,
                              size_t msgcap);
 
+/* ---- xdata.c: index kinds, stored records, the Xapian backend's data --- */
+
+/* What a path holds (xdata.c explains each). */
+typedef enum att_index_kind {
+	ATT_KIND_NONE,     /* nothing, or nothing attache knows */
+	ATT_KIND_NATIVE,   /* a directory with a MANIFEST */
+	ATT_KIND_XAPIAN,   /* a Xapian database directory */
+	ATT_KIND_XSHARDS,  /* a directory of shards listed by its XAPIANDB */
+	ATT_KIND_XSTUB     /* a regular file: a Xapian stub */
+} att_index_kind;
+
+att_index_kind att_index_kind_of(const char *path);
+/* "an attache index", "a Xapian database", ... */
+const char *att_index_kind_str(att_index_kind k);
+
+/* Appends DOC's stored record (id, title, text, fields) to B. */
+void att_record_put(att_buf *b, const att_doc *doc);
+/* Reads a whole stored record from P, N. ATT_OK or ATT_ECORRUPT. */
+att_status att_record_parse(att_record *rec, const uint8_t *p, size_t n);
+
+#define ATT_XDATA_VERSION 1
+
+/* A Xapian document's data, parsed: pointers into the data. */
+typedef struct att_xdata {
+	uint32_t title_tokens;
+	const uint8_t *sen;       /* the sentence table, for att_sentences_decode */
+	size_t sen_len;
+	att_record rec;
+} att_xdata;
+
+/* Appends the data of DOC: its title's token count, its sentence table
+ * (NSENT sentences, SEN, SEN_LEN: the pairs as docan makes them) and its
+ * record. */
+void att_xdata_put(att_buf *b, const att_doc *doc, uint32_t title_tokens,
+                   uint32_t nsent, const uint8_t *sen, size_t sen_len);
+/* ATT_OK, ATT_ECORRUPT, or ATT_EVERSION (another data version). */
+att_status att_xdata_parse(att_xdata *out, const uint8_t *p, size_t n);
+
+/* The attache status of a wrapper status (attache_xapian.h's att_xstatus,
+ * passed as an int so that this header needs no Xapian): locked, corrupt,
+ * version, not found and out of memory map to their own; invalid and bad
+ * query to ATT_EINVAL; the rest (modified, I/O, network, internal) to
+ * ATT_EIO, the message saying which. Built with ATTACHE_WITH_XAPIAN. */
+att_status att_status_of_x(int xstatus);
+
+/* Decodes a sentence table (a varint count, then count + 1 pairs of
+ * deltas) from P, LEN as att_segment_sentences_until does. */
+att_status att_sentences_decode(att_sentence **out, size_t *cap, uint32_t *n,
+                                const uint8_t *p, size_t len, uint32_t stop);
+
 #endif

@@ -671,40 +671,12 @@ att_status att_segment_sentences_until(att_sentence **out, size_t *cap,
 {
 	uint32_t off = att_get_u32le(seg->rows + (size_t)doc * ROW + 16);
 	size_t end = body_end(seg, ATT_SEG_SENTENCES);
-	uint64_t ns, pos = 0, byte = 0, dp, db;
-	att_cursor c;
-	uint32_t i;
 
 	*n = 0;
 	if (off < ATT_HEADER_SIZE || off > end)
 		return ATT_ECORRUPT;
-	att_cursor_init(&c, seg->f[ATT_SEG_SENTENCES].p + off, end - off);
-	if (att_cursor_varint(&c, &ns) != 0 || ns > (uint64_t)(c.end - c.p) / 2)
-		return ATT_ECORRUPT;
-	if (ns + 1 > *cap) {
-		att_sentence *p = att_realloc(*out, (size_t)(ns + 1) * sizeof *p);
-
-		if (p == NULL)
-			return ATT_ENOMEM;
-		*out = p;
-		*cap = (size_t)ns + 1;
-	}
-	for (i = 0; i <= ns; i++) {
-		att_cursor_varint(&c, &dp);
-		att_cursor_varint(&c, &db);
-		pos += dp;
-		byte += db;
-		if (c.err || pos > UINT32_MAX || byte > UINT32_MAX)
-			return ATT_ECORRUPT;
-		(*out)[i].pos = (uint32_t)pos;
-		(*out)[i].byte = (uint32_t)byte;
-		if (pos >= stop && i > 0 && i < ns) {
-			*n = i;   /* sentence i ends the table early */
-			return ATT_OK;
-		}
-	}
-	*n = (uint32_t)ns;
-	return ATT_OK;
+	return att_sentences_decode(out, cap, n, seg->f[ATT_SEG_SENTENCES].p + off,
+	                            end - off, stop);
 }
 
 /* Inflates block BLOCK into the cache, but only its first WANT bytes:

@@ -128,6 +128,12 @@ typedef struct att_writer_options {
 	                             0: reject the document (ATT_EUTF8) */
 	int no_merge;           /* 1: commits never merge segments by
 	                           themselves (att_writer_merge still does) */
+	const char *backend;    /* "native", "xapian", or NULL: what PATH
+	                           holds, native for a new index. The Xapian
+	                           backend needs a build with
+	                           ATTACHE_WITH_XAPIAN (docs/XAPIAN.md) */
+	uint32_t shards;        /* Xapian only: a new index of this many
+	                           shards (0 or 1: one database) */
 } att_writer_options;
 
 void att_writer_options_init(att_writer_options *o);
@@ -138,8 +144,12 @@ typedef struct att_writer att_writer;
  * takes its lock. An existing index keeps its documents; new ones are
  * added in new segments. Errors: ATT_ELOCKED (another writer), ATT_EIO,
  * ATT_ECORRUPT / ATT_EVERSION (an existing manifest is damaged),
- * ATT_EINVAL (language unknown, or differs from the existing index's),
- * ATT_ENOMEM. On error *out is NULL and *errmsg_out (if non-NULL) gets a
+ * ATT_EINVAL (language unknown, or differs from the existing index's; a
+ * backend other than the one PATH holds, or one this build lacks),
+ * ATT_ENOMEM. With the Xapian backend (opts->backend, or a Xapian
+ * database or sharded index at PATH) documents go to a Xapian database,
+ * or to opts->shards of them, analysed the same way (docs/XAPIAN.md);
+ * its ids are at most 244 bytes. On error *out is NULL and *errmsg_out (if non-NULL) gets a
  * malloc'd message for the caller to free(). */
 att_status att_writer_open(att_writer **out, const char *path,
                            const att_writer_options *opts, char **errmsg_out);
@@ -186,6 +196,9 @@ uint64_t att_writer_docs(const att_writer *w);
 /* Documents that att_writer_add replaced since open. */
 uint64_t att_writer_replaced(const att_writer *w);
 uint32_t att_writer_segments(const att_writer *w);
+/* "native" or "xapian"; for the Xapian backend att_writer_segments
+ * counts shards. */
+const char *att_writer_backend(const att_writer *w);
 const char *att_writer_errmsg(const att_writer *w);
 
 /* Releases the lock; uncommitted documents are discarded. */
@@ -200,9 +213,10 @@ typedef void (*att_check_fn)(void *ctx, const char *file, uint64_t offset,
 
 typedef struct att_check_result {
 	uint64_t problems;
-	uint32_t segments;   /* segments checked in full */
+	uint32_t segments;   /* segments checked in full (Xapian: databases) */
 	uint64_t documents;  /* documents re-analysed */
 	uint64_t generation;
+	char backend[16];    /* "native" or "xapian" */
 } att_check_result;
 
 /* Verifies the index in PATH: every file's checksum, version and layout;
@@ -227,6 +241,25 @@ typedef struct att_searcher att_searcher;
  * (the message names the file and offset), ATT_EIO, ATT_ENOMEM. */
 att_status att_searcher_open(att_searcher **out, const char *path,
                              char **errmsg_out);
+
+/* As att_searcher_open, for PATH of either backend: an attache index; or,
+ * in a build with the Xapian backend (ATTACHE_WITH_XAPIAN), a Xapian
+ * database attache wrote, a directory of shards (att_writer_options
+ * .shards), or a Xapian stub file listing local databases ("auto PATH")
+ * and remote shards served by xapian-tcpsrv ("remote HOST:PORT"). Each
+ * remote shard gets TIMEOUT_MS for connecting and for every exchange (0:
+ * none; att_searcher_open gives 10,000, Xapian's default). A shard that
+ * fails is ATT_EIO, its stub line and host:port in the message. A Xapian
+ * database is pinned less firmly than a native index: Xapian keeps one
+ * old revision, so a searcher that sits through two commits is moved to
+ * the latest by its next search (which retries once) instead of failing.
+ * att_search refuses (ATT_EINVAL) what the Xapian backend cannot do: a
+ * title_weight other than 1 and feedback_docs. */
+att_status att_searcher_open_timeout(att_searcher **out, const char *path,
+                                     unsigned timeout_ms, char **errmsg_out);
+
+/* "native" or "xapian": the backend S searches. */
+const char *att_searcher_backend(const att_searcher *s);
 const char *att_searcher_errmsg(const att_searcher *s);
 
 /* Moves S to the generation committed since it was opened, if any:
@@ -248,6 +281,10 @@ typedef struct att_index_stats {
 	/* bytes on disk by kind, summed over segments */
 	uint64_t bytes_dict, bytes_postings, bytes_positions, bytes_docs,
 	    bytes_sentences, bytes_store, bytes_manifest;
+	char backend[16];      /* "native" or "xapian" */
+	uint64_t bytes_xapian; /* Xapian: the local databases' files (the
+	                          bytes_ fields above are 0; segments counts
+	                          shards; positions counts field terms too) */
 } att_index_stats;
 
 /* Fills *OUT; reads the whole dictionary to count postings. ATT_OK, or

@@ -407,7 +407,21 @@ att_status att_index_check(att_check_result *out, const char *path,
 	checker c;
 	att_status rc;
 
+	att_index_kind kind = att_index_kind_of(path);
+
+	if (kind != ATT_KIND_NATIVE && kind != ATT_KIND_NONE) {
+#ifdef ATTACHE_WITH_XAPIAN
+		return att_xcheck(out, path, kind, report, ctx);
+#else
+		memset(out, 0, sizeof *out);
+		out->problems = 1;
+		report(ctx, "", 0, "a Xapian database: this attache was built "
+		       "without the Xapian backend (ATTACHE_WITH_XAPIAN)");
+		return ATT_OK;
+#endif
+	}
 	memset(out, 0, sizeof *out);
+	snprintf(out->backend, sizeof out->backend, "native");
 	memset(&c, 0, sizeof c);
 	c.dir = path;
 	c.report = report;

@@ -43,6 +43,11 @@ void att_inverter_free(att_inverter *inv);
 /* Returns the id of TERM (adding it if new), or -1 on out of memory. */
 int64_t att_inverter_intern(att_inverter *inv, const char *term, size_t len);
 
+/* The bytes of term ID (as att_inverter_intern returned it), valid until
+ * the next intern or reset. */
+const char *att_inverter_text(const att_inverter *inv, uint32_t id,
+                              size_t *len);
+
 /* Adds document DOC (ids ascend from 0 within a segment) whose tokens are
  * the N (term id << 32 | position) keys in KEYS; KEYS is sorted in place.
  * Returns ATT_OK or ATT_ENOMEM. */
@@ -256,5 +261,58 @@ att_status att_merge_segments(att_seg_info *out, const char *dir,
  * segment more than half deleted is rewritten alone. */
 uint32_t att_merge_policy(uint32_t *pick, const att_seg_info *segs,
                           uint32_t n);
+
+/* ---- xwriter.c: the Xapian backend's writer ------------------------------ */
+
+/* Opened by att_writer_open when PATH holds (KIND) or is to hold a Xapian
+ * database; messages go to MSG, CAP bytes (the writer's). */
+typedef struct att_xwriter att_xwriter;
+
+#ifdef ATTACHE_WITH_XAPIAN
+att_status att_xwriter_open(att_xwriter **out, const char *path,
+                            const att_writer_options *o, att_index_kind kind,
+                            char *msg, size_t cap);
+/* Adds or replaces (*REPLACED = 1) D, already checked by att_writer_add. */
+att_status att_xwriter_add(att_xwriter *x, int *replaced, const att_doc *d);
+att_status att_xwriter_delete(uint32_t *deleted, att_xwriter *x,
+                              const char *id, size_t len);
+/* Commits each shard in turn. */
+att_status att_xwriter_commit(att_xwriter *x);
+uint32_t att_xwriter_shards(const att_xwriter *x);
+void att_xwriter_free(att_xwriter *x);
+/* att_index_check of a Xapian database or sharded index. */
+att_status att_xcheck(att_check_result *out, const char *path,
+                      att_index_kind kind, att_check_fn report, void *ctx);
+#else
+/* Without the backend no att_xwriter exists: these are never reached. */
+static inline att_status att_xwriter_add(att_xwriter *x, int *replaced,
+                                         const att_doc *d)
+{
+	(void)x, (void)d;
+	*replaced = 0;
+	return ATT_EINVAL;
+}
+static inline att_status att_xwriter_delete(uint32_t *deleted, att_xwriter *x,
+                                            const char *id, size_t len)
+{
+	(void)x, (void)id, (void)len;
+	*deleted = 0;
+	return ATT_EINVAL;
+}
+static inline att_status att_xwriter_commit(att_xwriter *x)
+{
+	(void)x;
+	return ATT_EINVAL;
+}
+static inline uint32_t att_xwriter_shards(const att_xwriter *x)
+{
+	(void)x;
+	return 0;
+}
+static inline void att_xwriter_free(att_xwriter *x)
+{
+	(void)x;
+}
+#endif
 
 #endif

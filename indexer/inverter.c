@@ -185,6 +185,13 @@ int64_t att_inverter_intern(att_inverter *inv, const char *term, size_t len)
 	return add_term(inv, s, h, term, len);
 }
 
+const char *att_inverter_text(const att_inverter *inv, uint32_t id,
+                              size_t *len)
+{
+	*len = inv->terms[id].len;
+	return (const char *)inv->chars.p + inv->terms[id].off;
+}
+
 /* Makes room for EXTRA more bytes in T's stream. */
 static int reserve(att_inverter *inv, term_rec *t, size_t extra)
 {

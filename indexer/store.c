@@ -94,30 +94,17 @@ static void flush_block(att_store_writer *sw)
 		sw->rc = sw->fw.rc;
 }
 
-static void put_str(att_buf *b, const char *p, size_t n)
-{
-	att_buf_put_varint(b, n);
-	att_buf_append(b, p, n);
-}
-
 att_status att_store_add(att_store_writer *sw, const att_doc *doc,
                          uint32_t *block, uint32_t *off, uint32_t *len)
 {
-	size_t start, i;
+	size_t start;
 
 	if (sw->rc != ATT_OK)
 		return sw->rc;
 	*block = sw->nblocks;
 	*off = (uint32_t)sw->block.n;
 	start = sw->block.n;
-	put_str(&sw->block, doc->id, doc->id_len);
-	put_str(&sw->block, doc->title, doc->title_len);
-	put_str(&sw->block, doc->text, doc->text_len);
-	att_buf_put_varint(&sw->block, doc->nfields);
-	for (i = 0; i < doc->nfields; i++) {
-		put_str(&sw->block, doc->fields[i].name, doc->fields[i].name_len);
-		put_str(&sw->block, doc->fields[i].value, doc->fields[i].value_len);
-	}
+	att_record_put(&sw->block, doc);
 	if (sw->block.rc != ATT_OK)
 		return sw->rc = ATT_ENOMEM;
 	*len = (uint32_t)(sw->block.n - start);

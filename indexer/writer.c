@@ -56,6 +56,7 @@ struct att_writer {
 	                            deleted or replaced */
 	uint32_t nopen_del;
 	att_docan da;            /* the document being analysed */
+	att_xwriter *x;          /* the Xapian backend's, or NULL */
 	char msg[1024];
 };
 
@@ -74,8 +75,15 @@ uint64_t att_writer_docs(const att_writer *w)
 	return w->docs_added;
 }
 
+const char *att_writer_backend(const att_writer *w)
+{
+	return w->x != NULL ? "xapian" : "native";
+}
+
 uint32_t att_writer_segments(const att_writer *w)
 {
+	if (w->x != NULL)
+		return att_xwriter_shards(w->x);
 	return w->flushed + (w->seg_open ? 1 : 0);
 }
 
@@ -155,19 +163,61 @@ static att_status load_manifest(att_writer *w, const char *language)
 	return ATT_OK;
 }
 
+/* 1 if the Xapian backend writes PATH (of kind KIND): asked for, or
+ * what is there; -1 (and the message set) if the two disagree. */
+static int wants_xapian(att_writer *w, const char *path, att_index_kind kind,
+                        const att_writer_options *opts)
+{
+	const char *b = opts->backend;
+	int there = kind == ATT_KIND_XAPIAN || kind == ATT_KIND_XSHARDS, x;
+
+	if (b == NULL || b[0] == '\0')
+		b = there ? "xapian" : "native";
+	if (strcmp(b, "native") != 0 && strcmp(b, "xapian") != 0) {
+		set_err(w, ATT_EINVAL, "unknown backend \"%s\" (native or xapian)",
+		        b);
+		return -1;
+	}
+	x = strcmp(b, "xapian") == 0;
+	if ((kind == ATT_KIND_NATIVE && x) || (there && !x)) {
+		set_err(w, ATT_EINVAL, "%s holds %s: it cannot take the %s backend",
+		        path, att_index_kind_str(kind), b);
+		return -1;
+	}
+	if (opts->shards > 1 && !x) {
+		set_err(w, ATT_EINVAL, "shards need the Xapian backend");
+		return -1;
+	}
+	return x;
+}
+
 static att_status writer_init(att_writer *w, const char *path,
                               const att_writer_options *opts)
 {
+	att_index_kind kind = att_index_kind_of(path);
+	int x = wants_xapian(w, path, kind, opts);
 	att_status rc;
 
 	w->lockfd = -1;
-	att_buf_init(&w->rows);
-	att_buf_init(&w->names);
-	att_buf_init(&w->open_del);
 	w->sen.fd = -1;
 	w->budget = opts->memory_budget ? opts->memory_budget : (256u << 20);
 	w->replace_utf8 = opts->replace_invalid_utf8;
 	w->auto_merge = !opts->no_merge;
+	if (x < 0)
+		return ATT_EINVAL;
+	if (x) {
+#ifdef ATTACHE_WITH_XAPIAN
+		return att_xwriter_open(&w->x, path, opts, kind, w->msg,
+		                        sizeof w->msg);
+#else
+		return set_err(w, ATT_EINVAL, "%s: this attache was built without "
+		               "the Xapian backend (ATTACHE_WITH_XAPIAN)", path);
+#endif
+	}
+	att_buf_init(&w->rows);
+	att_buf_init(&w->names);
+	att_buf_init(&w->open_del);
+	w->sen.fd = -1;
 	w->dir = att_strndup(path, strlen(path));
 	if (w->dir == NULL)
 		return set_err(w, ATT_ENOMEM, "out of memory");
@@ -527,7 +577,14 @@ static att_status add_checked(att_writer *w, const att_doc *d)
 {
 	uint32_t gone;
 	att_status rc;
+	int replaced;
 
+	if (w->x != NULL) {
+		rc = att_xwriter_add(w->x, &replaced, d);
+		w->replaced += rc == ATT_OK && replaced;
+		w->docs_added += rc == ATT_OK;
+		return rc;
+	}
 	if ((rc = delete_id(&gone, w, d->id, d->id_len)) != ATT_OK)
 		return rc;
 	w->replaced += gone;
@@ -599,7 +656,8 @@ att_status att_writer_delete(uint32_t *deleted, att_writer *w, const char *id,
 	if (id_len == 0 || id_len > ATT_ID_MAX)
 		return set_err(w, ATT_EINVAL, "document id empty or over %d bytes",
 		               ATT_ID_MAX);
-	rc = delete_id(deleted, w, id, id_len);
+	rc = w->x ? att_xwriter_delete(deleted, w->x, id, id_len)
+	     : delete_id(deleted, w, id, id_len);
 	w->deleted += *deleted;
 	return oom_message(w, rc);
 }
@@ -651,6 +709,8 @@ att_status att_writer_commit(att_writer *w)
 	w->msg[0] = '\0';
 	if (w->failed)
 		return set_err(w, w->failed, "writer failed earlier; reopen it");
+	if (w->x != NULL)
+		return att_xwriter_commit(w->x);
 	if ((rc = flush_segment(w)) != ATT_OK)
 		return oom_message(w, rc);
 	if ((rc = write_manifest(w)) != ATT_OK)
@@ -689,8 +749,8 @@ att_status att_writer_merge(att_writer *w, uint32_t max_segments)
 
 	if (max_segments == 0)
 		return set_err(w, ATT_EINVAL, "max_segments must be at least 1");
-	if ((rc = att_writer_commit(w)) != ATT_OK)
-		return rc;
+	if ((rc = att_writer_commit(w)) != ATT_OK || w->x != NULL)
+		return rc; /* Xapian has no segments of ours to merge */
 	segs = att_segset_infos(&n, w->ss);
 	pick = segs ? att_malloc(((size_t)n + 1) * sizeof *pick) : NULL;
 	if (pick == NULL)
@@ -718,6 +778,7 @@ void att_writer_free(att_writer *w)
 {
 	if (w == NULL)
 		return;
+	att_xwriter_free(w->x);
 	if (w->seg_open) {
 		att_store_abort(&w->store);
 		att_fw_abort(&w->sen);

@@ -192,3 +192,65 @@ void att_pscratch_release(att_pscratch *sc)
 	att_free(sc->tf);
 	memset(sc, 0, sizeof *sc);
 }
+
+/* ---- cutting and marking ---------------------------------------------- */
+
+typedef struct marker {
+	int (*is_term)(void *ctx, const char *t, size_t n);
+	void *ctx;
+	att_buf marks;
+} marker;
+
+static int on_mark(void *ctx, const att_token *tok)
+{
+	marker *m = ctx;
+	att_mark mk;
+
+	if (!m->is_term(m->ctx, tok->term, tok->term_len))
+		return ATT_OK;
+	mk.start = tok->start;
+	mk.end = tok->end;
+	att_buf_append(&m->marks, &mk, sizeof mk);
+	return m->marks.rc;
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+att_status att_passage_cut(att_passage *out, att_analyzer *an,
+                           const att_record *rec, const att_window *w,
+                           const att_sentence *sents,
+                           int (*is_term)(void *ctx, const char *t, size_t n),
+                           void *ctx)
+{
+	size_t start = sents[w->first].byte, end = sents[w->last + 1].byte;
+	marker m = { is_term, ctx, { NULL, 0, 0, ATT_OK } };
+	char *text;
+	int rc;
+
+	if (start > end || end > rec->text_len)
+		return ATT_ECORRUPT;
+	while (start < end && is_blank(rec->text[start]))
+		start++;
+	while (end > start && is_blank(rec->text[end - 1]))
+		end--;
+	text = att_strndup(rec->text + start, end - start);
+	if (text == NULL)
+		return ATT_ENOMEM;
+	rc = att_analyze(an, text, end - start, 0, on_mark, &m, NULL);
+	if (rc != ATT_OK) {
+		att_free(text);
+		att_buf_release(&m.marks);
+		return rc == ATT_ENOMEM ? ATT_ENOMEM : ATT_ECORRUPT;
+	}
+	out->start = start;
+	out->end = end;
+	out->score = w->score;
+	out->text = text;
+	out->text_len = end - start;
+	out->marks = (const att_mark *)m.marks.p;
+	out->nmarks = m.marks.n / sizeof(att_mark);
+	return ATT_OK;
+}

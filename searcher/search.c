@@ -36,20 +36,10 @@ struct att_searcher {
 	att_analyzer *an, *plain;    /* the index's; one that only normalises */
 	double avgdl, avgtl;
 	att_block_cache cache;
+	att_xsearcher *x;            /* the Xapian backend's, or NULL */
 	char msg[8192];
 };
 
-typedef struct res_hit {
-	att_hit h;
-	att_passage *passages;
-} res_hit;
-
-struct att_results {
-	res_hit *hits;
-	size_t n;
-	uint64_t total;
-	int exact;
-};
 
 void att_search_options_init(att_search_options *o)
 {
@@ -94,6 +84,9 @@ void att_searcher_free(att_searcher *s)
 	if (s == NULL)
 		return;
 	searcher_clear(s);
+#ifdef ATTACHE_WITH_XAPIAN
+	att_xsearcher_free(s->x);
+#endif
 	att_buf_release(&s->cache.buf);
 	att_free(s->dir);
 	att_free(s);
@@ -186,6 +179,10 @@ att_status att_searcher_reopen(int *changed, att_searcher *s)
 	att_status rc;
 
 	*changed = 0;
+#ifdef ATTACHE_WITH_XAPIAN
+	if (s->x != NULL)
+		return att_xsearcher_reopen(changed, s->x);
+#endif
 	if (!manifest_moved(s->dir, s->man.generation))
 		return ATT_OK;
 	rc = att_searcher_open(&n, s->dir, &msg);
@@ -202,8 +199,39 @@ att_status att_searcher_reopen(int *changed, att_searcher *s)
 	return ATT_OK;
 }
 
+/* Opens what PATH holds into S. */
+static att_status searcher_open_kind(att_searcher *s, const char *path,
+                                     unsigned timeout_ms)
+{
+	att_index_kind kind = att_index_kind_of(path);
+
+	if (kind == ATT_KIND_NATIVE || kind == ATT_KIND_NONE)
+		return searcher_init(s, path);
+#ifdef ATTACHE_WITH_XAPIAN
+	return att_xsearcher_open(&s->x, path, kind, timeout_ms, s->msg,
+	                          sizeof s->msg);
+#else
+	(void)timeout_ms;
+	snprintf(s->msg, sizeof s->msg, "%s holds %s: this attache was built "
+	         "without the Xapian backend (ATTACHE_WITH_XAPIAN)", path,
+	         att_index_kind_str(kind));
+	return ATT_EINVAL;
+#endif
+}
+
 att_status att_searcher_open(att_searcher **out, const char *path,
                              char **errmsg_out)
+{
+	return att_searcher_open_timeout(out, path, 10000, errmsg_out);
+}
+
+const char *att_searcher_backend(const att_searcher *s)
+{
+	return s->x != NULL ? "xapian" : "native";
+}
+
+att_status att_searcher_open_timeout(att_searcher **out, const char *path,
+                                     unsigned timeout_ms, char **errmsg_out)
 {
 	att_searcher *s = att_calloc(1, sizeof *s);
 	att_status rc;
@@ -217,7 +245,7 @@ att_status att_searcher_open(att_searcher **out, const char *path,
 		return ATT_ENOMEM;
 	}
 	att_buf_init(&s->cache.buf);
-	rc = searcher_init(s, path);
+	rc = searcher_open_kind(s, path, timeout_ms);
 	if (rc != ATT_OK) {
 		if (rc == ATT_ENOMEM)
 			snprintf(s->msg, sizeof s->msg, "out of memory");
@@ -234,7 +262,12 @@ att_status att_searcher_stats(att_index_stats *out, const att_searcher *s)
 {
 	uint32_t i;
 
+#ifdef ATTACHE_WITH_XAPIAN
+	if (s->x != NULL)
+		return att_xsearcher_stats(out, s->x);
+#endif
 	memset(out, 0, sizeof *out);
+	snprintf(out->backend, sizeof out->backend, "native");
 	out->docs = s->man.docs;
 	out->raw_bytes = s->man.raw_bytes;
 	out->positions = s->man.tokens;
@@ -568,9 +601,11 @@ static att_status feedback(eval *e)
 
 /* ---- results --------------------------------------------------------------- */
 
-/* Is T one of the positive query terms? */
-static int is_query_term(const eval *e, const char *t, size_t n)
+/* Is T one of the positive query terms? (att_passage_cut's test; CTX is
+ * the eval) */
+static int eval_marks(void *ctx, const char *t, size_t n)
 {
+	const eval *e = ctx;
 	uint32_t u;
 
 	for (u = 0; u < e->m.net; u++)
@@ -580,65 +615,7 @@ static int is_query_term(const eval *e, const char *t, size_t n)
 	return 0;
 }
 
-typedef struct marker {
-	const eval *e;
-	att_buf marks;
-} marker;
-
-static int on_mark(void *ctx, const att_token *tok)
-{
-	marker *m = ctx;
-	att_mark mk;
-
-	if (!is_query_term(m->e, tok->term, tok->term_len))
-		return ATT_OK;
-	mk.start = tok->start;
-	mk.end = tok->end;
-	att_buf_append(&m->marks, &mk, sizeof mk);
-	return m->marks.rc;
-}
-
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Cuts window W out of REC's text and marks the query terms in it. */
-static att_status build_passage(att_passage *out, eval *e,
-                                const att_record *rec, const att_window *w,
-                                const att_sentence *sents)
-{
-	size_t start = sents[w->first].byte, end = sents[w->last + 1].byte;
-	marker m = { e, { NULL, 0, 0, ATT_OK } };
-	char *text;
-	int rc;
-
-	if (start > end || end > rec->text_len)
-		return ATT_ECORRUPT;
-	while (start < end && is_blank(rec->text[start]))
-		start++;
-	while (end > start && is_blank(rec->text[end - 1]))
-		end--;
-	text = att_strndup(rec->text + start, end - start);
-	if (text == NULL)
-		return ATT_ENOMEM;
-	rc = att_analyze(e->s->an, text, end - start, 0, on_mark, &m, NULL);
-	if (rc != ATT_OK) {
-		att_free(text);
-		att_buf_release(&m.marks);
-		return rc == ATT_ENOMEM ? ATT_ENOMEM : ATT_ECORRUPT;
-	}
-	out->start = start;
-	out->end = end;
-	out->score = w->score;
-	out->text = text;
-	out->text_len = end - start;
-	out->marks = (const att_mark *)m.marks.p;
-	out->nmarks = m.marks.n / sizeof(att_mark);
-	return ATT_OK;
-}
-
-static att_status explain_hit(res_hit *h, eval *e, const att_cand *c)
+static att_status explain_hit(att_res_hit *h, eval *e, const att_cand *c)
 {
 	att_buf b;
 	att_status rc;
@@ -662,7 +639,7 @@ static att_status explain_hit(res_hit *h, eval *e, const att_cand *c)
 	return rc != ATT_OK ? rc : ATT_ENOMEM;
 }
 
-static att_status build_hit(res_hit *h, eval *e, const att_cand *c)
+static att_status build_hit(att_res_hit *h, eval *e, const att_cand *c)
 {
 	const att_segment *seg = &e->s->segs[c->seg];
 	att_record rec;
@@ -704,7 +681,8 @@ static att_status build_hit(res_hit *h, eval *e, const att_cand *c)
 	if (h->passages == NULL)
 		return ATT_ENOMEM;
 	for (i = 0; i < c->nwin && i < e->o->passages; i++) {
-		rc = build_passage(&h->passages[i], e, &rec, &c->win[i], e->sents);
+		rc = att_passage_cut(&h->passages[i], e->s->an, &rec, &c->win[i],
+		                     e->sents, eval_marks, e);
 		if (rc != ATT_OK) {
 			if (rc == ATT_ECORRUPT)
 				snprintf(e->s->msg, sizeof e->s->msg,
@@ -852,6 +830,10 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 		snprintf(s->msg, sizeof s->msg, "search option out of range");
 		return ATT_EINVAL;
 	}
+#ifdef ATTACHE_WITH_XAPIAN
+	if (s->x != NULL)
+		return att_xsearch(out, s->x, query, query_len, opts);
+#endif
 	memset(&env, 0, sizeof env);
 	env.an = s->an;
 	env.plain = s->plain;

@@ -131,6 +131,49 @@ int att_passages_best(att_window *out, size_t k, const att_sentence *sents,
                       size_t words, double k1, double b, att_pscratch *sc);
 void att_pscratch_release(att_pscratch *sc);
 
+/* Cuts window W (sentences of SENTS) out of REC's text into OUT: the
+ * text trimmed of blanks, copied (att_malloc'd), and a mark on each word
+ * whose analysed term IS_TERM(CTX, term, len) accepts. ATT_OK,
+ * ATT_ECORRUPT (the window is outside the text), ATT_ENOMEM. */
+att_status att_passage_cut(att_passage *out, att_analyzer *an,
+                           const att_record *rec, const att_window *w,
+                           const att_sentence *sents,
+                           int (*is_term)(void *ctx, const char *t, size_t n),
+                           void *ctx);
+
+/* ---- search.c: results, built by either backend ------------------------ */
+
+typedef struct att_res_hit {
+	att_hit h;
+	att_passage *passages;
+} att_res_hit;
+
+struct att_results {
+	att_res_hit *hits;
+	size_t n;
+	uint64_t total;
+	int exact;
+};
+
+/* ---- xsearch.c: the Xapian backend ------------------------------------- */
+
+typedef struct att_xsearcher att_xsearcher;
+
+#ifdef ATTACHE_WITH_XAPIAN
+/* Opens PATH, of KIND (a database, a sharded index or a stub file);
+ * remote shards get TIMEOUT_MS (0: none). Messages go to MSG, CAP bytes
+ * (the searcher's). */
+att_status att_xsearcher_open(att_xsearcher **out, const char *path,
+                              att_index_kind kind, unsigned timeout_ms,
+                              char *msg, size_t cap);
+att_status att_xsearcher_reopen(int *changed, att_xsearcher *x);
+att_status att_xsearcher_stats(att_index_stats *out, att_xsearcher *x);
+/* att_search on the Xapian backend; O has been checked. */
+att_status att_xsearch(att_results **out, att_xsearcher *x, const char *query,
+                       size_t len, const att_search_options *o);
+void att_xsearcher_free(att_xsearcher *x);
+#endif
+
 /* ---- match.c ------------------------------------------------------------- */
 
 enum att_et_kind {

@@ -173,6 +173,31 @@ att_xstatus att_xdb_termlist(att_xiter **out, att_xdb *db, att_xdocid id);
 att_xstatus att_xdb_postlist(att_xiter **out, att_xdb *db,
                              const char *term, size_t len);
 
+/*
+ * Walks every term of the database that starts with prefix (len bytes;
+ * all terms for an empty prefix), in byte order, with each term's
+ * document frequency (att_xiter_termfreq).
+ */
+att_xstatus att_xdb_allterms(att_xiter **out, att_xdb *db,
+                             const char *prefix, size_t len);
+
+/*
+ * The user metadata stored under key (att_xwdb_set_metadata) in *p, *n,
+ * empty if none; the bytes stay on db until its next call. For a stub,
+ * the first shard's.
+ */
+att_xstatus att_xdb_get_metadata(att_xdb *db, const char **p, size_t *n,
+                                 const char *key);
+
+/*
+ * Runs Xapian's own consistency check (what xapian-check does) over the
+ * database at path: *errors gets the number of problems found, *report a
+ * malloc()ed text of what it checked (the caller frees it), or on
+ * failure the error's message. A database too damaged to open is
+ * ATT_X_ECORRUPT or ATT_X_EIO, with the message in *report.
+ */
+att_xstatus att_xdb_check(const char *path, uint64_t *errors, char **report);
+
 /* Moves to the next item; *more is 1 if there is one, 0 at the end. */
 att_xstatus att_xiter_next(att_xiter *it, int *more);
 /* The current item: its term and length (termlists; "" for postlists),
@@ -181,6 +206,8 @@ att_xstatus att_xiter_next(att_xiter *it, int *more);
 const char *att_xiter_term(const att_xiter *it, size_t *len);
 att_xdocid att_xiter_docid(const att_xiter *it);
 uint32_t att_xiter_wdf(const att_xiter *it);
+/* att_xdb_allterms only: how many documents hold the current term. */
+uint32_t att_xiter_termfreq(const att_xiter *it);
 const char *att_xiter_errmsg(const att_xiter *it);
 void att_xiter_free(att_xiter *it);
 
@@ -336,6 +363,16 @@ att_xstatus att_xwdb_add(att_xwdb *db, att_xdocid *id, att_xdoc *doc);
  */
 att_xstatus att_xwdb_replace(att_xwdb *db, att_xdocid *id,
                              const char *idterm, size_t len, att_xdoc *doc);
+
+/* *exists is 1 if some document holds term, counting changes not yet
+ * committed. */
+att_xstatus att_xwdb_term_exists(att_xwdb *db, int *exists,
+                                 const char *term, size_t len);
+
+/* Stores value (len bytes; empty removes it) under key, committed with
+ * the next att_xwdb_commit(). */
+att_xstatus att_xwdb_set_metadata(att_xwdb *db, const char *key,
+                                  const char *value, size_t len);
 
 /* Deletes the documents holding idterm; *found (may be NULL) is 1 if
  * there was one, 0 if none (not an error). */

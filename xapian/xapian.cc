@@ -50,6 +50,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -216,6 +217,8 @@ struct att_xiter {
 	std::string term;
 	att_xdocid id = 0;
 	uint32_t wdf = 0;
+	uint32_t termfreq = 0; /* allterms: documents holding the term */
+	bool allterms = false;
 	char msg[MSG_CAP] = "";
 };
 
@@ -466,6 +469,61 @@ att_xstatus att_xdb_postlist(att_xiter **out, att_xdb *db,
 	}
 }
 
+att_xstatus att_xdb_allterms(att_xiter **out, att_xdb *db,
+                             const char *prefix, size_t len)
+{
+	*out = nullptr;
+	try {
+		std::unique_ptr<att_xiter> it(new att_xiter);
+		std::string t = str(prefix, len);
+
+		it->allterms = true;
+		it->t = db->db.allterms_begin(t);
+		it->tend = db->db.allterms_end(t);
+		*out = it.release();
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(db->msg, ATT_X_EINVAL);
+	}
+}
+
+att_xstatus att_xdb_get_metadata(att_xdb *db, const char **p, size_t *n,
+                                 const char *key)
+{
+	try {
+		db->buf = db->db.get_metadata(key);
+		*p = db->buf.data();
+		*n = db->buf.size();
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(db->msg, ATT_X_EINVAL);
+	}
+}
+
+att_xstatus att_xdb_check(const char *path, uint64_t *errors, char **report)
+{
+	char buf[MSG_CAP];
+
+	*errors = 0;
+	*report = nullptr;
+	try {
+		std::ostringstream os;
+
+		*errors = Xapian::Database::check(path, Xapian::DBCHECK_SHOW_STATS,
+		                                  &os);
+		std::string r = os.str();
+		*report = strdup(r.c_str());
+		if (!*report)
+			throw std::bad_alloc();
+		return ATT_X_OK;
+	} catch (...) {
+		att_xstatus st = caught(buf, ATT_X_EINVAL);
+
+		*report = strdup(buf);
+		return st;
+	}
+}
+
 att_xstatus att_xiter_next(att_xiter *it, int *more)
 {
 	*more = 0;
@@ -485,7 +543,10 @@ att_xstatus att_xiter_next(att_xiter *it, int *more)
 			if (it->t == it->tend)
 				return ATT_X_OK;
 			it->term = *it->t;
-			it->wdf = it->t.get_wdf();
+			if (it->allterms)
+				it->termfreq = it->t.get_termfreq();
+			else
+				it->wdf = it->t.get_wdf();
 		}
 		*more = 1;
 		return ATT_X_OK;
@@ -508,6 +569,11 @@ att_xdocid att_xiter_docid(const att_xiter *it)
 uint32_t att_xiter_wdf(const att_xiter *it)
 {
 	return it->wdf;
+}
+
+uint32_t att_xiter_termfreq(const att_xiter *it)
+{
+	return it->termfreq;
 }
 
 const char *att_xiter_errmsg(const att_xiter *it)
@@ -861,6 +927,35 @@ att_xstatus att_xwdb_replace(att_xwdb *db, att_xdocid *id,
 
 		if (id)
 			*id = d;
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(db->msg, ATT_X_EINVAL);
+	}
+}
+
+att_xstatus att_xwdb_term_exists(att_xwdb *db, int *exists,
+                                 const char *term, size_t len)
+{
+	*exists = 0;
+	if (db->closed)
+		return closed(db);
+	try {
+		ensure_txn(db);
+		*exists = db->db.term_exists(str(term, len));
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(db->msg, ATT_X_EINVAL);
+	}
+}
+
+att_xstatus att_xwdb_set_metadata(att_xwdb *db, const char *key,
+                                  const char *value, size_t len)
+{
+	if (db->closed)
+		return closed(db);
+	try {
+		ensure_txn(db);
+		db->db.set_metadata(key, str(value, len));
 		return ATT_X_OK;
 	} catch (...) {
 		return caught(db->msg, ATT_X_EINVAL);

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Bounded memory: indexing a generated corpus ten times larger than the
 # memory budget M (--memory 4M, 42 MB of text) keeps attache's peak
-# resident memory under M + 20 MiB (the fixed part: program, libraries,
-# the stemmer's cache, file buffers, a merge's working set), by flushing
+# resident memory under M + 24 MiB (the fixed part: program, libraries
+# (libxapian and libstdc++ too, in a build with the Xapian backend: about
+# 3 MiB more), the stemmer's cache, file buffers, a merge's working
+# set), by flushing
 # segments and merging them as it goes; and the index gives the same
 # results as one built with no tight budget.
 # usage: memory.sh ATTACHE [sanitized]  (under ASan resident memory means
@@ -40,8 +42,8 @@ echo "--memory 4M: $out"
 if [ -n "$SANITIZED" ]; then
 	echo "skipped: the peak memory bound (a sanitizer build)"
 else
-	python3 -c "import sys; sys.exit(0 if float('$peak') < 4 + 20 else 1)" \
-	    && ok || fail "peak memory $peak MiB over 4 + 20 MiB"
+	python3 -c "import sys; sys.exit(0 if float('$peak') < 4 + 24 else 1)" \
+	    && ok || fail "peak memory $peak MiB over 4 + 24 MiB"
 fi
 [ "${segs:-0}" -gt 10 ] && ok || fail "only ${segs:-?} segments flushed: the budget did not bind"
 n=$("$ATTACHE" stats -i "$T/small" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["segments"])')

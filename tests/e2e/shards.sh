@@ -23,10 +23,21 @@
 # Every server started here is stopped by its PID on exit, failure
 # included. Servers are started with setsid: on SIGTERM xapian-tcpsrv
 # signals its whole process group, which must not be this script's.
-# usage: shards.sh XAPIAN_SHARDS CORPUS_DIR
+# With ATTACHE, the same through attache itself: xapian-check and
+# xapian-delve accept the databases `attache index --backend xapian`
+# writes; `attache index --backend xapian --shards 3` and `attache
+# search` on the sharded index, and on a
+# stub of the three shards served by xapian-tcpsrv ("remote tcp HOST
+# PORT" and "remote HOST:PORT" lines), give one database's top 10 and
+# scores (passages included); a killed shard and a stopped one (with
+# --timeout-ms 500) fail with exit 2 naming the stub line and host:port;
+# the mean time per query of 1, 2 and 3 remote shards is printed (not
+# checked: speed is the benchmark's).
+# usage: shards.sh XAPIAN_SHARDS CORPUS_DIR [ATTACHE]
 set -u
 XS=$1
 CORPUS=$2
+ATT=${3:-}
 if ! command -v xapian-tcpsrv > /dev/null; then
 	echo "FAIL: xapian-tcpsrv is not on PATH: run scripts/setup.sh" \
 	     "(it installs Debian's xapian-tools)"
@@ -233,6 +244,7 @@ expect_down() {
 }
 
 start=$(date +%s)
+want=12
 "$XS" build --shards 3 --out "$T/db" "$CORPUS/docs" > "$T/build" ||
     { fail "build: $(cat "$T/build")"; exit 1; }
 # all N shard0 a shard1 b shard2 c: every shard non-empty, a + b + c = N
@@ -312,6 +324,96 @@ else
 	fail "shard0 alone scored like the whole collection"
 fi
 
+# ---- attache itself: index --shards, search through a stub --------------
+att_run() { # att_run DB OUT [ARGS]: the queries' top 20 as "qid rank id score"
+	local db=$1 out=$2
+	shift 2
+	"$ATT" search -i "$db" --trec t -n 20 "$@" --queries "$CORPUS/queries.tsv" \
+	    > "$out.trec" 2> "$T/err" || { fail "attache search $db: $(cat "$T/err")"; return 1; }
+	awk '{print $1, $4, $3, $5}' "$out.trec" > "$out"
+}
+# att_down LABEL PATTERN ARGS...: attache search exits 2, stderr matches
+att_down() {
+	local label=$1 pat=$2 rc
+	shift 2
+	"$ATT" search "$@" defence > "$T/out" 2> "$T/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -Eq "$pat" "$T/err"; then
+		echo "$label: $(head -c 200 "$T/err")"
+		pass
+	else
+		fail "$label: exited $rc: $(head -c 300 "$T/err")"
+	fi
+}
+if [ -n "$ATT" ]; then
+	want=$((want + 7))
+	"$ATT" index -q --backend xapian -i "$T/a1" "$CORPUS/docs" || fail "attache index"
+	"$ATT" index -q --backend xapian --shards 3 -i "$T/a3" "$CORPUS/docs" ||
+	    fail "attache index --shards 3"
+	# Xapian's tools accept what attache wrote: xapian-check finds no
+	# error, xapian-delve sees every document (through the shards' stub
+	# directory too) and attache's terms with their frequencies
+	ok=1
+	for db in a1 a3/shard0 a3/shard1 a3/shard2; do
+		if ! xapian-check "$T/$db" > "$T/xc" 2>&1 || ! grep -q '^No errors found' "$T/xc"; then
+			ok=0
+			fail "xapian-check on attache's $db: $(tail -3 "$T/xc")"
+		fi
+	done
+	d1=$(xapian-delve "$T/a1" | sed -n 's/^number of documents = //p')
+	d3=$(xapian-delve "$T/a3" | sed -n 's/^number of documents = //p')
+	tf1=$(xapian-delve -t defenc "$T/a1" | sed -n 's/.*(termfreq \([0-9]*\),.*/\1/p')
+	tfa=$("$ATT" search -i "$T/a1" --json --exhaustive -n 0 defence |
+	      python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+	if [ "$ok" -eq 1 ] && [ "$d1" = "$n" ] && [ "$d3" = "$n" ] &&
+	   [ -n "$tf1" ] && [ "$tf1" = "$tfa" ]; then
+		echo "xapian-check and xapian-delve on attache's databases: $d1 documents," \
+		     "termfreq of defenc $tf1 (attache: $tfa matches)"
+		pass
+	else
+		fail "xapian-delve on attache's: $d1 / $d3 documents (want $n), defenc $tf1 vs $tfa"
+	fi
+	att_run "$T/a1" "$T/att1" && att_run "$T/a3" "$T/att3" &&
+	    compare "attache, 3 local shards" "$T/att1" "$T/att3" && pass ||
+	    fails=$((fails + 1))
+	start_server D "$T/a3/shard0" && start_server E "$T/a3/shard1" &&
+	    start_server F "$T/a3/shard2" && start_server G "$T/a1" || exit 1
+	printf '# three shards\nremote tcp 127.0.0.1 %s\nremote 127.0.0.1:%s\nremote 127.0.0.1:%s\n' \
+	    "$PORT_D" "$PORT_E" "$PORT_F" > "$T/att3.stub"
+	printf 'remote 127.0.0.1:%s\nremote 127.0.0.1:%s\n' "$PORT_D" "$PORT_E" \
+	    > "$T/att2.stub"
+	printf 'remote 127.0.0.1:%s\n' "$PORT_G" > "$T/att1.stub"
+	att_run "$T/att3.stub" "$T/att3r" &&
+	    compare "attache, 3 remote shards" "$T/att1" "$T/att3r" && pass ||
+	    fails=$((fails + 1))
+	att_run "$T/att1.stub" "$T/att1r" &&
+	    compare "attache, 1 remote database" "$T/att1" "$T/att1r" && pass ||
+	    fails=$((fails + 1))
+	# latency per query on loopback (printed, not checked)
+	for stub in a1 att1.stub att2.stub att3.stub; do
+		t0=$(date +%s%N)
+		for i in 1 2 3; do
+			"$ATT" search -i "$T/$stub" --trec t -n 10 \
+			    --queries "$CORPUS/queries.tsv" > /dev/null 2>&1
+		done
+		nq=$(wc -l < "$CORPUS/queries.tsv")
+		echo "latency $stub: $(( ($(date +%s%N) - t0) / 3000 / nq )) us per query" \
+		     "(top 10 with passages, $nq queries, process start included)"
+	done
+	stop_server "$PID_E"
+	att_down "attache, E killed" "att3\.stub, line 3 \(remote 127\.0\.0\.1:$PORT_E\): .*Network" \
+	    -i "$T/att3.stub"
+	kill -STOP "$PID_D"
+	t0=$(date +%s%N)
+	att_down "attache, D stopped, --timeout-ms 500" \
+	    "line 1 \(remote 127\.0\.0\.1:$PORT_D\): NetworkTimeoutError" \
+	    -i "$T/att2.stub" --timeout-ms 500
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "attache, D stopped, 0.5 s timeout: failed after $ms ms"
+	[ "$ms" -lt 3000 ] && pass || fail "D stopped: failed after $ms ms, wanted < 3000"
+	kill -CONT "$PID_D"
+fi
+
 # a server down: killed by its PID
 stop_server "$PID_B"
 expect_down "B killed" "127.0.0.1:$PORT_B" --db "$T/three.stub"
@@ -342,4 +444,4 @@ fi
 kill -CONT "$PID_A"
 
 echo "$passes passed, $fails failed in $(( $(date +%s) - start )) s"
-[ "$fails" -eq 0 ] && [ "$passes" -eq 12 ]
+[ "$fails" -eq 0 ] && [ "$passes" -eq "$want" ]

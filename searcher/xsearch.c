@@ -1,0 +1,994 @@
+/*
+ * xsearch.c: searching the Xapian backend (built with
+ * ATTACHE_WITH_XAPIAN), behind the same att_searcher as the native one.
+ *
+ * What is attache's and what is Xapian's. The query is parsed by
+ * query.c, as natively, into a tree of groups and leaves; the tree is
+ * mapped onto Xapian's operators:
+ *
+ *     term              a term query (a field-scoped one is the field
+ *                       term, "\x02title:summit", as the writer indexed)
+ *     prefix*           OR of the 64 most frequent terms starting with
+ *                       the prefix (allterms), each scored on its own,
+ *                       as natively
+ *     "a b c"           PHRASE, window 3
+ *     "a b"~N, a NEAR/N b   NEAR, window terms + N (each term once)
+ *     group             AND of the required members; AND_MAYBE the OR of
+ *                       the optional ones (or just their OR if none is
+ *                       required); AND_NOT the excluded ones. Optional
+ *                       stop words are dropped by the native rule.
+ *     ^boost            SCALE_WEIGHT
+ *
+ * Xapian's matcher then ranks with BM25Weight under the options' k1 and
+ * b (k2 0, k3 1, min_normlen 0.5), global statistics over every shard.
+ * The best max(n + offset, rerank_depth) hits are re-ranked by
+ * passages exactly as natively (passage.c), from each hit's positions
+ * (Xapian's position lists) and sentence table (the document data,
+ * xdata.c), and the page's passages are cut and marked by the native
+ * code. So the two backends differ only in the document score:
+ * Xapian's idf, length normalisation (its document length counts field
+ * terms) and pruning; docs/XAPIAN.md measures by how much.
+ *
+ * Opening: a database directory; a directory of shards with its XAPIANDB
+ * stub, as `attache index --shards N` makes; or a stub file. attache
+ * reads stubs itself ("auto PATH" and the other local types, relative to
+ * the stub's directory; "remote HOST:PORT", and the "remote tcp HOST
+ * PORT" of the issue that asked for this), so that each remote shard
+ * gets the caller's timeout and an error names the line and shard.
+ *
+ * Options the backend cannot honour are refused, not ignored: BM25F
+ * (title_weight != 1: Xapian 1.4 has no per-field lengths) and RM3
+ * feedback.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "attache_xapian.h"
+#include "searcher.h"
+
+#define PREFIX_KEEP 64        /* terms a prefix expands to, most frequent */
+#define PREFIX_SCAN 100000    /* terms a prefix may cover */
+#define MAX_WINDOWS 8
+
+struct att_xsearcher {
+	char *path;
+	att_xdb *db;
+	att_analyzer *an, *plain;
+	char language[32];
+	uint32_t nshards;
+	uint64_t bytes;          /* of the local databases' files */
+	char *msg;
+	size_t cap;
+};
+
+static att_status fail(att_xsearcher *x, att_status rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static att_status fail(att_xsearcher *x, att_status rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->msg, x->cap, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+/* Bytes of the regular files in directory DIR. */
+static uint64_t dir_bytes(const char *dir)
+{
+	char path[4096];
+	struct dirent *d;
+	struct stat st;
+	uint64_t n = 0;
+	DIR *dp = opendir(dir);
+
+	if (dp == NULL)
+		return 0;
+	while ((d = readdir(dp)) != NULL) {
+		snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			n += (uint64_t)st.st_size;
+	}
+	closedir(dp);
+	return n;
+}
+
+/* Adds DB (consumed) to the searcher's combined database. */
+static att_status add_db(att_xsearcher *x, att_xdb *db, const char *what)
+{
+	att_xstatus st;
+
+	if (x->db == NULL) {
+		x->db = db;
+		x->nshards = 1;
+		return ATT_OK;
+	}
+	st = att_xdb_add(x->db, db);
+	att_xdb_free(db);
+	if (st != ATT_X_OK)
+		return fail(x, att_status_of_x(st), "%s: %s", what, att_xdb_errmsg(x->db));
+	x->nshards++;
+	return ATT_OK;
+}
+
+static att_status open_local(att_xsearcher *x, const char *path,
+                             const char *what)
+{
+	att_xdb *db = NULL;
+	char *err = NULL;
+	att_xstatus st = att_xdb_open(&db, &err, path);
+
+	if (st != ATT_X_OK) {
+		fail(x, att_status_of_x(st), "%s: %s", what, err ? err : att_xstatus_str(st));
+		free(err);
+		return att_status_of_x(st);
+	}
+	x->bytes += dir_bytes(path);
+	return add_db(x, db, what);
+}
+
+static att_status open_remote(att_xsearcher *x, const char *host,
+                              const char *port, unsigned timeout_ms,
+                              const char *what)
+{
+	att_xdb *db = NULL;
+	char *err = NULL, *end;
+	unsigned long p;
+	att_xstatus st;
+
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (errno != 0 || end == port || *end != '\0' || p == 0 || p > 65535 ||
+	    host[0] == '\0')
+		return fail(x, ATT_EINVAL, "%s: not HOST:PORT", what);
+	st = att_xdb_open_remote(&db, &err, host, (unsigned)p, timeout_ms,
+	                         timeout_ms);
+	if (st != ATT_X_OK) {
+		fail(x, att_status_of_x(st), "%s: %s", what, err ? err : att_xstatus_str(st));
+		free(err);
+		return att_status_of_x(st);
+	}
+	return add_db(x, db, what);
+}
+
+/* One line of a stub, WHAT naming it in errors. */
+static att_status stub_line(att_xsearcher *x, char *line, const char *base,
+                            unsigned timeout_ms, const char *what)
+{
+	static const char *const local[] = { "auto", "glass", "chert", "honey" };
+	char *w[5], *save = NULL, path[4096], *colon;
+	size_t n = 0, i;
+
+	for (w[0] = strtok_r(line, " \t", &save); w[n] && n < 4;)
+		w[++n] = strtok_r(NULL, " \t", &save);
+	for (i = 0; n == 2 && i < sizeof local / sizeof local[0]; i++)
+		if (strcmp(w[0], local[i]) == 0) {
+			int len = w[1][0] == '/'
+			    ? snprintf(path, sizeof path, "%s", w[1])
+			    : snprintf(path, sizeof path, "%s/%s", base, w[1]);
+
+			if (len < 0 || (size_t)len >= sizeof path)
+				return fail(x, ATT_EINVAL, "%s: path too long", what);
+			return open_local(x, path, what);
+		}
+	if (n == 2 && strcmp(w[0], "remote") == 0 &&
+	    (colon = strrchr(w[1], ':')) != NULL) {
+		*colon = '\0';
+		return open_remote(x, w[1], colon + 1, timeout_ms, what);
+	}
+	if (n == 4 && strcmp(w[0], "remote") == 0 && strcmp(w[1], "tcp") == 0)
+		return open_remote(x, w[2], w[3], timeout_ms, what);
+	return fail(x, ATT_EINVAL, "%s: not \"auto PATH\" nor \"remote "
+	            "HOST:PORT\"", what);
+}
+
+/* Opens every database the stub file STUB lists. */
+static att_status open_stub(att_xsearcher *x, const char *stub,
+                            unsigned timeout_ms)
+{
+	char line[4096], base[4096], what[4400], *slash;
+	unsigned lineno = 0;
+	att_status rc = ATT_OK;
+	FILE *f = fopen(stub, "r");
+
+	if (f == NULL)
+		return fail(x, errno == ENOENT ? ATT_ENOTFOUND : ATT_EIO, "%s: %s",
+		            stub, strerror(errno));
+	snprintf(base, sizeof base, "%s", stub);
+	slash = strrchr(base, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	else
+		snprintf(base, sizeof base, ".");
+	while (rc == ATT_OK && fgets(line, sizeof line, f) != NULL) {
+		char *p = line, *e;
+
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t');)
+			*--e = '\0';
+		if (*p == '\0' || *p == '#')
+			continue;
+		snprintf(what, sizeof what, "%s, line %u (%.200s)", stub, lineno, p);
+		rc = stub_line(x, p, base, timeout_ms, what);
+	}
+	fclose(f);
+	if (rc == ATT_OK && x->db == NULL)
+		rc = fail(x, ATT_ECORRUPT, "%s: lists no database", stub);
+	return rc;
+}
+
+static att_status read_language(att_xsearcher *x, const char *path)
+{
+	const char *p;
+	size_t n = 0;
+	att_xstatus st = att_xdb_get_metadata(x->db, &p, &n, "attache:language");
+	att_status rc;
+
+	if (st != ATT_X_OK)
+		return fail(x, att_status_of_x(st), "%s: %s", path, att_xdb_errmsg(x->db));
+	if (n == 0 || n >= sizeof x->language)
+		return fail(x, ATT_EINVAL, "%s: a Xapian database attache did not "
+		            "write (no attache:language metadata)", path);
+	memcpy(x->language, p, n);
+	x->language[n] = '\0';
+	rc = att_analyzer_new(&x->an, x->language);
+	if (rc == ATT_ENOTFOUND)
+		return fail(x, ATT_ECORRUPT, "%s: unknown language \"%s\"", path,
+		            x->language);
+	if (rc == ATT_OK)
+		rc = att_analyzer_new(&x->plain, "none");
+	return rc;
+}
+
+att_status att_xsearcher_open(att_xsearcher **out, const char *path,
+                              att_index_kind kind, unsigned timeout_ms,
+                              char *msg, size_t cap)
+{
+	att_xsearcher *x = att_calloc(1, sizeof *x);
+	char stub[4096];
+	att_status rc;
+
+	*out = NULL;
+	if (x == NULL)
+		return ATT_ENOMEM;
+	x->msg = msg;
+	x->cap = cap;
+	x->path = att_strndup(path, strlen(path));
+	if (x->path == NULL) {
+		att_free(x);
+		return ATT_ENOMEM;
+	}
+	if (kind == ATT_KIND_XAPIAN) {
+		rc = open_local(x, path, path);
+	} else {
+		snprintf(stub, sizeof stub, kind == ATT_KIND_XSHARDS ? "%s/XAPIANDB"
+		         : "%s", path);
+		rc = open_stub(x, stub, timeout_ms);
+	}
+	if (rc == ATT_OK)
+		rc = read_language(x, path);
+	if (rc != ATT_OK) {
+		if (rc == ATT_ENOMEM)
+			snprintf(msg, cap, "out of memory");
+		att_xsearcher_free(x);
+		return rc;
+	}
+	*out = x;
+	return ATT_OK;
+}
+
+void att_xsearcher_free(att_xsearcher *x)
+{
+	if (x == NULL)
+		return;
+	att_xdb_free(x->db);
+	att_free(x->path);
+	att_analyzer_free(x->an);
+	att_analyzer_free(x->plain);
+	att_free(x);
+}
+
+att_status att_xsearcher_reopen(int *changed, att_xsearcher *x)
+{
+	att_xstatus st = att_xdb_reopen(x->db, changed);
+
+	if (st != ATT_X_OK)
+		return fail(x, att_status_of_x(st), "%s", att_xdb_errmsg(x->db));
+	return ATT_OK;
+}
+
+att_status att_xsearcher_stats(att_index_stats *out, att_xsearcher *x)
+{
+	att_xiter *it = NULL;
+	uint32_t docs = 0;
+	double avlen = 0;
+	int more = 0;
+	att_xstatus st;
+
+	memset(out, 0, sizeof *out);
+	st = att_xdb_doccount(x->db, &docs);
+	if (st == ATT_X_OK)
+		st = att_xdb_avlength(x->db, &avlen);
+	if (st == ATT_X_OK)
+		st = att_xdb_allterms(&it, x->db, "", 0);
+	while (st == ATT_X_OK && (st = att_xiter_next(it, &more)) == ATT_X_OK &&
+	       more) {
+		size_t len;
+		const char *t = att_xiter_term(it, &len);
+
+		if (len > 0 && (t[0] == ATT_ID_PREFIX || t[0] == ATT_FIELD_PREFIX))
+			continue;
+		out->terms++;
+		out->postings += att_xiter_termfreq(it);
+	}
+	if (st != ATT_X_OK)
+		fail(x, att_status_of_x(st), "%s", it ? att_xiter_errmsg(it)
+		     : att_xdb_errmsg(x->db));
+	att_xiter_free(it);
+	out->docs = docs;
+	out->positions = (uint64_t)llround(avlen * docs);
+	out->segments = x->nshards;
+	out->bytes_xapian = x->bytes;
+	snprintf(out->language, sizeof out->language, "%s", x->language);
+	snprintf(out->backend, sizeof out->backend, "xapian");
+	return att_status_of_x(st);
+}
+
+/* ---- the query ------------------------------------------------------------ */
+
+/* A positive query term: its positions make passages, it is marked. */
+typedef struct pterm {
+	char *t;
+	size_t len;
+	double idf;
+} pterm;
+
+typedef struct xq {
+	att_xsearcher *x;
+	const att_search_options *o;
+	int stop_words;
+	uint32_t docs;
+	pterm *pos;
+	size_t npos, cappos;
+	char *err;           /* from the wrapper's query builders */
+} xq;
+
+static att_status qfail(xq *c, att_xstatus st)
+{
+	att_status rc = fail(c->x, att_status_of_x(st), "query: %s",
+	                     c->err ? c->err : att_xstatus_str(st));
+
+	free(c->err);
+	c->err = NULL;
+	return rc;
+}
+
+/* Records T as a positive term, once. */
+static att_status add_positive(xq *c, const char *t, size_t len)
+{
+	uint32_t df = 0;
+	size_t i;
+
+	if (len > 0 && (t[0] == ATT_FIELD_PREFIX || t[0] == ATT_ID_PREFIX))
+		return ATT_OK;
+	for (i = 0; i < c->npos; i++)
+		if (c->pos[i].len == len && memcmp(c->pos[i].t, t, len) == 0)
+			return ATT_OK;
+	if (c->npos == c->cappos) {
+		size_t cap = c->cappos ? c->cappos * 2 : 16;
+		pterm *p = att_realloc(c->pos, cap * sizeof *p);
+
+		if (p == NULL)
+			return ATT_ENOMEM;
+		c->pos = p;
+		c->cappos = cap;
+	}
+	if (att_xdb_termfreq(c->x->db, &df, t, len) != ATT_X_OK)
+		return fail(c->x, ATT_EIO, "%s", att_xdb_errmsg(c->x->db));
+	c->pos[c->npos].t = att_strndup(t, len);
+	if (c->pos[c->npos].t == NULL)
+		return ATT_ENOMEM;
+	c->pos[c->npos].len = len;
+	c->pos[c->npos].idf = log(1.0 + ((double)c->docs - df + 0.5) /
+	                          ((double)df + 0.5));
+	c->npos++;
+	return ATT_OK;
+}
+
+static att_status term_query(xq *c, att_xquery **out, const char *t,
+                             size_t len, int excluded)
+{
+	att_xstatus st = att_xquery_term(out, &c->err, t, len, 1, 0);
+
+	if (st != ATT_X_OK)
+		return qfail(c, st);
+	return excluded ? ATT_OK : add_positive(c, t, len);
+}
+
+/* Combines SUBS[0..n) (freed here) with OP. */
+static att_status combine(xq *c, att_xquery **out, att_xop op,
+                          att_xquery **subs, size_t n, uint32_t window)
+{
+	att_xstatus st;
+	size_t i;
+
+	if (n == 1 && op != ATT_XOP_PHRASE && op != ATT_XOP_NEAR) {
+		*out = subs[0];
+		subs[0] = NULL;
+		return ATT_OK;
+	}
+	st = att_xquery_combine(out, &c->err, op, (const att_xquery *const *)subs,
+	                        n, window);
+	for (i = 0; i < n; i++)
+		att_xquery_free(subs[i]);
+	return st == ATT_X_OK ? ATT_OK : qfail(c, st);
+}
+
+typedef struct pfx {
+	char *t;
+	size_t len;
+	uint32_t df;
+} pfx;
+
+static int cmp_pfx(const void *a, const void *b)
+{
+	const pfx *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int d;
+
+	if (x->df != y->df)
+		return x->df > y->df ? -1 : 1;
+	d = memcmp(x->t, y->t, n);
+	return d ? d : (x->len > y->len) - (x->len < y->len);
+}
+
+/* A prefix: OR of its most frequent PREFIX_KEEP expansions. */
+static att_status prefix_query(xq *c, att_xquery **out, const att_qterm *qt,
+                               size_t column, int excluded)
+{
+	att_xquery **subs = NULL;
+	att_xiter *it = NULL;
+	pfx *v = NULL;
+	size_t n = 0, cap = 0, scanned = 0, i, k = 0;
+	att_status rc = ATT_OK;
+	int more = 0;
+	att_xstatus st = att_xdb_allterms(&it, c->x->db, qt->text, qt->len);
+
+	while (rc == ATT_OK && st == ATT_X_OK &&
+	       (st = att_xiter_next(it, &more)) == ATT_X_OK && more) {
+		size_t len;
+		const char *t = att_xiter_term(it, &len);
+
+		if (++scanned > PREFIX_SCAN) {
+			rc = fail(c->x, ATT_ELIMIT, "column %zu: a prefix matches more "
+			          "than %d terms", column, PREFIX_SCAN);
+			break;
+		}
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			pfx *p = att_realloc(v, nc * sizeof *p);
+
+			if (p == NULL) {
+				rc = ATT_ENOMEM;
+				break;
+			}
+			v = p;
+			cap = nc;
+		}
+		v[n].t = att_strndup(t, len);
+		v[n].len = len;
+		v[n].df = att_xiter_termfreq(it);
+		if (v[n].t == NULL)
+			rc = ATT_ENOMEM;
+		else
+			n++;
+	}
+	if (rc == ATT_OK && st != ATT_X_OK)
+		rc = fail(c->x, att_status_of_x(st), "%s", it ? att_xiter_errmsg(it)
+		          : att_xdb_errmsg(c->x->db));
+	att_xiter_free(it);
+	if (rc == ATT_OK && n > 0) {
+		qsort(v, n, sizeof *v, cmp_pfx);
+		subs = att_calloc(n < PREFIX_KEEP ? n : PREFIX_KEEP, sizeof *subs);
+		if (subs == NULL)
+			rc = ATT_ENOMEM;
+	}
+	for (k = 0; rc == ATT_OK && k < n && k < PREFIX_KEEP; k++)
+		rc = term_query(c, &subs[k], v[k].t, v[k].len, excluded);
+	if (rc == ATT_OK && n == 0)
+		st = att_xquery_none(out, &c->err), rc = st ? qfail(c, st) : ATT_OK;
+	else if (rc == ATT_OK)
+		rc = combine(c, out, ATT_XOP_OR, subs, k, 0);
+	else
+		for (i = 0; i < k; i++)
+			att_xquery_free(subs[i]);
+	for (i = 0; i < n; i++)
+		att_free(v[i].t);
+	att_free(v);
+	att_free(subs);
+	return rc;
+}
+
+/* PHRASE or NEAR over the leaf's terms (NEAR: each term once). */
+static att_status window_query(xq *c, att_xquery **out, const att_query *q,
+                               const att_qnode *qn, int excluded)
+{
+	att_xquery *subs[ATT_QUERY_MAX_TERMS];
+	const att_qterm *t = &q->terms[qn->first];
+	uint32_t i, j, n = 0;
+	att_status rc = ATT_OK;
+
+	for (i = 0; i < qn->n && rc == ATT_OK; i++) {
+		for (j = 0; qn->kind == ATT_Q_NEAR && j < i; j++)
+			if (t[j].len == t[i].len && memcmp(t[j].text, t[i].text,
+			                                   t[i].len) == 0)
+				break;
+		if (qn->kind == ATT_Q_NEAR && j < i)
+			continue;
+		rc = term_query(c, &subs[n], t[i].text, t[i].len, excluded);
+		n += rc == ATT_OK;
+	}
+	if (rc != ATT_OK) {
+		for (i = 0; i < n; i++)
+			att_xquery_free(subs[i]);
+		return rc;
+	}
+	if (n == 1) {
+		*out = subs[0];
+		return ATT_OK;
+	}
+	return combine(c, out, qn->kind == ATT_Q_PHRASE ? ATT_XOP_PHRASE
+	               : ATT_XOP_NEAR, subs, n,
+	               qn->kind == ATT_Q_PHRASE ? 0 : n + qn->slop);
+}
+
+static att_status node_query(xq *c, att_xquery **out, const att_query *q,
+                             uint32_t qi, int excluded);
+
+/* A group: (AND of required) AND_MAYBE (OR of optional), AND_NOT
+ * (excluded); optional stop words dropped as natively (match.c). */
+static att_status group_query(xq *c, att_xquery **out, const att_query *q,
+                              const att_qnode *qn, int excluded)
+{
+	att_xquery **sub = att_calloc(3 * (size_t)qn->n + 3, sizeof *sub);
+	att_xquery **must = sub, **should = sub + qn->n + 1,
+	           **not = sub + 2 * (size_t)qn->n + 2, *parts[2];
+	size_t nm = 0, ns = 0, nn = 0, np = 0, i;
+	att_status rc = sub ? ATT_OK : ATT_ENOMEM;
+	uint32_t other = 0;
+
+	for (i = 0; i < qn->n; i++) {
+		const att_qnode *k = &q->nodes[q->kids[qn->first + i]];
+
+		other += k->occur != ATT_MUST_NOT && !k->stop;
+	}
+	for (i = 0; i < qn->n && rc == ATT_OK; i++) {
+		uint32_t ki = q->kids[qn->first + i];
+		const att_qnode *k = &q->nodes[ki];
+		att_xquery **slot = k->occur == ATT_MUST ? &must[nm++]
+		    : k->occur == ATT_SHOULD ? &should[ns++] : &not[nn++];
+
+		if (c->stop_words && other > 0 && k->stop && k->occur == ATT_SHOULD) {
+			ns--;
+			continue;
+		}
+		rc = node_query(c, slot, q, ki, excluded);
+	}
+	if (rc == ATT_OK && nm > 0)
+		rc = combine(c, &parts[np++], ATT_XOP_AND, must, nm, 0), nm = 0;
+	if (rc == ATT_OK && ns > 0)
+		rc = combine(c, &parts[np++], ATT_XOP_OR, should, ns, 0), ns = 0;
+	if (rc == ATT_OK)
+		rc = combine(c, &sub[0], np == 2 ? ATT_XOP_AND_MAYBE : ATT_XOP_OR,
+		             parts, np, 0), np = 0;
+	if (rc == ATT_OK && nn > 0) {
+		memmove(sub + 1, not, nn * sizeof *sub);
+		rc = combine(c, out, ATT_XOP_AND_NOT, sub, nn + 1, 0);
+		nn = 0;
+	} else if (rc == ATT_OK) {
+		*out = sub[0];
+	}
+	for (i = 0; i < nm; i++)
+		att_xquery_free(must[i]);
+	for (i = 0; i < ns; i++)
+		att_xquery_free(should[i]);
+	for (i = 0; i < nn; i++)
+		att_xquery_free(not[i]);
+	for (i = 0; i < np; i++)
+		att_xquery_free(parts[i]);
+	att_free(sub);
+	return rc;
+}
+
+static att_status node_query(xq *c, att_xquery **out, const att_query *q,
+                             uint32_t qi, int excluded)
+{
+	const att_qnode *qn = &q->nodes[qi];
+	att_xquery *raw = NULL;
+	att_status rc;
+	att_xstatus st;
+
+	*out = NULL;
+	excluded |= qn->occur == ATT_MUST_NOT;
+	if (qn->kind == ATT_Q_BOOL)
+		rc = group_query(c, &raw, q, qn, excluded);
+	else if (qn->kind == ATT_Q_TERM && qn->prefix)
+		rc = prefix_query(c, &raw, &q->terms[qn->first], qn->column,
+		                  excluded);
+	else if (qn->kind == ATT_Q_TERM || qn->n == 1)
+		rc = term_query(c, &raw, q->terms[qn->first].text,
+		                q->terms[qn->first].len, excluded);
+	else
+		rc = window_query(c, &raw, q, qn, excluded);
+	if (rc != ATT_OK || qn->boost == 1.0) {
+		*out = raw;
+		return rc;
+	}
+	st = att_xquery_scale(out, &c->err, raw, qn->boost);
+	att_xquery_free(raw);
+	return st == ATT_X_OK ? ATT_OK : qfail(c, st);
+}
+
+/* Field names the database has: some term starts "\x02NAME:". */
+static int field_exists(void *ctx, const char *name, size_t len)
+{
+	att_xsearcher *x = ctx;
+	char key[ATT_FIELD_NAME_MAX + 2];
+	att_xiter *it = NULL;
+	int more = 0;
+
+	key[0] = ATT_FIELD_PREFIX;
+	memcpy(key + 1, name, len);
+	key[len + 1] = ':';
+	if (att_xdb_allterms(&it, x->db, key, len + 2) == ATT_X_OK)
+		att_xiter_next(it, &more);
+	att_xiter_free(it);
+	return more;
+}
+
+/* ---- candidates, passages, results --------------------------------------- */
+
+typedef struct xcand {
+	att_xdocid id;
+	double score, doc_score, passage_score;
+	att_window win[MAX_WINDOWS];
+	size_t nwin;
+	char *data;              /* the document data, copied */
+	size_t data_len;
+} xcand;
+
+typedef struct xrun {
+	xq q;
+	att_xquery *query;
+	xcand *c;
+	size_t n;
+	uint64_t total;
+	int exact;
+	att_sentence *sents;
+	size_t sentcap;
+	att_pscratch ps;
+	att_pterm *pt;
+} xrun;
+
+/* Parses candidate C's data and its sentence table into r->sents. */
+static att_status cand_data(xrun *r, const xcand *c, att_xdata *xd,
+                            uint32_t *nsent)
+{
+	att_status rc = att_xdata_parse(xd, (const uint8_t *)c->data, c->data_len);
+
+	if (rc == ATT_OK)
+		rc = att_sentences_decode(&r->sents, &r->sentcap, nsent, xd->sen,
+		                          xd->sen_len, UINT32_MAX);
+	if (rc == ATT_ECORRUPT || rc == ATT_EVERSION)
+		fail(r->q.x, rc, "document %u: its data is not attache's "
+		     "(version %d)", (unsigned)c->id, ATT_XDATA_VERSION);
+	return rc;
+}
+
+/* C's best passages from its positions and sentence table. */
+static att_status passages_of(xrun *r, xcand *c)
+{
+	const att_search_options *o = r->q.o;
+	size_t k = o->passages ? o->passages : 1, i;
+	att_status rc = ATT_OK;
+	uint32_t nsent;
+	att_xdata xd;
+	int got;
+
+	if (k > MAX_WINDOWS)
+		k = MAX_WINDOWS;
+	for (i = 0; i < r->q.npos && rc == ATT_OK; i++) {
+		uint32_t *pos = NULL;
+		size_t n = 0;
+		att_xstatus st = att_xdb_positions(r->q.x->db, &pos, &n, c->id,
+		                                   r->q.pos[i].t, r->q.pos[i].len);
+
+		r->pt[i].pos = pos;
+		r->pt[i].n = (uint32_t)n;
+		r->pt[i].idf = r->q.pos[i].idf;
+		if (st != ATT_X_OK)
+			rc = fail(r->q.x, att_status_of_x(st), "%s: %s", r->q.x->path,
+			          att_xdb_errmsg(r->q.x->db));
+	}
+	if (rc == ATT_OK)
+		rc = cand_data(r, c, &xd, &nsent);
+	if (rc == ATT_OK) {
+		got = att_passages_best(c->win, k, r->sents, nsent, r->pt, r->q.npos,
+		                        o->passage_words, o->k1, o->b, &r->ps);
+		if (got < 0)
+			rc = got;
+		else
+			c->nwin = (size_t)got;
+	}
+	for (i = 0; i < r->q.npos; i++) {
+		free((void *)r->pt[i].pos);
+		r->pt[i].pos = NULL;
+	}
+	c->passage_score = c->nwin ? c->win[0].score : 0;
+	c->score = c->doc_score + o->passage_weight * c->passage_score;
+	return rc;
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const xcand *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Runs the query: the candidates, with their data. */
+static att_status run_query(xrun *r, size_t k)
+{
+	att_xbm25 bm = ATT_XBM25_ATTACHE;
+	att_xmset *ms = NULL;
+	att_xstatus st;
+	uint32_t est = 0, lo = 0, hi = 0;
+	size_t i;
+
+	bm.k1 = r->q.o->k1;
+	bm.b = r->q.o->b;
+	st = att_xdb_search(&ms, r->q.x->db, r->query, &bm, 0, (uint32_t)k,
+	                    r->q.o->exhaustive ? r->q.docs : 0);
+	if (st == ATT_X_EMODIFIED && att_xdb_reopen(r->q.x->db, NULL) == ATT_X_OK)
+		st = att_xdb_search(&ms, r->q.x->db, r->query, &bm, 0, (uint32_t)k,
+		                    r->q.o->exhaustive ? r->q.docs : 0);
+	if (st != ATT_X_OK)
+		return fail(r->q.x, att_status_of_x(st), "%s: %s", r->q.x->path,
+		            att_xdb_errmsg(r->q.x->db));
+	att_xmset_counts(ms, &est, &lo, &hi);
+	r->total = lo == hi ? lo : est;
+	r->exact = lo == hi;
+	r->c = att_calloc(att_xmset_size(ms) + 1, sizeof *r->c);
+	if (r->c == NULL)
+		st = ATT_X_ENOMEM;
+	for (i = 0; st == ATT_X_OK && i < att_xmset_size(ms); i++) {
+		xcand *c = &r->c[r->n];
+		const char *p;
+		size_t n;
+
+		c->id = att_xmset_docid(ms, i);
+		c->doc_score = c->score = att_xmset_weight(ms, i);
+		st = att_xmset_data(ms, &p, &n, i);
+		if (st == ATT_X_OK && (c->data = att_malloc(n + 1)) == NULL)
+			st = ATT_X_ENOMEM;
+		if (st == ATT_X_OK) {
+			memcpy(c->data, p, n);
+			c->data_len = n;
+			r->n++;
+		}
+	}
+	if (st != ATT_X_OK)
+		fail(r->q.x, att_status_of_x(st), "%s: %s", r->q.x->path, att_xmset_errmsg(ms));
+	att_xmset_free(ms);
+	return att_status_of_x(st);
+}
+
+/* att_passage_cut's test: a positive query term. */
+static int marks(void *ctx, const char *t, size_t n)
+{
+	const xq *c = ctx;
+	size_t i;
+
+	for (i = 0; i < c->npos; i++)
+		if (c->pos[i].len == n && memcmp(c->pos[i].t, t, n) == 0)
+			return 1;
+	return 0;
+}
+
+static att_status explain(att_res_hit *h, xrun *r, const xcand *c)
+{
+	char *d = NULL;
+	att_buf b;
+	size_t i;
+
+	att_buf_init(&b);
+	att_xquery_describe(&d, r->query);
+	att_buf_printf(&b, "%.4f = %.4f document + %g x %.4f passage\n"
+	               "document score: BM25 k1 %g b %g, Xapian's BM25Weight "
+	               "(its own idf and lengths) of %s\n", c->score,
+	               c->doc_score, r->q.o->passage_weight, c->passage_score,
+	               r->q.o->k1, r->q.o->b, d ? d : "the query");
+	free(d);
+	for (i = 0; i < r->q.npos; i++) { /* what passages weigh them by */
+		uint32_t *pos = NULL;
+		size_t n = 0;
+
+		att_xdb_positions(r->q.x->db, &pos, &n, c->id, r->q.pos[i].t,
+		                  r->q.pos[i].len);
+		free(pos);
+		att_buf_printf(&b, "  %.*s: idf %.4f, tf %zu\n",
+		               (int)r->q.pos[i].len, r->q.pos[i].t, r->q.pos[i].idf,
+		               n);
+	}
+	if (c->nwin > 0)
+		att_buf_printf(&b, "passage: sentences %u-%u, BM25 over a window "
+		               "normalised to %zu words\n", (unsigned)c->win[0].first,
+		               (unsigned)c->win[0].last, r->q.o->passage_words);
+	att_buf_putc(&b, '\0');
+	if (b.rc != ATT_OK) {
+		att_buf_release(&b);
+		return ATT_ENOMEM;
+	}
+	h->h.explanation = (const char *)b.p;
+	return ATT_OK;
+}
+
+static att_status build_hit(att_res_hit *h, xrun *r, const xcand *c)
+{
+	const att_search_options *o = r->q.o;
+	att_status rc;
+	uint32_t nsent;
+	att_xdata xd;
+	size_t i;
+
+	if ((rc = cand_data(r, c, &xd, &nsent)) != ATT_OK)
+		return rc;
+	h->h.id = att_strndup(xd.rec.id, xd.rec.id_len);
+	h->h.title = att_strndup(xd.rec.title, xd.rec.title_len);
+	if (h->h.id == NULL || h->h.title == NULL)
+		return ATT_ENOMEM;
+	h->h.id_len = xd.rec.id_len;
+	h->h.title_len = xd.rec.title_len;
+	h->h.score = c->score;
+	h->h.doc_score = c->doc_score;
+	h->h.passage_score = c->passage_score;
+	if (o->explain && (rc = explain(h, r, c)) != ATT_OK)
+		return rc;
+	if (o->passages == 0 || c->nwin == 0)
+		return ATT_OK;
+	h->passages = att_calloc(c->nwin, sizeof *h->passages);
+	if (h->passages == NULL)
+		return ATT_ENOMEM;
+	for (i = 0; i < c->nwin && i < o->passages; i++) {
+		if (c->win[i].last >= nsent)
+			return fail(r->q.x, ATT_ECORRUPT, "document %u: a passage past "
+			            "its sentence table", (unsigned)c->id);
+		rc = att_passage_cut(&h->passages[i], r->q.x->an, &xd.rec,
+		                     &c->win[i], r->sents, marks, &r->q);
+		if (rc == ATT_ECORRUPT)
+			return fail(r->q.x, rc, "document %u: stored text does not "
+			            "match its sentence table", (unsigned)c->id);
+		if (rc != ATT_OK)
+			return rc;
+		h->h.npassages++;
+	}
+	return ATT_OK;
+}
+
+static att_status make_results(att_results **out, xrun *r)
+{
+	const att_search_options *o = r->q.o;
+	att_results *res = att_calloc(1, sizeof *res);
+	size_t i, from = o->offset, to = r->n < from + o->n ? r->n : from + o->n;
+	att_status rc = res ? ATT_OK : ATT_ENOMEM;
+
+	if (rc == ATT_OK && from < to) {
+		res->hits = att_calloc(to - from, sizeof *res->hits);
+		if (res->hits == NULL)
+			rc = ATT_ENOMEM;
+	}
+	for (i = from; rc == ATT_OK && i < to; i++) {
+		if (o->passage_weight == 0 && o->passages > 0)
+			rc = passages_of(r, &r->c[i]);
+		if (rc == ATT_OK) {
+			res->n++;
+			rc = build_hit(&res->hits[i - from], r, &r->c[i]);
+		}
+	}
+	if (rc != ATT_OK) {
+		att_results_free(res);
+		return rc;
+	}
+	res->total = r->total;
+	res->exact = r->exact;
+	*out = res;
+	return ATT_OK;
+}
+
+static att_status search(xrun *r, att_results **out, const att_query *q)
+{
+	const att_search_options *o = r->q.o;
+	size_t k = o->offset + o->n, i;
+	att_status rc;
+
+	if (o->passage_weight != 0 && k < o->rerank_depth)
+		k = o->rerank_depth;
+	if (k == 0)
+		k = 1;
+	rc = node_query(&r->q, &r->query, q, q->root, 0);
+	if (rc == ATT_OK)
+		rc = run_query(r, k);
+	if (rc == ATT_OK && (r->pt = att_calloc(r->q.npos + 1,
+	                                        sizeof *r->pt)) == NULL)
+		rc = ATT_ENOMEM;
+	for (i = 0; rc == ATT_OK && o->passage_weight != 0 && i < r->n; i++)
+		rc = passages_of(r, &r->c[i]);
+	if (rc == ATT_OK) {
+		qsort(r->c, r->n, sizeof *r->c, cmp_cand);
+		rc = make_results(out, r);
+	}
+	return rc;
+}
+
+att_status att_xsearch(att_results **out, att_xsearcher *x, const char *query,
+                       size_t len, const att_search_options *o)
+{
+	att_parse_env env;
+	att_query q;
+	att_status rc;
+	xrun r;
+	size_t i;
+
+	if (o->title_weight != 1.0)
+		return fail(x, ATT_EINVAL, "a title weight (BM25F) needs the native "
+		            "backend: Xapian 1.4 has no per-field lengths");
+	if (o->feedback_docs > 0)
+		return fail(x, ATT_EINVAL, "feedback (RM3) needs the native backend");
+	memset(&env, 0, sizeof env);
+	env.an = x->an;
+	env.plain = x->plain;
+	env.default_and = o->require_all;
+	env.stop_words = o->stop_words && strcmp(x->language, "english") == 0;
+	env.field_exists = field_exists;
+	env.ctx = x;
+	rc = att_query_parse(&q, &env, query, len, x->msg, x->cap);
+	if (rc != ATT_OK)
+		return rc;
+	memset(&r, 0, sizeof r);
+	r.q.x = x;
+	r.q.o = o;
+	r.q.stop_words = env.stop_words;
+	if (att_xdb_doccount(x->db, &r.q.docs) != ATT_X_OK)
+		rc = fail(x, ATT_EIO, "%s", att_xdb_errmsg(x->db));
+	if (rc == ATT_OK)
+		rc = search(&r, out, &q);
+	if (rc == ATT_ENOMEM)
+		snprintf(x->msg, x->cap, "out of memory");
+	for (i = 0; i < r.n; i++)
+		att_free(r.c[i].data);
+	att_free(r.c);
+	for (i = 0; i < r.q.npos; i++)
+		att_free(r.q.pos[i].t);
+	att_free(r.q.pos);
+	free(r.q.err);
+	att_xquery_free(r.query);
+	att_free(r.sents);
+	att_free(r.pt);
+	att_pscratch_release(&r.ps);
+	att_query_release(&q);
+	return rc;
+}
