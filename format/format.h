@@ -618,6 +618,12 @@ const char *att_index_kind_str(att_index_kind k);
 void att_record_put(att_buf *b, const att_doc *doc);
 /* Reads a whole stored record from P, N. ATT_OK or ATT_ECORRUPT. */
 att_status att_record_parse(att_record *rec, const uint8_t *p, size_t n);
+/* The document a whole stored record REC holds (fetched whole, by
+ * att_segment_fetch or att_record_parse): its fields go into *FIELDS
+ * (att_realloc'd, capacity *CAP); D points into REC and *FIELDS.
+ * ATT_OK, ATT_ECORRUPT (the fields do not decode) or ATT_ENOMEM. */
+att_status att_doc_from_record(att_doc *d, att_field **fields, size_t *cap,
+                               const att_record *rec);
 
 #define ATT_XDATA_VERSION 1
 

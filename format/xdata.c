@@ -134,6 +134,51 @@ att_status att_record_parse(att_record *rec, const uint8_t *p, size_t n)
 	return c.err ? ATT_ECORRUPT : ATT_OK;
 }
 
+att_status att_doc_from_record(att_doc *d, att_field **fields, size_t *cap,
+                               const att_record *rec)
+{
+	const uint8_t *p = (const uint8_t *)rec->text + rec->text_len, *b;
+	uint64_t n, i, l;
+	att_cursor c;
+
+	memset(d, 0, sizeof *d);
+	d->id = rec->id;
+	d->id_len = rec->id_len;
+	d->title = rec->title;
+	d->title_len = rec->title_len;
+	d->text = rec->text;
+	d->text_len = rec->text_len;
+	/* the rest of the record: varint count, then name and value pairs */
+	att_cursor_init(&c, p, (size_t)(rec->raw + rec->raw_len - p));
+	if (att_cursor_varint(&c, &n) != 0 || n > (uint64_t)(c.end - c.p) / 2)
+		return ATT_ECORRUPT;
+	if (n > *cap) {
+		att_field *f = att_realloc(*fields, (size_t)n * sizeof *f);
+
+		if (f == NULL)
+			return ATT_ENOMEM;
+		*fields = f;
+		*cap = (size_t)n;
+	}
+	for (i = 0; i < n; i++) {
+		att_field *f = &(*fields)[i];
+
+		att_cursor_varint(&c, &l);
+		att_cursor_bytes(&c, &b, (size_t)l);
+		f->name = (const char *)b;
+		f->name_len = (size_t)l;
+		att_cursor_varint(&c, &l);
+		att_cursor_bytes(&c, &b, (size_t)l);
+		f->value = (const char *)b;
+		f->value_len = (size_t)l;
+	}
+	if (c.err || c.p != c.end)
+		return ATT_ECORRUPT;
+	d->fields = *fields;
+	d->nfields = (size_t)n;
+	return ATT_OK;
+}
+
 void att_xdata_put(att_buf *b, const att_doc *doc, uint32_t title_tokens,
                    uint32_t nsent, const uint8_t *sen, size_t sen_len)
 {

@@ -268,6 +268,15 @@ const char *att_searcher_errmsg(const att_searcher *s);
 att_status att_searcher_reopen(int *changed, att_searcher *s);
 void att_searcher_free(att_searcher *s);
 
+/* The live document whose id is ID (ID_LEN bytes) in what S has open,
+ * into *DOC (id, title, text and stored fields): *FOUND is 1, or 0 (and
+ * *DOC empty) if there is none. DOC's pointers stay valid until the next
+ * call on S. Both backends. Errors: ATT_EINVAL (an empty id, or over
+ * 1,024 bytes), ATT_ECORRUPT (a damaged record or dictionary; the
+ * message names it), ATT_EIO (a remote shard failed), ATT_ENOMEM. */
+att_status att_searcher_document(att_doc *doc, int *found, att_searcher *s,
+                                 const char *id, size_t id_len);
+
 typedef struct att_index_stats {
 	uint64_t docs;
 	uint64_t terms;        /* distinct terms, summed over segments (not

@@ -117,13 +117,6 @@ void att_docan_release(att_docan *da);
  * ATT_ELIMIT. */
 att_status att_docan_run(att_docan *da, const att_doc *d);
 
-/* A document to analyse again from its stored record REC (fetched whole,
- * by att_segment_fetch): its fields go into *FIELDS (att_realloc'd,
- * capacity *CAP). ATT_OK, ATT_ECORRUPT (the fields do not decode) or
- * ATT_ENOMEM. */
-att_status att_doc_from_record(att_doc *d, att_field **fields, size_t *cap,
-                               const att_record *rec);
-
 /* ---- store.c ------------------------------------------------------------- */
 
 #define ATT_STORE_BLOCK (4u * 1024u)

@@ -37,6 +37,8 @@ struct att_searcher {
 	double avgdl, avgtl;
 	att_block_cache cache;
 	att_xsearcher *x;            /* the Xapian backend's, or NULL */
+	att_field *fields;           /* att_searcher_document's */
+	size_t capfields;
 	char msg[8192];
 };
 
@@ -88,6 +90,7 @@ void att_searcher_free(att_searcher *s)
 	att_xsearcher_free(s->x);
 #endif
 	att_buf_release(&s->cache.buf);
+	att_free(s->fields);
 	att_free(s->dir);
 	att_free(s);
 }
@@ -302,6 +305,77 @@ att_status att_searcher_stats(att_index_stats *out, const att_searcher *s)
 		out->bytes_store += g->f[ATT_SEG_STORE].n;
 	}
 	return ATT_OK;
+}
+
+/* ---- documents by id ------------------------------------------------------ */
+
+/* The live document holding id term TERM (LEN bytes) in segment G, if
+ * any: *DOC (0 if none). */
+static att_status live_with_term(uint32_t *doc, int *found,
+                                 att_searcher *s, const att_segment *g,
+                                 const char *term, size_t len)
+{
+	att_term_info ti;
+	att_postings pc;
+	att_status rc;
+	int has = 0;
+
+	*found = 0;
+	rc = att_segment_lookup(&ti, &has, g, term, len, s->msg, sizeof s->msg);
+	if (rc != ATT_OK || !has)
+		return rc;
+	if ((rc = att_postings_init(&pc, g, &ti)) != ATT_OK)
+		return rc;
+	for (; pc.doc != ATT_DOC_END; att_postings_next(&pc))
+		if (!att_deleted(&g->del, pc.doc)) {
+			*doc = pc.doc;
+			*found = 1;
+			break;
+		}
+	return pc.err ? ATT_ECORRUPT : ATT_OK;
+}
+
+att_status att_searcher_document(att_doc *doc, int *found, att_searcher *s,
+                                 const char *id, size_t id_len)
+{
+	char term[ATT_ID_MAX + 1];
+	const att_segment *g = NULL;
+	att_record rec;
+	att_status rc = ATT_OK;
+	uint32_t i, d = 0;
+
+	memset(doc, 0, sizeof *doc);
+	*found = 0;
+	s->msg[0] = '\0';
+	if (id_len == 0 || id_len > ATT_ID_MAX) {
+		snprintf(s->msg, sizeof s->msg, "document id empty or over %d bytes",
+		         ATT_ID_MAX);
+		return ATT_EINVAL;
+	}
+#ifdef ATTACHE_WITH_XAPIAN
+	if (s->x != NULL)
+		return att_xsearcher_document(doc, found, s->x, id, id_len,
+		                              &s->fields, &s->capfields);
+#endif
+	term[0] = ATT_ID_PREFIX;
+	memcpy(term + 1, id, id_len);
+	for (i = 0; i < s->nsegs && rc == ATT_OK && !*found; i++)
+		rc = live_with_term(&d, found, s, &s->segs[i], term, id_len + 1);
+	g = &s->segs[i > 0 ? i - 1 : 0]; /* where the loop stopped */
+	if (rc == ATT_OK && *found)
+		rc = att_segment_fetch(&rec, &s->cache, g, d, s->msg, sizeof s->msg);
+	if (rc == ATT_OK && *found)
+		rc = att_doc_from_record(doc, &s->fields, &s->capfields, &rec);
+	if (rc != ATT_OK) {
+		*found = 0;
+		memset(doc, 0, sizeof *doc);
+		if (rc == ATT_ECORRUPT && s->msg[0] == '\0')
+			snprintf(s->msg, sizeof s->msg, "%s: corrupt record of document "
+			         "\"%.*s\"", g->path, (int)id_len, id);
+		else if (rc == ATT_ENOMEM)
+			snprintf(s->msg, sizeof s->msg, "out of memory");
+	}
+	return rc;
 }
 
 /* ---- evaluation ----------------------------------------------------------- */

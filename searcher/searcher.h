@@ -171,6 +171,10 @@ att_status att_xsearcher_stats(att_index_stats *out, att_xsearcher *x);
 /* att_search on the Xapian backend; O has been checked. */
 att_status att_xsearch(att_results **out, att_xsearcher *x, const char *query,
                        size_t len, const att_search_options *o);
+/* att_searcher_document on the Xapian backend: fields in *FIELDS (*CAP). */
+att_status att_xsearcher_document(att_doc *doc, int *found, att_xsearcher *x,
+                                  const char *id, size_t id_len,
+                                  att_field **fields, size_t *cap);
 void att_xsearcher_free(att_xsearcher *x);
 #endif
 

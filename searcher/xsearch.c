@@ -63,6 +63,7 @@ struct att_xsearcher {
 	char language[32];
 	uint32_t nshards;
 	uint64_t bytes;          /* of the local databases' files */
+	char *doc;               /* att_xsearcher_document's data, copied */
 	char *msg;
 	size_t cap;
 };
@@ -294,6 +295,7 @@ void att_xsearcher_free(att_xsearcher *x)
 	if (x == NULL)
 		return;
 	att_xdb_free(x->db);
+	att_free(x->doc);
 	att_free(x->path);
 	att_analyzer_free(x->an);
 	att_analyzer_free(x->plain);
@@ -344,6 +346,52 @@ att_status att_xsearcher_stats(att_index_stats *out, att_xsearcher *x)
 	snprintf(out->language, sizeof out->language, "%s", x->language);
 	snprintf(out->backend, sizeof out->backend, "xapian");
 	return att_status_of_x(st);
+}
+
+att_status att_xsearcher_document(att_doc *doc, int *found, att_xsearcher *x,
+                                  const char *id, size_t id_len,
+                                  att_field **fields, size_t *cap)
+{
+	char term[246];
+	att_xiter *it = NULL;
+	const char *p;
+	att_xdata xd;
+	att_status rc = ATT_OK;
+	int more = 0;
+	size_t n;
+	att_xstatus st;
+
+	if (id_len + 1 >= sizeof term)
+		return ATT_OK; /* no such id can be in a Xapian database */
+	term[0] = ATT_ID_PREFIX;
+	memcpy(term + 1, id, id_len);
+	st = att_xdb_postlist(&it, x->db, term, id_len + 1);
+	if (st == ATT_X_OK)
+		st = att_xiter_next(it, &more);
+	if (st == ATT_X_OK && more)
+		st = att_xdb_get_data(x->db, &p, &n, att_xiter_docid(it));
+	if (st != ATT_X_OK) {
+		rc = fail(x, att_status_of_x(st), "%s: %s", x->path,
+		          it ? att_xiter_errmsg(it) : att_xdb_errmsg(x->db));
+		att_xiter_free(it);
+		return rc;
+	}
+	if (more) {
+		att_free(x->doc);
+		if ((x->doc = att_malloc(n + 1)) == NULL)
+			rc = ATT_ENOMEM;
+		else
+			memcpy(x->doc, p, n);
+		if (rc == ATT_OK &&
+		    att_xdata_parse(&xd, (const uint8_t *)x->doc, n) != ATT_OK)
+			rc = fail(x, ATT_ECORRUPT, "%s: document %u: its data is not "
+			          "attache's", x->path, (unsigned)att_xiter_docid(it));
+		if (rc == ATT_OK)
+			rc = att_doc_from_record(doc, fields, cap, &xd.rec);
+		*found = rc == ATT_OK;
+	}
+	att_xiter_free(it);
+	return rc;
 }
 
 /* ---- the query ------------------------------------------------------------ */

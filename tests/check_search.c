@@ -989,6 +989,59 @@ START_TEST(operators_end_to_end)
 END_TEST
 
 /* Document score of ID for Q under O (passage weight forced to 0). */
+/* att_searcher_document: a live document with its field; none for an id
+ * never added, nor for one deleted or replaced in a later segment */
+START_TEST(document_by_id)
+{
+	char *dir, *msg = NULL;
+	att_searcher *s = build_with(&dir, "english", OP, OP_SOURCE, 6);
+	att_writer *w = NULL;
+	uint32_t gone = 0;
+	att_doc d;
+	int found = -1;
+
+	ck_assert_int_eq(att_searcher_document(&d, &found, s, "o5", 2), ATT_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq((int)d.id_len, 2);
+	ck_assert(memcmp(d.id, "o5", 2) == 0);
+	ck_assert(d.title_len == 4 && memcmp(d.title, "Coal", 4) == 0);
+	ck_assert(d.text_len == strlen(OP[4].text) &&
+	          memcmp(d.text, OP[4].text, d.text_len) == 0);
+	ck_assert_uint_eq(d.nfields, 1);
+	ck_assert(d.fields[0].name_len == 6 &&
+	          memcmp(d.fields[0].name, "source", 6) == 0);
+	ck_assert(d.fields[0].value_len == 7 &&
+	          memcmp(d.fields[0].value, "Reuters", 7) == 0);
+	ck_assert_int_eq(att_searcher_document(&d, &found, s, "o9", 2), ATT_OK);
+	ck_assert_int_eq(found, 0);
+	ck_assert_ptr_null(d.id);
+	ck_assert_int_eq(att_searcher_document(&d, &found, s, "", 0), ATT_EINVAL);
+	att_searcher_free(s);
+
+	/* o1 deleted, o2 replaced: both in a second commit */
+	ck_assert_int_eq(att_writer_open(&w, dir, NULL, &msg), ATT_OK);
+	ck_assert_int_eq(att_writer_delete(&gone, w, "o1", 2), ATT_OK);
+	memset(&d, 0, sizeof d);
+	d.id = "o2";
+	d.id_len = 2;
+	d.title = "New";
+	d.title_len = 3;
+	d.text = "Replaced.";
+	d.text_len = 9;
+	ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	att_writer_free(w);
+	ck_assert_int_eq(att_searcher_open(&s, dir, &msg), ATT_OK);
+	ck_assert_int_eq(att_searcher_document(&d, &found, s, "o1", 2), ATT_OK);
+	ck_assert_int_eq(found, 0);
+	ck_assert_int_eq(att_searcher_document(&d, &found, s, "o2", 2), ATT_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert(d.text_len == 9 && memcmp(d.text, "Replaced.", 9) == 0);
+	ck_assert_uint_eq(d.nfields, 0);
+	teardown_index(s, dir);
+}
+END_TEST
+
 static double doc_score(att_searcher *s, const char *q, att_search_options o,
                         const char *id)
 {
@@ -1428,6 +1481,7 @@ static Suite *search_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("language");
 	tcase_add_test(tc, operators_end_to_end);
+	tcase_add_test(tc, document_by_id);
 	tcase_add_test(tc, boosts_and_stop_words_score);
 	tcase_add_test(tc, bm25f_hand_computed);
 	tcase_add_test(tc, explain_shows_the_sum);

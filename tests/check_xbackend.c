@@ -156,6 +156,20 @@ START_TEST(write_search)
 	ck_assert_int_eq(att_searcher_reopen(&changed, s), ATT_OK);
 	ck_assert_int_eq(changed, 1);
 	ck_assert_str_eq(ids(s, "pipeline"), "b a"); /* b is short now */
+	{ /* documents by id: the replacement; none for the deleted */
+		att_doc d;
+		int found = -1;
+
+		ck_assert_int_eq(att_searcher_document(&d, &found, s, "b", 1),
+		                 ATT_OK);
+		ck_assert_int_eq(found, 1);
+		ck_assert(d.text_len == 21 &&
+		          memcmp(d.text, "A pipeline for grain.", 21) == 0);
+		ck_assert(d.title_len == 5 && memcmp(d.title, "Grain", 5) == 0);
+		ck_assert_int_eq(att_searcher_document(&d, &found, s, "c", 1),
+		                 ATT_OK);
+		ck_assert_int_eq(found, 0);
+	}
 	ck_assert_str_eq(ids(s, "\"black sea\""), "");
 	att_searcher_free(s);
 	att_writer_free(w);
