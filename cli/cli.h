@@ -9,6 +9,7 @@
  *   cmd_check.c  - attache check
  *   cmd_stats.c  - attache stats
  *   cmd_eval.c   - attache eval
+ *   cmd_serve.c  - attache serve (the server itself is in server/)
  *   eval.c       - its measures, in eval.h
  *
  * The command uses only the public API in attache.h. Exit status: 0 ok,
@@ -33,6 +34,7 @@ int cmd_merge(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* The exit status for a failed call that returned RC. */
 int cli_exit_for(att_status rc);

@@ -21,6 +21,7 @@ static void usage(FILE *f)
 	        "  merge   -i INDEX            merge segments, drop deleted documents\n"
 	        "  check   -i INDEX            verify every file against the documents\n"
 	        "  stats   -i INDEX            documents, terms, sizes\n"
+	        "  serve   -i INDEX            HTTP/JSON API and a search page\n"
 	        "  eval    --qrels FILE RUN    MAP, P@10, nDCG@10, R@1000, MRR of a run\n"
 	        "\n"
 	        "'attache COMMAND --help' describes each. attache %s\n",
@@ -107,6 +108,8 @@ int main(int argc, char **argv)
 		return cmd_stats(argc - 1, argv + 1);
 	if (strcmp(argv[1], "eval") == 0)
 		return cmd_eval(argc - 1, argv + 1);
+	if (strcmp(argv[1], "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("attache %s\n", att_version());
 		return 0;

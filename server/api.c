@@ -1,0 +1,380 @@
+/*
+ * api.c: the read endpoints.
+ *
+ *   GET /search?q=&n=&offset=&passages=&fields=&and=
+ *   GET /documents/{id}
+ *   GET /stats
+ *   GET /health
+ *   GET /, /app.js, /app.css   (the search page, page/)
+ *
+ * Each handler checks its parameters against the limits of the server's
+ * configuration, takes a searcher from the pool for as long as it needs
+ * one, and answers JSON (docs/HTTP.md gives every shape). A hit's
+ * passages carry their byte offsets into the stored text, their text,
+ * the byte ranges of the matched words within it ("marks"), and the same
+ * text HTML-escaped with <mark> around the matches ("html"), ready for
+ * a page.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+/* ---- parameters ------------------------------------------------------------ */
+
+int srv_utf8(const char *s, size_t n)
+{
+	json_t *j = memchr(s, '\0', n) ? NULL : json_stringn(s, n);
+
+	json_decref(j);
+	return j != NULL;
+}
+
+/* Parameter NAME as a whole number up to MAX (DEF if absent): 0, or 1
+ * with R filled. */
+static int count_arg(size_t *out, const srv_req *q, const char *name,
+                     size_t def, size_t max, srv_resp *r)
+{
+	size_t len, i;
+	const char *v = srv_arg(q, name, &len);
+	unsigned long long x = 0;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	for (i = 0; i < len && i < 12; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			break;
+		x = x * 10 + (unsigned)(v[i] - '0');
+	}
+	if (len == 0 || i < len) {
+		srv_error(r, 400, "invalid_parameter", "%s must be a whole number",
+		          name);
+		return 1;
+	}
+	if (x > max) {
+		srv_error(r, 400, "limit_exceeded", "%s is over its limit of %zu",
+		          name, max);
+		return 1;
+	}
+	*out = (size_t)x;
+	return 0;
+}
+
+/* Parameter NAME as a boolean: "true"/"1"/"" or "false"/"0". */
+static int bool_arg(int *out, const srv_req *q, const char *name,
+                    srv_resp *r)
+{
+	size_t len;
+	const char *v = srv_arg(q, name, &len);
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (len == 0 || (len == 4 && memcmp(v, "true", 4) == 0) ||
+	    (len == 1 && v[0] == '1')) {
+		*out = 1;
+		return 0;
+	}
+	if ((len == 5 && memcmp(v, "false", 5) == 0) || (len == 1 && v[0] == '0'))
+		return 0;
+	srv_error(r, 400, "invalid_parameter", "%s must be true or false", name);
+	return 1;
+}
+
+/* fields=a,b,c as a JSON array of names, or "*"; NULL (and no error) if
+ * absent. */
+static int fields_arg(json_t **out, const srv_req *q, srv_resp *r)
+{
+	size_t len, at = 0;
+	const char *v = srv_arg(q, "fields", &len);
+	json_t *a;
+
+	*out = NULL;
+	if (v == NULL || len == 0)
+		return 0;
+	if (len == 1 && v[0] == '*') {
+		*out = json_string("*");
+		return 0;
+	}
+	if ((a = json_array()) == NULL) {
+		srv_error(r, 503, "out_of_memory", "out of memory");
+		return 1;
+	}
+	while (at <= len) {
+		const char *comma = memchr(v + at, ',', len - at);
+		size_t end = comma ? (size_t)(comma - v) : len;
+		json_t *name = json_stringn(v + at, end - at);
+
+		if (name == NULL || json_array_size(a) >= 64) {
+			json_decref(name);
+			json_decref(a);
+			srv_error(r, 400, "invalid_parameter", "fields must be at most "
+			          "64 UTF-8 names, separated by commas, or *");
+			return 1;
+		}
+		if (end > at)
+			json_array_append(a, name);
+		json_decref(name);
+		at = end + 1;
+	}
+	*out = a;
+	return 0;
+}
+
+/* ---- search ---------------------------------------------------------------- */
+
+/* S[0..n) HTML-escaped into B (a growing string; NULL on out of
+ * memory). */
+static void html_add(char **b, size_t *bn, const char *s, size_t n,
+                     int escape)
+{
+	size_t i, need = *bn + n * 6 + 1;
+	char *p;
+
+	if (*b == NULL && *bn > 0)
+		return;
+	p = realloc(*b, need);
+	if (p == NULL) {
+		free(*b);
+		*b = NULL;
+		return;
+	}
+	*b = p;
+	for (i = 0; i < n; i++) {
+		const char *rep = NULL;
+
+		if (escape)
+			rep = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" :
+			      s[i] == '>' ? "&gt;" : s[i] == '"' ? "&quot;" :
+			      s[i] == '\'' ? "&#39;" : NULL;
+		if (rep != NULL) {
+			memcpy(p + *bn, rep, strlen(rep));
+			*bn += strlen(rep);
+		} else {
+			p[(*bn)++] = s[i];
+		}
+	}
+	p[*bn] = '\0';
+}
+
+/* The passage as JSON. */
+static json_t *passage_json(const att_passage *p)
+{
+	json_t *o, *marks = json_array();
+	char *html = NULL;
+	size_t hn = 0, at = 0, k;
+
+	for (k = 0; marks != NULL && k < p->nmarks; k++) {
+		const att_mark *m = &p->marks[k];
+
+		json_array_append_new(marks, json_pack("[I,I]", (json_int_t)m->start,
+		                                       (json_int_t)m->end));
+		html_add(&html, &hn, p->text + at, m->start - at, 1);
+		html_add(&html, &hn, "<mark>", 6, 0);
+		html_add(&html, &hn, p->text + m->start, m->end - m->start, 1);
+		html_add(&html, &hn, "</mark>", 7, 0);
+		at = m->end;
+	}
+	html_add(&html, &hn, p->text + at, p->text_len - at, 1);
+	o = json_pack("{s:I,s:I,s:f,s:s%,s:o,s:s%}",
+	              "start", (json_int_t)p->start, "end", (json_int_t)p->end,
+	              "score", p->score, "text", p->text, p->text_len,
+	              "marks", marks, "html", html ? html : "", html ? hn : 0);
+	free(html);
+	return o;
+}
+
+/* The hits of RES as a JSON array; with FIELDS, each hit's stored fields
+ * (read through the slot's searcher). */
+static json_t *hits_json(const att_results *res, srv_slot *slot,
+                         const json_t *fields)
+{
+	json_t *hits = json_array();
+	size_t i, k;
+
+	for (i = 0; hits != NULL && i < att_results_count(res); i++) {
+		json_t *h, *ps = json_array(), *f = NULL;
+		att_hit hit;
+
+		att_results_hit(&hit, res, i);
+		for (k = 0; ps != NULL && k < hit.npassages; k++) {
+			att_passage p;
+
+			att_results_passage(&p, res, i, k);
+			json_array_append_new(ps, passage_json(&p));
+		}
+		h = json_pack("{s:s%,s:s%,s:f,s:o}", "id", hit.id, hit.id_len,
+		              "title", hit.title, hit.title_len, "score", hit.score,
+		              "passages", ps);
+		if (h != NULL && fields != NULL &&
+		    srv_document_json(&f, slot->s, hit.id, hit.id_len,
+		                      fields) == ATT_OK && f != NULL)
+			json_object_set_new(h, "fields", f);
+		if (h == NULL || json_array_append_new(hits, h) != 0) {
+			json_decref(hits);
+			hits = NULL;
+		}
+	}
+	return hits;
+}
+
+void api_search(srv *s, const srv_req *q, srv_resp *r)
+{
+	const srv_config *c = srv_cfg(s);
+	att_search_options o;
+	att_results *res = NULL;
+	json_t *fields = NULL, *qs;
+	size_t qlen;
+	const char *qv = srv_arg(q, "q", &qlen);
+	srv_slot *slot;
+	att_status st;
+	double t0, took;
+
+	if (qv == NULL) {
+		srv_error(r, 400, "missing_parameter", "the parameter q (the query) "
+		          "is required");
+		return;
+	}
+	if (qlen > c->max_query) {
+		srv_error(r, 400, "query_too_long", "the query is over %zu bytes",
+		          c->max_query);
+		return;
+	}
+	if ((qs = json_stringn(qv, qlen)) == NULL) {
+		srv_error(r, 400, "invalid_utf8", "the query is not valid UTF-8");
+		return;
+	}
+	att_search_options_init(&o);
+	if (count_arg(&o.n, q, "n", 10, c->max_hits, r) ||
+	    count_arg(&o.offset, q, "offset", 0, c->max_offset, r) ||
+	    count_arg(&o.passages, q, "passages", 1, 8, r) ||
+	    bool_arg(&o.require_all, q, "and", r) || fields_arg(&fields, q, r)) {
+		json_decref(qs);
+		return;
+	}
+	slot = srv_pool_get(srv_searchers(s));
+	t0 = srv_now();
+	st = att_search(&res, slot->s, qv, qlen, &o);
+	took = (srv_now() - t0) * 1000;
+	if (st != ATT_OK) {
+		const char *code;
+		unsigned status = srv_status_for(st, &code);
+
+		srv_error(r, status, code, "%s", att_searcher_errmsg(slot->s));
+		srv_pool_put(srv_searchers(s), slot);
+		json_decref(qs);
+		json_decref(fields);
+		return;
+	}
+	r->json = json_pack("{s:o,s:I,s:b,s:f,s:I,s:I,s:o}", "query", qs,
+	                    "total", (json_int_t)att_results_total(res),
+	                    "total_exact", att_results_total_exact(res),
+	                    "took_ms", (double)(long long)(took * 1000) / 1000,
+	                    "offset", (json_int_t)o.offset, "n", (json_int_t)o.n,
+	                    "hits", hits_json(res, slot, fields));
+	srv_pool_put(srv_searchers(s), slot);
+	att_results_free(res);
+	json_decref(fields);
+	if (r->json == NULL)
+		srv_error(r, 503, "out_of_memory", "out of memory");
+}
+
+/* ---- documents, stats, health, the page ------------------------------------- */
+
+void api_document(srv *s, const char *id, size_t id_len, srv_resp *r)
+{
+	json_t *doc = NULL;
+	srv_slot *slot;
+	att_status st = ATT_OK;
+	char msg[512];
+
+	if (id_len == 0 || id_len > 1024 || !srv_utf8(id, id_len)) {
+		srv_error(r, 400, "invalid_id", "a document id is 1 to 1024 bytes of "
+		          "UTF-8");
+		return;
+	}
+	slot = srv_pool_get(srv_searchers(s));
+	st = srv_document_json(&doc, slot->s, id, id_len, NULL);
+	if (st != ATT_OK)
+		snprintf(msg, sizeof msg, "%s", att_searcher_errmsg(slot->s));
+	srv_pool_put(srv_searchers(s), slot);
+	if (st != ATT_OK) {
+		const char *code;
+		unsigned status = srv_status_for(st, &code);
+
+		srv_error(r, status, code, "%s", msg);
+	} else if (doc == NULL) {
+		srv_error(r, 404, "not_found", "no document with id \"%.*s\"",
+		          (int)(id_len > 200 ? 200 : id_len), id);
+	} else {
+		r->json = doc;
+	}
+}
+
+void api_stats(srv *s, srv_resp *r)
+{
+	srv_slot *slot = srv_pool_get(srv_searchers(s));
+	uint64_t pending = 0, commits = 0;
+	att_index_stats st;
+	att_status rc;
+
+	rc = att_searcher_stats(&st, slot->s);
+	if (rc != ATT_OK) {
+		const char *code;
+		unsigned status = srv_status_for(rc, &code);
+
+		srv_error(r, status, code, "%s", att_searcher_errmsg(slot->s));
+		srv_pool_put(srv_searchers(s), slot);
+		return;
+	}
+	srv_pool_put(srv_searchers(s), slot);
+	if (srv_writer(s) != NULL)
+		srv_writes_counts(srv_writer(s), &pending, &commits);
+	r->json = json_pack(
+	    "{s:I,s:I,s:I,s:I,s:I,s:i,s:I,s:s,"
+	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
+	    "s:{s:b,s:I,s:I,s:i,s:i}}",
+	    "docs", (json_int_t)st.docs, "terms", (json_int_t)st.terms,
+	    "postings", (json_int_t)st.postings,
+	    "positions", (json_int_t)st.positions,
+	    "raw_bytes", (json_int_t)st.raw_bytes, "segments", (int)st.segments,
+	    "generation", (json_int_t)st.generation, "language", st.language,
+	    "bytes", "dictionary", (json_int_t)st.bytes_dict,
+	    "postings", (json_int_t)st.bytes_postings,
+	    "positions", (json_int_t)st.bytes_positions,
+	    "documents", (json_int_t)st.bytes_docs,
+	    "sentences", (json_int_t)st.bytes_sentences,
+	    "store", (json_int_t)st.bytes_store,
+	    "manifest", (json_int_t)st.bytes_manifest,
+	    "server", "writes", srv_writer(s) != NULL,
+	    "pending_writes", (json_int_t)pending, "commits", (json_int_t)commits,
+	    "commit_interval", (int)srv_cfg(s)->commit_interval,
+	    "threads", (int)srv_cfg(s)->threads);
+	if (r->json == NULL)
+		srv_error(r, 503, "out_of_memory", "out of memory");
+}
+
+void api_health(srv *s, srv_resp *r)
+{
+	r->json = json_pack("{s:s,s:s,s:b}", "status", "ok", "version",
+	                    att_version(), "writes", srv_writer(s) != NULL);
+	if (r->json == NULL)
+		srv_error(r, 503, "out_of_memory", "out of memory");
+}
+
+int api_page(const char *path, srv_resp *r)
+{
+	size_t i;
+
+	for (i = 0; i < srv_nassets; i++)
+		if (strcmp(path, srv_assets[i].path) == 0) {
+			r->status = 200;
+			r->raw = (const char *)srv_assets[i].data;
+			r->raw_len = srv_assets[i].len;
+			r->type = srv_assets[i].type;
+			return 1;
+		}
+	return 0;
+}

@@ -1,0 +1,90 @@
+// Drives Chromium headless through playwright-core against a running
+// attache serve: types the project's first question, presses Enter, and
+// checks that the first result is the seed article with the query's
+// words marked; keeps screenshots (desktop and phone widths) in OUTDIR.
+// usage: node search.mjs URL CHROMIUM OUTDIR
+import { chromium } from 'playwright-core';
+
+const [url, executablePath, outdir] = process.argv.slice(2);
+const SEED = '000_b7587047f01f44ba';
+let fails = 0, passes = 0;
+const check = (cond, msg) => { if (cond) passes++; else { fails++; console.log('FAIL: ' + msg); } };
+
+const browser = await chromium.launch({
+  executablePath, headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+
+  await page.goto(url, { waitUntil: 'load' });
+  const box = page.locator('input#q');
+  check(await box.evaluate((e) => e === document.activeElement), 'the search box has focus');
+  await box.pressSequentially('defence cooperation Azerbaijan');
+  await box.press('Enter');
+  const first = page.locator('#results li.hit').first();
+  await first.waitFor({ timeout: 20000 });
+
+  check(await first.getAttribute('data-id') === SEED,
+        'first result is the seed article, got ' + await first.getAttribute('data-id'));
+  const marks = (await first.locator('mark').allInnerTexts()).map((t) => t.toLowerCase());
+  check(marks.length > 0, 'the first result has marked words');
+  check(marks.every((m) => /^(azerbaijan|defen[cs]e|cooperat)/.test(m)),
+        'only the query\'s words are marked: ' + marks.join(', '));
+  check(marks.some((m) => m.startsWith('azerbaijan')), 'Azerbaijan is marked');
+  check((await first.locator('h2 a').innerText()).length > 0, 'the hit has a title');
+  check(/score \d+\.\d\d/.test(await first.locator('.meta').innerText()), 'the hit shows its score');
+  check(/Results 1.10 of \d+/.test(await page.locator('#status').innerText()),
+        'status line: ' + await page.locator('#status').innerText());
+  check(new URL(page.url()).searchParams.get('q') === 'defence cooperation Azerbaijan',
+        'the query is in the address: ' + page.url());
+  await page.screenshot({ path: outdir + '/search-desktop.png', fullPage: false });
+
+  // paging with the keyboard: Tab to "Next", Enter
+  const next = page.locator('#next');
+  if (await next.isEnabled()) {
+    await next.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#status', { hasText: /Results 11/ }).waitFor();
+    check(await page.locator('#results li.hit').first().getAttribute('data-id') !== SEED,
+          'page 2 shows other hits');
+    await page.goBack();
+    await page.locator('#status', { hasText: /Results 1.10 / }).waitFor();
+    check(await page.locator('#results li.hit').first().getAttribute('data-id') === SEED,
+          'Back returns to page 1');
+  }
+  // the full text of a hit opens in place
+  await first.locator('h2 a').click();
+  await first.locator('.full').waitFor();
+  await first.locator('.full', { hasNotText: /Loading/ }).waitFor();
+  check((await first.locator('.full').innerText()).includes('Azerbaijan'), 'full text shown');
+
+  // an error is shown, not thrown
+  await box.fill('gas AND');
+  await box.press('Enter');
+  await page.locator('#status.error').waitFor();
+  check(/AND/.test(await page.locator('#status').innerText()), 'parse error shown');
+
+  // a phone-sized screen: no horizontal scrolling
+  const phone = await browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true });
+  await phone.goto(url + '?q=' + encodeURIComponent('defence cooperation Azerbaijan'));
+  await phone.locator('#results li.hit').first().waitFor({ timeout: 20000 });
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, 'no horizontal scroll on a phone: ' + overflow + 'px');
+  await phone.screenshot({ path: outdir + '/search-phone.png', fullPage: false });
+
+  const origin = new URL(url).origin;
+  check(requests.every((r) => r.startsWith(origin)), 'nothing fetched from elsewhere');
+  // the one failed request meant: the 400 of the bad query
+  const unexpected = errors.filter((e) => !/status of 400/.test(e));
+  check(unexpected.length === 0, 'no errors in the page: ' + unexpected.join(' | '));
+} finally {
+  await browser.close();
+}
+console.log(`browser: ${passes} passed, ${fails} failed; screenshots in ${outdir}`);
+process.exit(fails || !passes ? 1 : 0);
