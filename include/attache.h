@@ -293,7 +293,9 @@ typedef struct att_index_stats {
 	char backend[16];      /* "native" or "xapian" */
 	uint64_t bytes_xapian; /* Xapian: the local databases' files (the
 	                          bytes_ fields above are 0; segments counts
-	                          shards; positions counts field terms too) */
+	                          shards; positions counts field terms too;
+	                          generation is the database's revision, 0
+	                          for several shards) */
 } att_index_stats;
 
 /* Fills *OUT; reads the whole dictionary to count postings. ATT_OK, or

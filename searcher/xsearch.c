@@ -64,9 +64,19 @@ struct att_xsearcher {
 	uint32_t nshards;
 	uint64_t bytes;          /* of the local databases' files */
 	char *doc;               /* att_xsearcher_document's data, copied */
+	int modified;            /* a call met a discarded revision */
 	char *msg;
 	size_t cap;
 };
+
+/* The attache status of wrapper status ST, noting a discarded revision:
+ * att_xsearch then reopens the database and runs the query again. */
+static att_status xstatus(att_xsearcher *x, att_xstatus st)
+{
+	if (st == ATT_X_EMODIFIED)
+		x->modified = 1;
+	return att_status_of_x(st);
+}
 
 static att_status fail(att_xsearcher *x, att_status rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -116,7 +126,7 @@ static att_status add_db(att_xsearcher *x, att_xdb *db, const char *what)
 	st = att_xdb_add(x->db, db);
 	att_xdb_free(db);
 	if (st != ATT_X_OK)
-		return fail(x, att_status_of_x(st), "%s: %s", what, att_xdb_errmsg(x->db));
+		return fail(x, xstatus(x, st), "%s: %s", what, att_xdb_errmsg(x->db));
 	x->nshards++;
 	return ATT_OK;
 }
@@ -129,9 +139,9 @@ static att_status open_local(att_xsearcher *x, const char *path,
 	att_xstatus st = att_xdb_open(&db, &err, path);
 
 	if (st != ATT_X_OK) {
-		fail(x, att_status_of_x(st), "%s: %s", what, err ? err : att_xstatus_str(st));
+		fail(x, xstatus(x, st), "%s: %s", what, err ? err : att_xstatus_str(st));
 		free(err);
-		return att_status_of_x(st);
+		return xstatus(x, st);
 	}
 	x->bytes += dir_bytes(path);
 	return add_db(x, db, what);
@@ -154,9 +164,9 @@ static att_status open_remote(att_xsearcher *x, const char *host,
 	st = att_xdb_open_remote(&db, &err, host, (unsigned)p, timeout_ms,
 	                         timeout_ms);
 	if (st != ATT_X_OK) {
-		fail(x, att_status_of_x(st), "%s: %s", what, err ? err : att_xstatus_str(st));
+		fail(x, xstatus(x, st), "%s: %s", what, err ? err : att_xstatus_str(st));
 		free(err);
-		return att_status_of_x(st);
+		return xstatus(x, st);
 	}
 	return add_db(x, db, what);
 }
@@ -238,7 +248,7 @@ static att_status read_language(att_xsearcher *x, const char *path)
 	att_status rc;
 
 	if (st != ATT_X_OK)
-		return fail(x, att_status_of_x(st), "%s: %s", path, att_xdb_errmsg(x->db));
+		return fail(x, xstatus(x, st), "%s: %s", path, att_xdb_errmsg(x->db));
 	if (n == 0 || n >= sizeof x->language)
 		return fail(x, ATT_EINVAL, "%s: a Xapian database attache did not "
 		            "write (no attache:language metadata)", path);
@@ -307,7 +317,7 @@ att_status att_xsearcher_reopen(int *changed, att_xsearcher *x)
 	att_xstatus st = att_xdb_reopen(x->db, changed);
 
 	if (st != ATT_X_OK)
-		return fail(x, att_status_of_x(st), "%s", att_xdb_errmsg(x->db));
+		return fail(x, xstatus(x, st), "%s", att_xdb_errmsg(x->db));
 	return ATT_OK;
 }
 
@@ -336,16 +346,18 @@ att_status att_xsearcher_stats(att_index_stats *out, att_xsearcher *x)
 		out->postings += att_xiter_termfreq(it);
 	}
 	if (st != ATT_X_OK)
-		fail(x, att_status_of_x(st), "%s", it ? att_xiter_errmsg(it)
+		fail(x, xstatus(x, st), "%s", it ? att_xiter_errmsg(it)
 		     : att_xdb_errmsg(x->db));
 	att_xiter_free(it);
 	out->docs = docs;
 	out->positions = (uint64_t)llround(avlen * docs);
 	out->segments = x->nshards;
+	if (x->nshards > 1 || att_xdb_revision(x->db, &out->generation) != ATT_X_OK)
+		out->generation = 0; /* several databases: no one revision */
 	out->bytes_xapian = x->bytes;
 	snprintf(out->language, sizeof out->language, "%s", x->language);
 	snprintf(out->backend, sizeof out->backend, "xapian");
-	return att_status_of_x(st);
+	return xstatus(x, st);
 }
 
 att_status att_xsearcher_document(att_doc *doc, int *found, att_xsearcher *x,
@@ -371,7 +383,7 @@ att_status att_xsearcher_document(att_doc *doc, int *found, att_xsearcher *x,
 	if (st == ATT_X_OK && more)
 		st = att_xdb_get_data(x->db, &p, &n, att_xiter_docid(it));
 	if (st != ATT_X_OK) {
-		rc = fail(x, att_status_of_x(st), "%s: %s", x->path,
+		rc = fail(x, xstatus(x, st), "%s: %s", x->path,
 		          it ? att_xiter_errmsg(it) : att_xdb_errmsg(x->db));
 		att_xiter_free(it);
 		return rc;
@@ -415,7 +427,7 @@ typedef struct xq {
 
 static att_status qfail(xq *c, att_xstatus st)
 {
-	att_status rc = fail(c->x, att_status_of_x(st), "query: %s",
+	att_status rc = fail(c->x, xstatus(c->x, st), "query: %s",
 	                     c->err ? c->err : att_xstatus_str(st));
 
 	free(c->err);
@@ -427,6 +439,7 @@ static att_status qfail(xq *c, att_xstatus st)
 static att_status add_positive(xq *c, const char *t, size_t len)
 {
 	uint32_t df = 0;
+	att_xstatus st;
 	size_t i;
 
 	if (len > 0 && (t[0] == ATT_FIELD_PREFIX || t[0] == ATT_ID_PREFIX))
@@ -443,8 +456,9 @@ static att_status add_positive(xq *c, const char *t, size_t len)
 		c->pos = p;
 		c->cappos = cap;
 	}
-	if (att_xdb_termfreq(c->x->db, &df, t, len) != ATT_X_OK)
-		return fail(c->x, ATT_EIO, "%s", att_xdb_errmsg(c->x->db));
+	st = att_xdb_termfreq(c->x->db, &df, t, len);
+	if (st != ATT_X_OK)
+		return fail(c->x, xstatus(c->x, st), "%s", att_xdb_errmsg(c->x->db));
 	c->pos[c->npos].t = att_strndup(t, len);
 	if (c->pos[c->npos].t == NULL)
 		return ATT_ENOMEM;
@@ -544,7 +558,7 @@ static att_status prefix_query(xq *c, att_xquery **out, const att_qterm *qt,
 			n++;
 	}
 	if (rc == ATT_OK && st != ATT_X_OK)
-		rc = fail(c->x, att_status_of_x(st), "%s", it ? att_xiter_errmsg(it)
+		rc = fail(c->x, xstatus(c->x, st), "%s", it ? att_xiter_errmsg(it)
 		          : att_xdb_errmsg(c->x->db));
 	att_xiter_free(it);
 	if (rc == ATT_OK && n > 0) {
@@ -697,11 +711,15 @@ static int field_exists(void *ctx, const char *name, size_t len)
 	att_xiter *it = NULL;
 	int more = 0;
 
+	att_xstatus st;
+
 	key[0] = ATT_FIELD_PREFIX;
 	memcpy(key + 1, name, len);
 	key[len + 1] = ':';
-	if (att_xdb_allterms(&it, x->db, key, len + 2) == ATT_X_OK)
-		att_xiter_next(it, &more);
+	st = att_xdb_allterms(&it, x->db, key, len + 2);
+	if (st == ATT_X_OK)
+		st = att_xiter_next(it, &more);
+	xstatus(x, st); /* a discarded revision: the query runs again */
 	att_xiter_free(it);
 	return more;
 }
@@ -767,7 +785,7 @@ static att_status passages_of(xrun *r, xcand *c)
 		r->pt[i].n = (uint32_t)n;
 		r->pt[i].idf = r->q.pos[i].idf;
 		if (st != ATT_X_OK)
-			rc = fail(r->q.x, att_status_of_x(st), "%s: %s", r->q.x->path,
+			rc = fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path,
 			          att_xdb_errmsg(r->q.x->db));
 	}
 	if (rc == ATT_OK)
@@ -811,11 +829,8 @@ static att_status run_query(xrun *r, size_t k)
 	bm.b = r->q.o->b;
 	st = att_xdb_search(&ms, r->q.x->db, r->query, &bm, 0, (uint32_t)k,
 	                    r->q.o->exhaustive ? r->q.docs : 0);
-	if (st == ATT_X_EMODIFIED && att_xdb_reopen(r->q.x->db, NULL) == ATT_X_OK)
-		st = att_xdb_search(&ms, r->q.x->db, r->query, &bm, 0, (uint32_t)k,
-		                    r->q.o->exhaustive ? r->q.docs : 0);
 	if (st != ATT_X_OK)
-		return fail(r->q.x, att_status_of_x(st), "%s: %s", r->q.x->path,
+		return fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path,
 		            att_xdb_errmsg(r->q.x->db));
 	att_xmset_counts(ms, &est, &lo, &hi);
 	r->total = lo == hi ? lo : est;
@@ -840,9 +855,9 @@ static att_status run_query(xrun *r, size_t k)
 		}
 	}
 	if (st != ATT_X_OK)
-		fail(r->q.x, att_status_of_x(st), "%s: %s", r->q.x->path, att_xmset_errmsg(ms));
+		fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path, att_xmset_errmsg(ms));
 	att_xmset_free(ms);
-	return att_status_of_x(st);
+	return xstatus(r->q.x, st);
 }
 
 /* att_passage_cut's test: a positive query term. */
@@ -992,20 +1007,18 @@ static att_status search(xrun *r, att_results **out, const att_query *q)
 	return rc;
 }
 
-att_status att_xsearch(att_results **out, att_xsearcher *x, const char *query,
-                       size_t len, const att_search_options *o)
+/* One attempt at att_xsearch, on the revision the database reads. */
+static att_status xsearch_once(att_results **out, att_xsearcher *x,
+                               const char *query, size_t len,
+                               const att_search_options *o)
 {
 	att_parse_env env;
 	att_query q;
 	att_status rc;
+	att_xstatus st;
 	xrun r;
 	size_t i;
 
-	if (o->title_weight != 1.0)
-		return fail(x, ATT_EINVAL, "a title weight (BM25F) needs the native "
-		            "backend: Xapian 1.4 has no per-field lengths");
-	if (o->feedback_docs > 0)
-		return fail(x, ATT_EINVAL, "feedback (RM3) needs the native backend");
 	memset(&env, 0, sizeof env);
 	env.an = x->an;
 	env.plain = x->plain;
@@ -1020,9 +1033,10 @@ att_status att_xsearch(att_results **out, att_xsearcher *x, const char *query,
 	r.q.x = x;
 	r.q.o = o;
 	r.q.stop_words = env.stop_words;
-	if (att_xdb_doccount(x->db, &r.q.docs) != ATT_X_OK)
-		rc = fail(x, ATT_EIO, "%s", att_xdb_errmsg(x->db));
-	if (rc == ATT_OK)
+	st = att_xdb_doccount(x->db, &r.q.docs);
+	if (st != ATT_X_OK)
+		rc = fail(x, xstatus(x, st), "%s", att_xdb_errmsg(x->db));
+	if (rc == ATT_OK && !x->modified)
 		rc = search(&r, out, &q);
 	if (rc == ATT_ENOMEM)
 		snprintf(x->msg, x->cap, "out of memory");
@@ -1038,5 +1052,39 @@ att_status att_xsearch(att_results **out, att_xsearcher *x, const char *query,
 	att_free(r.pt);
 	att_pscratch_release(&r.ps);
 	att_query_release(&q);
+	return rc;
+}
+
+/* Xapian keeps one old revision: a reader that sat through two commits
+ * finds its revision discarded (any call may say so). Then the database
+ * is reopened at the latest revision and the query runs again, a few
+ * times at most (a writer committing very fast can discard it again). */
+att_status att_xsearch(att_results **out, att_xsearcher *x, const char *query,
+                       size_t len, const att_search_options *o)
+{
+	att_status rc = ATT_OK;
+	int tries;
+
+	if (o->title_weight != 1.0)
+		return fail(x, ATT_EINVAL, "a title weight (BM25F) needs the native "
+		            "backend: Xapian 1.4 has no per-field lengths");
+	if (o->feedback_docs > 0)
+		return fail(x, ATT_EINVAL, "feedback (RM3) needs the native backend");
+	for (tries = 0; tries < 5; tries++) {
+		att_xstatus st;
+
+		x->modified = 0;
+		rc = xsearch_once(out, x, query, len, o);
+		if (!x->modified)
+			break;
+		att_results_free(*out);
+		*out = NULL;
+		st = att_xdb_reopen(x->db, NULL);
+		if (st != ATT_X_OK)
+			return fail(x, att_status_of_x(st), "%s: reopening: %s", x->path,
+			            att_xdb_errmsg(x->db));
+		rc = fail(x, ATT_EIO, "%s: the revision read was discarded five "
+		          "times running: a writer commits too fast", x->path);
+	}
 	return rc;
 }

@@ -2,7 +2,9 @@
  * check_xapian.c: unit tests for the Xapian wrapper (xapian/), in C,
  * against its header alone.
  *
- * The happy paths run on a four-document collection built in a fresh
+ * The happy paths (counts, data, positions, term and post lists, allterms
+ * with prefixes, metadata, revisions, replace and delete, Xapian's own
+ * check) run on a four-document collection built in a fresh
  * temporary directory for each test (the fixture), small enough that
  * every count, frequency, docid set and BM25 weight below is worked out
  * by hand; the BM25 weights are recomputed here from Xapian 1.4's
@@ -421,6 +423,80 @@ START_TEST(termlist_and_postlist)
 END_TEST
 
 /* ---- writing: replace, delete, commit, discard ------------------------- */
+
+/* allterms with a prefix and its frequencies, metadata, term_exists,
+ * revisions, and Xapian's own check */
+START_TEST(allterms_metadata_check)
+{
+	static const char *const want[] = { "dog", "fox" }; /* "d", "f"... */
+	att_xdb *db = fx_open(), *two = NULL;
+	att_xwdb *w = NULL;
+	att_xiter *it = NULL;
+	uint64_t rev0 = 0, rev1 = 0, errors = 9;
+	char *e = NULL, *report = NULL, *stub;
+	const char *p;
+	size_t n, k = 0;
+	int more = 0, exists = -1;
+	FILE *f;
+
+	OK(att_xdb_allterms(&it, db, "", 0), att_xdb_errmsg(db));
+	while (att_xiter_next(it, &more) == ATT_X_OK && more) {
+		const char *t = att_xiter_term(it, &n);
+
+		if (n == 3 && (t[0] == 'd' || t[0] == 'f')) {
+			ck_assert_uint_lt(k, 2);
+			ck_assert(memcmp(t, want[k], 3) == 0);
+			ck_assert_uint_eq(att_xiter_termfreq(it), k == 0 ? 2 : 3);
+			k++;
+		}
+	}
+	ck_assert_uint_eq(k, 2);
+	att_xiter_free(it);
+	OK(att_xdb_allterms(&it, db, "qu", 2), att_xdb_errmsg(db));
+	OK(att_xiter_next(it, &more), att_xiter_errmsg(it));
+	ck_assert_int_eq(more, 1);
+	ck_assert_str_eq(att_xiter_term(it, &n), "quick");
+	ck_assert_uint_eq(att_xiter_termfreq(it), 2);
+	OK(att_xiter_next(it, &more), att_xiter_errmsg(it));
+	ck_assert_int_eq(more, 0);
+	att_xiter_free(it);
+
+	OK(att_xdb_get_metadata(db, &p, &n, "colour"), att_xdb_errmsg(db));
+	ck_assert_uint_eq(n, 0);
+	OK(att_xdb_revision(db, &rev0), att_xdb_errmsg(db));
+	ck_assert_uint_ge(rev0, 1);
+	OK(att_xwdb_open(&w, &e, fx_path, ATT_XWDB_OPEN), e);
+	OK(att_xwdb_term_exists(w, &exists, "Qid1", 4), att_xwdb_errmsg(w));
+	ck_assert_int_eq(exists, 1);
+	OK(att_xwdb_delete(w, NULL, "Qid1", 4), att_xwdb_errmsg(w));
+	OK(att_xwdb_term_exists(w, &exists, "Qid1", 4), att_xwdb_errmsg(w));
+	ck_assert_int_eq(exists, 0); /* its own uncommitted change */
+	OK(att_xwdb_set_metadata(w, "colour", "blue", 4), att_xwdb_errmsg(w));
+	OK(att_xwdb_commit(w), att_xwdb_errmsg(w));
+	att_xwdb_free(w);
+	OK(att_xdb_reopen(db, NULL), att_xdb_errmsg(db));
+	OK(att_xdb_get_metadata(db, &p, &n, "colour"), att_xdb_errmsg(db));
+	ck_assert(n == 4 && memcmp(p, "blue", 4) == 0);
+	OK(att_xdb_revision(db, &rev1), att_xdb_errmsg(db));
+	ck_assert_uint_eq(rev1, rev0 + 1);
+
+	/* a stub of two databases has no single revision */
+	stub = join(fx_dir, "two.stub");
+	f = fopen(stub, "w");
+	fprintf(f, "auto db\nauto db\n");
+	fclose(f);
+	OK(att_xdb_open(&two, &e, stub), e);
+	EXPECT(att_xdb_revision(two, &rev1), ATT_X_EINVAL, att_xdb_errmsg(two));
+	att_xdb_free(two);
+	free(stub);
+
+	OK(att_xdb_check(fx_path, &errors, &report), report);
+	ck_assert_uint_eq(errors, 0);
+	ck_assert_ptr_nonnull(strstr(report, "postlist"));
+	free(report);
+	att_xdb_free(db);
+}
+END_TEST
 
 START_TEST(replace_and_delete)
 {
@@ -1315,6 +1391,7 @@ static Suite *xapian_suite(void)
 	tcase_add_test(tc, data_and_positions);
 	tcase_add_test(tc, termlist_and_postlist);
 	tcase_add_test(tc, replace_and_delete);
+	tcase_add_test(tc, allterms_metadata_check);
 	tcase_add_test(tc, uncommitted_is_discarded);
 	suite_add_tcase(s, tc);
 

@@ -134,6 +134,9 @@ void att_xdb_free(att_xdb *db);
 /* Statistics of the revision db reads (of all shards, for a stub). */
 att_xstatus att_xdb_doccount(att_xdb *db, uint32_t *n);
 att_xstatus att_xdb_lastdocid(att_xdb *db, att_xdocid *id);
+/* The revision db reads (it grows with each commit); ATT_X_EINVAL for a
+ * stub of several databases, which has no single revision. */
+att_xstatus att_xdb_revision(att_xdb *db, uint64_t *rev);
 /* Mean document length, in wdf units (a term added with wdf w counts w). */
 att_xstatus att_xdb_avlength(att_xdb *db, double *avlen);
 /* Number of documents holding the term (0 if none do). */

@@ -355,6 +355,16 @@ att_xstatus att_xdb_lastdocid(att_xdb *db, att_xdocid *id)
 	}
 }
 
+att_xstatus att_xdb_revision(att_xdb *db, uint64_t *rev)
+{
+	try {
+		*rev = db->db.get_revision();
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(db->msg, ATT_X_EINVAL);
+	}
+}
+
 att_xstatus att_xdb_avlength(att_xdb *db, double *avlen)
 {
 	try {

@@ -13,6 +13,9 @@
 #     checks on the counts.
 # Before each step that changes the documents, the writer appends the
 # count it will leave to COUNTS, so any count a reader can see is there.
+# With ATTACHE_BACKEND=xapian the same runs on the Xapian backend, whose
+# long-lived searcher is not pinned but must still see whole generations
+# (concurrent_reader.c), and whose `attache merge` has nothing to do.
 # usage: concurrency.sh ATTACHE [READER [SECONDS]]
 # Without READER only the CLI reader runs.
 set -u
