@@ -549,6 +549,11 @@ static inline uint32_t att_segment_titlelen(const att_segment *seg,
 }
 
 
+/* A document's title tokens take positions 0 .. title_len - 1 and its
+ * text's start at title_len + ATT_TEXT_GAP, so no phrase spans the two
+ * (FORMAT.md 5.1). */
+#define ATT_TEXT_GAP 16
+
 /* One sentence boundary: first token position and byte offset. */
 typedef struct att_sentence {
 	uint32_t pos;

@@ -85,7 +85,6 @@ int64_t att_inverter_last_doc(const att_inverter *inv, const char *term,
 
 /* ---- docan.c ------------------------------------------------------------ */
 
-#define ATT_TEXT_GAP 16
 /* A document's first 64 extra fields with indexable names are indexed;
  * any further ones are only stored. */
 #define ATT_FIELDS_INDEXED 64

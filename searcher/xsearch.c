@@ -65,6 +65,7 @@ struct att_xsearcher {
 	uint64_t bytes;          /* of the local databases' files */
 	char *doc;               /* att_xsearcher_document's data, copied */
 	int modified;            /* a call met a discarded revision */
+	int remote;              /* some shard is remote */
 	char *msg;
 	size_t cap;
 };
@@ -161,6 +162,7 @@ static att_status open_remote(att_xsearcher *x, const char *host,
 	if (errno != 0 || end == port || *end != '\0' || p == 0 || p > 65535 ||
 	    host[0] == '\0')
 		return fail(x, ATT_EINVAL, "%s: not HOST:PORT", what);
+	x->remote = 1;
 	st = att_xdb_open_remote(&db, &err, host, (unsigned)p, timeout_ms,
 	                         timeout_ms);
 	if (st != ATT_X_OK) {
@@ -746,6 +748,8 @@ typedef struct xrun {
 	size_t sentcap;
 	att_pscratch ps;
 	att_pterm *pt;
+	uint32_t **apos;         /* remote: positions found by re-analysis */
+	size_t *apcap;
 } xrun;
 
 /* Parses candidate C's data and its sentence table into r->sents. */
@@ -764,17 +768,13 @@ static att_status cand_data(xrun *r, const xcand *c, att_xdata *xd,
 }
 
 /* C's best passages from its positions and sentence table. */
-static att_status passages_of(xrun *r, xcand *c)
+/* Position lists from the database: one call (a round trip to a remote
+ * shard) per term. The arrays are malloc()ed: passages_of frees them. */
+static att_status stored_positions(xrun *r, const xcand *c)
 {
-	const att_search_options *o = r->q.o;
-	size_t k = o->passages ? o->passages : 1, i;
 	att_status rc = ATT_OK;
-	uint32_t nsent;
-	att_xdata xd;
-	int got;
+	size_t i;
 
-	if (k > MAX_WINDOWS)
-		k = MAX_WINDOWS;
 	for (i = 0; i < r->q.npos && rc == ATT_OK; i++) {
 		uint32_t *pos = NULL;
 		size_t n = 0;
@@ -783,13 +783,92 @@ static att_status passages_of(xrun *r, xcand *c)
 
 		r->pt[i].pos = pos;
 		r->pt[i].n = (uint32_t)n;
-		r->pt[i].idf = r->q.pos[i].idf;
 		if (st != ATT_X_OK)
 			rc = fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path,
 			          att_xdb_errmsg(r->q.x->db));
 	}
+	return rc;
+}
+
+/* att_analyze's callback: a positive term's token adds its position. */
+static int on_token(void *ctx, const att_token *tok)
+{
+	xrun *r = ctx;
+	size_t i;
+
+	for (i = 0; i < r->q.npos; i++) {
+		att_pterm *p = &r->pt[i];
+
+		if (r->q.pos[i].len != tok->term_len ||
+		    memcmp(r->q.pos[i].t, tok->term, tok->term_len) != 0)
+			continue;
+		if (p->n == r->apcap[i]) {
+			size_t cap = r->apcap[i] ? 2 * r->apcap[i] : 16;
+			uint32_t *v = att_realloc(r->apos[i], cap * sizeof *v);
+
+			if (v == NULL)
+				return ATT_ENOMEM;
+			r->apos[i] = v;
+			r->apcap[i] = cap;
+			p->pos = v;
+		}
+		r->apos[i][p->n++] = tok->pos;
+		break;
+	}
+	return ATT_OK;
+}
+
+/* The same position lists, by analysing the stored title and text again
+ * as the writer did (docan.c: the title from 0, the text from its token
+ * count + ATT_TEXT_GAP): no round trip, since the data is here already.
+ * For remote shards, where each position list is one. */
+static att_status analysed_positions(xrun *r, const att_xdata *xd)
+{
+	size_t i;
+	int rc;
+
+	if (r->apos == NULL) {
+		r->apos = att_calloc(r->q.npos + 1, sizeof *r->apos);
+		r->apcap = att_calloc(r->q.npos + 1, sizeof *r->apcap);
+		if (r->apos == NULL || r->apcap == NULL)
+			return ATT_ENOMEM;
+	}
+	for (i = 0; i < r->q.npos; i++) {
+		r->pt[i].pos = r->apos[i];
+		r->pt[i].n = 0;
+	}
+	rc = att_analyze(r->q.x->an, xd->rec.title, xd->rec.title_len, 0,
+	                 on_token, r, NULL);
 	if (rc == ATT_OK)
-		rc = cand_data(r, c, &xd, &nsent);
+		rc = att_analyze(r->q.x->an, xd->rec.text, xd->rec.text_len,
+		                 xd->title_tokens + ATT_TEXT_GAP, on_token, r, NULL);
+	return rc == ATT_OK || rc == ATT_ENOMEM ? rc : ATT_ECORRUPT;
+}
+
+/* C's best passages from its positions and sentence table. */
+static att_status passages_of(xrun *r, xcand *c)
+{
+	const att_search_options *o = r->q.o;
+	size_t k = o->passages ? o->passages : 1, i;
+	int remote = r->q.x->remote;
+	uint32_t nsent;
+	att_xdata xd;
+	att_status rc;
+	int got;
+
+	if (k > MAX_WINDOWS)
+		k = MAX_WINDOWS;
+	for (i = 0; i < r->q.npos; i++) {
+		r->pt[i].pos = NULL;
+		r->pt[i].n = 0;
+		r->pt[i].idf = r->q.pos[i].idf;
+	}
+	rc = cand_data(r, c, &xd, &nsent);
+	if (rc == ATT_OK)
+		rc = remote ? analysed_positions(r, &xd) : stored_positions(r, c);
+	if (rc == ATT_ECORRUPT && remote)
+		fail(r->q.x, rc, "%s: document %u: its stored text does not "
+		     "analyse", r->q.x->path, (unsigned)c->id);
 	if (rc == ATT_OK) {
 		got = att_passages_best(c->win, k, r->sents, nsent, r->pt, r->q.npos,
 		                        o->passage_words, o->k1, o->b, &r->ps);
@@ -798,7 +877,7 @@ static att_status passages_of(xrun *r, xcand *c)
 		else
 			c->nwin = (size_t)got;
 	}
-	for (i = 0; i < r->q.npos; i++) {
+	for (i = 0; !remote && i < r->q.npos; i++) {
 		free((void *)r->pt[i].pos);
 		r->pt[i].pos = NULL;
 	}
@@ -1050,6 +1129,10 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	att_xquery_free(r.query);
 	att_free(r.sents);
 	att_free(r.pt);
+	for (i = 0; r.apos != NULL && i < r.q.npos; i++)
+		att_free(r.apos[i]);
+	att_free(r.apos);
+	att_free(r.apcap);
 	att_pscratch_release(&r.ps);
 	att_query_release(&q);
 	return rc;
