@@ -631,20 +631,21 @@ att_status att_doc_from_record(att_doc *d, att_field **fields, size_t *cap,
                                const att_record *rec);
 
 #define ATT_XDATA_VERSION 1
+/* The value slot of a Xapian document's sentence table. */
+#define ATT_XVALUE_SENTENCES 0
 
 /* A Xapian document's data, parsed: pointers into the data. */
 typedef struct att_xdata {
 	uint32_t title_tokens;
-	const uint8_t *sen;       /* the sentence table, for att_sentences_decode */
-	size_t sen_len;
 	att_record rec;
 } att_xdata;
 
-/* Appends the data of DOC: its title's token count, its sentence table
- * (NSENT sentences, SEN, SEN_LEN: the pairs as docan makes them) and its
- * record. */
-void att_xdata_put(att_buf *b, const att_doc *doc, uint32_t title_tokens,
-                   uint32_t nsent, const uint8_t *sen, size_t sen_len);
+/* Appends the data of DOC: its title's token count and its record. */
+void att_xdata_put(att_buf *b, const att_doc *doc, uint32_t title_tokens);
+/* Appends a sentence table of NSENT sentences (SEN, SEN_LEN: the pairs
+ * as docan makes them), as att_sentences_decode reads it. */
+void att_xsentences_put(att_buf *b, uint32_t nsent, const uint8_t *sen,
+                        size_t sen_len);
 /* ATT_OK, ATT_ECORRUPT, or ATT_EVERSION (another data version). */
 att_status att_xdata_parse(att_xdata *out, const uint8_t *p, size_t n);
 

@@ -15,18 +15,19 @@
  * id, title and text, a varint count of extra fields, then each field's
  * varint-prefixed name and value (FORMAT.md 4). The native store packs
  * records into zlib blocks; the Xapian backend puts one in each
- * document's data, after what passages need:
+ * document's data:
  *
  *     'a' 'x' 0x01          magic and version
  *     varint title_tokens   the title's length in tokens
- *     varint sen_len        bytes of the sentence table that follows
- *     sentence table        varint count, then count + 1 pairs of varint
- *                           deltas (position, byte), as in a .sen file
  *     record                the stored record, to the end of the data
  *
- * The sentence table comes first so that reading it does not depend on
- * the record's length; the record last, so that its fields decode with
- * the native code (att_doc_from_record reads to the record's end).
+ * (the record last, so that its fields decode with the native code:
+ * att_doc_from_record reads to the record's end), and the sentence table
+ * in value slot ATT_XVALUE_SENTENCES: a varint count, then count + 1
+ * pairs of varint deltas (position, byte), as in a .sen file. The
+ * passage re-ranking reads the sentence tables of 30 hits but the data
+ * of only the 10 shown; glass compresses document data with zlib, not
+ * values, so a table kept in the data would cost 30 inflates.
  */
 #include <stdio.h>
 #include <string.h>
@@ -179,22 +180,25 @@ att_status att_doc_from_record(att_doc *d, att_field **fields, size_t *cap,
 	return ATT_OK;
 }
 
-void att_xdata_put(att_buf *b, const att_doc *doc, uint32_t title_tokens,
-                   uint32_t nsent, const uint8_t *sen, size_t sen_len)
+void att_xdata_put(att_buf *b, const att_doc *doc, uint32_t title_tokens)
 {
 	static const uint8_t magic[3] = { 'a', 'x', ATT_XDATA_VERSION };
 
 	att_buf_append(b, magic, sizeof magic);
 	att_buf_put_varint(b, title_tokens);
-	att_buf_put_varint(b, att_varint_len(nsent) + sen_len);
+	att_record_put(b, doc);
+}
+
+void att_xsentences_put(att_buf *b, uint32_t nsent, const uint8_t *sen,
+                        size_t sen_len)
+{
 	att_buf_put_varint(b, nsent);
 	att_buf_append(b, sen, sen_len);
-	att_record_put(b, doc);
 }
 
 att_status att_xdata_parse(att_xdata *out, const uint8_t *p, size_t n)
 {
-	uint64_t tt, sl;
+	uint64_t tt;
 	att_cursor c;
 
 	if (n < 3 || p[0] != 'a' || p[1] != 'x')
@@ -203,12 +207,9 @@ att_status att_xdata_parse(att_xdata *out, const uint8_t *p, size_t n)
 		return ATT_EVERSION;
 	att_cursor_init(&c, p + 3, n - 3);
 	att_cursor_varint(&c, &tt);
-	att_cursor_varint(&c, &sl);
-	if (c.err || tt > UINT32_MAX ||
-	    att_cursor_bytes(&c, &out->sen, (size_t)sl) != 0)
+	if (c.err || tt > UINT32_MAX)
 		return ATT_ECORRUPT;
 	out->title_tokens = (uint32_t)tt;
-	out->sen_len = (size_t)sl;
 	return att_record_parse(&out->rec, c.p, (size_t)(c.end - c.p));
 }
 

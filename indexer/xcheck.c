@@ -6,7 +6,8 @@
  * shard's tables (what xapian-check does: every block, every B-tree,
  * the statistics). Then attache's: every document's data parses, and
  * re-analysing its stored record with docan.c gives exactly the terms,
- * wdfs and positions Xapian holds for it, the id term included; the
+ * wdfs and positions Xapian holds for it, the id term included, and its
+ * sentence table (a value); the
  * database records a language attache knows. Remote shards are checked
  * on their own machines.
  */
@@ -30,6 +31,7 @@ typedef struct xchecker {
 	size_t capfields;
 	struct want *w;         /* the document's expected postings */
 	size_t capw;
+	att_buf sen;            /* its expected sentence table */
 } xchecker;
 
 /* One expected posting: a term and a position. */
@@ -171,6 +173,28 @@ static att_status compare(xchecker *c, att_xdb *db, att_xdocid id,
 	return st == ATT_X_ENOMEM ? ATT_ENOMEM : ATT_OK;
 }
 
+/* The document's sentence table (its value) is the one its text gives. */
+static att_status sentences_match(xchecker *c, att_xdb *db, att_xdocid id,
+                                  const char *ident)
+{
+	const char *p;
+	size_t n;
+	att_xstatus st = att_xdb_get_value(db, &p, &n, id, ATT_XVALUE_SENTENCES);
+
+	att_buf_clear(&c->sen);
+	att_xsentences_put(&c->sen, c->da.nsent, c->da.sent.p, c->da.sent.n);
+	if (c->sen.rc != ATT_OK)
+		return ATT_ENOMEM;
+	if (st != ATT_X_OK)
+		problem(c, "document %u (%s): %s", (unsigned)id, ident,
+		        att_xdb_errmsg(db));
+	else if (n != c->sen.n || memcmp(p, c->sen.p, n) != 0)
+		problem(c, "document %u (%s): its sentence table (value %d) is "
+		        "not the one its text gives", (unsigned)id, ident,
+		        ATT_XVALUE_SENTENCES);
+	return st == ATT_X_ENOMEM ? ATT_ENOMEM : ATT_OK;
+}
+
 static att_status check_doc(xchecker *c, att_xdb *db, att_xdocid id)
 {
 	char ident[96];
@@ -203,6 +227,10 @@ static att_status check_doc(xchecker *c, att_xdb *db, att_xdocid id)
 		problem(c, "document %u (%s): title of %u tokens, its text gives %u",
 		        (unsigned)id, ident, (unsigned)xd.title_tokens,
 		        (unsigned)c->da.title_len);
+	/* the data is no longer needed (docan copied what it keeps): its
+	 * buffer on db may now hold the value */
+	if ((rc = sentences_match(c, db, id, ident)) != ATT_OK)
+		return rc;
 	return compare(c, db, id, ident, n);
 }
 
@@ -279,6 +307,7 @@ att_status att_xcheck(att_check_result *out, const char *path,
 	memset(out, 0, sizeof *out);
 	snprintf(out->backend, sizeof out->backend, "xapian");
 	memset(&c, 0, sizeof c);
+	att_buf_init(&c.sen);
 	c.report = report;
 	c.ctx = ctx;
 	if (kind == ATT_KIND_XSTUB) {
@@ -317,5 +346,6 @@ att_status att_xcheck(att_check_result *out, const char *path,
 	att_analyzer_free(c.an);
 	att_free(c.fields);
 	att_free(c.w);
+	att_buf_release(&c.sen);
 	return rc;
 }

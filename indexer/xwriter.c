@@ -16,9 +16,9 @@
  * title and text count (docs/XAPIAN.md, parity).
  *
  * The document data is att_xdata_put's (xdata.c): the title's token
- * count, the sentence table and the stored record, so that passages,
- * snippets and `attache check` need nothing but the data and the
- * positions.
+ * count and the stored record; the sentence table is in a value slot
+ * (ATT_XVALUE_SENTENCES). Passages, snippets and `attache check` need
+ * nothing else.
  *
  * Shards. With shards > 1 the index directory holds shard0 .. shardN-1,
  * each a Xapian database, and a XAPIANDB stub listing them ("auto
@@ -56,7 +56,7 @@ struct att_xwriter {
 	att_xwdb **db;
 	uint32_t nshards;
 	att_xdoc *doc;
-	att_buf data;
+	att_buf data, sen;       /* the document's data and sentence table */
 	char *msg;
 	size_t cap;
 };
@@ -323,6 +323,7 @@ att_status att_xwriter_open(att_xwriter **out, const char *path,
 	x->msg = msg;
 	x->cap = cap;
 	att_buf_init(&x->data);
+	att_buf_init(&x->sen);
 	rc = xwriter_init(x, path, o, kind);
 	if (rc != ATT_OK) {
 		att_xwriter_free(x);
@@ -355,12 +356,16 @@ static att_status build_doc(att_xwriter *x, const att_doc *d)
 		                          (uint32_t)(da->keys[i] & 0xffffffffu), 1);
 	}
 	att_buf_clear(&x->data);
-	att_xdata_put(&x->data, d, da->title_len, da->nsent, da->sent.p,
-	              da->sent.n);
-	if (x->data.rc != ATT_OK)
+	att_xdata_put(&x->data, d, da->title_len);
+	att_buf_clear(&x->sen);
+	att_xsentences_put(&x->sen, da->nsent, da->sent.p, da->sent.n);
+	if (x->data.rc != ATT_OK || x->sen.rc != ATT_OK)
 		return ATT_ENOMEM;
 	if (st == ATT_X_OK)
 		st = att_xdoc_set_data(x->doc, x->data.p, x->data.n);
+	if (st == ATT_X_OK)
+		st = att_xdoc_add_value(x->doc, ATT_XVALUE_SENTENCES, x->sen.p,
+		                        x->sen.n);
 	if (st != ATT_X_OK)
 		return xerr(x, st, "document", att_xdoc_errmsg(x->doc));
 	return ATT_OK;
@@ -458,5 +463,6 @@ void att_xwriter_free(att_xwriter *x)
 	att_inverter_free(x->inv);
 	att_analyzer_free(x->an);
 	att_buf_release(&x->data);
+	att_buf_release(&x->sen);
 	att_free(x);
 }

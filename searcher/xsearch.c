@@ -733,8 +733,10 @@ typedef struct xcand {
 	double score, doc_score, passage_score;
 	att_window win[MAX_WINDOWS];
 	size_t nwin;
-	char *data;              /* the document data, copied */
+	char *data;              /* the document data, copied, once read */
 	size_t data_len;
+	char *sen;               /* its sentence table (a value), copied */
+	size_t sen_len;
 } xcand;
 
 typedef struct xrun {
@@ -752,22 +754,53 @@ typedef struct xrun {
 	size_t *apcap;
 } xrun;
 
-/* Parses candidate C's data and its sentence table into r->sents. */
-static att_status cand_data(xrun *r, const xcand *c, att_xdata *xd,
-                            uint32_t *nsent)
+/* A copy of the N bytes at P in *OUT (and *LEN). */
+static int copy_bytes(char **out, size_t *len, const char *p, size_t n)
 {
-	att_status rc = att_xdata_parse(xd, (const uint8_t *)c->data, c->data_len);
+	if ((*out = att_malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(*out, p, n);
+	*len = n;
+	return 0;
+}
 
-	if (rc == ATT_OK)
-		rc = att_sentences_decode(&r->sents, &r->sentcap, nsent, xd->sen,
-		                          xd->sen_len, UINT32_MAX);
+/* Candidate C's data, parsed into *XD: read now if it was not with the
+ * hits (a local database: only the hits shown need it). */
+static att_status cand_record(xrun *r, xcand *c, att_xdata *xd)
+{
+	att_status rc;
+
+	if (c->data == NULL) {
+		const char *p;
+		size_t n;
+		att_xstatus st = att_xdb_get_data(r->q.x->db, &p, &n, c->id);
+
+		if (st != ATT_X_OK)
+			return fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path,
+			            att_xdb_errmsg(r->q.x->db));
+		if (copy_bytes(&c->data, &c->data_len, p, n) != 0)
+			return ATT_ENOMEM;
+	}
+	rc = att_xdata_parse(xd, (const uint8_t *)c->data, c->data_len);
 	if (rc == ATT_ECORRUPT || rc == ATT_EVERSION)
-		fail(r->q.x, rc, "document %u: its data is not attache's "
-		     "(version %d)", (unsigned)c->id, ATT_XDATA_VERSION);
+		fail(r->q.x, rc, "%s: document %u: its data is not attache's "
+		     "(version %d)", r->q.x->path, (unsigned)c->id, ATT_XDATA_VERSION);
 	return rc;
 }
 
-/* C's best passages from its positions and sentence table. */
+/* Candidate C's sentence table, decoded into r->sents. */
+static att_status cand_sentences(xrun *r, const xcand *c, uint32_t *nsent)
+{
+	att_status rc = att_sentences_decode(&r->sents, &r->sentcap, nsent,
+	                                     (const uint8_t *)c->sen, c->sen_len,
+	                                     UINT32_MAX);
+
+	if (rc == ATT_ECORRUPT)
+		fail(r->q.x, rc, "%s: document %u: a corrupt sentence table (value "
+		     "%d)", r->q.x->path, (unsigned)c->id, ATT_XVALUE_SENTENCES);
+	return rc;
+}
+
 /* Position lists from the database: one call (a round trip to a remote
  * shard) per term. The arrays are malloc()ed: passages_of frees them. */
 static att_status stored_positions(xrun *r, const xcand *c)
@@ -863,7 +896,9 @@ static att_status passages_of(xrun *r, xcand *c)
 		r->pt[i].n = 0;
 		r->pt[i].idf = r->q.pos[i].idf;
 	}
-	rc = cand_data(r, c, &xd, &nsent);
+	rc = cand_sentences(r, c, &nsent);
+	if (rc == ATT_OK && remote)
+		rc = cand_record(r, c, &xd);
 	if (rc == ATT_OK)
 		rc = remote ? analysed_positions(r, &xd) : stored_positions(r, c);
 	if (rc == ATT_ECORRUPT && remote)
@@ -919,19 +954,20 @@ static att_status run_query(xrun *r, size_t k)
 		st = ATT_X_ENOMEM;
 	for (i = 0; st == ATT_X_OK && i < att_xmset_size(ms); i++) {
 		xcand *c = &r->c[r->n];
-		const char *p;
-		size_t n;
+		const char *p, *d;
+		size_t n, dn;
 
 		c->id = att_xmset_docid(ms, i);
 		c->doc_score = c->score = att_xmset_weight(ms, i);
-		st = att_xmset_data(ms, &p, &n, i);
-		if (st == ATT_X_OK && (c->data = att_malloc(n + 1)) == NULL)
+		if (r->q.x->remote) /* both in one round trip: analysis needs both */
+			st = att_xmset_doc(ms, i, ATT_XVALUE_SENTENCES, &d, &dn, &p, &n);
+		else /* the data (zlib in glass) only for the hits shown */
+			st = att_xmset_value(ms, &p, &n, i, ATT_XVALUE_SENTENCES);
+		if (st == ATT_X_OK && (copy_bytes(&c->sen, &c->sen_len, p, n) != 0 ||
+		    (r->q.x->remote && copy_bytes(&c->data, &c->data_len, d, dn))))
 			st = ATT_X_ENOMEM;
-		if (st == ATT_X_OK) {
-			memcpy(c->data, p, n);
-			c->data_len = n;
-			r->n++;
-		}
+		if (c->sen != NULL)
+			r->n++; /* freed with the others */
 	}
 	if (st != ATT_X_OK)
 		fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path, att_xmset_errmsg(ms));
@@ -989,7 +1025,7 @@ static att_status explain(att_res_hit *h, xrun *r, const xcand *c)
 	return ATT_OK;
 }
 
-static att_status build_hit(att_res_hit *h, xrun *r, const xcand *c)
+static att_status build_hit(att_res_hit *h, xrun *r, xcand *c)
 {
 	const att_search_options *o = r->q.o;
 	att_status rc;
@@ -997,7 +1033,8 @@ static att_status build_hit(att_res_hit *h, xrun *r, const xcand *c)
 	att_xdata xd;
 	size_t i;
 
-	if ((rc = cand_data(r, c, &xd, &nsent)) != ATT_OK)
+	if ((rc = cand_record(r, c, &xd)) != ATT_OK ||
+	    (rc = cand_sentences(r, c, &nsent)) != ATT_OK)
 		return rc;
 	h->h.id = att_strndup(xd.rec.id, xd.rec.id_len);
 	h->h.title = att_strndup(xd.rec.title, xd.rec.title_len);
@@ -1119,8 +1156,10 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 		rc = search(&r, out, &q);
 	if (rc == ATT_ENOMEM)
 		snprintf(x->msg, x->cap, "out of memory");
-	for (i = 0; i < r.n; i++)
+	for (i = 0; i < r.n; i++) {
 		att_free(r.c[i].data);
+		att_free(r.c[i].sen);
+	}
 	att_free(r.c);
 	for (i = 0; i < r.q.npos; i++)
 		att_free(r.q.pos[i].t);

@@ -293,6 +293,10 @@ START_TEST(check_finds_rewritten_terms)
 	                     "positions differ") != NULL, "%s", seen);
 	ck_assert_msg(strstr(seen, "document 1 (id \"a\"): term \"baku\" of its "
 	                     "text is missing") != NULL, "%s", seen);
+	/* the replacement has no sentence table either */
+	ck_assert_msg(strstr(seen, "document 1 (id \"a\"): its sentence table "
+	                     "(value 0) is not the one its text gives") != NULL,
+	              "%s", seen);
 }
 END_TEST
 

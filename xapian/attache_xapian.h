@@ -155,6 +155,10 @@ att_xstatus att_xdb_doclength(att_xdb *db, uint64_t *len, att_xdocid id);
 att_xstatus att_xdb_get_data(att_xdb *db, const char **p, size_t *n,
                              att_xdocid id);
 
+/* A document's value in slot (empty if none), as att_xdb_get_data. */
+att_xstatus att_xdb_get_value(att_xdb *db, const char **p, size_t *n,
+                              att_xdocid id, uint32_t slot);
+
 /*
  * The positions of a term in a document, ascending, in a malloc()ed
  * array the caller frees (*pos is NULL when *n is 0: the document
@@ -318,6 +322,12 @@ att_xstatus att_xmset_data(att_xmset *ms, const char **p, size_t *n,
                            size_t i);
 att_xstatus att_xmset_value(att_xmset *ms, const char **p, size_t *n,
                             size_t i, uint32_t slot);
+/* Hit i's data and value slot together, from one read of the document:
+ * one round trip to a remote shard where att_xmset_data then
+ * att_xmset_value make two. The bytes stay on ms until its next call. */
+att_xstatus att_xmset_doc(att_xmset *ms, size_t i, uint32_t slot,
+                          const char **data, size_t *dn, const char **value,
+                          size_t *vn);
 
 /*
  * Asks for the data of every hit of the page at once (Xapian's

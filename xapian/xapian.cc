@@ -206,6 +206,7 @@ struct att_xmset {
 	std::vector<double> weights;
 	uint32_t estimated = 0, lower = 0, upper = 0;
 	std::string buf; /* the bytes att_xmset_data/value hand out */
+	std::string buf2; /* att_xmset_doc's value */
 	char msg[MSG_CAP] = "";
 };
 
@@ -412,6 +413,19 @@ att_xstatus att_xdb_get_data(att_xdb *db, const char **p, size_t *n,
 {
 	try {
 		db->buf = db->db.get_document(id).get_data();
+		*p = db->buf.data();
+		*n = db->buf.size();
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(db->msg, ATT_X_EINVAL);
+	}
+}
+
+att_xstatus att_xdb_get_value(att_xdb *db, const char **p, size_t *n,
+                              att_xdocid id, uint32_t slot)
+{
+	try {
+		db->buf = db->db.get_document(id).get_value(slot);
 		*p = db->buf.data();
 		*n = db->buf.size();
 		return ATT_X_OK;
@@ -819,6 +833,25 @@ att_xstatus att_xmset_value(att_xmset *ms, const char **p, size_t *n,
 		ms->buf = ms->ms[i].get_document().get_value(slot);
 		*p = ms->buf.data();
 		*n = ms->buf.size();
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(ms->msg, ATT_X_EINVAL);
+	}
+}
+
+att_xstatus att_xmset_doc(att_xmset *ms, size_t i, uint32_t slot,
+                          const char **data, size_t *dn, const char **value,
+                          size_t *vn)
+{
+	try {
+		Xapian::Document d = ms->ms[i].get_document();
+
+		ms->buf = d.get_data();
+		ms->buf2 = d.get_value(slot);
+		*data = ms->buf.data();
+		*dn = ms->buf.size();
+		*value = ms->buf2.data();
+		*vn = ms->buf2.size();
 		return ATT_X_OK;
 	} catch (...) {
 		return caught(ms->msg, ATT_X_EINVAL);
