@@ -22,10 +22,12 @@ static void print_xapian(const att_index_stats *st, int json)
 	if (json) {
 		printf("{\"backend\":\"xapian\",\"documents\":%llu,\"terms\":%llu,"
 		       "\"postings\":%llu,\"positions\":%llu,\"shards\":%u,"
-		       "\"language\":\"%s\",\"bytes\":{\"total\":%llu}}\n",
+		       "\"generation\":%llu,\"language\":\"%s\","
+		       "\"bytes\":{\"total\":%llu}}\n",
 		       (unsigned long long)st->docs, (unsigned long long)st->terms,
 		       (unsigned long long)st->postings,
-		       (unsigned long long)st->positions, st->segments, st->language,
+		       (unsigned long long)st->positions, st->segments,
+		       (unsigned long long)st->generation, st->language,
 		       (unsigned long long)st->bytes_xapian);
 		return;
 	}
@@ -36,7 +38,8 @@ static void print_xapian(const att_index_stats *st, int json)
 	       (unsigned long long)st->postings);
 	printf("tokens        %llu (field terms' included)\n",
 	       (unsigned long long)st->positions);
-	printf("shards        %u\n", st->segments);
+	printf("shards        %u (revision %llu)\n", st->segments,
+	       (unsigned long long)st->generation);
 	printf("language      %s\n", st->language);
 	printf("total         %12llu bytes (local databases)\n",
 	       (unsigned long long)st->bytes_xapian);

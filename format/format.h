@@ -631,6 +631,9 @@ att_status att_doc_from_record(att_doc *d, att_field **fields, size_t *cap,
                                const att_record *rec);
 
 #define ATT_XDATA_VERSION 1
+/* Positions are stored this much higher in a Xapian database: Xapian
+ * 1.4.22 reads a position list of exactly {0, 1} back as {1}. */
+#define ATT_XPOS_SHIFT 1
 /* The value slot of a Xapian document's sentence table. */
 #define ATT_XVALUE_SENTENCES 0
 

@@ -154,7 +154,8 @@ static att_status compare(xchecker *c, att_xdb *db, att_xdocid id,
 			        (unsigned)att_xiter_wdf(it), is_id ? 0 : j - i);
 		st = att_xdb_positions(db, &pos, &np, id, t, len);
 		if (st == ATT_X_OK && !is_id) {
-			for (k = 0; k < np && k < j - i && pos[k] == c->w[i + k].pos; k++)
+			for (k = 0; k < np && k < j - i &&
+			     pos[k] == c->w[i + k].pos + ATT_XPOS_SHIFT; k++)
 				;
 			if (k != np || np != j - i)
 				problem(c, "document %u (%s): term \"%.*s\": positions "

@@ -8,7 +8,10 @@
  * Xapian database holds exactly the native index's terms at the native
  * positions: title and text terms, the title's field terms
  * ("\x02title:TERM") and each extra field's, each added with a position
- * and a wdf of one per occurrence. The id term ("\x01" ID) is a boolean
+ * and a wdf of one per occurrence. Each position is stored one higher
+ * (ATT_XPOS_SHIFT): Xapian 1.4.22 reads a position list of exactly {0,
+ * 1} back as {1} (docs/XAPIAN.md), and a title that starts with a word
+ * twice would lose its first occurrence. The id term ("\x01" ID) is a boolean
  * term, the unique key Xapian's replace_document and delete_document
  * use. A Xapian term is at most 245 bytes, so ids are at most 244 bytes
  * here (1,024 natively). A document's length, to Xapian, is the sum of
@@ -353,7 +356,7 @@ static att_status build_doc(att_xwriter *x, const att_doc *d)
 		                                  (uint32_t)(da->keys[i] >> 32), &len);
 
 		st = att_xdoc_add_posting(x->doc, t, len,
-		                          (uint32_t)(da->keys[i] & 0xffffffffu), 1);
+		                          (uint32_t)da->keys[i] + ATT_XPOS_SHIFT, 1);
 	}
 	att_buf_clear(&x->data);
 	att_xdata_put(&x->data, d, da->title_len);

@@ -806,7 +806,7 @@ static att_status cand_sentences(xrun *r, const xcand *c, uint32_t *nsent)
 static att_status stored_positions(xrun *r, const xcand *c)
 {
 	att_status rc = ATT_OK;
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < r->q.npos && rc == ATT_OK; i++) {
 		uint32_t *pos = NULL;
@@ -814,6 +814,8 @@ static att_status stored_positions(xrun *r, const xcand *c)
 		att_xstatus st = att_xdb_positions(r->q.x->db, &pos, &n, c->id,
 		                                   r->q.pos[i].t, r->q.pos[i].len);
 
+		for (j = 0; j < n; j++) /* stored one higher: ATT_XPOS_SHIFT */
+			pos[j] -= ATT_XPOS_SHIFT;
 		r->pt[i].pos = pos;
 		r->pt[i].n = (uint32_t)n;
 		if (st != ATT_X_OK)

@@ -121,6 +121,9 @@ START_TEST(write_search)
 	add(w, "a", "Gas pipeline", "The pipeline from Baku opens. It is long.");
 	add(w, "b", "Grain", "Ships carry grain across the Black Sea.");
 	add(w, "c", "Talks", "Negotiators met in Geneva about the pipeline.");
+	/* a title starting with a word twice: positions 0 and 1, which
+	 * Xapian 1.4.22 alone would read back as {1} (ATT_XPOS_SHIFT) */
+	add(w, "d", "Bora Bora", "An island.");
 	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
 	s = open_searcher(path_in("x"));
 	ck_assert_str_eq(att_searcher_backend(s), "xapian");
@@ -129,6 +132,8 @@ START_TEST(write_search)
 	ck_assert_str_eq(ids(s, "pipeline -geneva"), "a");
 	ck_assert_str_eq(ids(s, "title:grain"), "b");
 	ck_assert_str_eq(ids(s, "negotiat*"), "c");
+	ck_assert_str_eq(ids(s, "\"bora bora\""), "d");
+	ck_assert_str_eq(ids(s, "title:\"bora bora\""), "d");
 
 	/* passages: the sentence with the words, marked */
 	ck_assert_int_eq(att_search(&r, s, "Baku pipeline", 13, NULL), ATT_OK);
