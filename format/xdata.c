@@ -235,9 +235,11 @@ att_status att_sentences_decode(att_sentence **out, size_t *cap, uint32_t *n,
 	for (i = 0; i <= ns; i++) {
 		att_cursor_varint(&c, &dp);
 		att_cursor_varint(&c, &db);
+		if (c.err || dp > UINT32_MAX || db > UINT32_MAX)
+			return ATT_ECORRUPT; /* (a huge delta would wrap the sums) */
 		pos += dp;
 		byte += db;
-		if (c.err || pos > UINT32_MAX || byte > UINT32_MAX)
+		if (pos > UINT32_MAX || byte > UINT32_MAX)
 			return ATT_ECORRUPT;
 		(*out)[i].pos = (uint32_t)pos;
 		(*out)[i].byte = (uint32_t)byte;

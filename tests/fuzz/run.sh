@@ -1,8 +1,9 @@
 #!/bin/bash
-# Builds the libFuzzer targets (fuzz_index, fuzz_query) with clang,
+# Builds the libFuzzer targets (fuzz_index, fuzz_query, fuzz_xdata: the
+# Xapian backend's document data and sentence tables) with clang,
 # ASan and UBSan, seeds their corpora from a real index (each target
 # writes its own seeds: see ATT_FUZZ_SEEDS in the sources), runs each for
-# SECONDS (default 30) and exits non-zero if either crashed, leaked or
+# SECONDS (default 30) and exits non-zero if any crashed, leaked or
 # hung. Crashing inputs are kept in the artifacts directory, printed at
 # the end.
 #
@@ -43,7 +44,7 @@ if ! echo "$SOURCES" | xargs -P "$JOBS" -I{} sh -c '
 	echo "run.sh: compiling the library failed" >&2
 	exit 2
 fi
-for t in fuzz_index fuzz_query; do
+for t in fuzz_index fuzz_query fuzz_xdata; do
 	# shellcheck disable=SC2086
 	$CC $CFLAGS -fsanitize=fuzzer,$SAN "$ROOT/tests/fuzz/$t.c" \
 	    "$BUILD"/obj/*.o $DEPS_LIBS -o "$BUILD/$t" || {
@@ -57,7 +58,7 @@ done
 export TMPDIR="$BUILD/tmp"
 mkdir -p "$TMPDIR"
 status=0
-for t in fuzz_index fuzz_query; do
+for t in fuzz_index fuzz_query fuzz_xdata; do
 	corpus="$BUILD/corpus-$t"
 	mkdir -p "$corpus"
 	# the target writes its seeds while it builds its index
