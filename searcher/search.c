@@ -525,104 +525,17 @@ static int cmp_final(const void *a, const void *b)
 
 /* ---- feedback (RM3) ------------------------------------------------------- */
 
-/* One occurrence of a word in a feedback document, then (once sorted and
- * summed) one word's relevance-model weight. */
-typedef struct fb_term {
-	char term[ATT_MAX_TERM + 1];
-	uint32_t len;
-	double w;
-} fb_term;
-
-typedef struct fb_list {
-	fb_term *v;
-	size_t n, cap;
-	double add;          /* what each token of the current document adds */
-	uint32_t tokens;     /* the current document's tokens */
-} fb_list;
-
-static int fb_push(fb_list *l, const char *term, size_t len, double w)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		fb_term *p = att_realloc(l->v, cap * sizeof *p);
-
-		if (p == NULL)
-			return ATT_ENOMEM;
-		l->v = p;
-		l->cap = cap;
-	}
-	memcpy(l->v[l->n].term, term, len);
-	l->v[l->n].term[len] = '\0';
-	l->v[l->n].len = (uint32_t)len;
-	l->v[l->n++].w = w;
-	return ATT_OK;
-}
-
-static int on_fb_token(void *ctx, const att_token *tok)
-{
-	fb_list *l = ctx;
-
-	l->tokens++;
-	if (tok->term_len < 2 || att_stop_word(tok->term, tok->term_len))
-		return ATT_OK;
-	return fb_push(l, tok->term, tok->term_len, l->add);
-}
-
-static int cmp_fb_term(const void *a, const void *b)
-{
-	return strcmp(((const fb_term *)a)->term, ((const fb_term *)b)->term);
-}
-
-static int cmp_fb_weight(const void *a, const void *b)
-{
-	const fb_term *x = a, *y = b;
-
-	if (x->w != y->w)
-		return x->w > y->w ? -1 : 1;
-	return strcmp(x->term, y->term);
-}
-
-/* Counts the tokens of one document, then analyses it again with each
- * token weighing SHARE / tokens (its share of the document's tokens,
- * times the document's share of the scores), appended to L. */
-static att_status fb_document(eval *e, fb_list *l, const att_record *rec,
-                              double share)
-{
-	size_t first = l->n;
-	int rc;
-
-	l->tokens = 0;
-	l->add = 0;
-	rc = att_analyze(e->s->an, rec->title, rec->title_len, 0, on_fb_token, l,
-	                 NULL);
-	if (rc == ATT_OK)
-		rc = att_analyze(e->s->an, rec->text, rec->text_len, 0, on_fb_token,
-		                 l, NULL);
-	if (rc == ATT_OK && l->tokens > 0) {
-		size_t i;
-
-		for (i = first; i < l->n; i++)
-			l->v[i].w = share / l->tokens;
-	}
-	return rc == ATT_OK || rc == ATT_ENOMEM ? rc : ATT_ECORRUPT;
-}
-
-/* RM3: a relevance model from the best feedback_docs documents (each
- * word's share of each document's tokens, weighted by the document's
- * share of their scores), whose heaviest feedback_terms words that are
- * not stop words join the query as optional terms. The original query
- * keeps its scale; the new terms together weigh (1 - feedback_weight) /
- * feedback_weight times as much, per original term. */
+/* RM3 (feedback.c): the model of the best feedback_docs candidates,
+ * whose terms join the query as optional terms; then a second run. */
 static att_status feedback(eval *e)
 {
 	const att_search_options *o = e->o;
 	att_match *m = &e->m;
 	size_t nd = m->ncands < o->feedback_docs ? m->ncands : o->feedback_docs;
-	fb_list l = { NULL, 0, 0, 0, 0 };
-	const char *terms[64];
-	size_t lens[64], nt = 0, i, j, nq = 0;
-	double w[64], sum = 0, tot = 0, ratio;
+	size_t i, nq = 0;
 	att_status rc = ATT_OK;
+	double sum = 0;
+	att_fb fb;
 	uint32_t u;
 
 	for (i = 0; i < nd; i++)
@@ -631,6 +544,7 @@ static att_status feedback(eval *e)
 		nq += m->et[u].positive;
 	if (nd == 0 || sum <= 0 || nq == 0 || o->feedback_weight >= 1)
 		return ATT_OK;
+	att_fb_init(&fb);
 	for (i = 0; i < nd && rc == ATT_OK; i++) {
 		const att_cand *c = &m->cands[i];
 		att_record rec;
@@ -638,35 +552,18 @@ static att_status feedback(eval *e)
 		rc = att_segment_fetch(&rec, &e->s->cache, &e->s->segs[c->seg],
 		                       c->doc, e->s->msg, sizeof e->s->msg);
 		if (rc == ATT_OK)
-			rc = fb_document(e, &l, &rec, c->score / sum);
+			rc = att_fb_add(&fb, e->s->an, &rec, c->score / sum);
 	}
-	if (rc == ATT_OK && l.n > 0) {
-		/* one entry per word, its weights summed */
-		qsort(l.v, l.n, sizeof *l.v, cmp_fb_term);
-		for (i = 0, j = 0; i < l.n; i++) {
-			if (j > 0 && strcmp(l.v[j - 1].term, l.v[i].term) == 0)
-				l.v[j - 1].w += l.v[i].w;
-			else
-				l.v[j++] = l.v[i];
-		}
-		l.n = j;
-		qsort(l.v, l.n, sizeof *l.v, cmp_fb_weight);
-		nt = l.n < o->feedback_terms ? l.n : o->feedback_terms;
-		for (i = 0; i < nt; i++)
-			tot += l.v[i].w;
-		ratio = (1 - o->feedback_weight) / o->feedback_weight * (double)nq;
-		for (i = 0; i < nt; i++) {
-			terms[i] = l.v[i].term;
-			lens[i] = l.v[i].len;
-			w[i] = ratio * l.v[i].w / tot;
-		}
-		rc = att_match_expand(m, terms, lens, w, nt);
+	if (rc == ATT_OK)
+		rc = att_fb_finish(&fb, nq, o->feedback_terms, o->feedback_weight);
+	if (rc == ATT_OK && fb.n > 0) {
+		rc = att_match_expand(m, fb.terms, fb.lens, fb.w, fb.n);
 		if (rc == ATT_OK)
 			rc = att_match_prepare(m);
 		if (rc == ATT_OK)
 			rc = att_match_run(m);
 	}
-	att_free(l.v);
+	att_fb_release(&fb);
 	if (rc == ATT_ECORRUPT && e->s->msg[0] == '\0')
 		snprintf(e->s->msg, sizeof e->s->msg,
 		         "feedback: a stored document does not analyse");

@@ -141,6 +141,40 @@ att_status att_passage_cut(att_passage *out, att_analyzer *an,
                            int (*is_term)(void *ctx, const char *t, size_t n),
                            void *ctx);
 
+/* ---- feedback.c: RM3's relevance model ------------------------------------ */
+
+#define ATT_FB_MAX 64
+
+/* One word of the model: one occurrence while documents are added, its
+ * summed weight after att_fb_finish. */
+typedef struct att_fb_term {
+	char term[ATT_MAX_TERM + 1];
+	uint32_t len;
+	double w;
+} att_fb_term;
+
+typedef struct att_fb {
+	att_fb_term *v;
+	size_t nv, cap;
+	uint32_t tokens;        /* the document being added */
+	/* after att_fb_finish: the expansion, heaviest first; pointers into v */
+	const char *terms[ATT_FB_MAX];
+	size_t lens[ATT_FB_MAX];
+	double w[ATT_FB_MAX];   /* each term's boost */
+	size_t n;
+} att_fb;
+
+void att_fb_init(att_fb *fb);
+void att_fb_release(att_fb *fb);
+/* Analyses the document of record REC (title and text) into the model,
+ * with SHARE its share of the feedback documents' scores. ATT_OK,
+ * ATT_ENOMEM, or ATT_ECORRUPT (the record does not analyse). */
+att_status att_fb_add(att_fb *fb, att_analyzer *an, const att_record *rec,
+                      double share);
+/* The heaviest NTERMS (at most ATT_FB_MAX) words, weighted so that they
+ * weigh (1 - WEIGHT) / WEIGHT times a query of NQ terms. */
+att_status att_fb_finish(att_fb *fb, size_t nq, size_t nterms, double weight);
+
 /* ---- search.c: results, built by either backend ------------------------ */
 
 typedef struct att_res_hit {

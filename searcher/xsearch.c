@@ -36,9 +36,10 @@
  * PORT" of the issue that asked for this), so that each remote shard
  * gets the caller's timeout and an error names the line and shard.
  *
- * Options the backend cannot honour are refused, not ignored: BM25F
- * (title_weight != 1: Xapian 1.4 has no per-field lengths) and RM3
- * feedback.
+ * RM3 feedback (feedback.c's model, as natively) adds the expansion as
+ * scaled optional terms and runs again. An option the backend cannot
+ * honour is refused, not ignored: BM25F (title_weight != 1: Xapian 1.4
+ * keeps no per-field lengths).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -751,7 +752,7 @@ typedef struct xrun {
 	att_pscratch ps;
 	att_pterm *pt;
 	uint32_t **apos;         /* remote: positions found by re-analysis */
-	size_t *apcap;
+	size_t *apcap, napos;    /* for napos terms */
 } xrun;
 
 /* A copy of the N bytes at P in *OUT (and *LEN). */
@@ -867,6 +868,7 @@ static att_status analysed_positions(xrun *r, const att_xdata *xd)
 		r->apcap = att_calloc(r->q.npos + 1, sizeof *r->apcap);
 		if (r->apos == NULL || r->apcap == NULL)
 			return ATT_ENOMEM;
+		r->napos = r->q.npos;
 	}
 	for (i = 0; i < r->q.npos; i++) {
 		r->pt[i].pos = r->apos[i];
@@ -1100,28 +1102,134 @@ static att_status make_results(att_results **out, xrun *r)
 	return ATT_OK;
 }
 
+/* Frees what one ranking made: candidates, position buffers. */
+static void clear_ranking(xrun *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		att_free(r->c[i].data);
+		att_free(r->c[i].sen);
+	}
+	att_free(r->c);
+	r->c = NULL;
+	r->n = 0;
+	att_free(r->pt);
+	r->pt = NULL;
+	for (i = 0; r->apos != NULL && i < r->napos; i++)
+		att_free(r->apos[i]);
+	att_free(r->apos);
+	att_free(r->apcap);
+	r->apos = NULL;
+	r->apcap = NULL;
+	r->napos = 0;
+}
+
+/* Runs r->query for the best K, re-ranks them by passages, sorts them. */
+static att_status rank(xrun *r, size_t k)
+{
+	att_status rc;
+	size_t i;
+
+	clear_ranking(r);
+	rc = run_query(r, k);
+	if (rc == ATT_OK && (r->pt = att_calloc(r->q.npos + 1,
+	                                        sizeof *r->pt)) == NULL)
+		rc = ATT_ENOMEM;
+	for (i = 0; rc == ATT_OK && r->q.o->passage_weight != 0 && i < r->n; i++)
+		rc = passages_of(r, &r->c[i]);
+	if (rc == ATT_OK)
+		qsort(r->c, r->n, sizeof *r->c, cmp_cand);
+	return rc;
+}
+
+/* RM3 (feedback.c): the model of the best feedback_docs hits joins the
+ * query as optional terms, each scaled by its weight; the query stays
+ * required if it required anything (feedback never widens an AND or +
+ * query), as natively. */
+static att_status expand(xrun *r, const att_query *q)
+{
+	const att_search_options *o = r->q.o;
+	const att_qnode *root = &q->nodes[q->root];
+	size_t nd = r->n < o->feedback_docs ? r->n : o->feedback_docs, i, nq;
+	att_xquery *subs[ATT_FB_MAX + 1], *fbq = NULL, *both[2];
+	int loose = 1, more = 0;
+	att_status rc = ATT_OK;
+	double sum = 0;
+	att_fb fb;
+
+	for (i = 0; root->kind == ATT_Q_BOOL && i < root->n; i++)
+		loose &= q->nodes[q->kids[root->first + i]].occur != ATT_MUST;
+	for (i = 0; i < nd; i++)
+		sum += r->c[i].score;
+	nq = r->q.npos;
+	if (nd == 0 || sum <= 0 || nq == 0 || o->feedback_weight >= 1)
+		return ATT_OK;
+	att_fb_init(&fb);
+	for (i = 0; i < nd && rc == ATT_OK; i++) {
+		att_xdata xd;
+
+		rc = cand_record(r, &r->c[i], &xd);
+		if (rc == ATT_OK)
+			rc = att_fb_add(&fb, r->q.x->an, &xd.rec, r->c[i].score / sum);
+	}
+	if (rc == ATT_OK)
+		rc = att_fb_finish(&fb, nq, o->feedback_terms, o->feedback_weight);
+	for (i = 0; rc == ATT_OK && i < fb.n; i++) {
+		att_xquery *t = NULL;
+		att_xstatus st;
+
+		rc = term_query(&r->q, &t, fb.terms[i], fb.lens[i], 0);
+		if (rc != ATT_OK)
+			break;
+		st = att_xquery_scale(&subs[more], &r->q.err, t, fb.w[i]);
+		att_xquery_free(t);
+		if (st != ATT_X_OK)
+			rc = qfail(&r->q, st);
+		else
+			more++;
+	}
+	if (rc == ATT_OK && more > 0)
+		rc = combine(&r->q, &fbq, ATT_XOP_OR, subs, (size_t)more, 0), more = 0;
+	if (rc == ATT_OK && fbq != NULL) {
+		both[0] = r->query;
+		both[1] = fbq;
+		r->query = NULL;
+		rc = combine(&r->q, &r->query, loose ? ATT_XOP_OR : ATT_XOP_AND_MAYBE,
+		             both, 2, 0);
+	}
+	for (i = 0; i < (size_t)more; i++)
+		att_xquery_free(subs[i]);
+	att_fb_release(&fb);
+	if (rc == ATT_ECORRUPT && r->q.x->msg[0] == '\0')
+		fail(r->q.x, rc, "feedback: a stored document does not analyse");
+	return rc;
+}
+
 static att_status search(xrun *r, att_results **out, const att_query *q)
 {
 	const att_search_options *o = r->q.o;
-	size_t k = o->offset + o->n, i;
+	size_t k = o->offset + o->n;
 	att_status rc;
 
 	if (o->passage_weight != 0 && k < o->rerank_depth)
 		k = o->rerank_depth;
+	if (k < o->feedback_docs)
+		k = o->feedback_docs;
 	if (k == 0)
 		k = 1;
 	rc = node_query(&r->q, &r->query, q, q->root, 0);
 	if (rc == ATT_OK)
-		rc = run_query(r, k);
-	if (rc == ATT_OK && (r->pt = att_calloc(r->q.npos + 1,
-	                                        sizeof *r->pt)) == NULL)
-		rc = ATT_ENOMEM;
-	for (i = 0; rc == ATT_OK && o->passage_weight != 0 && i < r->n; i++)
-		rc = passages_of(r, &r->c[i]);
-	if (rc == ATT_OK) {
-		qsort(r->c, r->n, sizeof *r->c, cmp_cand);
-		rc = make_results(out, r);
+		rc = rank(r, k);
+	if (rc == ATT_OK && o->feedback_docs > 0) {
+		const att_xquery *before = r->query;
+
+		rc = expand(r, q);
+		if (rc == ATT_OK && r->query != before) /* expanded: run again */
+			rc = rank(r, k);
 	}
+	if (rc == ATT_OK)
+		rc = make_results(out, r);
 	return rc;
 }
 
@@ -1158,22 +1266,13 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 		rc = search(&r, out, &q);
 	if (rc == ATT_ENOMEM)
 		snprintf(x->msg, x->cap, "out of memory");
-	for (i = 0; i < r.n; i++) {
-		att_free(r.c[i].data);
-		att_free(r.c[i].sen);
-	}
-	att_free(r.c);
+	clear_ranking(&r);
 	for (i = 0; i < r.q.npos; i++)
 		att_free(r.q.pos[i].t);
 	att_free(r.q.pos);
 	free(r.q.err);
 	att_xquery_free(r.query);
 	att_free(r.sents);
-	att_free(r.pt);
-	for (i = 0; r.apos != NULL && i < r.q.npos; i++)
-		att_free(r.apos[i]);
-	att_free(r.apos);
-	att_free(r.apcap);
 	att_pscratch_release(&r.ps);
 	att_query_release(&q);
 	return rc;
@@ -1192,8 +1291,6 @@ att_status att_xsearch(att_results **out, att_xsearcher *x, const char *query,
 	if (o->title_weight != 1.0)
 		return fail(x, ATT_EINVAL, "a title weight (BM25F) needs the native "
 		            "backend: Xapian 1.4 has no per-field lengths");
-	if (o->feedback_docs > 0)
-		return fail(x, ATT_EINVAL, "feedback (RM3) needs the native backend");
 	for (tries = 0; tries < 5; tries++) {
 		att_xstatus st;
 

@@ -10,7 +10,7 @@
  *   text (rewritten through the wrapper) is reported, naming its id;
  * - errors, each with its status and message: an id too long for a
  *   Xapian term, unknown and conflicting backends, shards without the
- *   backend, options the backend refuses, a stub with a bad line, a stub
+ *   backend, BM25F (which the backend refuses), a stub with a bad line, a stub
  *   naming a port where nothing listens, a Xapian database attache did
  *   not write.
  */
@@ -381,10 +381,6 @@ START_TEST(errors)
 	o.title_weight = 2;
 	ck_assert_int_eq(att_search(&r, s, "text", 4, &o), ATT_EINVAL);
 	ck_assert_ptr_nonnull(strstr(att_searcher_errmsg(s), "native backend"));
-	att_search_options_init(&o);
-	o.feedback_docs = 3;
-	ck_assert_int_eq(att_search(&r, s, "text", 4, &o), ATT_EINVAL);
-	ck_assert_ptr_null(r);
 	att_searcher_free(s);
 
 	/* stubs: a bad line; a remote where nothing listens */
