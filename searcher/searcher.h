@@ -8,8 +8,10 @@
  *   match.c    - evaluating a query tree: term statistics, prefix
  *                expansion, iterators, BM25/BM25F, block-max pruning, the
  *                top-k heap, explanations
+ *   feedback.c - RM3's relevance model, for both backends
  *   search.c   - the public att_searcher and att_search: options, the
  *                passage re-ranking, feedback (RM3), results
+ *   xsearch.c  - the same over a Xapian database (ATTACHE_WITH_XAPIAN)
  *
  * Reading segments (dictionary, cursors, stored records) is format/'s
  * (segread.c), since the indexer's merges read them too.
