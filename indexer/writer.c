@@ -217,7 +217,6 @@ static att_status writer_init(att_writer *w, const char *path,
 	att_buf_init(&w->rows);
 	att_buf_init(&w->names);
 	att_buf_init(&w->open_del);
-	w->sen.fd = -1;
 	w->dir = att_strndup(path, strlen(path));
 	if (w->dir == NULL)
 		return set_err(w, ATT_ENOMEM, "out of memory");
