@@ -37,9 +37,6 @@
 
 #include "searcher.h"
 
-#define PREFIX_KEEP 64        /* terms a prefix expands to, most frequent */
-#define PREFIX_SCAN 100000    /* dictionary entries a prefix may cover */
-
 /* Pruning compares bounds with scores summed in other orders: leave
  * room for rounding. */
 static int beats(double bound, double theta)
@@ -157,24 +154,29 @@ static att_enode *new_enode(att_match *m)
 	return n;
 }
 
-typedef struct pfx_term {
-	char *text;
-	size_t len;
-	uint64_t df;
-} pfx_term;
-
 static int cmp_pfx_df(const void *a, const void *b)
 {
-	const pfx_term *x = a, *y = b;
+	const att_pfx_term *x = a, *y = b;
 
 	if (x->df != y->df)
 		return x->df > y->df ? -1 : 1;
 	return strcmp(x->text, y->text);
 }
 
+void att_prefix_keep(att_pfx_term *v, size_t *n)
+{
+	size_t i;
+
+	qsort(v, *n, sizeof *v, cmp_pfx_df);
+	for (i = ATT_PREFIX_KEEP; i < *n; i++)
+		att_free(v[i].text);
+	if (*n > ATT_PREFIX_KEEP)
+		*n = ATT_PREFIX_KEEP;
+}
+
 static int cmp_pfx_text(const void *a, const void *b)
 {
-	const pfx_term *x = a, *y = b;
+	const att_pfx_term *x = a, *y = b;
 	size_t n = x->len < y->len ? x->len : y->len;
 	int c = memcmp(x->text, y->text, n);
 
@@ -191,11 +193,11 @@ static uint64_t live_df(const att_segment *seg, const char *term, size_t len,
 }
 
 /* The terms starting with PREFIX over every segment, with their live
- * document frequencies, most frequent first; at most PREFIX_KEEP. */
+ * document frequencies, most frequent first; at most ATT_PREFIX_KEEP. */
 static att_status expand_prefix(att_match *m, const char *prefix, size_t plen,
-                                size_t column, pfx_term **out, size_t *nout)
+                                size_t column, att_pfx_term **out, size_t *nout)
 {
-	pfx_term *v = NULL;
+	att_pfx_term *v = NULL;
 	size_t n = 0, cap = 0, scanned = 0, i, j;
 	att_status rc = ATT_OK;
 	uint32_t s;
@@ -212,11 +214,11 @@ static att_status expand_prefix(att_match *m, const char *prefix, size_t plen,
 			uint64_t df = live_df(&m->segs[s], (const char *)it.term,
 			                      it.len, it.ti.df);
 
-			if (++scanned > PREFIX_SCAN) {
+			if (++scanned > ATT_PREFIX_SCAN) {
 				char what[128];
 
 				snprintf(what, sizeof what, "column %zu: a prefix matches"
-				         " more than %d terms", column, PREFIX_SCAN);
+				         " more than %d terms", column, ATT_PREFIX_SCAN);
 				rc = merr(m, ATT_ELIMIT, what);
 				break;
 			}
@@ -224,7 +226,7 @@ static att_status expand_prefix(att_match *m, const char *prefix, size_t plen,
 				continue;
 			if (n == cap) {
 				size_t nc = cap ? cap * 2 : 64;
-				pfx_term *p = att_realloc(v, nc * sizeof *p);
+				att_pfx_term *p = att_realloc(v, nc * sizeof *p);
 
 				if (p == NULL) {
 					rc = ATT_ENOMEM;
@@ -258,11 +260,7 @@ static att_status expand_prefix(att_match *m, const char *prefix, size_t plen,
 			v[j++] = v[i];
 		}
 		n = j;
-		qsort(v, n, sizeof *v, cmp_pfx_df);
-		for (i = PREFIX_KEEP; i < n; i++)
-			att_free(v[i].text);
-		if (n > PREFIX_KEEP)
-			n = PREFIX_KEEP;
+		att_prefix_keep(v, &n);
 	}
 	if (rc != ATT_OK) {
 		for (i = 0; i < n; i++)
@@ -314,7 +312,7 @@ static att_status build_prefix(att_match *m, att_enode *n, const att_query *q,
                                const att_qnode *qn)
 {
 	const att_qterm *t = &q->terms[qn->first];
-	pfx_term *v = NULL;
+	att_pfx_term *v = NULL;
 	size_t nv = 0, i;
 	att_status rc = expand_prefix(m, t->text, t->len, qn->column, &v, &nv);
 

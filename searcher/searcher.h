@@ -255,6 +255,22 @@ struct att_enode {
 	att_enode *next_alloc;  /* every node, for freeing */
 };
 
+/* A prefix becomes its ATT_PREFIX_KEEP most frequent expansions (ties by
+ * their bytes); covering more than ATT_PREFIX_SCAN terms is ATT_ELIMIT.
+ * Both backends use this rule, so that they expand alike. */
+#define ATT_PREFIX_KEEP 64
+#define ATT_PREFIX_SCAN 100000
+
+typedef struct att_pfx_term {
+	char *text;          /* att_malloc'd, NUL-terminated */
+	size_t len;
+	uint64_t df;
+} att_pfx_term;
+
+/* Sorts V[0..*N) (distinct terms) most frequent first and keeps the
+ * first ATT_PREFIX_KEEP, freeing the others' text. */
+void att_prefix_keep(att_pfx_term *v, size_t *n);
+
 /* At most this many term slots (prefix expansions and feedback terms
  * included): ATT_ELIMIT beyond. */
 #define ATT_MATCH_MAX_SLOTS 1024

@@ -53,8 +53,6 @@
 #include "attache_xapian.h"
 #include "searcher.h"
 
-#define PREFIX_KEEP 64        /* terms a prefix expands to, most frequent */
-#define PREFIX_SCAN 100000    /* terms a prefix may cover */
 #define MAX_WINDOWS 8
 
 struct att_xsearcher {
@@ -501,31 +499,13 @@ static att_status combine(xq *c, att_xquery **out, att_xop op,
 	return st == ATT_X_OK ? ATT_OK : qfail(c, st);
 }
 
-typedef struct pfx {
-	char *t;
-	size_t len;
-	uint32_t df;
-} pfx;
-
-static int cmp_pfx(const void *a, const void *b)
-{
-	const pfx *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int d;
-
-	if (x->df != y->df)
-		return x->df > y->df ? -1 : 1;
-	d = memcmp(x->t, y->t, n);
-	return d ? d : (x->len > y->len) - (x->len < y->len);
-}
-
-/* A prefix: OR of its most frequent PREFIX_KEEP expansions. */
+/* A prefix: OR of its expansions, chosen as natively (att_prefix_keep). */
 static att_status prefix_query(xq *c, att_xquery **out, const att_qterm *qt,
                                size_t column, int excluded)
 {
 	att_xquery **subs = NULL;
 	att_xiter *it = NULL;
-	pfx *v = NULL;
+	att_pfx_term *v = NULL;
 	size_t n = 0, cap = 0, scanned = 0, i, k = 0;
 	att_status rc = ATT_OK;
 	int more = 0;
@@ -536,14 +516,14 @@ static att_status prefix_query(xq *c, att_xquery **out, const att_qterm *qt,
 		size_t len;
 		const char *t = att_xiter_term(it, &len);
 
-		if (++scanned > PREFIX_SCAN) {
+		if (++scanned > ATT_PREFIX_SCAN) {
 			rc = fail(c->x, ATT_ELIMIT, "column %zu: a prefix matches more "
-			          "than %d terms", column, PREFIX_SCAN);
+			          "than %d terms", column, ATT_PREFIX_SCAN);
 			break;
 		}
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 64;
-			pfx *p = att_realloc(v, nc * sizeof *p);
+			att_pfx_term *p = att_realloc(v, nc * sizeof *p);
 
 			if (p == NULL) {
 				rc = ATT_ENOMEM;
@@ -552,10 +532,10 @@ static att_status prefix_query(xq *c, att_xquery **out, const att_qterm *qt,
 			v = p;
 			cap = nc;
 		}
-		v[n].t = att_strndup(t, len);
+		v[n].text = att_strndup(t, len);
 		v[n].len = len;
 		v[n].df = att_xiter_termfreq(it);
-		if (v[n].t == NULL)
+		if (v[n].text == NULL)
 			rc = ATT_ENOMEM;
 		else
 			n++;
@@ -565,13 +545,13 @@ static att_status prefix_query(xq *c, att_xquery **out, const att_qterm *qt,
 		          : att_xdb_errmsg(c->x->db));
 	att_xiter_free(it);
 	if (rc == ATT_OK && n > 0) {
-		qsort(v, n, sizeof *v, cmp_pfx);
-		subs = att_calloc(n < PREFIX_KEEP ? n : PREFIX_KEEP, sizeof *subs);
+		att_prefix_keep(v, &n);
+		subs = att_calloc(n, sizeof *subs);
 		if (subs == NULL)
 			rc = ATT_ENOMEM;
 	}
-	for (k = 0; rc == ATT_OK && k < n && k < PREFIX_KEEP; k++)
-		rc = term_query(c, &subs[k], v[k].t, v[k].len, excluded);
+	for (k = 0; rc == ATT_OK && k < n; k++)
+		rc = term_query(c, &subs[k], v[k].text, v[k].len, excluded);
 	if (rc == ATT_OK && n == 0)
 		st = att_xquery_none(out, &c->err), rc = st ? qfail(c, st) : ATT_OK;
 	else if (rc == ATT_OK)
@@ -580,7 +560,7 @@ static att_status prefix_query(xq *c, att_xquery **out, const att_qterm *qt,
 		for (i = 0; i < k; i++)
 			att_xquery_free(subs[i]);
 	for (i = 0; i < n; i++)
-		att_free(v[i].t);
+		att_free(v[i].text);
 	att_free(v);
 	att_free(subs);
 	return rc;
