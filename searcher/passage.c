@@ -193,6 +193,18 @@ void att_pscratch_release(att_pscratch *sc)
 	memset(sc, 0, sizeof *sc);
 }
 
+uint32_t att_passages_stop(const att_pterm *terms, size_t nterms, size_t words)
+{
+	uint64_t last = 0, stop;
+	size_t u;
+
+	for (u = 0; u < nterms; u++)
+		if (terms[u].n > 0 && terms[u].pos[terms[u].n - 1] > last)
+			last = terms[u].pos[terms[u].n - 1];
+	stop = last + words + 1;
+	return stop > UINT32_MAX ? UINT32_MAX : (uint32_t)stop;
+}
+
 /* ---- cutting and marking ---------------------------------------------- */
 
 typedef struct marker {

@@ -429,8 +429,7 @@ static att_status rerank_one(eval *e, att_cand *c, att_pterm *pt)
 	att_match *m = &e->m;
 	const att_segment *seg = &e->s->segs[c->seg];
 	size_t k = e->o->passages ? e->o->passages : 1, np = 0;
-	uint32_t u, nsent, last = 0;
-	uint64_t stop;
+	uint32_t u, nsent;
 	att_status rc;
 	int got;
 
@@ -453,14 +452,9 @@ static att_status rerank_one(eval *e, att_cand *c, att_pterm *pt)
 		pt[np].idf = m->et[u].idf;
 		np++;
 	}
-	/* windows past the last hit plus a window's length score nothing */
-	for (u = 0; u < np; u++)
-		if (pt[u].n > 0 && pt[u].pos[pt[u].n - 1] > last)
-			last = pt[u].pos[pt[u].n - 1];
-	stop = (uint64_t)last + e->o->passage_words + 1;
 	rc = att_segment_sentences_until(&e->sents, &e->sentcap, &nsent, seg,
-	                                 c->doc, stop > UINT32_MAX ? UINT32_MAX
-	                                 : (uint32_t)stop);
+	                                 c->doc, att_passages_stop(pt, np,
+	                                 e->o->passage_words));
 	if (rc == ATT_ECORRUPT) {
 		snprintf(e->s->msg, sizeof e->s->msg,
 		         "%s.sen: corrupt sentence table of document %u", seg->path,

@@ -133,6 +133,12 @@ int att_passages_best(att_window *out, size_t k, const att_sentence *sents,
                       size_t words, double k1, double b, att_pscratch *sc);
 void att_pscratch_release(att_pscratch *sc);
 
+/* Windows past the last hit of TERMS plus a window's length (WORDS)
+ * score nothing: the position at which a sentence table may stop being
+ * read for att_passages_best. */
+uint32_t att_passages_stop(const att_pterm *terms, size_t nterms,
+                           size_t words);
+
 /* Cuts window W (sentences of SENTS) out of REC's text into OUT: the
  * text trimmed of blanks, copied (att_malloc'd), and a mark on each word
  * whose analysed term IS_TERM(CTX, term, len) accepts. ATT_OK,

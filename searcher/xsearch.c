@@ -769,12 +769,14 @@ static att_status cand_record(xrun *r, xcand *c, att_xdata *xd)
 	return rc;
 }
 
-/* Candidate C's sentence table, decoded into r->sents. */
-static att_status cand_sentences(xrun *r, const xcand *c, uint32_t *nsent)
+/* Candidate C's sentence table, decoded into r->sents as far as
+ * position STOP (att_sentences_decode). */
+static att_status cand_sentences(xrun *r, const xcand *c, uint32_t *nsent,
+                                 uint32_t stop)
 {
 	att_status rc = att_sentences_decode(&r->sents, &r->sentcap, nsent,
 	                                     (const uint8_t *)c->sen, c->sen_len,
-	                                     UINT32_MAX);
+	                                     stop);
 
 	if (rc == ATT_ECORRUPT)
 		fail(r->q.x, rc, "%s: document %u: a corrupt sentence table (value "
@@ -880,14 +882,16 @@ static att_status passages_of(xrun *r, xcand *c)
 		r->pt[i].n = 0;
 		r->pt[i].idf = r->q.pos[i].idf;
 	}
-	rc = cand_sentences(r, c, &nsent);
-	if (rc == ATT_OK && remote)
-		rc = cand_record(r, c, &xd);
-	if (rc == ATT_OK)
-		rc = remote ? analysed_positions(r, &xd) : stored_positions(r, c);
-	if (rc == ATT_ECORRUPT && remote)
+	if (!remote) {
+		rc = stored_positions(r, c);
+	} else if ((rc = cand_record(r, c, &xd)) == ATT_OK &&
+	           (rc = analysed_positions(r, &xd)) == ATT_ECORRUPT) {
 		fail(r->q.x, rc, "%s: document %u: its stored text does not "
 		     "analyse", r->q.x->path, (unsigned)c->id);
+	}
+	if (rc == ATT_OK) /* only as far as windows can score */
+		rc = cand_sentences(r, c, &nsent, att_passages_stop(r->pt, r->q.npos,
+		                    o->passage_words));
 	if (rc == ATT_OK) {
 		got = att_passages_best(c->win, k, r->sents, nsent, r->pt, r->q.npos,
 		                        o->passage_words, o->k1, o->b, &r->ps);
@@ -1018,7 +1022,7 @@ static att_status build_hit(att_res_hit *h, xrun *r, xcand *c)
 	size_t i;
 
 	if ((rc = cand_record(r, c, &xd)) != ATT_OK ||
-	    (rc = cand_sentences(r, c, &nsent)) != ATT_OK)
+	    (rc = cand_sentences(r, c, &nsent, UINT32_MAX)) != ATT_OK)
 		return rc;
 	h->h.id = att_strndup(xd.rec.id, xd.rec.id_len);
 	h->h.title = att_strndup(xd.rec.title, xd.rec.title_len);
