@@ -10,7 +10,8 @@
  *
  * The exception boundary. Every exported function that calls into
  * Xapian or the C++ library runs its body in try { } and ends with
- * catch (...) { return caught(...); }: caught() rethrows the exception
+ * catch (...) { return caught(...); } (the getters that hand out bytes
+ * do it once, in hand_bytes): caught() rethrows the exception
  * in hand and sorts it by class, most derived first, into a status and
  * a message (the "Lippincott function" idiom: one list of catch clauses
  * instead of one per function). Nothing propagates into C. The accessors
@@ -223,6 +224,26 @@ struct att_xiter {
 	char msg[MSG_CAP] = "";
 };
 
+namespace {
+
+/* The bytes GET() returns, kept in *BUF (a handle's) and handed out as
+ * *P, *N until the handle's next call; an exception is caught into MSG. */
+template <class F>
+att_xstatus hand_bytes(std::string *buf, char *msg, const char **p,
+                       size_t *n, F get)
+{
+	try {
+		*buf = get();
+		*p = buf->data();
+		*n = buf->size();
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(msg, ATT_X_EINVAL);
+	}
+}
+
+} /* namespace */
+
 extern "C" {
 
 const char *att_xstatus_str(att_xstatus st)
@@ -411,27 +432,17 @@ att_xstatus att_xdb_doclength(att_xdb *db, uint64_t *len, att_xdocid id)
 att_xstatus att_xdb_get_data(att_xdb *db, const char **p, size_t *n,
                              att_xdocid id)
 {
-	try {
-		db->buf = db->db.get_document(id).get_data();
-		*p = db->buf.data();
-		*n = db->buf.size();
-		return ATT_X_OK;
-	} catch (...) {
-		return caught(db->msg, ATT_X_EINVAL);
-	}
+	return hand_bytes(&db->buf, db->msg, p, n, [&] {
+		return db->db.get_document(id).get_data();
+	});
 }
 
 att_xstatus att_xdb_get_value(att_xdb *db, const char **p, size_t *n,
                               att_xdocid id, uint32_t slot)
 {
-	try {
-		db->buf = db->db.get_document(id).get_value(slot);
-		*p = db->buf.data();
-		*n = db->buf.size();
-		return ATT_X_OK;
-	} catch (...) {
-		return caught(db->msg, ATT_X_EINVAL);
-	}
+	return hand_bytes(&db->buf, db->msg, p, n, [&] {
+		return db->db.get_document(id).get_value(slot);
+	});
 }
 
 att_xstatus att_xdb_positions(att_xdb *db, uint32_t **pos, size_t *n,
@@ -514,14 +525,9 @@ att_xstatus att_xdb_allterms(att_xiter **out, att_xdb *db,
 att_xstatus att_xdb_get_metadata(att_xdb *db, const char **p, size_t *n,
                                  const char *key)
 {
-	try {
-		db->buf = db->db.get_metadata(key);
-		*p = db->buf.data();
-		*n = db->buf.size();
-		return ATT_X_OK;
-	} catch (...) {
-		return caught(db->msg, ATT_X_EINVAL);
-	}
+	return hand_bytes(&db->buf, db->msg, p, n, [&] {
+		return db->db.get_metadata(key);
+	});
 }
 
 att_xstatus att_xdb_check(const char *path, uint64_t *errors, char **report)
@@ -816,27 +822,17 @@ void att_xmset_counts(const att_xmset *ms, uint32_t *estimated,
 att_xstatus att_xmset_data(att_xmset *ms, const char **p, size_t *n,
                            size_t i)
 {
-	try {
-		ms->buf = ms->ms[i].get_document().get_data();
-		*p = ms->buf.data();
-		*n = ms->buf.size();
-		return ATT_X_OK;
-	} catch (...) {
-		return caught(ms->msg, ATT_X_EINVAL);
-	}
+	return hand_bytes(&ms->buf, ms->msg, p, n, [&] {
+		return ms->ms[i].get_document().get_data();
+	});
 }
 
 att_xstatus att_xmset_value(att_xmset *ms, const char **p, size_t *n,
                             size_t i, uint32_t slot)
 {
-	try {
-		ms->buf = ms->ms[i].get_document().get_value(slot);
-		*p = ms->buf.data();
-		*n = ms->buf.size();
-		return ATT_X_OK;
-	} catch (...) {
-		return caught(ms->msg, ATT_X_EINVAL);
-	}
+	return hand_bytes(&ms->buf, ms->msg, p, n, [&] {
+		return ms->ms[i].get_document().get_value(slot);
+	});
 }
 
 att_xstatus att_xmset_doc(att_xmset *ms, size_t i, uint32_t slot,
