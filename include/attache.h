@@ -302,6 +302,19 @@ typedef struct att_index_stats {
  * ATT_ECORRUPT if a dictionary is damaged. */
 att_status att_searcher_stats(att_index_stats *out, const att_searcher *s);
 
+/* How a query's text is read (docs/QUERY.md). */
+typedef enum att_syntax {
+	ATT_SYNTAX_FORGIVING = 0, /* the query language, and whatever a person
+	                             types: broken syntax degrades to what was
+	                             most likely meant, never an error; what
+	                             was repaired is in att_results_note */
+	ATT_SYNTAX_STRICT,        /* the query language exactly: malformed
+	                             syntax is ATT_EPARSE with its column, for
+	                             programs that build queries */
+	ATT_SYNTAX_PLAIN          /* words only: no operator, quote, bracket
+	                             or field has a meaning */
+} att_syntax;
+
 typedef struct att_search_options {
 	size_t n;              /* hits to return (default 10) */
 	size_t offset;         /* hits to skip (default 0) */
@@ -323,6 +336,7 @@ typedef struct att_search_options {
 	                          (default 0: off) */
 	size_t feedback_terms; /* terms it adds (default 10, at most 64) */
 	double feedback_weight;/* the original query's share (default 0.5) */
+	att_syntax syntax;     /* default ATT_SYNTAX_FORGIVING */
 } att_search_options;
 
 void att_search_options_init(att_search_options *o);
@@ -358,10 +372,19 @@ typedef struct att_results att_results;
 
 /* Parses and evaluates QUERY. Query syntax (docs/QUERY.md): words,
  * "phrases", "phrase"~N, NEAR/N, AND, OR, NOT, +required, -excluded,
- * parentheses, prefix*, field:scoping, ^boosts. Errors:
- * ATT_EPARSE (the message gives the 1-based column), ATT_EEMPTY (no
- * searchable term), ATT_ELIMIT (query too long), ATT_ECORRUPT (a damaged
- * posting list met during evaluation), ATT_ENOMEM. The results own every
+ * parentheses, prefix*, field:scoping, ^boosts; “curly” and other
+ * quotation marks work as quotes.
+ * By default (ATT_SYNTAX_FORGIVING) any text is a query: unmatched
+ * quotes and brackets, operators missing a side, bad boosts, invalid
+ * UTF-8 and over-long queries are repaired and noted (att_results_note);
+ * a query with no searchable word gives no hits and a note. A query in
+ * capitals reads AND, OR, NOT and NEAR as words. Past 256 terms only the
+ * most informative are kept.
+ * Errors: ATT_ECORRUPT (a damaged posting list met during evaluation),
+ * ATT_EIO (a remote shard), ATT_EINVAL (options out of range),
+ * ATT_ENOMEM; and with ATT_SYNTAX_STRICT also ATT_EPARSE (the message
+ * gives the 1-based column), ATT_EEMPTY (no searchable term, or only
+ * exclusions) and ATT_ELIMIT (query too long). The results own every
  * string they point to and are independent of later calls. */
 att_status att_search(att_results **out, att_searcher *s, const char *query,
                       size_t query_len, const att_search_options *opts);
@@ -372,6 +395,15 @@ size_t att_results_count(const att_results *r);
  * that could not reach the top). */
 uint64_t att_results_total(const att_results *r);
 int att_results_total_exact(const att_results *r);
+/* What forgiving parsing did to the query, a short sentence each
+ * ("unmatched quote read as a phrase", "query in capitals: AND, OR, NOT
+ * and NEAR read as words"): att_results_notes of them, 0 <= i < that. */
+size_t att_results_notes(const att_results *r);
+const char *att_results_note(const att_results *r, size_t i);
+/* With options.explain: the query as it was searched, in the notation of
+ * docs/QUERY.md ("(gas +\"middl corridor\" -oil)": stems, + required,
+ * - excluded, word? an optional stop word); else NULL. */
+const char *att_results_query(const att_results *r);
 /* The I-th hit, 0 <= i < count. */
 void att_results_hit(att_hit *out, const att_results *r, size_t i);
 /* The K-th passage of hit I, 0 <= k < hit.npassages. */

@@ -307,7 +307,9 @@ static att_status leaf_terms(att_match *m, att_enode *n, const att_query *q,
 static att_status build_node(att_match *m, att_enode **out, const att_query *q,
                              uint32_t qi);
 
-/* A prefix becomes a group of the terms it expands to, each optional. */
+/* A prefix becomes a group of the terms it expands to, each optional.
+ * Forgiving, one covering more than ATT_PREFIX_SCAN terms is searched as
+ * the word it starts with. */
 static att_status build_prefix(att_match *m, att_enode *n, const att_query *q,
                                const att_qnode *qn)
 {
@@ -316,6 +318,12 @@ static att_status build_prefix(att_match *m, att_enode *n, const att_query *q,
 	size_t nv = 0, i;
 	att_status rc = expand_prefix(m, t->text, t->len, qn->column, &v, &nv);
 
+	if (rc == ATT_ELIMIT && m->forgive) {
+		att_note(m->notes, "%.*s* matches too many words: searched as a word",
+		         (int)(t->len > 40 ? 40 : t->len), t->text);
+		m->msg[0] = '\0';
+		return leaf_terms(m, n, q, qn);
+	}
 	n->kind = ATT_Q_BOOL;
 	if (rc == ATT_OK && nv > 0) {
 		n->kids = att_calloc(nv, sizeof *n->kids);

@@ -24,10 +24,21 @@
  * OR c" and "(a b) c" are one group of three optional terms, which is
  * what the evaluator prunes best.
  *
- * Errors carry the 1-based byte column where the problem is.
+ * Three ways to read a query (att_syntax). Strict: exactly this
+ * language; errors carry the 1-based byte column where the problem is.
+ * Forgiving (the default): the text is first repaired (qclean.c: quotes
+ * paired, brackets balanced, bad bytes blanked) and the grammar then
+ * forgives the rest at the points where strict mode fails: an operator
+ * missing a side is dropped, a bad boost, ~N or NEAR/N is ignored or
+ * cut to its limit, a query of only exclusions is read as words; and in
+ * a query in capitals AND, OR, NOT and NEAR are words. Each repair adds
+ * a note. Plain: every blank-separated word is a word, nothing else.
+ * After parsing, qtree.c merges repeated words and, past
+ * ATT_QUERY_MAX_TERMS terms, keeps the most informative.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +92,9 @@ typedef struct parser {
 	uint32_t *stk;          /* members of the groups being built */
 	uint32_t nstk, capstk;
 	int depth;
+	int forgive;            /* forgiving mode: repair, never fail */
+	int ops;                /* AND, OR, NOT and NEAR are operators */
+	unsigned nprefix;       /* prefixes so far */
 	att_status rc;
 	char *msg;
 	size_t msgcap;
@@ -167,7 +181,8 @@ static int on_term(void *ctx, const att_token *tok)
 	att_qterm *t;
 	void *p;
 
-	if (q->nterms >= ATT_QUERY_MAX_TERMS) {
+	if (q->nterms >= ATT_QUERY_MAX_TERMS &&
+	    ps->env->syntax == ATT_SYNTAX_STRICT) {
 		char what[64];
 
 		snprintf(what, sizeof what, "query has more than %d terms",
@@ -214,11 +229,16 @@ static int is_space(char c)
 	    c == '\v';
 }
 
+static size_t quote_at(const parser *ps, size_t i)
+{
+	return att_quote_len(ps->s, i, ps->len);
+}
+
 /* Where the word starting at I ends: white space, a bracket or a quote. */
 static size_t word_end(const parser *ps, size_t i)
 {
 	while (i < ps->len && !is_space(ps->s[i]) && ps->s[i] != '(' &&
-	       ps->s[i] != ')' && ps->s[i] != '"')
+	       ps->s[i] != ')' && quote_at(ps, i) == 0)
 		i++;
 	return i;
 }
@@ -229,21 +249,21 @@ static void skip_space(parser *ps)
 		ps->i++;
 }
 
-/* 1 if the word at the cursor is exactly KW. */
+/* 1 if the word at the cursor is exactly the operator KW. */
 static int at_keyword(const parser *ps, const char *kw)
 {
 	size_t n = strlen(kw);
 
-	return ps->len - ps->i >= n && memcmp(ps->s + ps->i, kw, n) == 0 &&
-	    word_end(ps, ps->i) == ps->i + n;
+	return ps->ops && ps->len - ps->i >= n &&
+	    memcmp(ps->s + ps->i, kw, n) == 0 && word_end(ps, ps->i) == ps->i + n;
 }
 
-/* 1 if the word at the cursor is NEAR or NEAR/digits. */
+/* 1 if the word at the cursor is the operator NEAR or NEAR/digits. */
 static int at_near(const parser *ps)
 {
 	size_t e = word_end(ps, ps->i), j = ps->i + 4;
 
-	if (e < j || memcmp(ps->s + ps->i, "NEAR", 4) != 0)
+	if (!ps->ops || e < j || memcmp(ps->s + ps->i, "NEAR", 4) != 0)
 		return 0;
 	if (e == j)
 		return 1;
@@ -272,7 +292,31 @@ static long parse_count(const char *s, size_t *i, size_t end, long max)
 	return v;
 }
 
-/* A trailing ^boost on the atom that ended at the cursor. */
+/* A count of words (~N, NEAR/N) at [*i, end), up to
+ * ATT_QUERY_MAX_SLOP; -1 if malformed. Forgiving, a larger one is cut to
+ * the limit (with a note), digits and all consumed. */
+static long slop_count(parser *ps, size_t *i, size_t end, const char *what)
+{
+	size_t j = *i;
+	long v = parse_count(ps->s, &j, end, ATT_QUERY_MAX_SLOP);
+
+	if (v >= 0 || !ps->forgive || j >= end ||
+	    !isdigit((unsigned char)ps->s[j]))
+		goto done;
+	while (j < end && isdigit((unsigned char)ps->s[j]))
+		j++;
+	v = ATT_QUERY_MAX_SLOP;
+	att_note(&ps->q->notes, "%s over %d cut to %d", what,
+	         ATT_QUERY_MAX_SLOP, ATT_QUERY_MAX_SLOP);
+done:
+	if (v >= 0)
+		*i = j;
+	return v;
+}
+
+/* A trailing ^boost on the atom that ended at the cursor. Forgiving, a
+ * ^ without a number is skipped (what follows it is read on), a boost
+ * over 1000 is 1000 and one of 0 or less is ignored. */
 static int parse_boost(parser *ps, int node)
 {
 	size_t at = ps->i, e;
@@ -282,15 +326,30 @@ static int parse_boost(parser *ps, int node)
 	if (ps->i >= ps->len || ps->s[ps->i] != '^')
 		return node;
 	e = word_end(ps, ps->i + 1);
-	if (e - ps->i - 1 == 0 || e - ps->i - 1 >= sizeof buf)
-		return fail(ps, ATT_EPARSE, at, "a boost needs a number after ^");
-	memcpy(buf, ps->s + ps->i + 1, e - ps->i - 1);
-	buf[e - ps->i - 1] = '\0';
+	buf[0] = '\0';
+	if (e - ps->i - 1 > 0 && e - ps->i - 1 < sizeof buf) {
+		memcpy(buf, ps->s + ps->i + 1, e - ps->i - 1);
+		buf[e - ps->i - 1] = '\0';
+	}
 	errno = 0;
 	v = strtod(buf, &end);
-	if (*end != '\0' || errno != 0 || !(v > 0 && v <= 1000))
-		return fail(ps, ATT_EPARSE, at,
-		            "a boost must be a number above 0 and at most 1000");
+	if (buf[0] == '\0' || *end != '\0' || errno != 0 || isnan(v)) {
+		if (!ps->forgive)
+			return fail(ps, ATT_EPARSE, at, buf[0] == '\0'
+			            ? "a boost needs a number after ^"
+			            : "a boost must be a number above 0 and at most 1000");
+		att_note(&ps->q->notes, "^ without a number ignored");
+		ps->i++;
+		return node;
+	}
+	if (!(v > 0 && v <= 1000)) {
+		if (!ps->forgive)
+			return fail(ps, ATT_EPARSE, at,
+			            "a boost must be a number above 0 and at most 1000");
+		att_note(&ps->q->notes, v > 1000 ? "a boost over 1000 cut to 1000"
+		         : "a boost of 0 or less ignored");
+		v = v > 1000 ? 1000 : 1;
+	}
 	ps->i = e;
 	if (node >= 0)
 		ps->q->nodes[node].boost *= v;
@@ -366,6 +425,11 @@ static int parse_word(parser *ps, size_t end)
 	if (n > 1 && ps->s[at + n - 1] == '*')
 		prefix = 1, n--;
 	ps->i = at + n + prefix;
+	if (prefix && ps->forgive && ++ps->nprefix > ATT_QUERY_MAX_PREFIXES) {
+		att_note(&ps->q->notes, "prefixes past the first %d searched as "
+		         "words", ATT_QUERY_MAX_PREFIXES);
+		prefix = 0;
+	}
 	if (prefix && ps->env->plain != NULL)
 		nlen = att_analyze_word(ps->env->plain, norm, sizeof norm - 1,
 		                        ps->s + at, n);
@@ -395,26 +459,30 @@ static int parse_word(parser *ps, size_t end)
 	return nd;
 }
 
-/* A "quoted phrase", optionally followed by ~N. */
+/* A "quoted phrase" (between any two quotation marks), optionally
+ * followed by ~N. Forgiving, a ~ without a number is ignored. */
 static int parse_phrase(parser *ps)
 {
-	size_t at = ps->i;
-	const char *close = memchr(ps->s + at + 1, '"', ps->len - at - 1);
+	size_t at = ps->i, ql = quote_at(ps, at), close = at + ql, cl = 0;
 	long slop = -1;
 	int count;
 
-	if (close == NULL)
+	while (close < ps->len && (cl = quote_at(ps, close)) == 0)
+		close++;
+	if (close >= ps->len)
 		return fail(ps, ATT_EPARSE, at, "unterminated quote");
-	count = analyse(ps, at + 1, (size_t)(close - ps->s) - at - 1);
-	ps->i = (size_t)(close - ps->s) + 1;
+	count = analyse(ps, at + ql, close - at - ql);
+	ps->i = close + cl;
 	if (ps->i < ps->len && ps->s[ps->i] == '~') {
 		size_t j = ps->i + 1;
 
-		slop = parse_count(ps->s, &j, ps->len, ATT_QUERY_MAX_SLOP);
-		if (slop < 0)
+		slop = slop_count(ps, &j, ps->len, "~N");
+		if (slop < 0 && !ps->forgive)
 			return fail(ps, ATT_EPARSE, ps->i,
 			            "~ needs a number of words, at most 1000");
-		ps->i = j;
+		if (slop < 0)
+			att_note(&ps->q->notes, "~ without a number ignored");
+		ps->i = slop < 0 ? ps->i + 1 : j;
 	}
 	return leaf(ps, count, at, slop < 0 ? ATT_Q_PHRASE : ATT_Q_NEAR,
 	            slop < 0 ? 0 : (uint32_t)slop);
@@ -440,7 +508,7 @@ static int parse_atom(parser *ps)
 	if (colon != NULL && saved == 0 &&
 	    ((size_t)(colon - ps->s) + 1 < end ||
 	     ((size_t)(colon - ps->s) + 1 < ps->len &&
-	      (colon[1] == '"' || colon[1] == '('))) &&
+	      (quote_at(ps, (size_t)(colon - ps->s) + 1) || colon[1] == '('))) &&
 	    is_field(ps, at, (size_t)(colon - ps->s))) {
 		ps->field_len = (size_t)(colon - ps->s) - at;
 		ps->i = (size_t)(colon - ps->s) + 1;
@@ -448,7 +516,7 @@ static int parse_atom(parser *ps)
 		ps->field_len = saved;
 		return nd;
 	}
-	if (ps->s[at] == '"') {
+	if (quote_at(ps, at) > 0) {
 		nd = parse_phrase(ps);
 	} else if (ps->s[at] == '(') {
 		if (++ps->depth > ATT_QUERY_MAX_DEPTH)
@@ -470,7 +538,53 @@ static int parse_atom(parser *ps)
 	return parse_boost(ps, nd);
 }
 
-/* atom (NEAR[/N] atom)*: the atoms' terms, in one window. */
+/* 1 if the atom starting at the cursor can be a side of NEAR: a word
+ * (not a prefix) or a phrase, possibly field-scoped. */
+static int near_side(const parser *ps)
+{
+	size_t e, j;
+
+	if (ps->i >= ps->len || ps->s[ps->i] == '(' || ps->s[ps->i] == ')' ||
+	    ps->s[ps->i] == '+' || ps->s[ps->i] == '-' ||
+	    at_keyword(ps, "AND") || at_keyword(ps, "OR") ||
+	    at_keyword(ps, "NOT") || at_near(ps))
+		return 0;
+	if (quote_at(ps, ps->i))
+		return 1;
+	e = word_end(ps, ps->i);
+	if (e < ps->len && ps->s[e] == '(')
+		return 0;   /* field:( ... ) */
+	for (j = ps->i + 1; j < e; j++)
+		if (ps->s[j] == '^') {  /* the boost is not the word */
+			e = j;
+			break;
+		}
+	return !(e - ps->i > 1 && ps->s[e - 1] == '*');
+}
+
+/* NEAR[/N] at the cursor: its N into *SLOP (10 alone, as Xapian), the
+ * cursor past it. FAIL if N is malformed (strict). */
+static int near_op(parser *ps, long *slop)
+{
+	size_t j = ps->i + 4;
+	long v = 10;
+
+	if (j < ps->len && ps->s[j] == '/') {
+		j++;
+		v = slop_count(ps, &j, ps->len, "NEAR/N");
+		if (v < 0)
+			return fail(ps, ATT_EPARSE, ps->i,
+			            "NEAR/N needs N of at most 1000");
+	}
+	if (*slop < 0 || v < *slop)
+		*slop = v;
+	ps->i = j;
+	return 0;
+}
+
+/* atom (NEAR[/N] atom)*: the atoms' terms, in one window. Forgiving, a
+ * NEAR without a word or phrase on both sides is dropped: the window
+ * ends before it. */
 static int parse_near(parser *ps)
 {
 	size_t at = ps->i;
@@ -479,32 +593,39 @@ static int parse_near(parser *ps)
 	int nd = parse_atom(ps);
 
 	for (;;) {
-		size_t save = ps->i;
+		size_t save = ps->i, op;
 
 		skip_space(ps);
 		if (ps->i >= ps->len || !at_near(ps)) {
 			ps->i = save;
 			break;
 		}
+		op = ps->i;
+		if (ps->forgive) {
+			long dummy = -1;
+
+			if (nd < 0 || ps->q->nodes[nd].kind == ATT_Q_BOOL ||
+			    ps->q->nodes[nd].prefix) {
+				att_note(&ps->q->notes, "NEAR joins words or phrases: "
+				         "ignored");
+				near_op(ps, &dummy);
+				break;
+			}
+			near_op(ps, &dummy);
+			skip_space(ps);
+			if (!near_side(ps)) {
+				att_note(&ps->q->notes, "NEAR joins words or phrases: "
+				         "ignored");
+				break;
+			}
+			ps->i = op;
+		}
 		if (nd >= 0 && ps->q->nodes[nd].kind == ATT_Q_BOOL)
 			return fail(ps, ATT_EPARSE, at, "NEAR joins words or phrases");
 		if (nd >= 0 && ps->q->nodes[nd].prefix)
 			return fail(ps, ATT_EPARSE, at, "NEAR does not take prefixes");
-		{
-			size_t j = ps->i + 4;
-			long v = 10; /* NEAR alone: within 10 words, as Xapian */
-
-			if (j < ps->len && ps->s[j] == '/') {
-				j++;
-				v = parse_count(ps->s, &j, ps->len, ATT_QUERY_MAX_SLOP);
-				if (v < 0)
-					return fail(ps, ATT_EPARSE, ps->i,
-					            "NEAR/N needs N of at most 1000");
-			}
-			if (slop < 0 || v < slop)
-				slop = v;
-			ps->i = j;
-		}
+		if (near_op(ps, &slop) == FAIL)
+			return FAIL;
 		skip_space(ps);
 		if (ps->i >= ps->len || ps->s[ps->i] == ')')
 			return fail(ps, ATT_EPARSE, ps->i, "NEAR needs a word after it");
@@ -570,6 +691,16 @@ static int seq_ends(const parser *ps)
 	    at_keyword(ps, "AND") || at_keyword(ps, "NOT");
 }
 
+/* Forgiving: the operator OP at the cursor, missing a side, is dropped
+ * (the cursor moves past it) and noted. Returns 1. */
+static int drop_op(parser *ps, const char *op)
+{
+	ps->i += strlen(op);
+	att_note(&ps->q->notes, "%s without something on %s side ignored", op,
+	         strcmp(op, "NOT") == 0 ? "its right" : "each");
+	return 1;
+}
+
 static int parse_seq(parser *ps)
 {
 	uint32_t base = ps->nstk;
@@ -585,6 +716,11 @@ static int parse_seq(parser *ps)
 			occur = ATT_MUST_NOT; /* a leading NOT: unary */
 			ps->i += 3;
 			skip_space(ps);
+			if (ps->forgive && seq_ends(ps)) {
+				att_note(&ps->q->notes, "NOT without something on its "
+				         "right side ignored");
+				continue;
+			}
 		} else if (seq_ends(ps)) {
 			break;
 		}
@@ -632,8 +768,17 @@ static int parse_and(parser *ps)
 		} else {
 			break;
 		}
-		binary = 1;
 		skip_space(ps);
+		if (seq_ends(ps) && ps->forgive) {
+			/* drop the operator; a following one is looked at anew */
+			ps->i = op;
+			drop_op(ps, at_keyword(ps, "AND") ? "AND" : "NOT");
+			skip_space(ps);
+			if (occur == ATT_MUST_NOT && at_keyword(ps, "NOT"))
+				drop_op(ps, "NOT");
+			continue;
+		}
+		binary = 1;
 		if (seq_ends(ps))
 			return fail(ps, ATT_EPARSE, op, occur == ATT_MUST
 			            ? "AND needs something on both sides"
@@ -657,6 +802,10 @@ static int parse_or(parser *ps)
 	int nd;
 
 	skip_space(ps);
+	while (ps->forgive && (at_keyword(ps, "OR") || at_keyword(ps, "AND"))) {
+		drop_op(ps, at_keyword(ps, "OR") ? "OR" : "AND");
+		skip_space(ps);
+	}
 	if (at_keyword(ps, "OR") || at_keyword(ps, "AND"))
 		return fail(ps, ATT_EPARSE, ps->i,
 		            "AND and OR need something on both sides");
@@ -667,14 +816,27 @@ static int parse_or(parser *ps)
 		size_t op;
 
 		skip_space(ps);
+		if (ps->forgive && at_keyword(ps, "AND")) {
+			/* only after a dropped OR: an AND with nothing on its left */
+			drop_op(ps, "AND");
+			nd = parse_and(ps);
+			if (add_member(ps, nd, ATT_SHOULD) == FAIL)
+				return FAIL;
+			continue;
+		}
 		if (!at_keyword(ps, "OR"))
 			break;
 		op = ps->i;
 		ps->i += 2;
 		skip_space(ps);
-		if (seq_ends(ps) && !at_keyword(ps, "NOT"))
-			return fail(ps, ATT_EPARSE, op,
-			            "OR needs something on both sides");
+		if (seq_ends(ps) && !at_keyword(ps, "NOT")) {
+			if (!ps->forgive)
+				return fail(ps, ATT_EPARSE, op,
+				            "OR needs something on both sides");
+			ps->i = op;
+			drop_op(ps, "OR");
+			continue;
+		}
 		nd = parse_and(ps);
 		if (add_member(ps, nd, ATT_SHOULD) == FAIL)
 			return FAIL;
@@ -763,28 +925,123 @@ static att_status flatten(parser *ps, uint32_t n)
 	return ATT_OK;
 }
 
-/* 1 if node N can match a document by itself: it is a leaf, or a group
- * with a required member that can, or an optional one that can. */
-static int can_match(const att_query *q, uint32_t n)
+/* Plain words: each blank-separated word of the text, analysed (a word
+ * the analyser splits is a phrase), joined by the default operator. */
+static int parse_plain(parser *ps)
 {
-	const att_qnode *nd = &q->nodes[n];
-	uint32_t k;
+	uint32_t base = ps->nstk;
+	enum att_occur occur = ps->env->default_and ? ATT_MUST : ATT_SHOULD;
 
-	if (nd->kind != ATT_Q_BOOL)
-		return 1;
-	for (k = 0; k < nd->n; k++) {
-		const att_qnode *c = &q->nodes[q->kids[nd->first + k]];
+	for (;;) {
+		size_t end;
+		int nd;
 
-		if (c->occur != ATT_MUST_NOT && can_match(q, q->kids[nd->first + k]))
-			return 1;
+		skip_space(ps);
+		if (ps->i >= ps->len)
+			break;
+		end = ps->i;
+		while (end < ps->len && !is_space(ps->s[end]))
+			end++;
+		nd = leaf(ps, analyse(ps, ps->i, end - ps->i), ps->i, ATT_Q_PHRASE, 0);
+		if (nd >= 0 && ps->q->nodes[nd].kind == ATT_Q_TERM &&
+		    ps->env->stop_words && ps->env->plain != NULL) {
+			char norm[ATT_MAX_TERM + 1];
+			size_t nlen = att_analyze_word(ps->env->plain, norm,
+			                               sizeof norm - 1, ps->s + ps->i,
+			                               end - ps->i);
+
+			ps->q->nodes[nd].stop = att_stop_word(norm, nlen);
+		}
+		ps->i = end;
+		if (add_member(ps, nd, occur) == FAIL)
+			return FAIL;
 	}
-	return 0;
+	return close_group(ps, base, 0);
+}
+
+/* Forgiving: the whole text, parsed piece after piece should anything
+ * stop the grammar early (nothing should, the brackets being balanced),
+ * the pieces joined as alternatives. */
+static int parse_forgiving(parser *ps)
+{
+	uint32_t base = ps->nstk;
+
+	for (;;) {
+		int nd = parse_or(ps);
+
+		if (add_member(ps, nd, ATT_SHOULD) == FAIL)
+			return FAIL;
+		skip_space(ps);
+		if (ps->i >= ps->len)
+			break;
+		ps->i++;
+	}
+	return close_group(ps, base, 0);
+}
+
+/* The tree's arrays freed, its notes kept. */
+static void release_tree(att_query *q)
+{
+	att_free(q->nodes);
+	att_free(q->kids);
+	att_free(q->terms);
+	q->nodes = NULL;
+	q->kids = NULL;
+	q->terms = NULL;
+	q->nnodes = q->nkids = q->nterms = q->root = 0;
+}
+
+/* After a parse that gave ROOT: flattening, repeated words merged, the
+ * term limit (forgiving and plain), exclusions alone read as words
+ * (forgiving), and the check that something can match. */
+static void finish(parser *ps, int root)
+{
+	att_query *q = ps->q;
+
+	if (root < 0 || ps->rc != ATT_OK)
+		goto check;
+	q->root = (uint32_t)root;
+	q->nodes[root].occur = ATT_MUST;
+	ps->rc = flatten(ps, q->root);
+	if (ps->rc != ATT_OK)
+		return;
+	att_query_merge_repeats(q);
+	if (ps->forgive || ps->env->syntax == ATT_SYNTAX_PLAIN)
+		ps->rc = att_query_trim(q, ps->env, ATT_QUERY_MAX_TERMS);
+	if (ps->rc != ATT_OK)
+		return;
+	if (ps->forgive && q->nterms > 0 && !att_query_can_match(q, q->root)) {
+		att_query_unexclude(q);
+		att_note(&q->notes, "only excluded words: read as words");
+		ps->rc = flatten(ps, q->root);
+		if (ps->rc != ATT_OK)
+			return;
+		att_query_merge_repeats(q);
+	}
+	/* a group of one optional member is that member */
+	while (q->nodes[q->root].kind == ATT_Q_BOOL && q->nodes[q->root].n == 1 &&
+	       q->nodes[q->kids[q->nodes[q->root].first]].occur != ATT_MUST_NOT &&
+	       q->nodes[q->root].boost == 1) {
+		q->root = q->kids[q->nodes[q->root].first];
+		q->nodes[q->root].occur = ATT_MUST;
+	}
+check:
+	if (ps->rc == ATT_OK && (root == NONE || !att_query_can_match(q, q->root))) {
+		snprintf(ps->msg, ps->msgcap, root == NONE || q->nterms == 0
+		         ? "query has no searchable words"
+		         : "query has only excluded terms");
+		ps->rc = ATT_EEMPTY;
+		if (ps->forgive || ps->env->syntax == ATT_SYNTAX_PLAIN)
+			att_note(&q->notes, "nothing to search for: no word in the "
+			         "query");
+	}
 }
 
 att_status att_query_parse(att_query *out, const att_parse_env *env,
                            const char *q, size_t len, char *msg,
                            size_t msgcap)
 {
+	char *clean = NULL;
 	parser ps;
 	size_t bad;
 	int root;
@@ -797,42 +1054,48 @@ att_status att_query_parse(att_query *out, const att_parse_env *env,
 	ps.len = len;
 	ps.msg = msg;
 	ps.msgcap = msgcap;
-	if (len > ATT_QUERY_MAX_BYTES) {
+	ps.ops = 1;
+	msg[0] = '\0';
+	if (env->syntax != ATT_SYNTAX_STRICT) {
+		/* plain words are cleaned too, of bad bytes and odd spaces */
+		ps.forgive = env->syntax == ATT_SYNTAX_FORGIVING;
+		ps.rc = att_query_clean(&clean, &ps.len, &ps.ops, q, len,
+		                        !ps.forgive, &out->notes);
+		if (ps.rc != ATT_OK) {
+			snprintf(msg, msgcap, "out of memory");
+			return ps.rc;
+		}
+		ps.s = clean;
+	} else if (len > ATT_QUERY_MAX_BYTES) {
 		snprintf(msg, msgcap, "query is %zu bytes, over the limit of %d",
 		         len, ATT_QUERY_MAX_BYTES);
 		return ATT_ELIMIT;
-	}
-	if (att_utf8_validate(&bad, q, len) != ATT_OK) {
+	} else if (att_utf8_validate(&bad, q, len) != ATT_OK) {
 		snprintf(msg, msgcap, "column %zu: invalid UTF-8", bad + 1);
 		return ATT_EPARSE;
 	}
-	root = parse_or(&ps);
-	skip_space(&ps);
-	if (root != FAIL && ps.i < len)  /* only a stray ')' stops parse_or */
-		root = fail(&ps, ATT_EPARSE, ps.i, "unmatched )");
-	if (root >= 0 && ps.rc == ATT_OK) {
-		out->root = (uint32_t)root;
-		out->nodes[root].occur = ATT_MUST;
-		ps.rc = flatten(&ps, out->root);
-		if (ps.rc == ATT_ENOMEM)
-			snprintf(msg, msgcap, "out of memory");
+	if (env->syntax == ATT_SYNTAX_PLAIN) {
+		root = parse_plain(&ps);
+	} else if (ps.forgive) {
+		root = parse_forgiving(&ps);
+	} else {
+		root = parse_or(&ps);
+		skip_space(&ps);
+		if (root != FAIL && ps.i < ps.len) /* only a stray ')' stops it */
+			root = fail(&ps, ATT_EPARSE, ps.i, "unmatched )");
 	}
-	if (ps.rc == ATT_OK && (root == NONE || !can_match(out, out->root))) {
-		snprintf(msg, msgcap, root == NONE || out->nterms == 0
-		         ? "query has no searchable words"
-		         : "query has only excluded terms");
-		ps.rc = ATT_EEMPTY;
-	}
+	finish(&ps, root);
+	if (ps.rc == ATT_ENOMEM)
+		snprintf(msg, msgcap, "out of memory");
 	att_free(ps.stk);
+	att_free(clean);
 	if (ps.rc != ATT_OK)
-		att_query_release(out);
+		release_tree(out);
 	return ps.rc;
 }
 
 void att_query_release(att_query *q)
 {
-	att_free(q->nodes);
-	att_free(q->kids);
-	att_free(q->terms);
+	release_tree(q);
 	memset(q, 0, sizeof *q);
 }

@@ -398,6 +398,26 @@ static att_status eval_err(eval *e, att_status rc, const char *what)
 	return rc;
 }
 
+/* The documents holding TERM, summed over segments (deletions not
+ * subtracted: this only orders a long query's terms). */
+static uint64_t term_df(void *ctx, const char *term, size_t len)
+{
+	const att_searcher *s = ctx;
+	uint64_t df = 0;
+	uint32_t i;
+	char msg[64];
+
+	for (i = 0; i < s->nsegs; i++) {
+		att_term_info ti;
+		int found = 0;
+
+		if (att_segment_lookup(&ti, &found, &s->segs[i], term, len, msg,
+		                       sizeof msg) == ATT_OK && found)
+			df += ti.df;
+	}
+	return df;
+}
+
 /* Field names the index has: some segment has a term "\x02NAME:...". */
 static int field_exists(void *ctx, const char *name, size_t len)
 {
@@ -677,7 +697,58 @@ void att_results_free(att_results *r)
 		att_free(r->hits[i].passages);
 	}
 	att_free(r->hits);
+	att_free(r->query);
 	att_free(r);
+}
+
+att_status att_results_describe(att_results *r, const att_query *q,
+                                 int explain)
+{
+	att_buf b;
+
+	r->notes = q->notes;
+	if (!explain)
+		return ATT_OK;
+	att_buf_init(&b);
+	att_query_render(&b, q);
+	att_buf_putc(&b, '\0');
+	if (b.rc != ATT_OK) {
+		att_buf_release(&b);
+		return ATT_ENOMEM;
+	}
+	r->query = (char *)b.p;
+	return ATT_OK;
+}
+
+att_status att_results_nothing(att_results **out, const att_query *q,
+                               int explain)
+{
+	att_results *r = att_calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return ATT_ENOMEM;
+	r->exact = 1;
+	if (att_results_describe(r, q, explain) != ATT_OK) {
+		att_results_free(r);
+		return ATT_ENOMEM;
+	}
+	*out = r;
+	return ATT_OK;
+}
+
+size_t att_results_notes(const att_results *r)
+{
+	return r->notes.n;
+}
+
+const char *att_results_note(const att_results *r, size_t i)
+{
+	return r->notes.text[i];
+}
+
+const char *att_results_query(const att_results *r)
+{
+	return r->query;
 }
 
 size_t att_results_count(const att_results *r)
@@ -805,9 +876,13 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	env.default_and = opts->require_all;
 	env.stop_words = opts->stop_words && strcmp(s->man.language, "english") == 0;
 	env.field_exists = field_exists;
+	env.term_df = term_df;
 	env.ctx = s;
+	env.syntax = opts->syntax;
 	rc = att_query_parse(&q, &env, query, query_len, s->msg, sizeof s->msg);
-	if (rc != ATT_OK)
+	if (rc == ATT_EEMPTY && opts->syntax != ATT_SYNTAX_STRICT)
+		rc = att_results_nothing(out, &q, opts->explain);
+	if (rc != ATT_OK || *out != NULL)
 		return rc;
 	memset(&e, 0, sizeof e);
 	e.s = s;
@@ -822,6 +897,8 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	e.m.title_weight = opts->title_weight;
 	e.m.stop_words = env.stop_words;
 	e.m.prune = !opts->exhaustive;
+	e.m.forgive = opts->syntax != ATT_SYNTAX_STRICT;
+	e.m.notes = &q.notes;
 	e.m.msg = s->msg;
 	e.m.msgcap = sizeof s->msg;
 	e.m.k = opts->offset + opts->n;
@@ -834,6 +911,11 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	rc = run(&e, &q);
 	if (rc == ATT_OK)
 		rc = make_results(out, &e);
+	if (rc == ATT_OK && att_results_describe(*out, &q, opts->explain) != ATT_OK) {
+		att_results_free(*out);
+		*out = NULL;
+		rc = ATT_ENOMEM;
+	}
 	att_match_release(&e.m);
 	att_free(e.sents);
 	att_pscratch_release(&e.ps);

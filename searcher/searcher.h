@@ -2,8 +2,16 @@
  * searcher.h: the searcher's internal interfaces.
  *
  * Section by section, which file implements what:
+ *   qclean.c   - the forgiving parser's first pass: the query repaired
+ *                (quotes paired, brackets balanced, invalid UTF-8 and
+ *                odd spaces blanked) and the capitals rule; notes
  *   query.c    - the query parser: the query language of docs/QUERY.md
- *                into a tree of groups, terms, phrases and NEAR windows
+ *                into a tree of groups, terms, phrases and NEAR windows,
+ *                strictly (errors with columns), forgivingly, or as
+ *                plain words
+ *   qtree.c    - rewriting the parsed tree: repeated words merged, a
+ *                long query cut to its most informative terms, a query
+ *                of exclusions read as words; the canonical rendering
  *   passage.c  - sentence-aligned passages: scoring, choosing, marking
  *   match.c    - evaluating a query tree: term statistics, prefix
  *                expansion, iterators, BM25/BM25F, block-max pruning, the
@@ -28,6 +36,21 @@
 
 /* ---- query.c ------------------------------------------------------------- */
 
+/* What forgiving parsing did to a query, in a few words each, for the
+ * results (att_results_note). */
+#define ATT_NOTES_MAX 8
+#define ATT_NOTE_LEN 96
+
+typedef struct att_notes {
+	char text[ATT_NOTES_MAX][ATT_NOTE_LEN];
+	unsigned n;
+} att_notes;
+
+/* Adds a note (printf-formatted); one already there, or past
+ * ATT_NOTES_MAX, is not added again. */
+void att_note(att_notes *ns, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* How a node joins its parent group: optional (adds to the score, and a
  * group without required members needs one of them), required, or
  * excluded. */
@@ -42,6 +65,11 @@ enum att_qkind {
 
 #define ATT_QUERY_MAX_BYTES 8192
 #define ATT_QUERY_MAX_TERMS 256
+/* Forgiving mode expands at most this many prefixes; later ones are
+ * searched as words. With ATT_QUERY_MAX_TERMS terms, their BM25F title
+ * twins and ATT_FB_MAX feedback terms, a forgiving query stays within
+ * ATT_MATCH_MAX_SLOTS. */
+#define ATT_QUERY_MAX_PREFIXES 8
 #define ATT_QUERY_MAX_DEPTH 32
 #define ATT_QUERY_MAX_SLOP 1000
 /* A query term: an analysed term, or for a field-scoped one the index's
@@ -73,6 +101,7 @@ typedef struct att_query {
 	uint32_t nkids;
 	att_qterm *terms;
 	uint32_t nterms;
+	att_notes notes;       /* what forgiving parsing repaired */
 } att_query;
 
 /* What the parser needs from the index. */
@@ -84,15 +113,72 @@ typedef struct att_parse_env {
 	int stop_words;         /* mark optional English stop words */
 	/* 1 if the index has field NAME (lowercased, LEN bytes); NULL: none */
 	int (*field_exists)(void *ctx, const char *name, size_t len);
+	/* the live documents holding TERM (LEN bytes), for cutting a long
+	 * query to its most informative terms; NULL: keep the first ones */
+	uint64_t (*term_df)(void *ctx, const char *term, size_t len);
 	void *ctx;
+	att_syntax syntax;      /* forgiving (0), strict or plain */
 } att_parse_env;
 
-/* Parses Q into OUT. ATT_EPARSE (the message gives the column),
- * ATT_EEMPTY, ATT_ELIMIT or ATT_ENOMEM, message in MSG. */
+/* Parses Q into OUT, as ENV->syntax says (docs/QUERY.md):
+ *   strict: the query language exactly; ATT_EPARSE (the message gives
+ *     the column), ATT_EEMPTY (nothing searchable, or only exclusions),
+ *     ATT_ELIMIT (over ATT_QUERY_MAX_BYTES bytes, ATT_QUERY_MAX_TERMS
+ *     terms or ATT_QUERY_MAX_DEPTH brackets);
+ *   forgiving: any text parses; what was repaired is in OUT->notes. Only
+ *     ATT_EEMPTY (the text has no searchable word; the note says so) and
+ *     ATT_ENOMEM are returned;
+ *   plain: every word is a word, no syntax; ATT_EEMPTY as forgiving.
+ * The message goes to MSG. On error OUT holds nothing to release but
+ * its notes. */
 att_status att_query_parse(att_query *out, const att_parse_env *env,
                            const char *q, size_t len, char *msg,
                            size_t msgcap);
 void att_query_release(att_query *q);
+
+/* The number of bytes of a quotation mark at S[I] (S has LEN bytes):
+ * ASCII ", or one of “ ” „ ‟ « » ‹ › 「 」 『 』; 0 if none. */
+size_t att_quote_len(const char *s, size_t i, size_t len);
+
+/* The forgiving first pass (qclean.c): Q repaired into OUT (att_malloc'd,
+ * *OUTLEN bytes, NUL-terminated): cut to ATT_QUERY_MAX_BYTES at a
+ * character, invalid UTF-8, control characters and Unicode spaces
+ * blanked, quotation marks paired (an unmatched one dropped, or closed
+ * at the end), brackets balanced (unmatched or too deep ones blanked).
+ * *OPS is 1 if AND, OR, NOT and NEAR are operators (the query is not in
+ * capitals). With WORDS (plain words), only the cut and the blanking.
+ * What was done is noted in NOTES. ATT_OK or ATT_ENOMEM. */
+att_status att_query_clean(char **out, size_t *outlen, int *ops,
+                           const char *q, size_t len, int words,
+                           att_notes *notes);
+
+/* 1 if Q (LEN bytes of UTF-8) is "in capitals" (docs/QUERY.md): of the
+ * cased letters outside the operator words AND, OR, NOT and NEAR, at
+ * least 90% are upper case; or it has no letter outside them at all. */
+int att_query_in_capitals(const char *q, size_t len);
+
+/* ---- qtree.c ---------------------------------------------------------------- */
+
+/* Merges each group's repeated optional words into one word, boosted by
+ * the number of times (the query term frequency). */
+void att_query_merge_repeats(att_query *q);
+
+/* Cuts Q to at most LIMIT terms: excluded and required parts, phrases and
+ * prefixes first, then optional words by document frequency (TERM_DF of
+ * ENV, rarest first); the rest are dropped and a note says so. */
+att_status att_query_trim(att_query *q, const att_parse_env *env,
+                          size_t limit);
+
+/* Turns every exclusion of Q into an optional part. */
+void att_query_unexclude(att_query *q);
+
+/* 1 if node N can match a document by itself. */
+int att_query_can_match(const att_query *q, uint32_t n);
+
+/* Q in a canonical notation (word, title:word, word* a prefix, word? an
+ * optional stop word, "a b" a phrase, near/N(a b), (...) a group, +
+ * required, - excluded, ^N a boost), appended to B. */
+void att_query_render(att_buf *b, const att_query *q);
 
 /* 1 if WORD (normalised, LEN bytes) is on the English stop list. */
 int att_stop_word(const char *word, size_t len);
@@ -195,7 +281,18 @@ struct att_results {
 	size_t n;
 	uint64_t total;
 	int exact;
+	att_notes notes;        /* the query's: what parsing repaired */
+	char *query;            /* with explain: the rendered query */
 };
+
+/* Gives R the notes of Q and, with EXPLAIN, its rendering. ATT_OK or
+ * ATT_ENOMEM. */
+att_status att_results_describe(att_results *r, const att_query *q,
+                                 int explain);
+/* Results with no hits for a query with nothing to search (Q's notes
+ * say why). ATT_OK or ATT_ENOMEM. */
+att_status att_results_nothing(att_results **out, const att_query *q,
+                               int explain);
 
 /* ---- xsearch.c: the Xapian backend ------------------------------------- */
 
@@ -279,7 +376,7 @@ void att_prefix_keep(att_pfx_term *v, size_t *n);
 
 /* At most this many term slots (prefix expansions and feedback terms
  * included): ATT_ELIMIT beyond. */
-#define ATT_MATCH_MAX_SLOTS 1024
+#define ATT_MATCH_MAX_SLOTS 2048
 
 /* An entry of the top-k heap. */
 typedef struct att_scored {
@@ -309,6 +406,9 @@ typedef struct att_match {
 	double k1, b, title_weight;
 	int stop_words;            /* drop optional stop words */
 	int prune;                 /* 0: exhaustive evaluation */
+	int forgive;               /* a prefix covering too many terms is
+	                              its word, noted, not ATT_ELIMIT */
+	att_notes *notes;
 	size_t k;                  /* heap size */
 	char *msg;
 	size_t msgcap;

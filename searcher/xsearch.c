@@ -424,6 +424,8 @@ typedef struct xq {
 	pterm *pos;
 	size_t npos, cappos;
 	char *err;           /* from the wrapper's query builders */
+	int forgive;         /* a prefix covering too many terms is its word */
+	att_notes *notes;
 } xq;
 
 static att_status qfail(xq *c, att_xstatus st)
@@ -516,7 +518,16 @@ static att_status prefix_query(xq *c, att_xquery **out, const att_qterm *qt,
 		size_t len;
 		const char *t = att_xiter_term(it, &len);
 
-		if (++scanned > ATT_PREFIX_SCAN) {
+		if (++scanned > ATT_PREFIX_SCAN && c->forgive) {
+			att_note(c->notes, "%.*s* matches too many words: searched as a "
+			         "word", (int)(qt->len > 40 ? 40 : qt->len), qt->text);
+			for (i = 0; i < n; i++)
+				att_free(v[i].text);
+			att_free(v);
+			att_xiter_free(it);
+			return term_query(c, out, qt->text, qt->len, excluded);
+		}
+		if (scanned > ATT_PREFIX_SCAN) {
 			rc = fail(c->x, ATT_ELIMIT, "column %zu: a prefix matches more "
 			          "than %d terms", column, ATT_PREFIX_SCAN);
 			break;
@@ -684,6 +695,17 @@ static att_status node_query(xq *c, att_xquery **out, const att_query *q,
 	st = att_xquery_scale(out, &c->err, raw, qn->boost);
 	att_xquery_free(raw);
 	return st == ATT_X_OK ? ATT_OK : qfail(c, st);
+}
+
+/* The documents holding TERM (this only orders a long query's terms; a
+ * failure counts as none). */
+static uint64_t term_df(void *ctx, const char *term, size_t len)
+{
+	att_xsearcher *x = ctx;
+	uint32_t tf = 0;
+
+	xstatus(x, att_xdb_termfreq(x->db, &tf, term, len));
+	return tf;
 }
 
 /* Field names the database has: some term starts "\x02NAME:". */
@@ -1235,19 +1257,32 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	env.default_and = o->require_all;
 	env.stop_words = o->stop_words && strcmp(x->language, "english") == 0;
 	env.field_exists = field_exists;
+	env.term_df = term_df;
 	env.ctx = x;
+	env.syntax = o->syntax;
+	*out = NULL;
 	rc = att_query_parse(&q, &env, query, len, x->msg, x->cap);
-	if (rc != ATT_OK)
+	if (rc == ATT_EEMPTY && o->syntax != ATT_SYNTAX_STRICT)
+		rc = att_results_nothing(out, &q, o->explain);
+	if (rc != ATT_OK || *out != NULL)
 		return rc;
 	memset(&r, 0, sizeof r);
 	r.q.x = x;
 	r.q.o = o;
+	r.q.forgive = o->syntax != ATT_SYNTAX_STRICT;
+	r.q.notes = &q.notes;
 	r.q.stop_words = env.stop_words;
 	st = att_xdb_doccount(x->db, &r.q.docs);
 	if (st != ATT_X_OK)
 		rc = fail(x, xstatus(x, st), "%s", att_xdb_errmsg(x->db));
 	if (rc == ATT_OK && !x->modified)
 		rc = search(&r, out, &q);
+	if (rc == ATT_OK && *out != NULL &&
+	    att_results_describe(*out, &q, o->explain) != ATT_OK) {
+		att_results_free(*out);
+		*out = NULL;
+		rc = ATT_ENOMEM;
+	}
 	if (rc == ATT_ENOMEM)
 		snprintf(x->msg, x->cap, "out of memory");
 	clear_ranking(&r);

@@ -47,75 +47,31 @@ static int fields(void *ctx, const char *name, size_t len)
 	    (len == 6 && memcmp(name, "source", 6) == 0);
 }
 
-static void put(char *out, size_t cap, const char *s)
+/* The tree in the notation above (att_query_render). */
+static void render(char *out, size_t cap, const att_query *q)
 {
-	size_t n = strlen(out);
+	att_buf b;
 
-	snprintf(out + n, cap - n, "%s", s);
+	att_buf_init(&b);
+	att_query_render(&b, q);
+	ck_assert_int_eq(b.rc, ATT_OK);
+	snprintf(out, cap, "%.*s", (int)b.n, (const char *)b.p);
+	att_buf_release(&b);
 }
 
-static void put_term(char *out, size_t cap, const att_qterm *t)
+/* Document frequencies for the term limit: "rareN" has N documents,
+ * anything else 1000. */
+static uint64_t fake_df(void *ctx, const char *t, size_t len)
 {
-	char buf[ATT_QTERM_MAX + 8];
-
-	if (t->field_len > 0)  /* "\x02name:" shown as "name:" */
-		snprintf(buf, sizeof buf, "%s", t->text + 1);
-	else
-		snprintf(buf, sizeof buf, "%s", t->text);
-	put(out, cap, buf);
+	(void)ctx;
+	if (len > 4 && memcmp(t, "rare", 4) == 0)
+		return (uint64_t)atoi(t + 4);
+	return 1000;
 }
 
-static void render(char *out, size_t cap, const att_query *q, uint32_t n,
-                   int root)
-{
-	const att_qnode *nd = &q->nodes[n];
-	uint32_t i;
-	char buf[32];
-
-	if (!root)
-		put(out, cap, nd->occur == ATT_MUST ? "+"
-		    : nd->occur == ATT_MUST_NOT ? "-" : "");
-	switch (nd->kind) {
-	case ATT_Q_TERM:
-		put_term(out, cap, &q->terms[nd->first]);
-		if (nd->prefix)
-			put(out, cap, "*");
-		if (nd->stop)
-			put(out, cap, "?");
-		break;
-	case ATT_Q_PHRASE:
-	case ATT_Q_NEAR:
-		if (nd->kind == ATT_Q_NEAR) {
-			snprintf(buf, sizeof buf, "near/%u(", (unsigned)nd->slop);
-			put(out, cap, buf);
-		} else {
-			put(out, cap, "\"");
-		}
-		for (i = 0; i < nd->n; i++) {
-			if (i)
-				put(out, cap, " ");
-			put_term(out, cap, &q->terms[nd->first + i]);
-		}
-		put(out, cap, nd->kind == ATT_Q_NEAR ? ")" : "\"");
-		break;
-	case ATT_Q_BOOL:
-		put(out, cap, "(");
-		for (i = 0; i < nd->n; i++) {
-			if (i)
-				put(out, cap, " ");
-			render(out, cap, q, q->kids[nd->first + i], 0);
-		}
-		put(out, cap, ")");
-		break;
-	}
-	if (nd->boost != 1) {
-		snprintf(buf, sizeof buf, "^%g", nd->boost);
-		put(out, cap, buf);
-	}
-}
-
-static att_status parse(att_query *q, const char *s, int default_and,
-                        char *msg, size_t msgcap)
+static att_status parse_len(att_query *q, const char *s, size_t len,
+                            att_syntax syntax, int default_and, char *msg,
+                            size_t msgcap)
 {
 	att_parse_env env;
 
@@ -125,22 +81,37 @@ static att_status parse(att_query *q, const char *s, int default_and,
 	env.default_and = default_and;
 	env.stop_words = 1;
 	env.field_exists = fields;
-	return att_query_parse(q, &env, s, strlen(s), msg, msgcap);
+	env.term_df = fake_df;
+	env.syntax = syntax;
+	return att_query_parse(q, &env, s, len, msg, msgcap);
 }
 
+static att_status parse(att_query *q, const char *s, int default_and,
+                        char *msg, size_t msgcap)
+{
+	return parse_len(q, s, strlen(s), ATT_SYNTAX_STRICT, default_and, msg,
+	                 msgcap);
+}
+
+/* S parses, strictly and forgivingly alike, to WANT, without notes. */
 static void expect_mode(const char *s, int default_and, const char *want)
 {
 	char got[1024] = "", msg[256];
+	att_syntax syn;
 	att_query q;
 
-	ck_assert_msg(parse(&q, s, default_and, msg, sizeof msg) == ATT_OK,
-	              "[%s]: %s", s, msg);
-	render(got, sizeof got, &q, q.root, 1);
-	ck_assert_msg(strcmp(got, want) == 0, "[%s]: got %s, want %s", s, got,
-	              want);
-	att_query_release(&q);
-	ck_assert_ptr_null(q.nodes);
-	ck_assert_ptr_null(q.terms);
+	for (syn = ATT_SYNTAX_FORGIVING; syn <= ATT_SYNTAX_STRICT; syn++) {
+		ck_assert_msg(parse_len(&q, s, strlen(s), syn, default_and, msg,
+		                        sizeof msg) == ATT_OK, "[%s]: %s", s, msg);
+		render(got, sizeof got, &q);
+		ck_assert_msg(strcmp(got, want) == 0, "[%s] (%s): got %s, want %s", s,
+		              syn == ATT_SYNTAX_STRICT ? "strict" : "forgiving", got,
+		              want);
+		ck_assert_msg(q.notes.n == 0, "[%s]: a note: %s", s, q.notes.text[0]);
+		att_query_release(&q);
+		ck_assert_ptr_null(q.nodes);
+		ck_assert_ptr_null(q.terms);
+	}
 }
 
 static void expect(const char *s, const char *want)
@@ -148,7 +119,8 @@ static void expect(const char *s, const char *want)
 	expect_mode(s, 0, want);
 }
 
-/* Expects status WANT and a message that is exactly MSG (if not NULL). */
+/* Expects status WANT and a message that is exactly MSG (if not NULL),
+ * in strict mode. */
 static void expect_error(const char *s, att_status want, const char *wmsg)
 {
 	char msg[256] = "";
@@ -161,6 +133,45 @@ static void expect_error(const char *s, att_status want, const char *wmsg)
 		ck_assert_msg(strcmp(msg, wmsg) == 0, "[%s]: message [%s], want [%s]",
 		              s, msg, wmsg);
 	ck_assert_ptr_null(q.nodes);
+}
+
+/* 1 if Q has a note containing WHAT. */
+static int has_note(const att_query *q, const char *what)
+{
+	unsigned i;
+
+	for (i = 0; i < q->notes.n; i++)
+		if (strstr(q->notes.text[i], what) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Forgiving (or SYNTAX): S[0..LEN) parses to WANT ("" for nothing to
+ * search, ATT_EEMPTY) with a note containing NOTE (if not NULL). */
+static void expect_as_len(att_syntax syntax, const char *s, size_t len,
+                          const char *want, const char *note)
+{
+	char got[4096] = "", msg[256];
+	att_query q;
+	att_status rc = parse_len(&q, s, len, syntax, 0, msg, sizeof msg);
+
+	ck_assert_msg(rc == (want[0] ? ATT_OK : ATT_EEMPTY), "[%.*s]: %s (%s)",
+	              (int)len, s, att_status_str(rc), msg);
+	render(got, sizeof got, &q);
+	ck_assert_msg(strcmp(got, want) == 0, "[%.*s]: got %s, want %s",
+	              (int)len, s, got, want);
+	ck_assert_msg(note == NULL || has_note(&q, note),
+	              "[%.*s]: no note \"%s\" (%u notes%s%s)", (int)len, s, note,
+	              q.notes.n, q.notes.n ? ": " : "",
+	              q.notes.n ? q.notes.text[0] : "");
+	ck_assert_msg(note != NULL || q.notes.n == 0, "[%.*s]: note %s",
+	              (int)len, s, q.notes.text[0]);
+	att_query_release(&q);
+}
+
+static void expect_fix(const char *s, const char *want, const char *note)
+{
+	expect_as_len(ATT_SYNTAX_FORGIVING, s, strlen(s), want, note);
 }
 
 START_TEST(words_and_phrases)
@@ -255,6 +266,209 @@ START_TEST(nothing_to_search)
 	expect_error("-gas", ATT_EEMPTY, "query has only excluded terms");
 	expect_error("NOT gas", ATT_EEMPTY, "query has only excluded terms");
 	expect_error("-gas -\"x y\"", ATT_EEMPTY, "query has only excluded terms");
+	/* forgiving: no hits and a note, or the exclusions read as words */
+	expect_fix("", "", "nothing to search for");
+	expect_fix("*", "", "nothing to search for");
+	expect_fix("... !!! \"\"", "", "nothing to search for");
+	expect_fix("()", "", "nothing to search for");
+	expect_fix("+=", "", "nothing to search for");
+	expect_fix("-gas", "gas", "only excluded words: read as words");
+	expect_fix("NOT gas", "gas", "only excluded words");
+	expect_fix("-gas -\"x y\"", "(gas \"x y\")", "only excluded words");
+	expect_fix("-Wredundant-decls", "\"wredund decl\"", "only excluded words");
+}
+END_TEST
+
+START_TEST(forgiving_quotes)
+{
+	expect_fix("19\" rack", "(19 rack)", "unmatched quote ignored");
+	expect_fix("3,5\" mainboard", "(3,5 mainboard)",
+	           "unmatched quote ignored");
+	expect_fix("a 19\" rack and \"gas pipes\"",
+	           "(a? 19 rack and? \"gas pipe\")", "unmatched quote ignored");
+	expect_fix("\"missing quote", "\"miss quot\"",
+	           "unmatched quote read as a phrase");
+	expect_fix("trade \"open phrase", "(trade \"open phrase\")",
+	           "read as a phrase");
+	expect_fix("title:\"gas corridor", "\"title:gas title:corridor\"",
+	           "read as a phrase");
+	expect_fix("don\"t panic", "(don t panic)", "unmatched quote ignored");
+	/* a phrase to the end would make no sense: words */
+	expect_fix("\"gas (oil coal)", "(gas oil coal)", "the rest read as words");
+	expect_fix("\"one two three four five six seven eight nine ten eleven",
+	           "(one two three four five six seven eight nine ten eleven)",
+	           "the rest read as words");
+	/* Unicode quotation marks, paired or mixed with ASCII */
+	expect("\xe2\x80\x9c" "curly quotes" "\xe2\x80\x9d", "\"cur quot\"");
+	expect("\"curly quotes" "\xe2\x80\x9d", "\"cur quot\"");
+	expect("\xc2\xab" "gas corridor" "\xc2\xbb Baku",
+	       "(\"gas corridor\" baku)");
+	expect("\xe2\x80\x9e" "gas corridor" "\xe2\x80\x9c", "\"gas corridor\"");
+	expect("\xe2\x80\xb9" "gas corridor" "\xe2\x80\xba", "\"gas corridor\"");
+	expect("\xe3\x80\x8c" "gas corridor" "\xe3\x80\x8d", "\"gas corridor\"");
+	expect("\xe2\x80\x9f" "gas corridor\"", "\"gas corridor\"");
+	expect("title:\xe2\x80\x9c" "gas corridor" "\xe2\x80\x9d",
+	       "\"title:gas title:corridor\"");
+	/* apostrophes inside words stay apostrophes */
+	expect("C\xc3\xb4te d\xe2\x80\x99Ivoire", "(cote d'ivoir)");
+	expect("Xi's visit", "(xi visit)");
+	expect_fix("\xe2\x80\x9c" "unclosed curly", "\"unclos cur\"",
+	           "read as a phrase");
+	expect_error("\xe2\x80\x9c" "unclosed curly", ATT_EPARSE,
+	             "column 1: unterminated quote");
+}
+END_TEST
+
+START_TEST(forgiving_brackets_and_operators)
+{
+	char deep[200];
+	int i;
+
+	expect_fix("(windows se", "(window se)", "unmatched bracket ignored");
+	expect_fix("gas oil)", "(gas oil)", "unmatched bracket ignored");
+	expect_fix(")(gas", "gas", "unmatched bracket ignored");
+	expect_fix("((gas) oil", "(gas oil)", "unmatched bracket ignored");
+	expect_fix("java :) als icon", "(java al icon)", "unmatched bracket");
+	expect_fix("if ($HTTP", "(if? http)", "unmatched bracket ignored");
+	expect_fix("Call Shell(\"notepad.exe\",", "(call shell \"notepad exe\")",
+	           "unmatched bracket ignored");
+	expect_fix("patch linux exploit -p)", "(patch linux exploit -p)",
+	           "unmatched bracket ignored");
+	expect_fix("\"(gas\" oil)", "(gas oil)", "unmatched bracket");
+	for (i = 0; i < 40; i++)
+		deep[i] = '(';
+	memcpy(deep + 40, "gas", 4);
+	expect_fix(deep, "gas", "unmatched bracket ignored");
+	for (i = 0; i < 40; i++)
+		deep[43 + i] = ')';
+	deep[83] = '\0';
+	expect_fix(deep, "gas", "nested over 32 deep");
+	/* operators missing a side */
+	expect_fix("AND gas", "gas", "AND without something on each side");
+	expect_fix("gas AND", "gas", "AND without");
+	expect_fix("gas OR", "gas", "OR without");
+	expect_fix("OR gas", "gas", "OR without");
+	expect_fix("gas NOT", "gas", "NOT without");
+	expect_fix("gas AND AND oil", "(+gas +oil)", "AND without");
+	expect_fix("gas OR OR oil", "(gas oil)", "OR without");
+	expect_fix("gas OR AND oil", "(gas oil)", "without");
+	expect_fix("gas AND OR oil", "(gas oil)", "AND without");
+	expect_fix("gas AND NOT", "gas", "without");
+	expect_fix("(gas AND) oil", "(gas oil)", "AND without");
+	expect_fix("NOT OR gas", "gas", "without");
+	expect_fix("gas NEAR", "gas", "NEAR joins words or phrases");
+	expect_fix("gas NEAR (oil coal)", "(gas oil coal)", "NEAR joins");
+	expect_fix("(gas OR oil) NEAR coal", "(gas oil coal)", "NEAR joins");
+	expect_fix("gas NEAR pipe*", "(gas pipe*)", "NEAR joins");
+	expect_fix("gas NEAR/3 oil NEAR coal*", "(near/3(gas oil) coal*)",
+	           "NEAR joins");
+	expect_fix("gas NEAR/1001 oil", "near/1000(gas oil)", "cut to 1000");
+	/* boosts and ~N */
+	expect_fix("gas^x", "(gas x)", "^ without a number ignored");
+	expect_fix("gas^", "gas", "^ without a number ignored");
+	expect_fix("gas^0 oil", "(gas oil)", "a boost of 0 or less ignored");
+	expect_fix("gas^5000", "gas^1000", "a boost over 1000 cut to 1000");
+	expect_fix("\"gas oil\"~x", "(\"gas oil\" x)", "~ without a number");
+	expect_fix("\"gas oil\"~", "\"gas oil\"", "~ without a number");
+	expect_fix("\"gas oil\"~5000", "near/1000(gas oil)", "cut to 1000");
+	expect_fix("^", "", "nothing to search for");
+	expect_fix("title:", "titl", NULL);
+	expect_fix("trade \xff", "trade", "invalid UTF-8 ignored");
+	expect_as_len(ATT_SYNTAX_FORGIVING, "gas\0oil\x01" "coal", 12,
+	              "(gas oil coal)", NULL);
+	expect_fix("gas\xc2\xa0oil", "(gas oil)", NULL);  /* a no-break space */
+}
+END_TEST
+
+START_TEST(capitals_rule)
+{
+	ck_assert_int_eq(att_query_in_capitals("CATS AND DOGS", 13), 1);
+	ck_assert_int_eq(att_query_in_capitals("cats AND dogs", 13), 0);
+	ck_assert_int_eq(att_query_in_capitals("gas AND Baku", 12), 0);
+	ck_assert_int_eq(att_query_in_capitals("NATO AND Iran", 13), 0);
+	ck_assert_int_eq(att_query_in_capitals("AND", 3), 1);
+	ck_assert_int_eq(att_query_in_capitals("USE OF pH METERS AND ELECTRODES",
+	                                       31), 1);
+	ck_assert_int_eq(att_query_in_capitals("\xd8\xba\xd8\xa7\xd8\xb2 AND "
+	                                       "\xd9\x86\xd9\x81\xd8\xb7", 17), 0);
+	ck_assert_int_eq(att_query_in_capitals("1914 OR 1918", 12), 1);
+	expect_fix("CATS AND DOGS", "(cat and? dog)", "query in capitals");
+	expect("cats AND dogs", "(+cat +dog)");
+	expect_fix("I AM INTERESTED IN THE IDENTIFICATION AND EVALUATION OF NOVEL "
+	           "COMPUTER ARCHITECTURES",
+	           "(i? am? interest in? the? identif and? evalu of? novel comput "
+	           "architectur)", "query in capitals");
+	expect_fix("TO BE OR NOT TO BE", "(to?^2 be?^2 or? not?)", "query in capitals");
+	expect_fix("GAS NEAR PIPELINE", "(gas near pipelin)", "query in capitals");
+	expect_fix("NOT", "not?", "query in capitals");
+	expect_fix("CRANFIELD", "cranfield", NULL);  /* no operator: no note */
+	/* strict mode keeps operators whatever the case */
+	expect_error("CATS AND", ATT_EPARSE,
+	             "column 6: AND needs something on both sides");
+}
+END_TEST
+
+START_TEST(plain_words)
+{
+	expect_as_len(ATT_SYNTAX_PLAIN, "\"gas corridor\" AND -oil (coal) title:x*",
+	              38, "(gas corridor and? oil coal \"titl x\")", NULL);
+	expect_as_len(ATT_SYNTAX_PLAIN, "Pakistan-Turkiye NEAR/5 +", 25,
+	              "(\"pakistan turkiy\" \"near 5\")", NULL);
+	expect_as_len(ATT_SYNTAX_PLAIN, "\"((", 3, "", "nothing to search for");
+}
+END_TEST
+
+START_TEST(repeats_and_term_limit)
+{
+	char big[9000];
+	size_t n = 0;
+	att_query q;
+	char msg[256], got[8192];
+	int i;
+
+	expect("oil gas oil oil^2", "(oil^4 gas)");
+	expect("oil +oil", "(oil +oil)");
+	expect("the the gas", "(the?^2 gas)");
+	/* 300 words: the 256 rarest stay (rareN has N documents) */
+	for (i = 0; i < 300; i++)
+		n += (size_t)snprintf(big + n, sizeof big - n, "rare%d ", 1000 - i);
+	ck_assert_int_eq(parse_len(&q, big, n, ATT_SYNTAX_FORGIVING, 0, msg,
+	                           sizeof msg), ATT_OK);
+	render(got, sizeof got, &q);
+	ck_assert_ptr_nonnull(strstr(got, "rare701"));   /* the rarest */
+	ck_assert_ptr_nonnull(strstr(got, "rare956"));   /* the 256th */
+	ck_assert_ptr_null(strstr(got, "rare957"));
+	ck_assert_ptr_null(strstr(got, "rare1000"));
+	ck_assert_msg(has_note(&q, "query of 300 terms: the 256 most informative "
+	                       "kept"), "%s", q.notes.text[0]);
+	att_query_release(&q);
+	/* strict mode still refuses it */
+	ck_assert_int_eq(parse_len(&q, big, n, ATT_SYNTAX_STRICT, 0, msg,
+	                           sizeof msg), ATT_ELIMIT);
+	/* the parts a person marked stay before optional words */
+	n = (size_t)snprintf(big, sizeof big, "+rare999 \"rare998 rare997\" ");
+	for (i = 0; i < 300; i++)
+		n += (size_t)snprintf(big + n, sizeof big - n, "rare%d ", i + 1);
+	ck_assert_int_eq(parse_len(&q, big, n, ATT_SYNTAX_FORGIVING, 0, msg,
+	                           sizeof msg), ATT_OK);
+	render(got, sizeof got, &q);
+	ck_assert_ptr_nonnull(strstr(got, "+rare999"));
+	ck_assert_ptr_nonnull(strstr(got, "\"rare998 rare997\""));
+	ck_assert_ptr_nonnull(strstr(got, "rare253)"));
+	ck_assert_ptr_null(strstr(got, "rare254"));
+	att_query_release(&q);
+	/* an 8 KB paste and more: cut, never refused */
+	memset(big, 'x', sizeof big);
+	for (i = 5; i < (int)sizeof big; i += 6)
+		big[i] = ' ';
+	ck_assert_int_eq(parse_len(&q, big, sizeof big, ATT_SYNTAX_FORGIVING, 0,
+	                           msg, sizeof msg), ATT_OK);
+	ck_assert(has_note(&q, "query cut to its first 8192 bytes"));
+	att_query_release(&q);
+	/* prefixes past the eighth are words */
+	expect_fix("a1* b2* c3* d4* e5* f6* g7* h8* i9* j10*",
+	           "(a1* b2* c3* d4* e5* f6* g7* h8* i9 j10)",
+	           "prefixes past the first 8 searched as words");
 }
 END_TEST
 
@@ -306,6 +520,11 @@ static Suite *query_suite(void)
 	tcase_add_test(tc, proximity_prefix_fields_boosts);
 	tcase_add_test(tc, nothing_to_search);
 	tcase_add_test(tc, errors_name_the_column);
+	tcase_add_test(tc, forgiving_quotes);
+	tcase_add_test(tc, forgiving_brackets_and_operators);
+	tcase_add_test(tc, capitals_rule);
+	tcase_add_test(tc, plain_words);
+	tcase_add_test(tc, repeats_and_term_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

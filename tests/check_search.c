@@ -646,20 +646,23 @@ START_TEST(query_errors)
 {
 	char *dir, *big;
 	att_searcher *s = build(&dir, "english", PH, 6);
+	att_search_options o;
 	att_results *r;
 	size_t i, n;
 
-	search_fails(s, "trade \"open phrase", 18, NULL, ATT_EPARSE,
+	att_search_options_init(&o);
+	o.syntax = ATT_SYNTAX_STRICT;
+	search_fails(s, "trade \"open phrase", 18, &o, ATT_EPARSE,
 	             "column 7");
-	search_fails(s, "+\"trade deal", 12, NULL, ATT_EPARSE, "column 2");
-	search_fails(s, "trade \xff", 7, NULL, ATT_EPARSE, "column 7");
-	search_fails(s, "tr\xc3\x28", 4, NULL, ATT_EPARSE, "column 3");
-	search_fails(s, "", 0, NULL, ATT_EEMPTY, NULL);
-	search_fails(s, "   \t ", 5, NULL, ATT_EEMPTY, NULL);
-	search_fails(s, "... !!! ,,, \"\"", 14, NULL, ATT_EEMPTY, NULL);
-	search_fails(s, "-trade -\"peace deal\"", 20, NULL, ATT_EEMPTY,
+	search_fails(s, "+\"trade deal", 12, &o, ATT_EPARSE, "column 2");
+	search_fails(s, "trade \xff", 7, &o, ATT_EPARSE, "column 7");
+	search_fails(s, "tr\xc3\x28", 4, &o, ATT_EPARSE, "column 3");
+	search_fails(s, "", 0, &o, ATT_EEMPTY, NULL);
+	search_fails(s, "   \t ", 5, &o, ATT_EEMPTY, NULL);
+	search_fails(s, "... !!! ,,, \"\"", 14, &o, ATT_EEMPTY, NULL);
+	search_fails(s, "-trade -\"peace deal\"", 20, &o, ATT_EEMPTY,
 	             "only excluded");
-	search_fails(s, "-trade ?", 8, NULL, ATT_EEMPTY, NULL);
+	search_fails(s, "-trade ?", 8, &o, ATT_EEMPTY, NULL);
 
 	/* length: 8192 bytes pass, 8193 and 9000 do not */
 	big = malloc(9001);
@@ -668,25 +671,118 @@ START_TEST(query_errors)
 	memcpy(big, "trade", 5);
 	big[9000] = '\0';
 	r = NULL;
-	ck_assert_int_eq(att_search(&r, s, big, ATT_QUERY_MAX_BYTES, NULL), ATT_OK);
+	ck_assert_int_eq(att_search(&r, s, big, ATT_QUERY_MAX_BYTES, &o), ATT_OK);
 	ck_assert_uint_eq(att_results_total(r), 2);
 	att_results_free(r);
-	search_fails(s, big, ATT_QUERY_MAX_BYTES + 1, NULL, ATT_ELIMIT, "8193");
-	search_fails(s, big, 9000, NULL, ATT_ELIMIT, "9000");
+	search_fails(s, big, ATT_QUERY_MAX_BYTES + 1, &o, ATT_ELIMIT, "8193");
+	search_fails(s, big, 9000, &o, ATT_ELIMIT, "9000");
 
 	/* terms: 256 pass, 257 and 300 do not */
 	for (i = 0, n = 0; i < 300; i++)
 		n += (size_t)sprintf(big + n, "w%03zu ", i);
 	r = NULL;
-	ck_assert_int_eq(att_search(&r, s, big, 256 * 5, NULL), ATT_OK);
+	ck_assert_int_eq(att_search(&r, s, big, 256 * 5, &o), ATT_OK);
 	ck_assert_uint_eq(att_results_total(r), 0);
 	att_results_free(r);
-	search_fails(s, big, 257 * 5, NULL, ATT_ELIMIT, "256");
-	search_fails(s, big, n, NULL, ATT_ELIMIT, "256");
+	search_fails(s, big, 257 * 5, &o, ATT_ELIMIT, "256");
+	search_fails(s, big, n, &o, ATT_ELIMIT, "256");
 	/* a phrase counts each of its words */
 	big[0] = '"';
 	big[257 * 5 - 1] = '"';
-	search_fails(s, big, 257 * 5, NULL, ATT_ELIMIT, NULL);
+	search_fails(s, big, 257 * 5, &o, ATT_ELIMIT, NULL);
+	free(big);
+	teardown_index(s, dir);
+}
+END_TEST
+
+/* Exhaustive results of Q1 and Q2 are the same hits with the same
+ * scores; Q1's notes include NOTE. */
+static void same_as(att_searcher *s, const char *q1, size_t n1,
+                    const char *q2, const char *note)
+{
+	att_search_options o;
+	att_results *a = NULL, *b;
+	size_t i;
+	int noted = 0;
+
+	att_search_options_init(&o);
+	o.exhaustive = 1;
+	ck_assert_msg(att_search(&a, s, q1, n1, &o) == ATT_OK, "[%.*s]: %s",
+	              (int)n1, q1, att_searcher_errmsg(s));
+	b = search_ok(s, q2, &o);
+	ck_assert_msg(att_results_count(a) == att_results_count(b) &&
+	              att_results_total(a) == att_results_total(b),
+	              "[%.*s]: %zu hits of %llu, [%s] %zu of %llu", (int)n1, q1,
+	              att_results_count(a), (unsigned long long)att_results_total(a),
+	              q2, att_results_count(b),
+	              (unsigned long long)att_results_total(b));
+	for (i = 0; i < att_results_count(a); i++) {
+		att_hit x, y;
+
+		att_results_hit(&x, a, i);
+		att_results_hit(&y, b, i);
+		ck_assert_msg(x.id_len == y.id_len && !memcmp(x.id, y.id, x.id_len) &&
+		              x.score == y.score, "[%.*s]: hit %zu", (int)n1, q1, i);
+	}
+	for (i = 0; i < att_results_notes(a); i++)
+		noted |= strstr(att_results_note(a, i), note) != NULL;
+	ck_assert_msg(noted, "[%.*s]: no note [%s]", (int)n1, q1, note);
+	ck_assert_uint_eq(att_results_notes(b), 0);
+	att_results_free(a);
+	att_results_free(b);
+}
+
+/* The default, forgiving syntax answers what strict refuses. */
+START_TEST(query_forgiving)
+{
+	char *dir, *big;
+	att_searcher *s = build(&dir, "english", PH, 6);
+	att_search_options o;
+	att_results *r;
+	size_t i, n;
+
+	same_as(s, "trade \"open phrase", 18, "trade \"open phrase\"",
+	        "read as a phrase");
+	same_as(s, "+\"trade deal", 12, "+\"trade deal\"", "read as a phrase");
+	same_as(s, "trade \xff", 7, "trade", "invalid UTF-8");
+	same_as(s, "tr\xc3\x28", 4, "tr", "invalid UTF-8");
+	same_as(s, "-trade -\"peace deal\"", 20, "trade \"peace deal\"",
+	        "only excluded");
+	same_as(s, "(trade OR peace", 15, "trade OR peace", "unmatched bracket");
+	same_as(s, "trade AND", 9, "trade", "AND without");
+	/* nothing to search: no hits, a note, no error */
+	att_search_options_init(&o);
+	r = search_ok(s, "... !!! ,,, \"\"", &o);
+	ck_assert_uint_eq(att_results_count(r), 0);
+	ck_assert_uint_eq(att_results_total(r), 0);
+	ck_assert_int_eq(att_results_total_exact(r), 1);
+	ck_assert_uint_eq(att_results_notes(r), 1);
+	ck_assert_str_eq(att_results_note(r, 0),
+	                 "nothing to search for: no word in the query");
+	ck_assert_ptr_null(att_results_query(r));
+	att_results_free(r);
+	/* past 8192 bytes the query is cut, past 256 terms the rarest kept */
+	big = malloc(9001);
+	ck_assert_ptr_nonnull(big);
+	memset(big, ' ', 9000);
+	memcpy(big, "trade", 5);
+	r = NULL;
+	ck_assert_int_eq(att_search(&r, s, big, 9000, &o), ATT_OK);
+	ck_assert_uint_eq(att_results_total(r), 2);
+	ck_assert_str_eq(att_results_note(r, 0),
+	                 "query cut to its first 8192 bytes");
+	att_results_free(r);
+	for (i = 0, n = 0; i < 300; i++)
+		n += (size_t)sprintf(big + n, "w%03zu ", i);
+	n += (size_t)sprintf(big + n, "trade");
+	o.explain = 1;
+	r = NULL;
+	ck_assert_int_eq(att_search(&r, s, big, n, &o), ATT_OK);
+	ck_assert_uint_eq(att_results_total(r), 2);   /* "trade" was kept */
+	ck_assert_ptr_nonnull(strstr(att_results_query(r), " trade)"));
+	ck_assert_str_eq(att_results_note(r, 0),
+	                 "query of 301 terms: the 256 most informative kept");
+	att_results_free(r);
 	free(big);
 	teardown_index(s, dir);
 }
@@ -1490,6 +1586,7 @@ static Suite *search_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("query");
 	tcase_add_test(tc, query_errors);
+	tcase_add_test(tc, query_forgiving);
 	tcase_add_test(tc, search_options_out_of_range);
 	tcase_add_test(tc, search_options_nan);
 	suite_add_tcase(s, tc);
