@@ -38,7 +38,9 @@ static void search_usage(FILE *f)
 	        "\n"
 	        "QUERY: words, \"phrases\", \"phrase\"~N, a NEAR/N b, AND, OR, NOT,\n"
 	        "+required, -excluded, (groups), prefix*, title:word, word^2\n"
-	        "(docs/QUERY.md).\n"
+	        "(docs/QUERY.md). Whatever is typed is a query: broken syntax is\n"
+	        "repaired and noted; in a query in capitals AND, OR, NOT and NEAR\n"
+	        "are words.\n"
 	        "\n"
 	        "  -i, --index DIR          the index to search\n"
 	        "  -n, --hits N             hits to show (default 10)\n"
@@ -48,6 +50,10 @@ static void search_usage(FILE *f)
 	        "      --trec RUNID         TREC run lines: qid Q0 doc rank score run\n"
 	        "      --queries FILE       answer each 'qid<TAB>query' line of FILE\n"
 	        "      --and                all words required (default: any, ranked)\n"
+	        "      --strict             the query language exactly: malformed\n"
+	        "                           syntax is an error naming its column\n"
+	        "      --plain              words only: no operator, quote, bracket\n"
+	        "                           or field has a meaning\n"
 	        "      --k1 X, --b X        BM25 parameters (default 1.2, 0.75)\n"
 	        "      --title-weight X     BM25F: a title word counts X times\n"
 	        "                           (default 1: title and text as one)\n"
@@ -56,7 +62,8 @@ static void search_usage(FILE *f)
 	        "      --feedback-terms N   terms added (default 10)\n"
 	        "      --feedback-weight X  the original query's share (0.5)\n"
 	        "      --exhaustive         score every match (no pruning)\n"
-	        "      --explain            show how each hit's score was made\n"
+	        "      --explain            show what was searched and how each\n"
+	        "                           hit's score was made\n"
 	        "      --timeout-ms N       Xapian backend: each remote shard's\n"
 	        "                           timeout (default 10000; 0 for none)\n"
 	        "      --passage-weight X   final = doc + X * passage (default 1.0;\n"
@@ -158,6 +165,12 @@ static void print_text(const sctx *c, const att_results *r, const char *qid)
 
 	if (qid != NULL)
 		printf("# %s\n", qid);
+	for (i = 0; i < att_results_notes(r); i++)
+		printf("note: %s\n", att_results_note(r, i));
+	if (att_results_query(r) != NULL)
+		printf("searched: %s\n", att_results_query(r));
+	if (att_results_notes(r) > 0 || att_results_query(r) != NULL)
+		printf("\n");
 	for (i = 0; i < n; i++) {
 		att_hit h;
 
@@ -246,6 +259,15 @@ static void print_json(const att_results *r, const char *qid, const char *q,
 	                    json_integer((json_int_t)att_results_total(r)));
 	json_object_set_new(o, "total_exact",
 	                    json_boolean(att_results_total_exact(r)));
+	if (att_results_notes(r) > 0) {
+		json_t *notes = json_array();
+
+		for (i = 0; i < att_results_notes(r); i++)
+			json_array_append_new(notes, json_string(att_results_note(r, i)));
+		json_object_set_new(o, "notes", notes);
+	}
+	if (att_results_query(r) != NULL)
+		json_object_set_new(o, "searched", json_string(att_results_query(r)));
 	for (i = 0; i < n; i++)
 		json_array_append_new(hits, hit_json(r, i));
 	json_object_set_new(o, "hits", hits);
@@ -390,6 +412,8 @@ int cmd_search(int argc, char **argv)
 		{ "trec", required_argument, NULL, 't' },
 		{ "queries", required_argument, NULL, 'Q' },
 		{ "and", no_argument, NULL, 'a' },
+		{ "strict", no_argument, NULL, 'Y' },
+		{ "plain", no_argument, NULL, 'P' },
 		{ "k1", required_argument, NULL, 'K' },
 		{ "b", required_argument, NULL, 'B' },
 		{ "passage-weight", required_argument, NULL, 'W' },
@@ -425,6 +449,8 @@ int cmd_search(int argc, char **argv)
 		case 't': c.out = OUT_TREC; c.runid = optarg; break;
 		case 'Q': queries = optarg; break;
 		case 'a': c.o.require_all = 1; break;
+		case 'Y': c.o.syntax = ATT_SYNTAX_STRICT; break;
+		case 'P': c.o.syntax = ATT_SYNTAX_PLAIN; break;
 		case 'c': color = 1; break;
 		case 'C': color = 0; break;
 		case 'T': c.timings = 1; break;

@@ -30,6 +30,21 @@ expect() {
 	fi
 }
 
+# as expect, matching standard output instead
+expect_out() {
+	local want=$1 pat=$2
+	shift 2
+	"$@" > "$T/out" 2> "$T/err"
+	local got=$?
+	if [ "$got" -ne "$want" ]; then
+		fail "$* exited $got, wanted $want; stderr: $(head -c 300 "$T/err")"
+	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" "$T/out"; then
+		fail "$*: stdout lacks /$pat/: $(head -c 300 "$T/out")"
+	else
+		passes=$((passes + 1))
+	fi
+}
+
 "$ATTACHE" index -q -i "$T/good" "$CORPUS/docs" || fail "index"
 if [ "$BACKEND" = native ]; then
 seg=$(ls "$T/good"/seg000001.pst >/dev/null && echo "$T/good/seg000001")
@@ -95,16 +110,26 @@ expect 2 "$T/bad: .*EOF reading block" "$ATTACHE" search -i "$T/bad" -n 29 defen
 fi
 expect 1 "no attache index" "$ATTACHE" search -i "$T/nothing" defence
 
-# bad queries
-expect 1 "column 9: unterminated quote" "$ATTACHE" search -i "$T/good" 'defence "cooperation'
+# bad queries: --strict names the problem, the default repairs it
+expect 1 "column 9: unterminated quote" "$ATTACHE" search -i "$T/good" --strict 'defence "cooperation'
+expect_out 0 "^note: unmatched quote read as a phrase" "$ATTACHE" search -i "$T/good" 'defence "cooperation'
 # a lone - is punctuation: the same hits as without it
 [ "$("$ATTACHE" search -i "$T/good" --trec t 'defence - cooperation')" = \
   "$("$ATTACHE" search -i "$T/good" --trec t 'defence cooperation')" ] \
     && passes=$((passes + 1)) || fail "lone '-' changed the results"
-expect 1 "no searchable words" "$ATTACHE" search -i "$T/good" ''
-expect 1 "no searchable words" "$ATTACHE" search -i "$T/good" '... ,,, !!!'
-expect 1 "only excluded" "$ATTACHE" search -i "$T/good" -- '-defence'
-expect 1 "over the limit" "$ATTACHE" search -i "$T/good" "$(head -c 9000 /dev/zero | tr '\0' a)"
+expect 1 "no searchable words" "$ATTACHE" search -i "$T/good" --strict ''
+expect 1 "no searchable words" "$ATTACHE" search -i "$T/good" --strict '... ,,, !!!'
+expect 1 "only excluded" "$ATTACHE" search -i "$T/good" --strict -- '-defence'
+expect 1 "over the limit" "$ATTACHE" search -i "$T/good" --strict "$(head -c 9000 /dev/zero | tr '\0' a)"
+expect_out 1 "^note: nothing to search for" "$ATTACHE" search -i "$T/good" ''
+expect_out 1 "^0 of 0 matching" "$ATTACHE" search -i "$T/good" '... ,,, !!!'
+expect_out 0 "^note: only excluded words: read as words" "$ATTACHE" search -i "$T/good" -- '-defence'
+expect_out 1 "^note: query cut to its first 8192 bytes" "$ATTACHE" search -i "$T/good" "$(head -c 9000 /dev/zero | tr '\0' a)"
+[ "$("$ATTACHE" search -i "$T/good" --json '' | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["total"], o["hits"], o["notes"])')" = \
+  "0 [] ['nothing to search for: no word in the query']" ] \
+    && passes=$((passes + 1)) || fail "an empty query's JSON"
+[ "$("$ATTACHE" search -i "$T/good" --json 'defence cooperation' | python3 -c 'import json,sys; print("notes" in json.load(sys.stdin))')" = False ] \
+    && passes=$((passes + 1)) || fail "notes in the JSON of a query without repairs"
 expect 1 "" "$ATTACHE" search -i "$T/good" zzzzunknownword
 expect 1 "invalid option value" "$ATTACHE" search -i "$T/good" -n many defence
 expect 1 "-i INDEX is required" "$ATTACHE" search defence

@@ -96,11 +96,24 @@ t1=$(search --json --exhaustive --keep-stop-words "the corridor" | python3 -c 'i
 t2=$(search --json --exhaustive "the" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 [ "$t1" -gt "$t0" ] && [ "$t2" -gt 20 ] && ok || fail "stop words: $t0 / $t1 / $t2"
 
-# a parse error: exit 1, the column on stderr, nothing on stdout
-search "gas AND (oil" > "$T/out" 2> "$T/err"
+# a parse error under --strict: exit 1, the column on stderr, nothing on
+# stdout; by default the bracket is ignored, and said so
+search --strict "gas AND (oil" > "$T/out" 2> "$T/err"
 rc=$?
 [ $rc -eq 1 ] && grep -q "column 9: unclosed bracket" "$T/err" && [ ! -s "$T/out" ] \
     && ok || fail "parse error: exit $rc, $(cat "$T/err")"
+[ "$(search --trec t "gas AND (oil")" = "$(search --trec t "gas AND oil")" ] \
+    && [ "$(search --json --explain "gas AND (oil" | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["notes"], o["searched"])')" = \
+         "['unmatched bracket ignored'] (+gas +oil)" ] \
+    && ok || fail "forgiving: gas AND (oil"
+# the capitals rule: in a query in capitals AND is a word
+[ "$(search --trec t "PIPELINE AND GAS")" = "$(search --trec t "pipeline gas")" ] \
+    && [ "$(search --trec t "pipeline AND gas")" = "$(search --trec t "+pipeline +gas")" ] \
+    && [ "$(search --trec t "pipeline AND gas")" != "$(search --trec t "pipeline gas")" ] \
+    && ok || fail "the capitals rule"
+# plain words: no syntax at all
+[ "$(search --plain --trec t '"gas" AND -(pipeline')" = "$(search --trec t 'gas and pipeline')" ] \
+    && ok || fail "--plain"
 
 echo "query.sh: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
