@@ -1,7 +1,7 @@
 /*
  * api.c: the read endpoints.
  *
- *   GET /search?q=&n=&offset=&passages=&fields=&and=
+ *   GET /search?q=&n=&offset=&passages=&fields=&and=&syntax=&strict=&explain=
  *   GET /documents/{id}
  *   GET /stats
  *   GET /health
@@ -123,6 +123,64 @@ static int fields_arg(json_t **out, const srv_req *q, srv_resp *r)
 	return 0;
 }
 
+/* syntax=forgiving|strict|plain, or strict=1 (strict=0 changes nothing):
+ * 0, or 1 with R filled. */
+static int syntax_arg(att_syntax *out, const srv_req *q, srv_resp *r)
+{
+	size_t len;
+	const char *v = srv_arg(q, "syntax", &len);
+	int strict;
+
+	*out = ATT_SYNTAX_FORGIVING;
+	if (v != NULL) {
+		if (len == 6 && memcmp(v, "strict", 6) == 0)
+			*out = ATT_SYNTAX_STRICT;
+		else if (len == 5 && memcmp(v, "plain", 5) == 0)
+			*out = ATT_SYNTAX_PLAIN;
+		else if (!(len == 9 && memcmp(v, "forgiving", 9) == 0)) {
+			srv_error(r, 400, "invalid_parameter", "syntax must be forgiving, "
+			          "strict or plain");
+			return 1;
+		}
+	}
+	if (bool_arg(&strict, q, "strict", r))
+		return 1;
+	if (strict)
+		*out = ATT_SYNTAX_STRICT;
+	return 0;
+}
+
+/* The query S[0..n) as a JSON string to echo, each byte that is not part
+ * of valid UTF-8 (or is NUL) shown as U+FFFD; NULL on out of memory. */
+static json_t *echo_query(const char *s, size_t n)
+{
+	char *out = malloc(n * 3 + 1);
+	size_t i = 0, o = 0;
+	json_t *j;
+
+	if (out == NULL)
+		return NULL;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+		json_t *one = c != 0 && i + k <= n ? json_stringn(s + i, k) : NULL;
+
+		if (one != NULL) {  /* jansson's own check of the sequence */
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+			json_decref(one);
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	j = json_stringn(out, o);
+	free(out);
+	return j;
+}
+
 /* ---- search ---------------------------------------------------------------- */
 
 /* S[0..n) HTML-escaped into B (a growing string; NULL on out of
@@ -208,6 +266,9 @@ static json_t *hits_json(const att_results *res, srv_slot *slot,
 		h = json_pack("{s:s%,s:s%,s:f,s:o}", "id", hit.id, hit.id_len,
 		              "title", hit.title, hit.title_len, "score", hit.score,
 		              "passages", ps);
+		if (h != NULL && hit.explanation != NULL)
+			json_object_set_new(h, "explanation",
+			                    json_string(hit.explanation));
 		if (h != NULL && fields != NULL &&
 		    srv_document_json(&f, slot->s, hit.id, hit.id_len,
 		                      fields) == ATT_OK && f != NULL)
@@ -242,15 +303,23 @@ void api_search(srv *s, const srv_req *q, srv_resp *r)
 		          c->max_query);
 		return;
 	}
-	if ((qs = json_stringn(qv, qlen)) == NULL) {
+	att_search_options_init(&o);
+	if (syntax_arg(&o.syntax, q, r))
+		return;
+	qs = srv_utf8(qv, qlen) ? json_stringn(qv, qlen) : NULL;
+	if (qs == NULL && o.syntax == ATT_SYNTAX_STRICT) {
 		srv_error(r, 400, "invalid_utf8", "the query is not valid UTF-8");
 		return;
 	}
-	att_search_options_init(&o);
+	if (qs == NULL && (qs = echo_query(qv, qlen)) == NULL) {
+		srv_error(r, 503, "out_of_memory", "out of memory");
+		return;
+	}
 	if (count_arg(&o.n, q, "n", 10, c->max_hits, r) ||
 	    count_arg(&o.offset, q, "offset", 0, c->max_offset, r) ||
 	    count_arg(&o.passages, q, "passages", 1, 8, r) ||
-	    bool_arg(&o.require_all, q, "and", r) || fields_arg(&fields, q, r)) {
+	    bool_arg(&o.require_all, q, "and", r) ||
+	    bool_arg(&o.explain, q, "explain", r) || fields_arg(&fields, q, r)) {
 		json_decref(qs);
 		return;
 	}
@@ -275,6 +344,17 @@ void api_search(srv *s, const srv_req *q, srv_resp *r)
 	                    "offset", (json_int_t)o.offset, "n", (json_int_t)o.n,
 	                    "hits", hits_json(res, slot, fields));
 	srv_pool_put(srv_searchers(s), slot);
+	if (r->json != NULL && att_results_notes(res) > 0) {
+		json_t *notes = json_array();
+		size_t i;
+
+		for (i = 0; i < att_results_notes(res); i++)
+			json_array_append_new(notes, json_string(att_results_note(res, i)));
+		json_object_set_new(r->json, "notes", notes);
+	}
+	if (r->json != NULL && att_results_query(res) != NULL)
+		json_object_set_new(r->json, "searched",
+		                    json_string(att_results_query(res)));
 	att_results_free(res);
 	json_decref(fields);
 	if (r->json == NULL)

@@ -67,7 +67,7 @@ void srv_config_init(srv_config *c)
 	c->commit_interval = 1;
 	c->threads = 4;
 	c->max_body = 16u << 20;
-	c->max_query = 1024;
+	c->max_query = 16384;
 	c->max_hits = 100;
 	c->max_offset = 10000;
 	c->request_timeout = 30;

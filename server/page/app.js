@@ -7,7 +7,7 @@
 const PAGE = 10;
 const $ = (id) => document.getElementById(id);
 const form = $('search'), input = $('q'), statusLine = $('status');
-const results = $('results'), pager = $('pager');
+const results = $('results'), pager = $('pager'), notes = $('notes');
 const prev = $('prev'), next = $('next'), pageNo = $('page');
 let current = { q: '', offset: 0, total: 0, exact: true, count: 0 };
 
@@ -25,8 +25,15 @@ function say(text, isError) {
 
 function fmt(n) { return n.toLocaleString('en'); }
 
+// What the server repaired in the query, in small print under the status.
+function showNotes(list) {
+  notes.textContent = list && list.length ? 'Note: ' + list.join('; ') + '.' : '';
+  notes.hidden = !notes.textContent;
+}
+
 function render(body) {
   results.replaceChildren();
+  showNotes(body.notes);
   for (const hit of body.hits) {
     const link = el('a', { href: '/documents/' + encodeURIComponent(hit.id),
                            textContent: hit.title || hit.id });
@@ -80,7 +87,7 @@ async function search(q, offset, push) {
     history.pushState({ q, offset }, '', url);
   }
   document.title = q ? q + ' \u2013 attache search' : 'attache search';
-  if (!q) { results.replaceChildren(); pager.hidden = true; say(''); return; }
+  if (!q) { results.replaceChildren(); pager.hidden = true; say(''); showNotes(); return; }
   say('Searching\u2026');
   const params = new URLSearchParams({ q, n: PAGE, offset, passages: 2 });
   let res, body;
@@ -94,6 +101,7 @@ async function search(q, offset, push) {
   if (!res.ok) {
     results.replaceChildren();
     pager.hidden = true;
+    showNotes();
     say(body && body.error ? body.error.message : 'Error ' + res.status, true);
     return;
   }

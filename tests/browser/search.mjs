@@ -64,11 +64,23 @@ try {
   await first.locator('.full', { hasNotText: /Loading/ }).waitFor();
   check((await first.locator('.full').innerText()).includes('Azerbaijan'), 'full text shown');
 
-  // an error is shown, not thrown
+  // a broken query is answered, and what was repaired is said in small print
   await box.fill('gas AND');
   await box.press('Enter');
+  await page.locator('#notes', { hasText: /AND without/ }).waitFor();
+  check(await page.locator('#results li.hit').count() > 0, 'gas AND has results');
+  check(!(await page.locator('#status').getAttribute('class') || '').includes('error'),
+        'gas AND is no error');
+  await box.fill('defence cooperation Azerbaijan');
+  await box.press('Enter');
+  await page.locator('#status', { hasText: /Results 1.10 / }).waitFor();
+  check(await page.locator('#notes').isHidden(), 'no note for a query that needed no repair');
+
+  // an error is shown, not thrown: a query over the server's limit
+  await page.goto(url + '?q=' + 'a'.repeat(16400), { waitUntil: 'load' });
   await page.locator('#status.error').waitFor();
-  check(/AND/.test(await page.locator('#status').innerText()), 'parse error shown');
+  check(/over 16384 bytes/.test(await page.locator('#status').innerText()),
+        'error shown: ' + await page.locator('#status').innerText());
 
   // a phone-sized screen: no horizontal scrolling
   const phone = await browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true });

@@ -196,18 +196,53 @@ def test_reads(idx):
 
     # errors
     expect_error(s.get("/search"), 400, "missing_parameter", "no q")
-    expect_error(s.search(""), 400, "empty_query", "empty q")
-    expect_error(s.search("gas AND"), 400, "query_parse_error", "AND without a side")
-    expect_error(s.search("a" * 1025), 400, "query_too_long", "long q")
-    check(s.search("gas" + " " * 1021)[0] == 200, "q of exactly the limit")
+    expect_error(s.search("", strict=1), 400, "empty_query", "empty q, strict")
+    expect_error(s.search("gas AND", strict=1), 400, "query_parse_error",
+                 "AND without a side, strict")
+    expect_error(s.search("gas AND", syntax="strict"), 400, "query_parse_error",
+                 "AND without a side, syntax=strict")
+    expect_error(s.search("gas", syntax="loose"), 400, "invalid_parameter", "syntax")
+    expect_error(s.search("gas", strict="perhaps"), 400, "invalid_parameter", "strict")
+    expect_error(s.search("a" * 16385), 400, "query_too_long", "long q")
+    check(s.search("gas" + " " * 16381)[0] == 200, "q of exactly the limit")
+    # forgiving (the default): answers, with notes
+    st, _, body = s.search("")
+    check(st == 200 and body["hits"] == [] and body["total"] == 0 and
+          body["notes"] == ["nothing to search for: no word in the query"],
+          "empty q: %d %r" % (st, body))
+    st, _, body = s.search("gas AND", explain=1)
+    want = cli_json(idx, "gas")
+    check(st == 200 and ids(body) == [h["id"] for h in want["hits"]] and
+          body["notes"] == ["AND without something on each side ignored"] and
+          body["searched"] == "gas" and
+          "explanation" in body["hits"][0], "gas AND: %d %r" % (st, body.get("notes")))
+    st, _, body = s.search("PIPELINE AND GAS")
+    want = cli_json(idx, "pipeline gas")
+    check(st == 200 and ids(body) == [h["id"] for h in want["hits"]] and
+          body["notes"] == ["query in capitals: AND, OR, NOT and NEAR read as words"],
+          "capitals: %d %r" % (st, body.get("notes")))
+    st, _, body = s.search('"gas" AND -(pipeline', syntax="plain")
+    want = cli_json(idx, "gas and pipeline")
+    check(st == 200 and ids(body) == [h["id"] for h in want["hits"]] and
+          "notes" not in body, "syntax=plain: %d %r" % (st, body.get("notes")))
+    st, _, body = s.search("defence cooperation Azerbaijan")
+    check(st == 200 and "notes" not in body and "searched" not in body,
+          "no notes for a query that needed no repair")
     expect_error(s.search("gas", n=101), 400, "limit_exceeded", "n over the limit")
     expect_error(s.search("gas", n="ten"), 400, "invalid_parameter", "n not a number")
     expect_error(s.search("gas", n="-1"), 400, "invalid_parameter", "n negative")
     expect_error(s.search("gas", offset=10001), 400, "limit_exceeded", "offset")
     expect_error(s.search("gas", passages=9), 400, "limit_exceeded", "passages")
     expect_error(s.search("gas", **{"and": "maybe"}), 400, "invalid_parameter", "and")
-    expect_error(s.get("/search?q=%FF"), 400, "invalid_utf8", "q not UTF-8")
-    expect_error(s.get("/search?q=gas%00x"), 400, "invalid_utf8", "q with NUL")
+    expect_error(s.get("/search?strict=1&q=%FF"), 400, "invalid_utf8", "q not UTF-8")
+    expect_error(s.get("/search?strict=1&q=gas%00x"), 400, "invalid_utf8", "q with NUL")
+    st, _, body = s.get("/search?q=gas%FF")
+    check(st == 200 and body["query"] == "gas\ufffd" and
+          body["notes"] == ["invalid UTF-8 ignored"] and
+          ids(body) == ids(s.search("gas")[2]), "q not UTF-8: %d %r" % (st, body.get("query")))
+    st, _, body = s.get("/search?q=gas%00pipeline")
+    check(st == 200 and body["query"] == "gas\ufffdpipeline" and
+          ids(body) == ids(s.search("gas pipeline")[2]), "q with NUL: %d %r" % (st, body))
     expect_error(s.get("/documents/nosuchdoc"), 404, "not_found", "unknown id")
     expect_error(s.get("/documents/" + SEED + "%00"), 400, "invalid_id", "id with NUL")
     expect_error(s.get("/documents/"), 400, "invalid_id", "empty id")
