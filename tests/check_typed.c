@@ -6,16 +6,21 @@
  * operators, emoji, other scripts, control bytes and invalid UTF-8, caps
  * lock, pasted code and logs, long pastes, and the ordinary queries that
  * must keep working. Its opening comment gives the format (escapes, the
- * "@repeat N TEXT" lines, "# section: NAME" groups); load() decodes it.
+ * "@repeat N TEXT", "@searched" and "@note" lines, "# section: NAME"
+ * groups); load() decodes it.
  *
  * The test builds a small index of news-like documents through the
- * public writer and runs every string through att_search with five
+ * public writer and runs every string through att_search with eight
  * option sets: the defaults, exhaustive, require_all, require_all and
- * exhaustive, and three passages per hit. Each must return ATT_OK, with
- * sane results (at most n hits, each with an id, at most the passages
- * asked for); pruned and exhaustive evaluation must give the same hit
- * ids with the same scores; and the strings of the section "ordinary
- * queries" must find something with the defaults.
+ * exhaustive, three passages per hit, explain, plain words, and strict
+ * syntax. Each but strict must return ATT_OK (strict may refuse with
+ * ATT_EPARSE, ATT_EEMPTY or ATT_ELIMIT), with sane results (at most n
+ * hits, each with an id, at most the passages asked for); pruned and
+ * exhaustive evaluation must give the same hit ids with the same
+ * scores; the strings of the section "ordinary queries" must find
+ * something with the defaults; and a string with "@searched" or "@note"
+ * lines must have searched exactly that (att_results_query, with
+ * explain) and carry that note.
  *
  * Each query sits in a buffer of exactly its length with no NUL after
  * it, and is passed with that length: some contain NUL bytes, and a
@@ -58,6 +63,8 @@ typedef struct tquery {
 	size_t n;
 	unsigned line;
 	size_t section;
+	char *searched;   /* "@searched": what it must search, or NULL */
+	char *note;       /* "@note": a note it must carry, or NULL */
 } tquery;
 
 typedef struct tsection {
@@ -134,6 +141,8 @@ static void add_query(tfile *f, char *p, size_t n, unsigned line)
 	f->q[f->nq].n = n;
 	f->q[f->nq].line = line;
 	f->q[f->nq].section = f->nsec - 1;
+	f->q[f->nq].searched = NULL;
+	f->q[f->nq].note = NULL;
 	f->sec[f->nsec - 1].strings++;
 	f->nq++;
 }
@@ -188,6 +197,24 @@ static void load_line(tfile *f, const char *p, size_t n, unsigned line)
 		load_repeat(f, p, n, line);
 		return;
 	}
+	if ((n >= 9 && memcmp(p, "@searched", 9) == 0 && (n == 9 || p[9] == ' ')) ||
+	    (n > 6 && memcmp(p, "@note ", 6) == 0)) {
+		int searched = p[1] == 's';
+		size_t skip = searched ? (n > 9 ? 10 : 9) : 6;
+		char **to;
+
+		ck_assert_msg(f->nq > 0, "%s:%u: %s before any query", queries_path,
+		              line, searched ? "@searched" : "@note");
+		to = searched ? &f->q[f->nq - 1].searched : &f->q[f->nq - 1].note;
+		ck_assert_msg(*to == NULL, "%s:%u: a second one for a query",
+		              queries_path, line);
+		*to = malloc(n - skip + 1);
+		ck_assert_ptr_nonnull(*to);
+		what = decode(*to, &m, p + skip, n - skip);
+		ck_assert_msg(what == NULL, "%s:%u: %s", queries_path, line, what);
+		(*to)[m] = '\0';
+		return;
+	}
 	out = malloc(n);
 	ck_assert_ptr_nonnull(out);
 	what = decode(out, &m, p, n);
@@ -234,8 +261,11 @@ static void tfile_free(tfile *f)
 {
 	size_t i;
 
-	for (i = 0; i < f->nq; i++)
+	for (i = 0; i < f->nq; i++) {
 		free(f->q[i].p);
+		free(f->q[i].searched);
+		free(f->q[i].note);
+	}
 	free(f->q);
 }
 
@@ -505,11 +535,12 @@ static att_searcher *build(const char *dir)
 
 /* ---- running the queries ------------------------------------------------ */
 
-enum { V_DEFAULT, V_EXHAUSTIVE, V_AND, V_AND_EXHAUSTIVE, V_PASSAGES, NV };
+enum { V_DEFAULT, V_EXHAUSTIVE, V_AND, V_AND_EXHAUSTIVE, V_PASSAGES,
+       V_EXPLAIN, V_PLAIN, V_STRICT, NV };
 
 static const char *const VNAME[NV] = {
 	"defaults", "exhaustive", "require_all", "require_all exhaustive",
-	"passages 3",
+	"passages 3", "explain", "plain", "strict",
 };
 
 static void options(att_search_options *o, int v)
@@ -519,6 +550,34 @@ static void options(att_search_options *o, int v)
 	o->require_all = v == V_AND || v == V_AND_EXHAUSTIVE;
 	if (v == V_PASSAGES)
 		o->passages = 3;
+	o->explain = v == V_EXPLAIN;
+	if (v == V_PLAIN)
+		o->syntax = ATT_SYNTAX_PLAIN;
+	if (v == V_STRICT)
+		o->syntax = ATT_SYNTAX_STRICT;
+}
+
+/* NULL if R searched what Q's @searched and @note lines say. */
+static const char *unexpected(const att_results *r, const tquery *q)
+{
+	static char why[1024];
+	const char *got = att_results_query(r);
+	size_t i;
+
+	if (q->searched != NULL && (got == NULL || strcmp(got, q->searched))) {
+		snprintf(why, sizeof why, "searched %s, want %s", got ? got : "(none)",
+		         q->searched);
+		return why;
+	}
+	if (q->note == NULL)
+		return NULL;
+	for (i = 0; i < att_results_notes(r); i++)
+		if (strstr(att_results_note(r, i), q->note) != NULL)
+			return NULL;
+	snprintf(why, sizeof why, "no note \"%s\" (%zu notes%s%s)", q->note,
+	         att_results_notes(r), att_results_notes(r) ? ", the first: " : "",
+	         att_results_notes(r) ? att_results_note(r, 0) : "");
+	return why;
 }
 
 /* NULL if R is sane for options O, else what is wrong. */
@@ -604,6 +663,9 @@ static int run_one(att_searcher *s, const tquery *q, int ordinary,
 
 		options(&o, v);
 		rc = att_search(&r[v], s, q->p, q->n, &o);
+		if (v == V_STRICT && (rc == ATT_EPARSE || rc == ATT_EEMPTY ||
+		                      rc == ATT_ELIMIT))
+			continue;  /* strict mode may refuse it, with its reason */
 		if (rc != ATT_OK)
 			note_failure(t, &ok, q, v, att_status_str(rc),
 			             att_searcher_errmsg(s));
@@ -612,6 +674,8 @@ static int run_one(att_searcher *s, const tquery *q, int ordinary,
 		else if (v == V_DEFAULT && ordinary && att_results_count(r[v]) == 0)
 			note_failure(t, &ok, q, v, "wrong results",
 			             "no hits for an ordinary query");
+		else if (v == V_EXPLAIN && (what = unexpected(r[v], q)) != NULL)
+			note_failure(t, &ok, q, v, "wrong query", what);
 	}
 	for (i = 0; i < sizeof PAIRS / sizeof PAIRS[0]; i++) {
 		int a = PAIRS[i][0], b = PAIRS[i][1];
