@@ -24,9 +24,13 @@ the collection's own text, the way people query a news archive:
       2- and 3-word phrases cut from real sentences (consecutive
       alphabetic words separated by single spaces, not all stop words),
       so every phrase occurs at least once.
+  pastes.tsv
+      --paste-count pasted paragraphs: 300 consecutive words of a random
+      story, as a person pastes a passage into the search box (stop words,
+      repeats and all). A long query must stay fast.
 
 Each file holds --count "qid<TAB>query" lines (qids w2-0001, w3-0001,
-c-0001, p-0001), lower-cased words only, no operators: each engine's
+c-0001, p-0001, x-0001), lower-cased words only, no operators: each engine's
 harness adds its own syntax (OR, AND, quotes). The same --seed and input
 always give the same files. Only the first --max-bytes of the input are
 read, so a query set for a multi-gigabyte synthetic corpus costs seconds;
@@ -149,6 +153,18 @@ def phrase_queries(rng, docs, count):
     return out
 
 
+def paste_queries(rng, docs, count, words=300):
+    """COUNT runs of WORDS consecutive words, each from a random document
+    long enough to have them."""
+    long_docs = [d for d in docs if len(WORD.findall(d)) >= words]
+    out = []
+    for _ in range(count if long_docs else 0):
+        ws = WORD.findall(long_docs[rng.randrange(len(long_docs))])
+        at = rng.randrange(len(ws) - words + 1)
+        out.append(" ".join(w.lower() for w in ws[at:at + words]))
+    return out
+
+
 def write_set(path, prefix, queries):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -160,9 +176,11 @@ def write_set(path, prefix, queries):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("docs", help="JSONL collection: {\"id\",\"title\",\"text\"} a line")
-    ap.add_argument("outdir", help="directory for words2/words3/common/phrases.tsv")
+    ap.add_argument("outdir", help="directory for words2/words3/common/phrases/pastes.tsv")
     ap.add_argument("--count", type=int, default=200, help="queries per set (200)")
     ap.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    ap.add_argument("--paste-count", type=int, default=50,
+                    help="300-word pastes (50)")
     ap.add_argument("--max-bytes", type=parse_size, default=parse_size("64M"),
                     help="read at most this much of the input (64M)")
     ap.add_argument("--min-df", type=int, default=3,
@@ -186,8 +204,11 @@ def main():
         "common": ("c", common_queries(df, args.count)),
         "phrases": ("p", phrase_queries(rng, docs, args.count)),
     }
+    # its own generator, so that the other sets stay as they were
+    sets["pastes"] = ("x", paste_queries(random.Random(args.seed + 1), docs,
+                                         args.paste_count))
     for name, (prefix, queries) in sets.items():
-        if len(queries) < args.count:
+        if len(queries) < (args.paste_count if name == "pastes" else args.count):
             print("gen_queries: only %d %s queries could be drawn"
                   % (len(queries), name), file=sys.stderr)
         write_set(os.path.join(args.outdir, name + ".tsv"), prefix, queries)
