@@ -788,6 +788,82 @@ START_TEST(query_forgiving)
 }
 END_TEST
 
+/* The capitals rule on generated documents: in a query typed in
+ * capitals AND is a word, so either word matches, ranked; in a query in
+ * mixed case it requires both. */
+START_TEST(capitals_rule_generated)
+{
+	char ids[60][8], texts[60][96], *dir;
+	tdoc docs[60];
+	att_searcher *s;
+	att_search_options o;
+	att_results *r;
+	size_t i, both = 0, either = 0;
+
+	for (i = 0; i < 60; i++) {
+		int cats = i % 3 != 1, dogs = i % 4 != 2;   /* generated mixes */
+
+		snprintf(ids[i], sizeof ids[i], "d%02zu", i);
+		snprintf(texts[i], sizeof texts[i], "%s pets and %s friends%s",
+		         cats ? "cats" : "birds", dogs ? "dogs" : "fish",
+		         i % 5 == 0 ? " and more cats" : "");
+		docs[i].id = ids[i];
+		docs[i].title = "";
+		docs[i].text = texts[i];
+		cats = strstr(texts[i], "cats") != NULL;
+		both += cats && dogs;
+		either += cats || dogs;
+	}
+	s = build(&dir, "english", docs, 60);
+	att_search_options_init(&o);
+	o.exhaustive = 1;
+	o.n = 100;
+	r = search_ok(s, "cats AND dogs", &o);
+	ck_assert_uint_eq(att_results_total(r), both);
+	ck_assert_uint_eq(att_results_notes(r), 0);
+	att_results_free(r);
+	r = search_ok(s, "CATS AND DOGS", &o);
+	ck_assert_uint_eq(att_results_total(r), either);
+	ck_assert_uint_lt(both, either);
+	ck_assert_str_eq(att_results_note(r, 0), "query in capitals: AND, OR, "
+	                 "NOT and NEAR read as words");
+	/* ranked as words: the documents with both words first */
+	for (i = 0; i < both; i++) {
+		att_hit h;
+		int k = 0;
+
+		att_results_hit(&h, r, i);
+		k = atoi(h.id + 1);
+		ck_assert_msg(strstr(texts[k], "cats") && strstr(texts[k], "dogs"),
+		              "hit %zu, %s, lacks a word", i, h.id);
+	}
+	att_results_free(r);
+	/* and the same as the words typed in lower case, without AND */
+	r = search_ok(s, "CATS AND DOGS", &o);
+	{
+		att_results *w = search_ok(s, "cats dogs", &o);
+
+		ck_assert_uint_eq(att_results_count(r), att_results_count(w));
+		for (i = 0; i < att_results_count(r); i++) {
+			att_hit a, b;
+
+			att_results_hit(&a, r, i);
+			att_results_hit(&b, w, i);
+			ck_assert_str_eq(a.id, b.id);
+			ck_assert(a.score == b.score);
+		}
+		att_results_free(w);
+	}
+	att_results_free(r);
+	/* strict mode reads the operator whatever the case */
+	o.syntax = ATT_SYNTAX_STRICT;
+	r = search_ok(s, "CATS AND DOGS", &o);
+	ck_assert_uint_eq(att_results_total(r), both);
+	att_results_free(r);
+	teardown_index(s, dir);
+}
+END_TEST
+
 START_TEST(search_options_out_of_range)
 {
 	char *dir;
@@ -1587,6 +1663,7 @@ static Suite *search_suite(void)
 	tc = tcase_create("query");
 	tcase_add_test(tc, query_errors);
 	tcase_add_test(tc, query_forgiving);
+	tcase_add_test(tc, capitals_rule_generated);
 	tcase_add_test(tc, search_options_out_of_range);
 	tcase_add_test(tc, search_options_nan);
 	suite_add_tcase(s, tc);
