@@ -62,7 +62,10 @@ static void search_usage(FILE *f)
 	        "      --passage-weight X   final = doc + X * passage (default 1.0;\n"
 	        "                           0 ranks by document BM25 alone)\n"
 	        "      --passage-words N    target passage length (default 50)\n"
-	        "      --rerank-depth N     documents re-ranked by passage (30)\n"
+	        "      --rerank-depth N     documents re-ranked by passage and\n"
+	        "                           proximity (default 30)\n"
+	        "      --proximity-weight X + X * term proximity (BM25TP) for the\n"
+	        "                           re-ranked (default 0: off)\n"
 	        "      --color, --no-color  mark matches in bold (default: if tty)\n"
 	        "      --timings            print 'time<TAB>qid<TAB>microseconds' for\n"
 	        "                           each query (parse, rank, passages) on\n"
@@ -374,6 +377,8 @@ static int set_opt(sctx *c, int opt, const char *v)
 	case 'H': bad = cli_parse_double(&c->o.feedback_weight, v) ||
 	              !(c->o.feedback_weight > 0 && c->o.feedback_weight <= 1);
 	          break;
+	case 'P': bad = cli_parse_double(&c->o.proximity_weight, v) ||
+	              !(c->o.proximity_weight >= 0); break;
 	default: bad = 1; break;
 	}
 	return bad;
@@ -402,6 +407,7 @@ int cmd_search(int argc, char **argv)
 		{ "feedback", required_argument, NULL, 'F' },
 		{ "feedback-terms", required_argument, NULL, 'G' },
 		{ "feedback-weight", required_argument, NULL, 'H' },
+		{ "proximity-weight", required_argument, NULL, 'P' },
 		{ "keep-stop-words", no_argument, NULL, 'S' },
 		{ "exhaustive", no_argument, NULL, 'X' },
 		{ "explain", no_argument, NULL, 'E' },
