@@ -310,7 +310,7 @@ typedef struct att_search_options {
 	double title_weight;   /* BM25F: a title occurrence counts this many
 	                          times, in tf and length (default 1.0: plain
 	                          BM25 over title and text as one field) */
-	double passage_weight; /* final = doc + weight * passage (default 1.0) */
+	double passage_weight; /* final = doc + weight * passage (default 0.5) */
 	size_t rerank_depth;   /* the best N by document score are re-ranked
 	                          by passage and proximity, the others keep
 	                          their document score (default 30) */
@@ -329,7 +329,7 @@ typedef struct att_search_options {
 	                          re-ranked documents get this many times the
 	                          proximity score of their query terms'
 	                          neighbouring occurrences, added to their
-	                          score (default 0: off; finite, >= 0) */
+	                          score (default 0.5; 0: off; finite, >= 0) */
 } att_search_options;
 
 void att_search_options_init(att_search_options *o);

@@ -56,14 +56,14 @@ void att_search_options_init(att_search_options *o)
 	o->passages = 1;
 	o->k1 = 1.2;
 	o->b = 0.75;
-	o->passage_weight = 1.0;
+	o->passage_weight = 0.5;
 	o->rerank_depth = 30;
 	o->passage_words = 50;
 	o->title_weight = 1.0;
 	o->stop_words = 1;
 	o->feedback_terms = 10;
 	o->feedback_weight = 0.5;
-	o->proximity_weight = 0;
+	o->proximity_weight = 0.5;
 }
 
 const char *att_searcher_errmsg(const att_searcher *s)

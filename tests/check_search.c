@@ -707,8 +707,8 @@ START_TEST(search_options_out_of_range)
 	ck_assert_uint_eq(o.n, 10);
 	ck_assert_uint_eq(o.offset, 0);
 	ck_assert_uint_eq(o.passages, 1);
-	ck_assert_double_eq(o.passage_weight, 1.0);
-	ck_assert_double_eq(o.proximity_weight, 0);
+	ck_assert_double_eq(o.passage_weight, 0.5);
+	ck_assert_double_eq(o.proximity_weight, 0.5);
 	ck_assert_uint_eq(o.rerank_depth, 30);
 	ck_assert_uint_eq(o.passage_words, 50);
 	ck_assert_int_eq(o.require_all, 0);

@@ -56,10 +56,14 @@ import json, re, sys
 r = json.load(open(sys.argv[1]))
 for h in r["hits"]:
     x = h["explanation"]
-    head = re.match(r"([0-9.]+) = ([0-9.]+) document \+ 1 x ([0-9.]+) passage", x)
+    head = re.match(r"([0-9.]+) = ([0-9.]+) document \+ ([0-9.]+) x ([0-9.]+) "
+                    r"passage \+ ([0-9.]+) x ([0-9.]+) proximity\n", x)
     assert head, x
-    total, doc, passage = map(float, head.groups())
+    total, doc, pw, passage, xw, prox = map(float, head.groups())
+    assert (pw, xw) == (0.5, 0.5), x  # the default weights
     assert abs(total - h["score"]) < 1e-3 and abs(doc - h["doc_score"]) < 1e-3, x
+    assert abs(total - (doc + pw * passage + xw * prox)) < 2e-3, x
+    assert "proximity: BM25TP k1 1.2 b 0.75" in x, x
     assert "document score: BM25 k1 1.2 b 0.75" in x, x
     assert "defenc: idf" in x, x
 x = r["hits"][0]["explanation"]
