@@ -736,6 +736,7 @@ typedef struct xrun {
 	att_pterm *pt;
 	uint32_t **apos;         /* remote: positions found by re-analysis */
 	size_t *apcap, napos;    /* for napos terms */
+	uint32_t ntok;           /* remote: tokens the re-analysis met */
 	double avlen;            /* the mean document length, once read */
 } xrun;
 
@@ -818,6 +819,7 @@ static int on_token(void *ctx, const att_token *tok)
 	xrun *r = ctx;
 	size_t i;
 
+	r->ntok++;
 	for (i = 0; i < r->q.npos; i++) {
 		att_pterm *p = &r->pt[i];
 
@@ -860,6 +862,7 @@ static att_status analysed_positions(xrun *r, const att_xdata *xd)
 		r->pt[i].pos = r->apos[i];
 		r->pt[i].n = 0;
 	}
+	r->ntok = 0;
 	rc = att_analyze(r->q.x->an, xd->rec.title, xd->rec.title_len, 0,
 	                 on_token, r, NULL);
 	if (rc == ATT_OK)
@@ -917,15 +920,22 @@ static void free_positions(xrun *r)
 	}
 }
 
-/* C's length over the mean, in Xapian's measure (its BM25's). */
-static att_status cand_norm(double *norm, xrun *r, const xcand *c)
+/* C's length over the mean, in Xapian's measure (its BM25's: the sum
+ * of the document's wdfs). A remote shard's would be a round trip per
+ * hit, so there it is counted from the re-analysis cand_positions just
+ * did (XD): title and text tokens, and the title's field terms again;
+ * what that leaves out is other fields' terms. */
+static att_status cand_norm(double *norm, xrun *r, const xcand *c,
+                            const att_xdata *xd)
 {
 	att_xstatus st = ATT_X_OK;
 	uint64_t len = 0;
 
 	if (r->avlen <= 0)
 		st = att_xdb_avlength(r->q.x->db, &r->avlen);
-	if (st == ATT_X_OK)
+	if (st == ATT_X_OK && r->q.x->remote)
+		len = (uint64_t)r->ntok + xd->title_tokens;
+	else if (st == ATT_X_OK)
 		st = att_xdb_doclength(r->q.x->db, &len, c->id);
 	if (st != ATT_X_OK)
 		return fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path,
@@ -953,7 +963,7 @@ static att_status passages_of(xrun *r, xcand *c, int what)
 		k = MAX_WINDOWS;
 	rc = cand_positions(r, c, &xd);
 	if (rc == ATT_OK && (what & RR_PROXIMITY) &&
-	    (rc = cand_norm(&norm, r, c)) == ATT_OK)
+	    (rc = cand_norm(&norm, r, c, &xd)) == ATT_OK)
 		rc = att_proximity(&c->prox_score, NULL, r->pt, r->q.npos, norm,
 		                   o->k1, o->b, &r->ps);
 	if (rc == ATT_OK && (what & RR_PASSAGES)) /* only as far as windows score */
@@ -1052,7 +1062,7 @@ static att_status explain_proximity(xrun *r, xcand *c, att_buf *b)
 	if (rc == ATT_OK)
 		rc = cand_positions(r, c, &xd);
 	if (rc == ATT_OK)
-		rc = cand_norm(&norm, r, c);
+		rc = cand_norm(&norm, r, c, &xd);
 	if (rc == ATT_OK)
 		rc = att_proximity(&sum, per, r->pt, r->q.npos, norm, r->q.o->k1,
 		                   r->q.o->b, &r->ps);
