@@ -378,7 +378,7 @@ static int set_opt(sctx *c, int opt, const char *v)
 	case 'H': bad = cli_parse_double(&c->o.feedback_weight, v) ||
 	              !(c->o.feedback_weight > 0 && c->o.feedback_weight <= 1);
 	          break;
-	case 'P': bad = cli_parse_double(&c->o.proximity_weight, v) ||
+	case 'R': bad = cli_parse_double(&c->o.proximity_weight, v) ||
 	              !(c->o.proximity_weight >= 0); break;
 	default: bad = 1; break;
 	}
@@ -408,7 +408,7 @@ int cmd_search(int argc, char **argv)
 		{ "feedback", required_argument, NULL, 'F' },
 		{ "feedback-terms", required_argument, NULL, 'G' },
 		{ "feedback-weight", required_argument, NULL, 'H' },
-		{ "proximity-weight", required_argument, NULL, 'P' },
+		{ "proximity-weight", required_argument, NULL, 'R' },
 		{ "keep-stop-words", no_argument, NULL, 'S' },
 		{ "exhaustive", no_argument, NULL, 'X' },
 		{ "explain", no_argument, NULL, 'E' },

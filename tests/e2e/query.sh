@@ -71,6 +71,13 @@ assert "azerbaijan: idf" in x and "cooper: idf" in x, x
 assert "= group" in x or sys.argv[2] == "xapian", x
 PY
 search -n 1 --explain "defence" | grep -q '^   | document score: BM25' && ok || fail "--explain text"
+# --proximity-weight: its weight in the blend, none at 0
+search -n 1 --explain --proximity-weight 2 "defence cooperation" |
+    grep -q '^   | [0-9.]* = .* passage + 2 x [0-9.]* proximity$' && ok ||
+    fail "--proximity-weight 2"
+search -n 1 --explain --proximity-weight 0 "defence cooperation" > "$T/p0"
+grep -q 'passage$' "$T/p0" && ! grep -q proximity "$T/p0" && ok ||
+    fail "--proximity-weight 0: $(cat "$T/p0")"
 
 if [ "$BACKEND" = native ]; then
 # --title-weight: BM25F changes document scores, and says so
