@@ -66,10 +66,14 @@ static void search_usage(FILE *f)
 	        "                           hit's score was made\n"
 	        "      --timeout-ms N       Xapian backend: each remote shard's\n"
 	        "                           timeout (default 10000; 0 for none)\n"
-	        "      --passage-weight X   final = doc + X * passage (default 1.0;\n"
-	        "                           0 ranks by document BM25 alone)\n"
+	        "      --passage-weight X   final = doc + X * passage (default 0.5;\n"
+	        "                           0 with --proximity-weight 0 ranks by\n"
+	        "                           document BM25 alone)\n"
 	        "      --passage-words N    target passage length (default 50)\n"
-	        "      --rerank-depth N     documents re-ranked by passage (30)\n"
+	        "      --rerank-depth N     documents re-ranked by passage and\n"
+	        "                           proximity (default 30)\n"
+	        "      --proximity-weight X + X * term proximity (BM25TP) for the\n"
+	        "                           re-ranked (default 0.5; 0: off)\n"
 	        "      --color, --no-color  mark matches in bold (default: if tty)\n"
 	        "      --timings            print 'time<TAB>qid<TAB>microseconds' for\n"
 	        "                           each query (parse, rank, passages) on\n"
@@ -396,6 +400,8 @@ static int set_opt(sctx *c, int opt, const char *v)
 	case 'H': bad = cli_parse_double(&c->o.feedback_weight, v) ||
 	              !(c->o.feedback_weight > 0 && c->o.feedback_weight <= 1);
 	          break;
+	case 'R': bad = cli_parse_double(&c->o.proximity_weight, v) ||
+	              !(c->o.proximity_weight >= 0); break;
 	default: bad = 1; break;
 	}
 	return bad;
@@ -426,6 +432,7 @@ int cmd_search(int argc, char **argv)
 		{ "feedback", required_argument, NULL, 'F' },
 		{ "feedback-terms", required_argument, NULL, 'G' },
 		{ "feedback-weight", required_argument, NULL, 'H' },
+		{ "proximity-weight", required_argument, NULL, 'R' },
 		{ "keep-stop-words", no_argument, NULL, 'S' },
 		{ "exhaustive", no_argument, NULL, 'X' },
 		{ "explain", no_argument, NULL, 'E' },

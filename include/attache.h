@@ -323,8 +323,10 @@ typedef struct att_search_options {
 	double title_weight;   /* BM25F: a title occurrence counts this many
 	                          times, in tf and length (default 1.0: plain
 	                          BM25 over title and text as one field) */
-	double passage_weight; /* final = doc + weight * passage (default 1.0) */
-	size_t rerank_depth;   /* documents re-ranked by passage (default 30) */
+	double passage_weight; /* final = doc + weight * passage (default 0.5) */
+	size_t rerank_depth;   /* the best N by document score are re-ranked
+	                          by passage and proximity, the others keep
+	                          their document score (default 30) */
 	size_t passage_words;  /* target passage size in words (default 50) */
 	int require_all;       /* 1: free words are all required (AND) */
 	int stop_words;        /* 1 (default): optional English stop words are
@@ -336,6 +338,11 @@ typedef struct att_search_options {
 	                          (default 0: off) */
 	size_t feedback_terms; /* terms it adds (default 10, at most 64) */
 	double feedback_weight;/* the original query's share (default 0.5) */
+	double proximity_weight;/* term proximity (BM25TP, docs/QUERY.md): the
+	                          re-ranked documents get this many times the
+	                          proximity score of their query terms'
+	                          neighbouring occurrences, added to their
+	                          score (default 0.5; 0: off; finite, >= 0) */
 	att_syntax syntax;     /* default ATT_SYNTAX_FORGIVING */
 } att_search_options;
 
@@ -366,6 +373,10 @@ typedef struct att_hit {
 	size_t npassages;
 	const char *explanation; /* with options.explain: how the score was
 	                            made, lines of text; else NULL */
+	double proximity_score; /* BM25TP proximity of its query terms (0 if
+	                           not re-ranked); score = doc_score +
+	                           passage_weight * passage_score +
+	                           proximity_weight * proximity_score */
 } att_hit;
 
 typedef struct att_results att_results;

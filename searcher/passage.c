@@ -24,10 +24,10 @@ static double tf_score(const att_pterm *t, uint32_t tf, double len,
 	return t->idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / words));
 }
 
-/* Every term's positions, merged in position order into SC->hits: each
- * term's sorted list is merged into the hits so far, back to front. */
-static att_status merge_hits(att_pscratch *sc, const att_pterm *terms,
-                             size_t nterms)
+/* Each term's sorted list is merged into the hits so far, back to
+ * front. */
+att_status att_pscratch_merge(att_pscratch *sc, const att_pterm *terms,
+                              size_t nterms)
 {
 	size_t n = 0, t;
 
@@ -172,7 +172,7 @@ int att_passages_best(att_window *out, size_t k, const att_sentence *sents,
 	}
 	if (nterms > 0)   /* none: a query of field terms only */
 		memset(sc->tf, 0, nterms * sizeof *sc->tf);
-	if (merge_hits(sc, terms, nterms) != ATT_OK)
+	if (att_pscratch_merge(sc, terms, nterms) != ATT_OK)
 		return ATT_ENOMEM;
 	while (got < k) {
 		att_window best = best_window(out, got, sents, nsent, terms, nterms,
@@ -190,6 +190,7 @@ void att_pscratch_release(att_pscratch *sc)
 {
 	att_free(sc->hits);
 	att_free(sc->tf);
+	att_free(sc->acc);
 	memset(sc, 0, sizeof *sc);
 }
 

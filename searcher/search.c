@@ -15,11 +15,17 @@
  * clauses are summed. The best max(n + offset, rerank depth) documents
  * are kept in a min-heap.
  *
- * Those candidates are then re-ranked: each one's best passage is found
- * from its positions and sentence table (passage.c), and its final score
- * is its document score plus passage_weight times its passage score.
+ * The best rerank_depth of those candidates are then re-ranked: each
+ * one's query-term positions are read once, for its best passage (with
+ * its sentence table, passage.c) and its term proximity (BM25TP,
+ * proximity.c), and its final score is its document score plus
+ * passage_weight times its passage score plus proximity_weight times its
+ * proximity. The others keep their document score, which is at most
+ * that of any re-ranked one, so (the weights being positive) they stay
+ * below: the first rerank_depth hits are the same whatever n and offset
+ * ask for.
  * Only the page of hits returned is fetched from the store, cut into
- * passages and marked.
+ * passages and marked (hits below the depth get their passages then).
  */
 #include <math.h>
 #include <stdio.h>
@@ -50,13 +56,14 @@ void att_search_options_init(att_search_options *o)
 	o->passages = 1;
 	o->k1 = 1.2;
 	o->b = 0.75;
-	o->passage_weight = 1.0;
+	o->passage_weight = 0.5;
 	o->rerank_depth = 30;
 	o->passage_words = 50;
 	o->title_weight = 1.0;
 	o->stop_words = 1;
 	o->feedback_terms = 10;
 	o->feedback_weight = 0.5;
+	o->proximity_weight = 0.5;
 }
 
 const char *att_searcher_errmsg(const att_searcher *s)
@@ -442,35 +449,86 @@ static int field_exists(void *ctx, const char *name, size_t len)
 
 /* ---- passages and re-ranking ---------------------------------------------- */
 
-/* Finds candidate C's best passages and blends its score; the cursors
- * of C's segment are positioned at or before C's document. */
-static att_status rerank_one(eval *e, att_cand *c, att_pterm *pt)
+/* What the re-ranking computes for a candidate: its passages (scored,
+ * and cut later for the hits shown), its term proximity; RR_BLENDED:
+ * its score includes them. */
+enum { RR_PASSAGES = 1, RR_PROXIMITY = 2, RR_BLENDED = 4 };
+
+/* What options O re-rank by: 0 ranks by the document score alone. */
+static int rerank_what(const att_search_options *o)
+{
+	return (o->passage_weight != 0 ? RR_PASSAGES : 0) |
+	    (o->proximity_weight != 0 ? RR_PROXIMITY : 0);
+}
+
+/* The final score: the document's, plus the weighted re-ranking parts. */
+static void blend(att_cand *c, const att_search_options *o)
+{
+	c->score = c->doc_score + o->passage_weight * c->passage_score +
+	    o->proximity_weight * c->prox_score;
+	c->done |= RR_BLENDED;
+}
+
+/* The positive terms' positions in candidate C into PT (*NP of them, in
+ * term order); the cursors of C's segment are positioned at or before
+ * C's document. */
+static att_status cand_terms(eval *e, const att_cand *c, att_pterm *pt,
+                             size_t *np)
 {
 	att_match *m = &e->m;
-	const att_segment *seg = &e->s->segs[c->seg];
-	size_t k = e->o->passages ? e->o->passages : 1, np = 0;
-	uint32_t u, nsent;
+	uint32_t u;
 	att_status rc;
-	int got;
 
-	if (k > 8)
-		k = 8;
+	*np = 0;
 	for (u = 0; u < m->net; u++) {
 		int32_t sl = m->et[u].slot;
 
 		if (!m->et[u].positive || sl < 0)
 			continue;
-		pt[np].n = 0;
+		pt[*np].n = 0;
 		if (m->present[sl] &&
 		    att_postings_advance(&m->pc[sl], c->doc) == c->doc) {
 			rc = att_match_positions(m, (uint32_t)sl);
 			if (rc != ATT_OK)
 				return rc;
-			pt[np].n = m->npos[sl];
+			pt[*np].n = m->npos[sl];
 		}
-		pt[np].pos = m->pos[sl];
-		pt[np].idf = m->et[u].idf;
-		np++;
+		pt[*np].pos = m->pos[sl];
+		pt[*np].idf = m->et[u].idf;
+		(*np)++;
+	}
+	return ATT_OK;
+}
+
+/* C's length over the mean, as its BM25 measures it. */
+static double cand_norm(const eval *e, const att_cand *c)
+{
+	return att_segment_doclen(&e->s->segs[c->seg], c->doc) / e->s->avgdl;
+}
+
+/* Finds candidate C's best passages and its proximity, as far as WHAT
+ * asks and C does not have them yet; the cursors of C's segment are
+ * positioned at or before C's document. The score is left alone. */
+static att_status rerank_one(eval *e, att_cand *c, att_pterm *pt, int what)
+{
+	const att_segment *seg = &e->s->segs[c->seg];
+	size_t k = e->o->passages ? e->o->passages : 1, np = 0;
+	uint32_t nsent;
+	att_status rc;
+	int got;
+
+	what &= ~c->done;
+	if (what == 0)
+		return ATT_OK;
+	if (k > 8)
+		k = 8;
+	rc = cand_terms(e, c, pt, &np);
+	if (rc == ATT_OK && (what & RR_PROXIMITY))
+		rc = att_proximity(&c->prox_score, NULL, pt, np, cand_norm(e, c),
+		                   e->o->k1, e->o->b, &e->ps);
+	if (rc != ATT_OK || !(what & RR_PASSAGES)) {
+		c->done |= what & RR_PROXIMITY;
+		return rc;
 	}
 	rc = att_segment_sentences_until(&e->sents, &e->sentcap, &nsent, seg,
 	                                 c->doc, att_passages_stop(pt, np,
@@ -487,7 +545,7 @@ static att_status rerank_one(eval *e, att_cand *c, att_pterm *pt)
 		return got;
 	c->nwin = (size_t)got;
 	c->passage_score = c->nwin ? c->win[0].score : 0;
-	c->score = c->doc_score + e->o->passage_weight * c->passage_score;
+	c->done |= what;
 	return ATT_OK;
 }
 
@@ -500,9 +558,9 @@ static int cmp_place(const void *a, const void *b)
 	return x->doc < y->doc ? -1 : x->doc > y->doc;
 }
 
-/* Re-ranks the N candidates C[0..n) by their passages, visiting them in
- * index order so that each segment's cursors only move forward. */
-static att_status rerank(eval *e, att_cand *c, size_t n)
+/* Computes what WHAT asks (RR_) for the N candidates C[0..n), visiting
+ * them in index order so that each segment's cursors only move forward. */
+static att_status cand_parts(eval *e, att_cand *c, size_t n, int what)
 {
 	att_cand **order = att_malloc((n + 1) * sizeof *order);
 	att_pterm *pt = att_calloc(e->m.net + 1, sizeof *pt);
@@ -520,7 +578,7 @@ static att_status rerank(eval *e, att_cand *c, size_t n)
 			rc = att_match_open_passages(&e->m, seg);
 		}
 		if (rc == ATT_OK)
-			rc = rerank_one(e, order[i], pt);
+			rc = rerank_one(e, order[i], pt, what);
 	}
 	if (rc == ATT_ECORRUPT && e->s->msg[0] == '\0')
 		snprintf(e->s->msg, sizeof e->s->msg, "%s: corrupt postings",
@@ -535,6 +593,26 @@ static int cmp_final(const void *a, const void *b)
 	const att_cand *x = a, *y = b;
 
 	return att_cand_worse(x, y) ? 1 : att_cand_worse(y, x) ? -1 : 0;
+}
+
+/* Re-ranks the candidates (best first by document score): the best
+ * rerank_depth get their passages and proximity and a blended score,
+ * the others keep their document score; then all are sorted. */
+static att_status rerank(eval *e)
+{
+	att_match *m = &e->m;
+	size_t n = m->ncands < e->o->rerank_depth ? m->ncands : e->o->rerank_depth;
+	int what = rerank_what(e->o);
+	att_status rc = ATT_OK;
+	size_t i;
+
+	if (what != 0 && n > 0)
+		rc = cand_parts(e, m->cands, n, what);
+	for (i = 0; rc == ATT_OK && what != 0 && i < n; i++)
+		blend(&m->cands[i], e->o);
+	if (rc == ATT_OK)
+		qsort(m->cands, m->ncands, sizeof *m->cands, cmp_final);
+	return rc;
 }
 
 /* ---- feedback (RM3) ------------------------------------------------------- */
@@ -600,19 +678,68 @@ static int eval_marks(void *ctx, const char *t, size_t n)
 	return 0;
 }
 
+/* Appends how C's proximity score was made: each positive term's
+ * accumulator and part (the cursors are reopened for C's segment). */
+static att_status explain_proximity(eval *e, const att_cand *c, att_buf *b)
+{
+	att_pterm *pt = att_calloc(e->m.net + 1, sizeof *pt);
+	att_prox *per = att_calloc(e->m.net + 1, sizeof *per);
+	double norm = cand_norm(e, c), sum = 0;
+	att_status rc = pt && per ? ATT_OK : ATT_ENOMEM;
+	size_t np = 0, i = 0;
+	uint32_t u;
+
+	if (rc == ATT_OK)
+		rc = att_match_open_passages(&e->m, c->seg);
+	if (rc == ATT_OK)
+		rc = cand_terms(e, c, pt, &np);
+	if (rc == ATT_OK)
+		rc = att_proximity(&sum, per, pt, np, norm, e->o->k1, e->o->b,
+		                   &e->ps);
+	if (rc == ATT_OK)
+		att_buf_printf(b, "proximity: BM25TP k1 %g b %g, length %u, "
+		               "avg %.1f\n", e->o->k1, e->o->b,
+		               (unsigned)att_segment_doclen(&e->s->segs[c->seg],
+		                                            c->doc), e->s->avgdl);
+	for (u = 0; rc == ATT_OK && u < e->m.net; u++) {
+		if (!e->m.et[u].positive || e->m.et[u].slot < 0)
+			continue;
+		if (per[i].acc > 0)
+			att_buf_printf(b, "  %.4f  %s: idf %.4f, tf %u, acc %.4f\n",
+			               per[i].score, e->m.et[u].text, pt[i].idf,
+			               (unsigned)pt[i].n, per[i].acc);
+		i++;
+	}
+	att_free(pt);
+	att_free(per);
+	return rc;
+}
+
 static att_status explain_hit(att_res_hit *h, eval *e, const att_cand *c)
 {
 	att_buf b;
 	att_status rc;
 
 	att_buf_init(&b);
-	att_buf_printf(&b, "%.4f = %.4f document + %g x %.4f passage\n", c->score,
-	               c->doc_score, e->o->passage_weight, c->passage_score);
+	if (rerank_what(e->o) && !(c->done & RR_BLENDED))
+		att_buf_printf(&b, "%.4f = %.4f document (not re-ranked: below the "
+		               "re-rank depth %zu)", c->score, c->doc_score,
+		               e->o->rerank_depth);
+	else
+		att_buf_printf(&b, "%.4f = %.4f document + %g x %.4f passage",
+		               c->score, c->doc_score, e->o->passage_weight,
+		               c->passage_score);
+	if (c->done & RR_PROXIMITY)
+		att_buf_printf(&b, " + %g x %.4f proximity", e->o->proximity_weight,
+		               c->prox_score);
+	att_buf_printf(&b, "\n");
 	rc = att_match_explain(&e->m, c->seg, c->doc, &b);
 	if (rc == ATT_OK && c->nwin > 0)
 		att_buf_printf(&b, "passage: sentences %u-%u, BM25 over a window "
 		               "normalised to %zu words\n", (unsigned)c->win[0].first,
 		               (unsigned)c->win[0].last, e->o->passage_words);
+	if (rc == ATT_OK && (c->done & RR_PROXIMITY))
+		rc = explain_proximity(e, c, &b);
 	if (rc == ATT_OK && b.rc == ATT_OK) {
 		att_buf_putc(&b, '\0');
 		if (b.rc == ATT_OK) {
@@ -647,6 +774,7 @@ static att_status build_hit(att_res_hit *h, eval *e, const att_cand *c)
 	h->h.score = c->score;
 	h->h.doc_score = c->doc_score;
 	h->h.passage_score = c->passage_score;
+	h->h.proximity_score = c->prox_score;
 	if (e->o->explain && (rc = explain_hit(h, e, c)) != ATT_OK)
 		return rc;
 	if (e->o->passages == 0 || c->nwin == 0)
@@ -789,17 +917,12 @@ static att_status run(eval *e, const att_query *q)
 	if (rc == ATT_OK)
 		rc = att_match_run(m);
 	if (rc == ATT_OK && e->o->feedback_docs > 0) {
-		if (e->o->passage_weight != 0)
-			rc = rerank(e, m->cands, m->ncands);
-		if (rc == ATT_OK) {
-			qsort(m->cands, m->ncands, sizeof *m->cands, cmp_final);
+		rc = rerank(e);
+		if (rc == ATT_OK)
 			rc = feedback(e);
-		}
 	}
-	if (rc == ATT_OK && e->o->passage_weight != 0)
-		rc = rerank(e, m->cands, m->ncands);
 	if (rc == ATT_OK)
-		qsort(m->cands, m->ncands, sizeof *m->cands, cmp_final);
+		rc = rerank(e);
 	return rc;
 }
 
@@ -821,8 +944,8 @@ static att_status make_results(att_results **out, eval *e)
 		if (r->hits == NULL)
 			rc = ATT_ENOMEM;
 	}
-	if (rc == ATT_OK && o->passage_weight == 0 && o->passages > 0 && from < to)
-		rc = rerank(e, &m->cands[from], to - from); /* passages for the page */
+	if (rc == ATT_OK && o->passages > 0 && from < to) /* those not re-ranked */
+		rc = cand_parts(e, &m->cands[from], to - from, RR_PASSAGES);
 	for (i = from; rc == ATT_OK && i < to; i++) {
 		r->n++;
 		rc = build_hit(&r->hits[i - from], e, &m->cands[i]);
@@ -844,7 +967,8 @@ static int options_ok(const att_search_options *o)
 	    isfinite(o->title_weight) && o->title_weight >= 0 &&
 	    o->title_weight <= 100 && o->feedback_docs <= 1000 &&
 	    o->feedback_terms <= 64 && isfinite(o->feedback_weight) &&
-	    o->feedback_weight > 0 && o->feedback_weight <= 1;
+	    o->feedback_weight > 0 && o->feedback_weight <= 1 &&
+	    isfinite(o->proximity_weight) && o->proximity_weight >= 0;
 }
 
 att_status att_search(att_results **out, att_searcher *s, const char *query,
@@ -902,7 +1026,7 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	e.m.msg = s->msg;
 	e.m.msgcap = sizeof s->msg;
 	e.m.k = opts->offset + opts->n;
-	if (opts->passage_weight != 0 && e.m.k < opts->rerank_depth)
+	if (rerank_what(opts) && e.m.k < opts->rerank_depth)
 		e.m.k = opts->rerank_depth;
 	if (opts->feedback_docs > e.m.k)
 		e.m.k = opts->feedback_docs;

@@ -13,6 +13,8 @@
  *                long query cut to its most informative terms, a query
  *                of exclusions read as words; the canonical rendering
  *   passage.c  - sentence-aligned passages: scoring, choosing, marking
+ *   proximity.c - BM25TP's term-proximity score of a candidate, from the
+ *                positions passages read, for both backends
  *   match.c    - evaluating a query tree: term statistics, prefix
  *                expansion, iterators, BM25/BM25F, block-max pruning, the
  *                top-k heap, explanations
@@ -202,13 +204,21 @@ typedef struct att_phit {
 	uint32_t pos, term;
 } att_phit;
 
-/* Buffers att_passages_best reuses from one document to the next. */
+/* Buffers att_passages_best and att_proximity reuse from one document
+ * to the next. */
 typedef struct att_pscratch {
 	att_phit *hits;
 	size_t n, cap;
 	uint32_t *tf;
 	size_t captf;
+	double *acc;            /* proximity.c's accumulators */
+	size_t capacc;
 } att_pscratch;
+
+/* Every term's positions, merged in position order into SC->hits[0..n)
+ * (each hit naming its term's index). ATT_OK or ATT_ENOMEM. */
+att_status att_pscratch_merge(att_pscratch *sc, const att_pterm *terms,
+                              size_t nterms);
 
 /* Scores sentence windows of about WORDS words over the document's
  * sentences and picks up to K non-overlapping best ones into OUT
@@ -234,6 +244,23 @@ att_status att_passage_cut(att_passage *out, att_analyzer *an,
                            const att_sentence *sents,
                            int (*is_term)(void *ctx, const char *t, size_t n),
                            void *ctx);
+
+/* ---- proximity.c: BM25TP's term-proximity part ------------------------- */
+
+/* One term's share of the proximity score, for explanations. */
+typedef struct att_prox {
+	double acc;      /* its accumulator: sum of idf / distance^2 */
+	double score;    /* min(1, idf) * BM25 saturation of acc */
+} att_prox;
+
+/* The BM25TP proximity score of a document in *OUT from its query
+ * terms' positions TERMS[0..nterms) (each with its idf), NORM its length
+ * over the mean length (dl / avgdl), and BM25's K1 and B; with PER (NULL
+ * for none, else NTERMS entries) each term's part. Uses SC's buffers
+ * (its merged hits are overwritten). ATT_OK or ATT_ENOMEM. */
+att_status att_proximity(double *out, att_prox *per, const att_pterm *terms,
+                         size_t nterms, double norm, double k1, double b,
+                         att_pscratch *sc);
 
 /* ---- feedback.c: RM3's relevance model ------------------------------------ */
 
@@ -386,10 +413,11 @@ typedef struct att_scored {
 
 /* A candidate the heap kept, then re-ranked, then maybe a hit. */
 typedef struct att_cand {
-	double score, doc_score, passage_score;
+	double score, doc_score, passage_score, prox_score;
 	uint32_t seg, doc;
 	att_window *win;           /* up to 8, in att_match's wins */
 	size_t nwin;
+	int done;                  /* what search.c's re-ranking computed */
 } att_cand;
 
 /* What att_match_explain learns of a term in a document. */

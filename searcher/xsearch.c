@@ -21,13 +21,15 @@
  *
  * Xapian's matcher then ranks with BM25Weight under the options' k1 and
  * b (k2 0, k3 1, min_normlen 0.5), global statistics over every shard.
- * The best max(n + offset, rerank_depth) hits are re-ranked by
- * passages exactly as natively (passage.c), from each hit's positions
- * (Xapian's position lists) and sentence table (the document data,
- * xdata.c), and the page's passages are cut and marked by the native
- * code. So the two backends differ only in the document score:
- * Xapian's idf, length normalisation (its document length counts field
- * terms) and pruning; docs/XAPIAN.md measures by how much.
+ * The best rerank_depth of the max(n + offset, rerank_depth) hits are
+ * re-ranked by passages (passage.c) and term proximity (proximity.c)
+ * exactly as natively, from each hit's positions (Xapian's position
+ * lists) and sentence table (the document data, xdata.c), and the page's
+ * passages are cut and marked by the native code. So the two backends
+ * differ only in the document score: Xapian's idf, length normalisation
+ * (its document length counts field terms, and proximity's length
+ * normalisation uses it too) and pruning; docs/XAPIAN.md measures by
+ * how much.
  *
  * Opening: a database directory; a directory of shards with its XAPIANDB
  * stub, as `attache index --shards N` makes; or a stub file. attache
@@ -733,9 +735,10 @@ static int field_exists(void *ctx, const char *name, size_t len)
 
 typedef struct xcand {
 	att_xdocid id;
-	double score, doc_score, passage_score;
+	double score, doc_score, passage_score, prox_score;
 	att_window win[MAX_WINDOWS];
 	size_t nwin;
+	int done;                /* what the re-ranking computed (RR_) */
 	char *data;              /* the document data, copied, once read */
 	size_t data_len;
 	char *sen;               /* its sentence table (a value), copied */
@@ -755,6 +758,8 @@ typedef struct xrun {
 	att_pterm *pt;
 	uint32_t **apos;         /* remote: positions found by re-analysis */
 	size_t *apcap, napos;    /* for napos terms */
+	uint32_t ntok;           /* remote: tokens the re-analysis met */
+	double avlen;            /* the mean document length, once read */
 } xrun;
 
 /* A copy of the N bytes at P in *OUT (and *LEN). */
@@ -836,6 +841,7 @@ static int on_token(void *ctx, const att_token *tok)
 	xrun *r = ctx;
 	size_t i;
 
+	r->ntok++;
 	for (i = 0; i < r->q.npos; i++) {
 		att_pterm *p = &r->pt[i];
 
@@ -878,6 +884,7 @@ static att_status analysed_positions(xrun *r, const att_xdata *xd)
 		r->pt[i].pos = r->apos[i];
 		r->pt[i].n = 0;
 	}
+	r->ntok = 0;
 	rc = att_analyze(r->q.x->an, xd->rec.title, xd->rec.title_len, 0,
 	                 on_token, r, NULL);
 	if (rc == ATT_OK)
@@ -886,48 +893,116 @@ static att_status analysed_positions(xrun *r, const att_xdata *xd)
 	return rc == ATT_OK || rc == ATT_ENOMEM ? rc : ATT_ECORRUPT;
 }
 
-/* C's best passages from its positions and sentence table. */
-static att_status passages_of(xrun *r, xcand *c)
-{
-	const att_search_options *o = r->q.o;
-	size_t k = o->passages ? o->passages : 1, i;
-	int remote = r->q.x->remote;
-	uint32_t nsent;
-	att_xdata xd;
-	att_status rc;
-	int got;
+/* What the re-ranking computes (as natively, search.c): passages,
+ * term proximity; RR_BLENDED: the score includes them. */
+enum { RR_PASSAGES = 1, RR_PROXIMITY = 2, RR_BLENDED = 4 };
 
-	if (k > MAX_WINDOWS)
-		k = MAX_WINDOWS;
+static int rerank_what(const att_search_options *o)
+{
+	return (o->passage_weight != 0 ? RR_PASSAGES : 0) |
+	    (o->proximity_weight != 0 ? RR_PROXIMITY : 0);
+}
+
+static void blend(xcand *c, const att_search_options *o)
+{
+	c->score = c->doc_score + o->passage_weight * c->passage_score +
+	    o->proximity_weight * c->prox_score;
+	c->done |= RR_BLENDED;
+}
+
+/* C's positive terms' positions into r->pt (idf set): the database's
+ * position lists, or for a remote shard the re-analysed text (*XD, then
+ * read). free_positions releases them. */
+static att_status cand_positions(xrun *r, xcand *c, att_xdata *xd)
+{
+	att_status rc;
+	size_t i;
+
 	for (i = 0; i < r->q.npos; i++) {
 		r->pt[i].pos = NULL;
 		r->pt[i].n = 0;
 		r->pt[i].idf = r->q.pos[i].idf;
 	}
-	if (!remote) {
-		rc = stored_positions(r, c);
-	} else if ((rc = cand_record(r, c, &xd)) == ATT_OK &&
-	           (rc = analysed_positions(r, &xd)) == ATT_ECORRUPT) {
+	if (!r->q.x->remote)
+		return stored_positions(r, c);
+	if ((rc = cand_record(r, c, xd)) == ATT_OK &&
+	    (rc = analysed_positions(r, xd)) == ATT_ECORRUPT)
 		fail(r->q.x, rc, "%s: document %u: its stored text does not "
 		     "analyse", r->q.x->path, (unsigned)c->id);
+	return rc;
+}
+
+static void free_positions(xrun *r)
+{
+	size_t i;
+
+	for (i = 0; !r->q.x->remote && i < r->q.npos; i++) {
+		free((void *)r->pt[i].pos);
+		r->pt[i].pos = NULL;
 	}
-	if (rc == ATT_OK) /* only as far as windows can score */
+}
+
+/* C's length over the mean, in Xapian's measure (its BM25's: the sum
+ * of the document's wdfs). A remote shard's would be a round trip per
+ * hit, so there it is counted from the re-analysis cand_positions just
+ * did (XD): title and text tokens, and the title's field terms again;
+ * what that leaves out is other fields' terms. */
+static att_status cand_norm(double *norm, xrun *r, const xcand *c,
+                            const att_xdata *xd)
+{
+	att_xstatus st = ATT_X_OK;
+	uint64_t len = 0;
+
+	if (r->avlen <= 0)
+		st = att_xdb_avlength(r->q.x->db, &r->avlen);
+	if (st == ATT_X_OK && r->q.x->remote)
+		len = (uint64_t)r->ntok + xd->title_tokens;
+	else if (st == ATT_X_OK)
+		st = att_xdb_doclength(r->q.x->db, &len, c->id);
+	if (st != ATT_X_OK)
+		return fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path,
+		            att_xdb_errmsg(r->q.x->db));
+	*norm = r->avlen > 0 ? (double)len / r->avlen : 1;
+	return ATT_OK;
+}
+
+/* C's best passages from its positions and sentence table, and its
+ * proximity, as far as WHAT asks and C lacks them; its score stays. */
+static att_status passages_of(xrun *r, xcand *c, int what)
+{
+	const att_search_options *o = r->q.o;
+	size_t k = o->passages ? o->passages : 1;
+	uint32_t nsent;
+	double norm = 1;
+	att_xdata xd;
+	att_status rc;
+	int got;
+
+	what &= ~c->done;
+	if (what == 0)
+		return ATT_OK;
+	if (k > MAX_WINDOWS)
+		k = MAX_WINDOWS;
+	rc = cand_positions(r, c, &xd);
+	if (rc == ATT_OK && (what & RR_PROXIMITY) &&
+	    (rc = cand_norm(&norm, r, c, &xd)) == ATT_OK)
+		rc = att_proximity(&c->prox_score, NULL, r->pt, r->q.npos, norm,
+		                   o->k1, o->b, &r->ps);
+	if (rc == ATT_OK && (what & RR_PASSAGES)) /* only as far as windows score */
 		rc = cand_sentences(r, c, &nsent, att_passages_stop(r->pt, r->q.npos,
 		                    o->passage_words));
-	if (rc == ATT_OK) {
+	if (rc == ATT_OK && (what & RR_PASSAGES)) {
 		got = att_passages_best(c->win, k, r->sents, nsent, r->pt, r->q.npos,
 		                        o->passage_words, o->k1, o->b, &r->ps);
 		if (got < 0)
 			rc = got;
 		else
 			c->nwin = (size_t)got;
+		c->passage_score = c->nwin ? c->win[0].score : 0;
 	}
-	for (i = 0; !remote && i < r->q.npos; i++) {
-		free((void *)r->pt[i].pos);
-		r->pt[i].pos = NULL;
-	}
-	c->passage_score = c->nwin ? c->win[0].score : 0;
-	c->score = c->doc_score + o->passage_weight * c->passage_score;
+	free_positions(r);
+	if (rc == ATT_OK)
+		c->done |= what;
 	return rc;
 }
 
@@ -997,18 +1072,57 @@ static int marks(void *ctx, const char *t, size_t n)
 	return 0;
 }
 
-static att_status explain(att_res_hit *h, xrun *r, const xcand *c)
+/* Appends how C's proximity score was made, as natively. */
+static att_status explain_proximity(xrun *r, xcand *c, att_buf *b)
 {
+	att_prox *per = att_calloc(r->q.npos + 1, sizeof *per);
+	double norm = 1, sum = 0;
+	att_status rc = per ? ATT_OK : ATT_ENOMEM;
+	att_xdata xd;
+	size_t i;
+
+	if (rc == ATT_OK)
+		rc = cand_positions(r, c, &xd);
+	if (rc == ATT_OK)
+		rc = cand_norm(&norm, r, c, &xd);
+	if (rc == ATT_OK)
+		rc = att_proximity(&sum, per, r->pt, r->q.npos, norm, r->q.o->k1,
+		                   r->q.o->b, &r->ps);
+	if (rc == ATT_OK)
+		att_buf_printf(b, "proximity: BM25TP k1 %g b %g, length / avg %.4f "
+		               "(Xapian's lengths)\n", r->q.o->k1, r->q.o->b, norm);
+	for (i = 0; rc == ATT_OK && i < r->q.npos; i++)
+		if (per[i].acc > 0)
+			att_buf_printf(b, "  %.4f  %.*s: idf %.4f, tf %u, acc %.4f\n",
+			               per[i].score, (int)r->q.pos[i].len, r->q.pos[i].t,
+			               r->pt[i].idf, (unsigned)r->pt[i].n, per[i].acc);
+	free_positions(r);
+	att_free(per);
+	return rc;
+}
+
+static att_status explain(att_res_hit *h, xrun *r, xcand *c)
+{
+	att_status rc = ATT_OK;
 	char *d = NULL;
 	att_buf b;
 	size_t i;
 
 	att_buf_init(&b);
 	att_xquery_describe(&d, r->query);
-	att_buf_printf(&b, "%.4f = %.4f document + %g x %.4f passage\n"
-	               "document score: BM25 k1 %g b %g, Xapian's BM25Weight "
-	               "(its own idf and lengths) of %s\n", c->score,
-	               c->doc_score, r->q.o->passage_weight, c->passage_score,
+	if (rerank_what(r->q.o) && !(c->done & RR_BLENDED))
+		att_buf_printf(&b, "%.4f = %.4f document (not re-ranked: below the "
+		               "re-rank depth %zu)", c->score, c->doc_score,
+		               r->q.o->rerank_depth);
+	else
+		att_buf_printf(&b, "%.4f = %.4f document + %g x %.4f passage",
+		               c->score, c->doc_score, r->q.o->passage_weight,
+		               c->passage_score);
+	if (c->done & RR_PROXIMITY)
+		att_buf_printf(&b, " + %g x %.4f proximity",
+		               r->q.o->proximity_weight, c->prox_score);
+	att_buf_printf(&b, "\ndocument score: BM25 k1 %g b %g, Xapian's "
+	               "BM25Weight (its own idf and lengths) of %s\n",
 	               r->q.o->k1, r->q.o->b, d ? d : "the query");
 	free(d);
 	for (i = 0; i < r->q.npos; i++) { /* what passages weigh them by */
@@ -1026,10 +1140,12 @@ static att_status explain(att_res_hit *h, xrun *r, const xcand *c)
 		att_buf_printf(&b, "passage: sentences %u-%u, BM25 over a window "
 		               "normalised to %zu words\n", (unsigned)c->win[0].first,
 		               (unsigned)c->win[0].last, r->q.o->passage_words);
+	if (c->done & RR_PROXIMITY)
+		rc = explain_proximity(r, c, &b);
 	att_buf_putc(&b, '\0');
-	if (b.rc != ATT_OK) {
+	if (rc != ATT_OK || b.rc != ATT_OK) {
 		att_buf_release(&b);
-		return ATT_ENOMEM;
+		return rc != ATT_OK ? rc : ATT_ENOMEM;
 	}
 	h->h.explanation = (const char *)b.p;
 	return ATT_OK;
@@ -1055,6 +1171,7 @@ static att_status build_hit(att_res_hit *h, xrun *r, xcand *c)
 	h->h.score = c->score;
 	h->h.doc_score = c->doc_score;
 	h->h.passage_score = c->passage_score;
+	h->h.proximity_score = c->prox_score;
 	if (o->explain && (rc = explain(h, r, c)) != ATT_OK)
 		return rc;
 	if (o->passages == 0 || c->nwin == 0)
@@ -1091,8 +1208,8 @@ static att_status make_results(att_results **out, xrun *r)
 			rc = ATT_ENOMEM;
 	}
 	for (i = from; rc == ATT_OK && i < to; i++) {
-		if (o->passage_weight == 0 && o->passages > 0)
-			rc = passages_of(r, &r->c[i]);
+		if (o->passages > 0) /* those not re-ranked */
+			rc = passages_of(r, &r->c[i], RR_PASSAGES);
 		if (rc == ATT_OK) {
 			res->n++;
 			rc = build_hit(&res->hits[i - from], r, &r->c[i]);
@@ -1131,9 +1248,12 @@ static void clear_ranking(xrun *r)
 	r->napos = 0;
 }
 
-/* Runs r->query for the best K, re-ranks them by passages, sorts them. */
+/* Runs r->query for the best K, re-ranks the best rerank_depth of them
+ * by passages and proximity (the others keep their document score),
+ * sorts them. */
 static att_status rank(xrun *r, size_t k)
 {
+	int what = rerank_what(r->q.o);
 	att_status rc;
 	size_t i;
 
@@ -1142,8 +1262,11 @@ static att_status rank(xrun *r, size_t k)
 	if (rc == ATT_OK && (r->pt = att_calloc(r->q.npos + 1,
 	                                        sizeof *r->pt)) == NULL)
 		rc = ATT_ENOMEM;
-	for (i = 0; rc == ATT_OK && r->q.o->passage_weight != 0 && i < r->n; i++)
-		rc = passages_of(r, &r->c[i]);
+	for (i = 0; rc == ATT_OK && what && i < r->n && i < r->q.o->rerank_depth;
+	     i++) {
+		rc = passages_of(r, &r->c[i], what);
+		blend(&r->c[i], r->q.o);
+	}
 	if (rc == ATT_OK)
 		qsort(r->c, r->n, sizeof *r->c, cmp_cand);
 	return rc;
@@ -1218,7 +1341,7 @@ static att_status search(xrun *r, att_results **out, const att_query *q)
 	size_t k = o->offset + o->n;
 	att_status rc;
 
-	if (o->passage_weight != 0 && k < o->rerank_depth)
+	if (rerank_what(o) && k < o->rerank_depth)
 		k = o->rerank_depth;
 	if (k < o->feedback_docs)
 		k = o->feedback_docs;

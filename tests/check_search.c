@@ -223,6 +223,7 @@ START_TEST(bm25_hand_computed)
 	ck_assert_str_eq(st.language, "none");
 	att_search_options_init(&o);
 	o.passage_weight = 0;
+	o.proximity_weight = 0;
 	ck_assert_double_eq(o.k1, 1.2);
 	ck_assert_double_eq(o.b, 0.75);
 	{
@@ -350,6 +351,7 @@ START_TEST(phrase_scores_add_up)
 	 * as the free words for a document that has each once */
 	att_search_options_init(&o);
 	o.passage_weight = 0;
+	o.proximity_weight = 0;
 	r1 = search_ok(s, "\"pakistan turkiye\"", &o);
 	r2 = search_ok(s, "pakistan turkiye", &o);
 	ck_assert_uint_eq(att_results_count(r1), 2);
@@ -464,8 +466,9 @@ START_TEST(passage_third_sentence)
 	expect_mark(&p, 0, offset_in(S_NEGO, "negotiations"), "negotiations");
 	expect_mark(&p, 1, offset_in(S_NEGO, "trade"), "trade");
 	/* the blended score */
-	ck_assert_double_eq_tol(h.score, h.doc_score + 1.0 * h.passage_score,
-	                        1e-12);
+	ck_assert_double_eq_tol(h.score, h.doc_score + o.passage_weight *
+	                        h.passage_score + o.proximity_weight *
+	                        h.proximity_score, 1e-12);
 	att_results_free(r);
 	teardown_index(s, dir);
 }
@@ -610,6 +613,7 @@ START_TEST(passage_weight_reorders)
 	ck_assert_uint_eq(st.positions, 4 * 24);
 	att_search_options_init(&o);
 	o.passage_words = 8;
+	o.proximity_weight = 0; /* the passages alone */
 	for (w = 0; w <= 2.0; w += 0.5) {
 		const char *first = a_doc + w * a_pass > b_doc + w * b_pass ? "A" : "B";
 
@@ -875,7 +879,8 @@ START_TEST(search_options_out_of_range)
 	ck_assert_uint_eq(o.n, 10);
 	ck_assert_uint_eq(o.offset, 0);
 	ck_assert_uint_eq(o.passages, 1);
-	ck_assert_double_eq(o.passage_weight, 1.0);
+	ck_assert_double_eq(o.passage_weight, 0.5);
+	ck_assert_double_eq(o.proximity_weight, 0.5);
 	ck_assert_uint_eq(o.rerank_depth, 30);
 	ck_assert_uint_eq(o.passage_words, 50);
 	ck_assert_int_eq(o.require_all, 0);
@@ -902,6 +907,14 @@ START_TEST(search_options_out_of_range)
 	att_search_options_init(&o);
 	o.n = 10001;
 	search_fails(s, "trade", 5, &o, ATT_EINVAL, NULL);
+	att_search_options_init(&o);
+	o.proximity_weight = -0.5;
+	search_fails(s, "trade", 5, &o, ATT_EINVAL, "out of range");
+	o.proximity_weight = INFINITY;
+	search_fails(s, "trade", 5, &o, ATT_EINVAL, NULL);
+	o.proximity_weight = 0;
+	r = search_ok(s, "trade deal", &o);
+	att_results_free(r);
 	teardown_index(s, dir);
 }
 END_TEST
@@ -917,7 +930,7 @@ START_TEST(search_options_nan)
 	att_searcher *s = build(&dir, "english", PH, 6);
 	att_search_options o;
 	att_results *r = NULL;
-	att_status rc[3];
+	att_status rc[4];
 
 	att_search_options_init(&o);
 	o.k1 = NAN;
@@ -931,11 +944,16 @@ START_TEST(search_options_nan)
 	o.passage_weight = NAN;
 	rc[2] = att_search(&r, s, "trade", 5, &o);
 	att_results_free(r);
+	att_search_options_init(&o);
+	o.proximity_weight = NAN;
+	rc[3] = att_search(&r, s, "trade", 5, &o);
+	att_results_free(r);
 	teardown_index(s, dir);
 	ck_assert_msg(rc[0] == ATT_EINVAL && rc[1] == ATT_EINVAL &&
-	              rc[2] == ATT_EINVAL, "NaN k1: %s; NaN b: %s; NaN "
-	              "passage_weight: %s", att_status_str(rc[0]),
-	              att_status_str(rc[1]), att_status_str(rc[2]));
+	              rc[2] == ATT_EINVAL && rc[3] == ATT_EINVAL, "NaN k1: %s; "
+	              "NaN b: %s; NaN passage_weight: %s; NaN proximity_weight: "
+	              "%s", att_status_str(rc[0]), att_status_str(rc[1]),
+	              att_status_str(rc[2]), att_status_str(rc[3]));
 }
 END_TEST
 
@@ -1304,16 +1322,19 @@ START_TEST(explain_shows_the_sum)
 	att_search_options o;
 	att_results *r;
 	att_hit h;
-	char want[128];
+	char want[160];
 
 	att_search_options_init(&o);
 	o.explain = 1;
-	r = search_ok(s, "apple -kiwi", &o);
+	o.proximity_weight = 0.5;
+	r = search_ok(s, "apple banana -kiwi", &o);
 	att_results_hit(&h, r, 0);
 	ck_assert_str_eq(h.id, "a1");
 	ck_assert_ptr_nonnull(h.explanation);
-	snprintf(want, sizeof want, "%.4f = %.4f document + 1 x %.4f passage\n",
-	         h.score, h.doc_score, h.passage_score);
+	ck_assert_double_gt(h.proximity_score, 0); /* "apple banana" in a1 */
+	snprintf(want, sizeof want, "%.4f = %.4f document + %g x %.4f passage "
+	         "+ 0.5 x %.4f proximity\n", h.score, h.doc_score,
+	         o.passage_weight, h.passage_score, h.proximity_score);
 	ck_assert_msg(strncmp(h.explanation, want, strlen(want)) == 0, "[%s]",
 	              h.explanation);
 	ck_assert_msg(strstr(h.explanation, "apple: idf ") != NULL, "[%s]",
@@ -1518,14 +1539,20 @@ START_TEST(pruning_keeps_the_top)
 		att_search_options_init(&o);
 		o.title_weight = tw;
 		o.passage_weight = 0;
+		o.proximity_weight = 0;
 		for (i = 0; i < sizeof qs / sizeof *qs; i++)
 			pruned += same_top(s, qs[i], o);
 		o.n = 3;
 		o.offset = 5;
 		for (i = 0; i < sizeof qs / sizeof *qs; i++)
 			pruned += same_top(s, qs[i], o);
-		att_search_options_init(&o); /* re-ranked: the best 100 */
+		att_search_options_init(&o); /* re-ranked: the best 30 */
 		o.title_weight = tw;
+		for (i = 0; i < sizeof qs / sizeof *qs; i++)
+			pruned += same_top(s, qs[i], o);
+		o.passage_weight = 0;   /* by proximity alone, deeper */
+		o.proximity_weight = 2;
+		o.rerank_depth = 100;
 		for (i = 0; i < sizeof qs / sizeof *qs; i++)
 			pruned += same_top(s, qs[i], o);
 	}
@@ -1633,6 +1660,154 @@ START_TEST(passages_match_reference)
 }
 END_TEST
 
+/* ---- term proximity (BM25TP) ---------------------------------------------- */
+
+/*
+ * att_proximity on a hand-built example. Occurrences, in position order:
+ * a0 b1 c5 a10 a11 b13 (idf a 2, b 0.5, c 3; d 1.5 absent). Neighbours
+ * of different terms and their distances: a0-b1 (1), b1-c5 (4), c5-a10
+ * (5), a11-b13 (2); a10-a11 is one term and adds nothing. Each adds the
+ * other term's idf / d^2 to each term's accumulator.
+ */
+START_TEST(proximity_hand_computed)
+{
+	static const uint32_t pa[] = { 0, 10, 11 }, pb[] = { 1, 13 }, pc[] = { 5 };
+	att_pterm t[4] = { { pa, 3, 2.0 }, { pb, 2, 0.5 }, { pc, 1, 3.0 },
+	                   { NULL, 0, 1.5 } };
+	att_pterm rev[4];
+	double acc_a = 0.5 / 1 + 3.0 / 25 + 0.5 / 4;
+	double acc_b = 2.0 / 1 + 3.0 / 16 + 2.0 / 4;
+	double acc_c = 0.5 / 16 + 2.0 / 25;
+	double k1 = 1.2, b = 0.75, K = k1 * ((1 - b) + b * 2.0), want, got = -1;
+	att_prox per[4];
+	att_pscratch ps;
+	size_t i;
+
+	memset(&ps, 0, sizeof ps);
+	/* min(1, idf) * acc (k1 + 1) / (acc + K), over the terms */
+	want = 1.0 * acc_a * (k1 + 1) / (acc_a + K) +
+	    0.5 * acc_b * (k1 + 1) / (acc_b + K) +
+	    1.0 * acc_c * (k1 + 1) / (acc_c + K);
+	ck_assert_int_eq(att_proximity(&got, per, t, 4, 2.0, k1, b, &ps), ATT_OK);
+	ck_assert_double_eq_tol(got, want, 1e-12);
+	ck_assert_double_eq_tol(per[0].acc, 0.745, 1e-12);
+	ck_assert_double_eq_tol(per[1].acc, 2.6875, 1e-12);
+	ck_assert_double_eq_tol(per[2].acc, 0.11125, 1e-12);
+	ck_assert_double_eq(per[3].acc, 0);
+	ck_assert_double_eq(per[3].score, 0);
+	ck_assert_double_eq_tol(per[1].score, 0.5 * 2.6875 * 2.2 / (2.6875 + 2.1),
+	                        1e-12);
+	/* the terms in another order: the same sum */
+	for (i = 0; i < 4; i++)
+		rev[i] = t[3 - i];
+	ck_assert_int_eq(att_proximity(&got, NULL, rev, 4, 2.0, k1, b, &ps),
+	                 ATT_OK);
+	ck_assert_double_eq_tol(got, want, 1e-12);
+	/* b = 0: no length normalisation, K = k1 whatever the length */
+	want = 1.0 * acc_a * (k1 + 1) / (acc_a + k1) +
+	    0.5 * acc_b * (k1 + 1) / (acc_b + k1) +
+	    1.0 * acc_c * (k1 + 1) / (acc_c + k1);
+	ck_assert_int_eq(att_proximity(&got, NULL, t, 4, 7.0, k1, 0, &ps), ATT_OK);
+	ck_assert_double_eq_tol(got, want, 1e-12);
+	/* one term alone, or none: no neighbours, 0 */
+	ck_assert_int_eq(att_proximity(&got, NULL, t, 1, 1.0, k1, b, &ps), ATT_OK);
+	ck_assert_double_eq(got, 0);
+	ck_assert_int_eq(att_proximity(&got, NULL, t, 0, 1.0, k1, b, &ps), ATT_OK);
+	ck_assert_double_eq(got, 0);
+	att_pscratch_release(&ps);
+}
+END_TEST
+
+/* Two documents with the same words, so the same BM25 and passages: in
+ * "near" the query's words are neighbours, in "far" three apart. */
+static const tdoc PX[] = {
+	{ "far", "", "alpha gamma delta beta" },
+	{ "near", "", "alpha beta gamma delta" },
+	{ "other", "", "epsilon zeta eta theta" },
+};
+
+START_TEST(proximity_reorders)
+{
+	char *dir;
+	att_searcher *s = build(&dir, "none", PX, 3);
+	/* N 3, df 2: idf ln 1.6 (< 1, so it is also the min(1, idf) factor);
+	 * dl = avgdl = 4, so K = k1 */
+	double idf = log(1.6), k1 = 1.2;
+	double doc = 2 * idf * (k1 + 1) / (1 + k1);
+	double near = 2 * idf * idf * (k1 + 1) / (idf + k1);
+	double far = 2 * idf * (idf / 9) * (k1 + 1) / (idf / 9 + k1);
+	att_search_options o;
+	att_results *r;
+	att_hit h[2];
+	char want[160];
+
+	att_search_options_init(&o);
+	o.proximity_weight = 0;   /* a tie: the first added first */
+	r = search_ok(s, "alpha beta", &o);
+	att_results_hit(&h[0], r, 0);
+	att_results_hit(&h[1], r, 1);
+	ck_assert_str_eq(h[0].id, "far");
+	ck_assert_double_eq_tol(h[0].score, h[1].score, 1e-12);
+	ck_assert_double_eq(h[0].proximity_score, 0);
+	att_results_free(r);
+	att_search_options_init(&o);
+	o.passage_weight = 0.5;
+	o.proximity_weight = 0.5;
+	o.explain = 1;
+	r = search_ok(s, "alpha beta", &o);
+	att_results_hit(&h[0], r, 0);
+	att_results_hit(&h[1], r, 1);
+	ck_assert_str_eq(h[0].id, "near");
+	ck_assert_str_eq(h[1].id, "far");
+	ck_assert_double_eq_tol(h[0].doc_score, doc, 1e-12);
+	ck_assert_double_eq_tol(h[1].doc_score, doc, 1e-12);
+	ck_assert_double_eq_tol(h[0].proximity_score, near, 1e-12);
+	ck_assert_double_eq_tol(h[1].proximity_score, far, 1e-12);
+	ck_assert_double_eq_tol(h[0].passage_score, h[1].passage_score, 1e-12);
+	ck_assert_double_eq_tol(h[0].score, doc + 0.5 * h[0].passage_score +
+	                        0.5 * near, 1e-12);
+	snprintf(want, sizeof want, "%.4f = %.4f document + 0.5 x %.4f passage "
+	         "+ 0.5 x %.4f proximity\n", h[0].score, h[0].doc_score,
+	         h[0].passage_score, near);
+	ck_assert_msg(strncmp(h[0].explanation, want, strlen(want)) == 0,
+	              "[%s], want [%s]", h[0].explanation, want);
+	ck_assert_msg(strstr(h[0].explanation, "proximity: BM25TP k1 1.2 b 0.75, "
+	                     "length 4, avg 4.0\n") != NULL, "[%s]",
+	              h[0].explanation);
+	snprintf(want, sizeof want, "  %.4f  alpha: idf %.4f, tf 1, acc %.4f\n",
+	         near / 2, idf, idf);
+	ck_assert_msg(strstr(h[0].explanation, want) != NULL, "[%s] lacks [%s]",
+	              h[0].explanation, want);
+	att_results_free(r);
+	/* re-ranking only the best one by document score ("far", first of
+	 * the tie): it gains its proximity, "near" keeps its document score */
+	o.rerank_depth = 1;
+	r = search_ok(s, "alpha beta", &o);
+	att_results_hit(&h[0], r, 0);
+	att_results_hit(&h[1], r, 1);
+	ck_assert_str_eq(h[0].id, "far");
+	ck_assert_double_eq_tol(h[0].proximity_score, far, 1e-12);
+	ck_assert_str_eq(h[1].id, "near");
+	ck_assert_double_eq(h[1].score, h[1].doc_score);
+	ck_assert_double_eq(h[1].proximity_score, 0);
+	ck_assert_uint_eq(h[1].npassages, 1); /* shown all the same */
+	ck_assert_msg(strstr(h[1].explanation, "(not re-ranked: below the "
+	                     "re-rank depth 1)\n") != NULL, "[%s]",
+	              h[1].explanation);
+	att_results_free(r);
+	/* proximity alone, without passages */
+	att_search_options_init(&o);
+	o.passage_weight = 0;
+	o.proximity_weight = 1;
+	r = search_ok(s, "alpha beta", &o);
+	att_results_hit(&h[0], r, 0);
+	ck_assert_str_eq(h[0].id, "near");
+	ck_assert_double_eq_tol(h[0].score, doc + near, 1e-12);
+	att_results_free(r);
+	teardown_index(s, dir);
+}
+END_TEST
+
 static Suite *search_suite(void)
 {
 	Suite *s = suite_create("search");
@@ -1650,6 +1825,8 @@ static Suite *search_suite(void)
 	tcase_add_test(tc, passage_weight_reorders);
 	tcase_add_test(tc, passage_edge_cases);
 	tcase_add_test(tc, passages_match_reference);
+	tcase_add_test(tc, proximity_hand_computed);
+	tcase_add_test(tc, proximity_reorders);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("language");
 	tcase_add_test(tc, operators_end_to_end);

@@ -2,8 +2,9 @@
 # Parity of the two backends (issue 6): corpus/ indexed natively and into
 # a Xapian database, every query of corpus/queries.tsv run on both; the
 # top-10 documents must overlap by at least 90% on average, with the
-# default ranking (BM25 then passage re-ranking) and with document BM25
-# alone (--passage-weight 0). The figures are printed. What still differs
+# default ranking (BM25 then passage and proximity re-ranking) and with
+# document BM25 alone (--passage-weight 0 --proximity-weight 0). The
+# figures are printed. What still differs
 # (Xapian's idf and its document lengths, which count field terms) is
 # docs/XAPIAN.md's "Parity".
 # usage: parity.sh ATTACHE CORPUS_DIR
@@ -20,7 +21,7 @@ passes=0
     { echo "FAIL: index --backend xapian"; exit 1; }
 for mode in default bm25; do
 	args=()
-	[ "$mode" = bm25 ] && args=(--passage-weight 0)
+	[ "$mode" = bm25 ] && args=(--passage-weight 0 --proximity-weight 0)
 	for b in native xapian; do
 		"$ATTACHE" search -i "$T/$b" --trec t -n 10 -p 0 "${args[@]}" \
 		    --queries "$CORPUS/queries.tsv" > "$T/$b.$mode" ||

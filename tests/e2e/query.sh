@@ -56,10 +56,14 @@ import json, re, sys
 r = json.load(open(sys.argv[1]))
 for h in r["hits"]:
     x = h["explanation"]
-    head = re.match(r"([0-9.]+) = ([0-9.]+) document \+ 1 x ([0-9.]+) passage", x)
+    head = re.match(r"([0-9.]+) = ([0-9.]+) document \+ ([0-9.]+) x ([0-9.]+) "
+                    r"passage \+ ([0-9.]+) x ([0-9.]+) proximity\n", x)
     assert head, x
-    total, doc, passage = map(float, head.groups())
+    total, doc, pw, passage, xw, prox = map(float, head.groups())
+    assert (pw, xw) == (0.5, 0.5), x  # the default weights
     assert abs(total - h["score"]) < 1e-3 and abs(doc - h["doc_score"]) < 1e-3, x
+    assert abs(total - (doc + pw * passage + xw * prox)) < 2e-3, x
+    assert "proximity: BM25TP k1 1.2 b 0.75" in x, x
     assert "document score: BM25 k1 1.2 b 0.75" in x, x
     assert "defenc: idf" in x, x
 x = r["hits"][0]["explanation"]
@@ -67,6 +71,13 @@ assert "azerbaijan: idf" in x and "cooper: idf" in x, x
 assert "= group" in x or sys.argv[2] == "xapian", x
 PY
 search -n 1 --explain "defence" | grep -q '^   | document score: BM25' && ok || fail "--explain text"
+# --proximity-weight: its weight in the blend, none at 0
+search -n 1 --explain --proximity-weight 2 "defence cooperation" |
+    grep -q '^   | [0-9.]* = .* passage + 2 x [0-9.]* proximity$' && ok ||
+    fail "--proximity-weight 2"
+search -n 1 --explain --proximity-weight 0 "defence cooperation" > "$T/p0"
+grep -q 'passage$' "$T/p0" && ! grep -q proximity "$T/p0" && ok ||
+    fail "--proximity-weight 0: $(cat "$T/p0")"
 
 if [ "$BACKEND" = native ]; then
 # --title-weight: BM25F changes document scores, and says so

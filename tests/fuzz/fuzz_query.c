@@ -7,8 +7,9 @@
  * input's first byte chooses the search options (bit 0: require_all;
  * bits 1-2: passages 0 to 3; bit 3: a small passage_words; bit 4: an
  * offset; bits 5-7: n), the second more (bit 0: title weight 2; bit 1:
- * explain; bit 2: feedback from 3 documents; bit 3: passage weight 0, so
- * the heap is small and pruning works; bit 4: stop words kept); the rest
+ * explain; bit 2: feedback from 3 documents; bit 3: passage and
+ * proximity weights 0, so the heap is small and pruning works; bit 4:
+ * stop words kept; bit 5: proximity weight 0, passages alone); the rest
  * is the query, passed with its length (no terminating NUL, so a read
  * past it is an ASan report). Any status is fine; the target checks what
  * every successful search promises: count <= n, the total at least the
@@ -252,6 +253,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.feedback_docs = 3;
 	if (data[1] & 8)
 		o.passage_weight = 0;
+	if (data[1] & 40)
+		o.proximity_weight = 0;
 	o.stop_words = !(data[1] & 16);
 	/* an exact-size copy, so ASan sees a read past the query's end */
 	q = malloc(size - 2 ? size - 2 : 1);
