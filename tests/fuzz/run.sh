@@ -1,11 +1,16 @@
 #!/bin/bash
 # Builds the libFuzzer targets (fuzz_index, fuzz_query, fuzz_xdata: the
 # Xapian backend's document data and sentence tables) with clang,
-# ASan and UBSan, seeds their corpora from a real index (each target
-# writes its own seeds: see ATT_FUZZ_SEEDS in the sources), runs each for
-# SECONDS (default 30) and exits non-zero if any crashed, leaked or
-# hung. Crashing inputs are kept in the artifacts directory, printed at
-# the end.
+# ASan and UBSan; runs each file of tests/fuzz/regressions/ named
+# TARGET-* through its target once (inputs that once broke a promise:
+# any crash fails the run); then fuzzes each target for SECONDS (default
+# 30) and exits non-zero if any crashed, leaked or hung. Crashing inputs
+# are kept in the artifacts directory, printed at the end.
+#
+# Each target's corpus, BUILD/corpus-TARGET, starts from the seeds the
+# target writes itself (see ATT_FUZZ_SEEDS in the sources). A new
+# crashing input, once fixed, goes to tests/fuzz/regressions/ as
+# TARGET-NAME.
 #
 # usage: tests/fuzz/run.sh [SECONDS]
 # environment: ATT_FUZZ_BUILD (build and corpus directory; default a new
@@ -70,6 +75,21 @@ for t in fuzz_index fuzz_query fuzz_xdata; do
 		status=1
 		continue
 	fi
+	for reg in "$ROOT"/tests/fuzz/regressions/"$t"-*; do
+		[ -f "$reg" ] || continue
+		"$BUILD/$t" -timeout=20 -rss_limit_mb=2048 "$reg" \
+		    > "$BUILD/$t.regression.log" 2>&1
+		rc=$?
+		rm -rf "$TMPDIR"/att-fuzz-*
+		if [ $rc -ne 0 ]; then
+			echo "FAIL: $t on $reg exited $rc; log $BUILD/$t.regression.log"
+			grep -A40 -m1 -E '^==[0-9]+==ERROR|runtime error|deadly signal|timeout' \
+			    "$BUILD/$t.regression.log" | head -60
+			status=1
+		else
+			echo "== $t: regression $(basename "$reg") ok"
+		fi
+	done
 	echo "== $t: $SECS s from $n inputs"
 	# full-length inputs from the start (the index files are a few KB;
 	# queries go past the 8 KB limit)
