@@ -7,9 +7,15 @@
 # 30) and exits non-zero if any crashed, leaked or hung. Crashing inputs
 # are kept in the artifacts directory, printed at the end.
 #
-# Each target's corpus, BUILD/corpus-TARGET, starts from the seeds the
-# target writes itself (see ATT_FUZZ_SEEDS in the sources). A new
-# crashing input, once fixed, goes to tests/fuzz/regressions/ as
+# Each target's working corpus, BUILD/corpus-TARGET, starts from the
+# seeds the target writes itself (see ATT_FUZZ_SEEDS in the sources)
+# and a copy of the committed corpus tests/fuzz/corpus/TARGET/; the
+# fuzzer adds to the copy, never to the repository. To refresh the
+# committed corpus after a long run, minimise into an empty directory
+# and replace the folder with it (fuzz_query: add -max_len=9000):
+#   TMPDIR=BUILD/tmp BUILD/TARGET -merge=1 -len_control=0 NEW \
+#       BUILD/corpus-TARGET
+# A new crashing input, once fixed, goes to tests/fuzz/regressions/ as
 # TARGET-NAME.
 #
 # usage: tests/fuzz/run.sh [SECONDS]
@@ -74,6 +80,10 @@ for t in fuzz_index fuzz_query fuzz_xdata; do
 		echo "run.sh: $t wrote no seeds" >&2
 		status=1
 		continue
+	fi
+	if [ -d "$ROOT/tests/fuzz/corpus/$t" ]; then
+		cp "$ROOT/tests/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null
+		n=$(ls "$corpus" | wc -l)
 	fi
 	for reg in "$ROOT"/tests/fuzz/regressions/"$t"-*; do
 		[ -f "$reg" ] || continue
