@@ -1129,12 +1129,14 @@ static int cmp_max(const void *a, const void *b)
 
 /* 1 if candidate D (from the essential members S[ESS..)) may beat THETA:
  * its essential members' scores, then for each other member, most
- * promising first, its block bound and the bounds of those below it. */
+ * promising first, its block bound and the bounds of those below it.
+ * Members' scores and bounds are summed unboosted; the root's score,
+ * which THETA is, is its boost times that sum. */
 static int maxscore_survives(att_match *m, att_enode **s, uint32_t ess,
                              const double *pre, uint32_t d, double theta)
 {
 	uint32_t i, ns = m->root->nshould;
-	double known = 0;
+	double known = 0, w = m->root->boost;
 
 	for (i = ess; i < ns; i++)
 		if (s[i]->doc == d) {
@@ -1146,9 +1148,9 @@ static int maxscore_survives(att_match *m, att_enode **s, uint32_t ess,
 		double below = i ? pre[i - 1] : 0;
 		uint32_t upto = ATT_DOC_END;
 
-		if (!beats(known + s[i]->max + below, theta))
+		if (!beats(w * (known + s[i]->max + below), theta))
 			return 0;
-		if (!beats(known + nbound(m, s[i], d, &upto) + below, theta))
+		if (!beats(w * (known + nbound(m, s[i], d, &upto) + below), theta))
 			return 0;
 		if (nadvance(m, s[i], d) == d) {
 			s[i]->sc = nscore(m, s[i], d);
@@ -1156,7 +1158,7 @@ static int maxscore_survives(att_match *m, att_enode **s, uint32_t ess,
 			known += s[i]->sc;
 		}
 	}
-	return beats(known, theta);
+	return beats(w * known, theta);
 }
 
 /* The root's score in D from the members' scores maxscore_survives
@@ -1172,7 +1174,9 @@ static double kept_score(const att_enode *r, uint32_t d)
 	return r->boost * s;
 }
 
-/* A group of optional members: block-max MaxScore. */
+/* A group of optional members: block-max MaxScore. The members' bounds
+ * (their max, prefix sums PRE) leave out the root's own boost, which
+ * multiplies them wherever they meet the heap's threshold. */
 static void drive_maxscore(att_match *m)
 {
 	att_enode *r = m->root, **s = r->order;
@@ -1192,7 +1196,8 @@ static void drive_maxscore(att_match *m)
 
 		/* members whose bounds together cannot beat theta: only
 		 * looked at for others' candidates */
-		while (ess < ns && theta > -INFINITY && !beats(pre[ess], theta)) {
+		while (ess < ns && theta > -INFINITY &&
+		       !beats(r->boost * pre[ess], theta)) {
 			ess++;
 			m->pruned = 1;
 		}

@@ -1563,6 +1563,114 @@ START_TEST(pruning_keeps_the_top)
 END_TEST
 
 /*
+ * A root group with a boost (a boosted prefix "wo*^4", or "(a b c)^4")
+ * runs MaxScore over its members; their bounds are in the members'
+ * units, the heap's threshold in the root's (boost times their sum), so
+ * the driver must scale one to the other or it prunes documents that
+ * belong in the top k. The index is tests/fuzz/fuzz_query.c's (the same
+ * generated documents, two segments), where the fuzzer found it.
+ */
+static void fuzz_text(char *out, size_t cap, unsigned seed)
+{
+	size_t n = 0;
+	unsigned i, x = seed * 2654435761u + 1;
+
+	out[0] = '\0';
+	for (i = 0; i < 40 + seed % 50 && n + 16 < cap; i++) {
+		unsigned w;
+
+		x = x * 1103515245u + 12345u;
+		w = (x >> 16) % 16 * ((x >> 20) % 16) / 16;
+		n += (size_t)snprintf(out + n, cap - n, "word%c%s", 'a' + (int)w,
+		                      i % 9 == 8 ? ". " : " ");
+	}
+}
+
+static att_searcher *build_fuzz_like(char **dir)
+{
+	static const tdoc hand[] = {
+		{ "baku", "Pakistan and Azerbaijan deepen defence ties",
+		  "The two governments signed a defence cooperation memorandum in "
+		  "Baku. Officials said joint exercises would follow. Erdoğan "
+		  "welcomed it." },
+		{ "lng", "Qatar signs LNG deal",
+		  "Germany agreed a long-term gas supply contract with Qatar. The "
+		  "U.S.-led talks on the price cap went on; Türkiye abstained." },
+		{ "grain", "Black Sea grain corridor",
+		  "Ships left Odesa under the grain corridor. Insurers raised rates. "
+		  "From 1914 - 1918 the straits were closed." },
+		{ "empty", "", "" },
+	};
+	att_searcher *s = NULL;
+	att_writer *w = NULL;
+	char *msg = NULL;
+	size_t i;
+
+	*dir = test_tmpdir("search");
+	ck_assert_int_eq(att_writer_open(&w, *dir, NULL, &msg), ATT_OK);
+	for (i = 0; i < sizeof hand / sizeof *hand; i++) {
+		att_doc d = { hand[i].id, strlen(hand[i].id), hand[i].title,
+		              strlen(hand[i].title), hand[i].text,
+		              strlen(hand[i].text), NULL, 0 };
+
+		ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+	}
+	for (i = 0; i < 60; i++) {
+		char id[16], title[64], text[1024];
+		att_doc d;
+
+		snprintf(id, sizeof id, "g%zu", i);
+		fuzz_text(title, sizeof title, (unsigned)i + 1000);
+		fuzz_text(text, sizeof text, (unsigned)i);
+		memset(&d, 0, sizeof d);
+		d.id = id;
+		d.id_len = strlen(id);
+		d.title = title;
+		d.title_len = strlen(title) < 20 ? strlen(title) : 20;
+		d.text = text;
+		d.text_len = strlen(text);
+		ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+		if (i == 30)
+			ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	}
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	att_writer_free(w);
+	ck_assert_int_eq(att_searcher_open(&s, *dir, &msg), ATT_OK);
+	return s;
+}
+
+START_TEST(pruning_boosted_root)
+{
+	/* the fuzzer's input: options "b " (n 4, one passage), then this */
+	static const char fuzzed[] = "wo&r&rdwor\x01*^4 -=";
+	static const char *const qs[] = {
+		fuzzed, "wo*^4", "word*^2.5", "(worda wordo wordn)^4",
+		"(wordo wordn wordm)^8", "(worda wordb wordc wordd worde wordf wordg"
+		" wordh wordi wordj wordk wordl wordm wordn wordo)^4",
+		"(wordo wordn)^0.25",
+	};
+	char *dir;
+	att_searcher *s = build_fuzz_like(&dir);
+	att_search_options o;
+	size_t i;
+	int pruned = 0;
+
+	for (i = 0; i < sizeof qs / sizeof *qs; i++) {
+		att_search_options_init(&o);
+		o.n = 4;
+		pruned += same_top(s, qs[i], o);
+		o.n = 1;
+		o.passage_weight = 0;
+		pruned += same_top(s, qs[i], o);
+		o.title_weight = 2;
+		pruned += same_top(s, qs[i], o);
+	}
+	ck_assert_int_gt(pruned, 10);
+	teardown_index(s, dir);
+}
+END_TEST
+
+/*
  * The passage walk skips windows without hits and reads each list once;
  * this reference scores every window the plain way (grow it, count each
  * term's positions inside it), and the two must choose the same windows
@@ -1836,6 +1944,7 @@ static Suite *search_suite(void)
 	tcase_add_test(tc, explain_shows_the_sum);
 	tcase_add_test(tc, feedback_expands);
 	tcase_add_test(tc, pruning_keeps_the_top);
+	tcase_add_test(tc, pruning_boosted_root);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("query");
 	tcase_add_test(tc, query_errors);

@@ -1,11 +1,22 @@
 #!/bin/bash
 # Builds the libFuzzer targets (fuzz_index, fuzz_query, fuzz_xdata: the
 # Xapian backend's document data and sentence tables) with clang,
-# ASan and UBSan, seeds their corpora from a real index (each target
-# writes its own seeds: see ATT_FUZZ_SEEDS in the sources), runs each for
-# SECONDS (default 30) and exits non-zero if any crashed, leaked or
-# hung. Crashing inputs are kept in the artifacts directory, printed at
-# the end.
+# ASan and UBSan; runs each file of tests/fuzz/regressions/ named
+# TARGET-* through its target once (inputs that once broke a promise:
+# any crash fails the run); then fuzzes each target for SECONDS (default
+# 30) and exits non-zero if any crashed, leaked or hung. Crashing inputs
+# are kept in the artifacts directory, printed at the end.
+#
+# Each target's working corpus, BUILD/corpus-TARGET, starts from the
+# seeds the target writes itself (see ATT_FUZZ_SEEDS in the sources)
+# and a copy of the committed corpus tests/fuzz/corpus/TARGET/; the
+# fuzzer adds to the copy, never to the repository. To refresh the
+# committed corpus after a long run, minimise into an empty directory
+# and replace the folder with it (fuzz_query: add -max_len=9000):
+#   TMPDIR=BUILD/tmp BUILD/TARGET -merge=1 -len_control=0 NEW \
+#       BUILD/corpus-TARGET
+# A new crashing input, once fixed, goes to tests/fuzz/regressions/ as
+# TARGET-NAME.
 #
 # usage: tests/fuzz/run.sh [SECONDS]
 # environment: ATT_FUZZ_BUILD (build and corpus directory; default a new
@@ -70,6 +81,25 @@ for t in fuzz_index fuzz_query fuzz_xdata; do
 		status=1
 		continue
 	fi
+	if [ -d "$ROOT/tests/fuzz/corpus/$t" ]; then
+		cp "$ROOT/tests/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null
+		n=$(ls "$corpus" | wc -l)
+	fi
+	for reg in "$ROOT"/tests/fuzz/regressions/"$t"-*; do
+		[ -f "$reg" ] || continue
+		"$BUILD/$t" -timeout=20 -rss_limit_mb=2048 "$reg" \
+		    > "$BUILD/$t.regression.log" 2>&1
+		rc=$?
+		rm -rf "$TMPDIR"/att-fuzz-*
+		if [ $rc -ne 0 ]; then
+			echo "FAIL: $t on $reg exited $rc; log $BUILD/$t.regression.log"
+			grep -A40 -m1 -E '^==[0-9]+==ERROR|runtime error|deadly signal|timeout' \
+			    "$BUILD/$t.regression.log" | head -60
+			status=1
+		else
+			echo "== $t: regression $(basename "$reg") ok"
+		fi
+	done
 	echo "== $t: $SECS s from $n inputs"
 	# full-length inputs from the start (the index files are a few KB;
 	# queries go past the 8 KB limit)
