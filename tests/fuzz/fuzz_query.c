@@ -9,9 +9,14 @@
  * offset; bits 5-7: n), the second more (bit 0: title weight 2; bit 1:
  * explain; bit 2: feedback from 3 documents; bit 3: passage and
  * proximity weights 0, so the heap is small and pruning works; bit 4:
- * stop words kept; bit 5: proximity weight 0, passages alone); the rest
- * is the query, passed with its length (no terminating NUL, so a read
- * past it is an ASan report). Any status is fine; the target checks what
+ * stop words kept; bit 5: proximity weight 0, passages alone; bits 6-7:
+ * the syntax, 0 or 1 forgiving (the default), 2 strict, 3 plain words);
+ * the rest is the query, passed with its length (no terminating NUL, so
+ * a read past it is an ASan report). In strict mode any status is fine;
+ * forgiving and plain, a parse error, an empty query or a limit status
+ * is a broken promise (a query typed by a person is never an error),
+ * and so are notes that are empty or too many, or an explain without
+ * the query searched. The target checks what
  * every successful search promises: count <= n, the total at least the
  * hits returned, passages within the stored text, marks within their
  * passage and in order, an explanation when asked for; and that
@@ -256,13 +261,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[1] & 40)
 		o.proximity_weight = 0;
 	o.stop_words = !(data[1] & 16);
+	o.syntax = data[1] >> 6 == 2 ? ATT_SYNTAX_STRICT
+	    : data[1] >> 6 == 3 ? ATT_SYNTAX_PLAIN : ATT_SYNTAX_FORGIVING;
 	/* an exact-size copy, so ASan sees a read past the query's end */
 	q = malloc(size - 2 ? size - 2 : 1);
 	if (q == NULL)
 		return 0;
 	memcpy(q, data + 2, size - 2);
 	rc = att_search(&r, searcher, q, size - 2, &o);
+	if (o.syntax != ATT_SYNTAX_STRICT &&
+	    (rc == ATT_EPARSE || rc == ATT_EEMPTY || rc == ATT_ELIMIT))
+		__builtin_trap();
 	if (rc == ATT_OK) {
+		if (att_results_notes(r) > 8 ||
+		    (o.explain && att_results_query(r) == NULL))
+			__builtin_trap();
+		for (i = 0; i < att_results_notes(r); i++)
+			if (att_results_note(r, i)[0] == '\0')
+				__builtin_trap();
 		if (att_results_count(r) > o.n ||
 		    att_results_total(r) < att_results_count(r))
 			__builtin_trap();
