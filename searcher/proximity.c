@@ -94,3 +94,15 @@ att_status att_proximity(double *out, att_prox *per, const att_pterm *terms,
 	*out = sum;
 	return ATT_OK;
 }
+
+int att_rerank_what(const att_search_options *o)
+{
+	return (o->passage_weight != 0 ? ATT_RR_PASSAGES : 0) |
+	    (o->proximity_weight != 0 ? ATT_RR_PROXIMITY : 0);
+}
+
+double att_blend(double doc, double passage, double prox,
+                 const att_search_options *o)
+{
+	return doc + o->passage_weight * passage + o->proximity_weight * prox;
+}

@@ -449,24 +449,11 @@ static int field_exists(void *ctx, const char *name, size_t len)
 
 /* ---- passages and re-ranking ---------------------------------------------- */
 
-/* What the re-ranking computes for a candidate: its passages (scored,
- * and cut later for the hits shown), its term proximity; RR_BLENDED:
- * its score includes them. */
-enum { RR_PASSAGES = 1, RR_PROXIMITY = 2, RR_BLENDED = 4 };
-
-/* What options O re-rank by: 0 ranks by the document score alone. */
-static int rerank_what(const att_search_options *o)
-{
-	return (o->passage_weight != 0 ? RR_PASSAGES : 0) |
-	    (o->proximity_weight != 0 ? RR_PROXIMITY : 0);
-}
-
-/* The final score: the document's, plus the weighted re-ranking parts. */
+/* The final score of C, from its parts. */
 static void blend(att_cand *c, const att_search_options *o)
 {
-	c->score = c->doc_score + o->passage_weight * c->passage_score +
-	    o->proximity_weight * c->prox_score;
-	c->done |= RR_BLENDED;
+	c->score = att_blend(c->doc_score, c->passage_score, c->prox_score, o);
+	c->done |= ATT_RR_BLENDED;
 }
 
 /* The positive terms' positions in candidate C into PT (*NP of them, in
@@ -523,11 +510,11 @@ static att_status rerank_one(eval *e, att_cand *c, att_pterm *pt, int what)
 	if (k > 8)
 		k = 8;
 	rc = cand_terms(e, c, pt, &np);
-	if (rc == ATT_OK && (what & RR_PROXIMITY))
+	if (rc == ATT_OK && (what & ATT_RR_PROXIMITY))
 		rc = att_proximity(&c->prox_score, NULL, pt, np, cand_norm(e, c),
 		                   e->o->k1, e->o->b, &e->ps);
-	if (rc != ATT_OK || !(what & RR_PASSAGES)) {
-		c->done |= what & RR_PROXIMITY;
+	if (rc != ATT_OK || !(what & ATT_RR_PASSAGES)) {
+		c->done |= what & ATT_RR_PROXIMITY;
 		return rc;
 	}
 	rc = att_segment_sentences_until(&e->sents, &e->sentcap, &nsent, seg,
@@ -602,7 +589,7 @@ static att_status rerank(eval *e)
 {
 	att_match *m = &e->m;
 	size_t n = m->ncands < e->o->rerank_depth ? m->ncands : e->o->rerank_depth;
-	int what = rerank_what(e->o);
+	int what = att_rerank_what(e->o);
 	att_status rc = ATT_OK;
 	size_t i;
 
@@ -721,7 +708,7 @@ static att_status explain_hit(att_res_hit *h, eval *e, const att_cand *c)
 	att_status rc;
 
 	att_buf_init(&b);
-	if (rerank_what(e->o) && !(c->done & RR_BLENDED))
+	if (att_rerank_what(e->o) && !(c->done & ATT_RR_BLENDED))
 		att_buf_printf(&b, "%.4f = %.4f document (not re-ranked: below the "
 		               "re-rank depth %zu)", c->score, c->doc_score,
 		               e->o->rerank_depth);
@@ -729,7 +716,7 @@ static att_status explain_hit(att_res_hit *h, eval *e, const att_cand *c)
 		att_buf_printf(&b, "%.4f = %.4f document + %g x %.4f passage",
 		               c->score, c->doc_score, e->o->passage_weight,
 		               c->passage_score);
-	if (c->done & RR_PROXIMITY)
+	if (c->done & ATT_RR_PROXIMITY)
 		att_buf_printf(&b, " + %g x %.4f proximity", e->o->proximity_weight,
 		               c->prox_score);
 	att_buf_printf(&b, "\n");
@@ -738,7 +725,7 @@ static att_status explain_hit(att_res_hit *h, eval *e, const att_cand *c)
 		att_buf_printf(&b, "passage: sentences %u-%u, BM25 over a window "
 		               "normalised to %zu words\n", (unsigned)c->win[0].first,
 		               (unsigned)c->win[0].last, e->o->passage_words);
-	if (rc == ATT_OK && (c->done & RR_PROXIMITY))
+	if (rc == ATT_OK && (c->done & ATT_RR_PROXIMITY))
 		rc = explain_proximity(e, c, &b);
 	if (rc == ATT_OK && b.rc == ATT_OK) {
 		att_buf_putc(&b, '\0');
@@ -945,7 +932,7 @@ static att_status make_results(att_results **out, eval *e)
 			rc = ATT_ENOMEM;
 	}
 	if (rc == ATT_OK && o->passages > 0 && from < to) /* those not re-ranked */
-		rc = cand_parts(e, &m->cands[from], to - from, RR_PASSAGES);
+		rc = cand_parts(e, &m->cands[from], to - from, ATT_RR_PASSAGES);
 	for (i = from; rc == ATT_OK && i < to; i++) {
 		r->n++;
 		rc = build_hit(&r->hits[i - from], e, &m->cands[i]);
@@ -1026,7 +1013,7 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	e.m.msg = s->msg;
 	e.m.msgcap = sizeof s->msg;
 	e.m.k = opts->offset + opts->n;
-	if (rerank_what(opts) && e.m.k < opts->rerank_depth)
+	if (att_rerank_what(opts) && e.m.k < opts->rerank_depth)
 		e.m.k = opts->rerank_depth;
 	if (opts->feedback_docs > e.m.k)
 		e.m.k = opts->feedback_docs;

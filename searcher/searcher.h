@@ -262,6 +262,19 @@ att_status att_proximity(double *out, att_prox *per, const att_pterm *terms,
                          size_t nterms, double norm, double k1, double b,
                          att_pscratch *sc);
 
+/* What the re-ranking computes for a candidate, on either backend: its
+ * passages (scored, and cut later for the hits shown), its term
+ * proximity; ATT_RR_BLENDED: its score includes them. */
+enum { ATT_RR_PASSAGES = 1, ATT_RR_PROXIMITY = 2, ATT_RR_BLENDED = 4 };
+
+/* What options O re-rank by (ATT_RR_PASSAGES, ATT_RR_PROXIMITY); 0 ranks
+ * by the document score alone. */
+int att_rerank_what(const att_search_options *o);
+
+/* The final score: DOC plus the weighted PASSAGE and PROX parts. */
+double att_blend(double doc, double passage, double prox,
+                 const att_search_options *o);
+
 /* ---- feedback.c: RM3's relevance model ------------------------------------ */
 
 #define ATT_FB_MAX 64

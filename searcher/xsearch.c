@@ -893,21 +893,11 @@ static att_status analysed_positions(xrun *r, const att_xdata *xd)
 	return rc == ATT_OK || rc == ATT_ENOMEM ? rc : ATT_ECORRUPT;
 }
 
-/* What the re-ranking computes (as natively, search.c): passages,
- * term proximity; RR_BLENDED: the score includes them. */
-enum { RR_PASSAGES = 1, RR_PROXIMITY = 2, RR_BLENDED = 4 };
-
-static int rerank_what(const att_search_options *o)
-{
-	return (o->passage_weight != 0 ? RR_PASSAGES : 0) |
-	    (o->proximity_weight != 0 ? RR_PROXIMITY : 0);
-}
-
+/* The final score of C, from its parts (as natively). */
 static void blend(xcand *c, const att_search_options *o)
 {
-	c->score = c->doc_score + o->passage_weight * c->passage_score +
-	    o->proximity_weight * c->prox_score;
-	c->done |= RR_BLENDED;
+	c->score = att_blend(c->doc_score, c->passage_score, c->prox_score, o);
+	c->done |= ATT_RR_BLENDED;
 }
 
 /* C's positive terms' positions into r->pt (idf set): the database's
@@ -984,14 +974,14 @@ static att_status passages_of(xrun *r, xcand *c, int what)
 	if (k > MAX_WINDOWS)
 		k = MAX_WINDOWS;
 	rc = cand_positions(r, c, &xd);
-	if (rc == ATT_OK && (what & RR_PROXIMITY) &&
+	if (rc == ATT_OK && (what & ATT_RR_PROXIMITY) &&
 	    (rc = cand_norm(&norm, r, c, &xd)) == ATT_OK)
 		rc = att_proximity(&c->prox_score, NULL, r->pt, r->q.npos, norm,
 		                   o->k1, o->b, &r->ps);
-	if (rc == ATT_OK && (what & RR_PASSAGES)) /* only as far as windows score */
+	if (rc == ATT_OK && (what & ATT_RR_PASSAGES)) /* only as far as windows score */
 		rc = cand_sentences(r, c, &nsent, att_passages_stop(r->pt, r->q.npos,
 		                    o->passage_words));
-	if (rc == ATT_OK && (what & RR_PASSAGES)) {
+	if (rc == ATT_OK && (what & ATT_RR_PASSAGES)) {
 		got = att_passages_best(c->win, k, r->sents, nsent, r->pt, r->q.npos,
 		                        o->passage_words, o->k1, o->b, &r->ps);
 		if (got < 0)
@@ -1110,7 +1100,7 @@ static att_status explain(att_res_hit *h, xrun *r, xcand *c)
 
 	att_buf_init(&b);
 	att_xquery_describe(&d, r->query);
-	if (rerank_what(r->q.o) && !(c->done & RR_BLENDED))
+	if (att_rerank_what(r->q.o) && !(c->done & ATT_RR_BLENDED))
 		att_buf_printf(&b, "%.4f = %.4f document (not re-ranked: below the "
 		               "re-rank depth %zu)", c->score, c->doc_score,
 		               r->q.o->rerank_depth);
@@ -1118,7 +1108,7 @@ static att_status explain(att_res_hit *h, xrun *r, xcand *c)
 		att_buf_printf(&b, "%.4f = %.4f document + %g x %.4f passage",
 		               c->score, c->doc_score, r->q.o->passage_weight,
 		               c->passage_score);
-	if (c->done & RR_PROXIMITY)
+	if (c->done & ATT_RR_PROXIMITY)
 		att_buf_printf(&b, " + %g x %.4f proximity",
 		               r->q.o->proximity_weight, c->prox_score);
 	att_buf_printf(&b, "\ndocument score: BM25 k1 %g b %g, Xapian's "
@@ -1140,7 +1130,7 @@ static att_status explain(att_res_hit *h, xrun *r, xcand *c)
 		att_buf_printf(&b, "passage: sentences %u-%u, BM25 over a window "
 		               "normalised to %zu words\n", (unsigned)c->win[0].first,
 		               (unsigned)c->win[0].last, r->q.o->passage_words);
-	if (c->done & RR_PROXIMITY)
+	if (c->done & ATT_RR_PROXIMITY)
 		rc = explain_proximity(r, c, &b);
 	att_buf_putc(&b, '\0');
 	if (rc != ATT_OK || b.rc != ATT_OK) {
@@ -1209,7 +1199,7 @@ static att_status make_results(att_results **out, xrun *r)
 	}
 	for (i = from; rc == ATT_OK && i < to; i++) {
 		if (o->passages > 0) /* those not re-ranked */
-			rc = passages_of(r, &r->c[i], RR_PASSAGES);
+			rc = passages_of(r, &r->c[i], ATT_RR_PASSAGES);
 		if (rc == ATT_OK) {
 			res->n++;
 			rc = build_hit(&res->hits[i - from], r, &r->c[i]);
@@ -1253,7 +1243,7 @@ static void clear_ranking(xrun *r)
  * sorts them. */
 static att_status rank(xrun *r, size_t k)
 {
-	int what = rerank_what(r->q.o);
+	int what = att_rerank_what(r->q.o);
 	att_status rc;
 	size_t i;
 
@@ -1341,7 +1331,7 @@ static att_status search(xrun *r, att_results **out, const att_query *q)
 	size_t k = o->offset + o->n;
 	att_status rc;
 
-	if (rerank_what(o) && k < o->rerank_depth)
+	if (att_rerank_what(o) && k < o->rerank_depth)
 		k = o->rerank_depth;
 	if (k < o->feedback_docs)
 		k = o->feedback_docs;

@@ -15,35 +15,22 @@ fails=0
 passes=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-# expect STATUS PATTERN CMD...: exit status STATUS and stderr matching PATTERN
+# expect STATUS PATTERN CMD...: exit status STATUS and stderr matching
+# PATTERN; with EXPECT_ON=out, standard output matching it (expect_out)
 expect() {
-	local want=$1 pat=$2
+	local want=$1 pat=$2 on=${EXPECT_ON:-err}
 	shift 2
 	"$@" > "$T/out" 2> "$T/err"
 	local got=$?
 	if [ "$got" -ne "$want" ]; then
 		fail "$* exited $got, wanted $want; stderr: $(head -c 300 "$T/err")"
-	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" "$T/err"; then
-		fail "$*: stderr lacks /$pat/: $(head -c 300 "$T/err")"
+	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" "$T/$on"; then
+		fail "$*: std$on lacks /$pat/: $(head -c 300 "$T/$on")"
 	else
 		passes=$((passes + 1))
 	fi
 }
-
-# as expect, matching standard output instead
-expect_out() {
-	local want=$1 pat=$2
-	shift 2
-	"$@" > "$T/out" 2> "$T/err"
-	local got=$?
-	if [ "$got" -ne "$want" ]; then
-		fail "$* exited $got, wanted $want; stderr: $(head -c 300 "$T/err")"
-	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" "$T/out"; then
-		fail "$*: stdout lacks /$pat/: $(head -c 300 "$T/out")"
-	else
-		passes=$((passes + 1))
-	fi
-}
+expect_out() { EXPECT_ON=out expect "$@"; }
 
 "$ATTACHE" index -q -i "$T/good" "$CORPUS/docs" || fail "index"
 if [ "$BACKEND" = native ]; then
