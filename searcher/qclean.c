@@ -204,7 +204,8 @@ static int inch_mark(const char *s, size_t i, size_t ql, size_t n)
 {
 	if (i == 0 || s[i - 1] < '0' || s[i - 1] > '9')
 		return 0;
-	if (ql != 1 && !(ql == 3 && (unsigned char)s[i + 2] == 0x9D))
+	if (ql != 1 && !(ql == 3 && (unsigned char)s[i] == 0xE2 &&
+	                 (unsigned char)s[i + 2] == 0x9D))
 		return 0;
 	return i + ql == n || !alnum(s[i + ql]);
 }
@@ -255,7 +256,8 @@ static size_t pair_quotes(char *s, size_t n, int ops, att_notes *notes)
 		return n;
 	}
 	ql = att_quote_len(s, last, n);
-	if (last == 0 || blank(s[last - 1]) || strchr("(:+-", s[last - 1])) {
+	if (last == 0 || blank(s[last - 1]) ||
+	    (s[last - 1] != '\0' && strchr("(:+-", s[last - 1]) != NULL)) {
 		if (phrase_to_end(s, last + ql, n, ops)) {
 			s[n++] = '"';
 			att_note(notes, "unmatched quote read as a phrase");

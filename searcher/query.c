@@ -974,7 +974,9 @@ static int parse_forgiving(parser *ps)
 		skip_space(ps);
 		if (ps->i >= ps->len)
 			break;
-		ps->i++;
+		do  /* one character, whole */
+			ps->i++;
+		while (ps->i < ps->len && ((unsigned char)ps->s[ps->i] & 0xC0) == 0x80);
 	}
 	return close_group(ps, base, 0);
 }

@@ -10,7 +10,8 @@
  * groups); load() decodes it.
  *
  * The test builds a small index of news-like documents through the
- * public writer and runs every string through att_search with eight
+ * public writer (a native index, and in a build with the Xapian backend
+ * a Xapian one too, each run in full) and runs every string through att_search with eight
  * option sets: the defaults, exhaustive, require_all, require_all and
  * exhaustive, three passages per hit, explain, plain words, and strict
  * syntax. Each but strict must return ATT_OK (strict may refuse with
@@ -514,7 +515,7 @@ static void add_doc(att_writer *w, const tdoc *t)
 	              att_writer_errmsg(w));
 }
 
-static att_searcher *build(const char *dir)
+static att_searcher *build(const char *dir, const char *backend)
 {
 	att_writer_options o;
 	att_writer *w = NULL;
@@ -523,6 +524,7 @@ static att_searcher *build(const char *dir)
 	size_t i;
 
 	att_writer_options_init(&o);
+	o.backend = backend;
 	ck_assert_int_eq(att_writer_open(&w, dir, &o, &msg), ATT_OK);
 	for (i = 0; i < NDOCS; i++)
 		add_doc(w, &DOCS[i]);
@@ -708,7 +710,8 @@ static void summary(const tfile *f, ttally *t, size_t answered)
 	fflush(stdout);
 }
 
-START_TEST(every_typed_query_answers)
+/* Every string on an index of BACKEND. */
+static void run_all(const char *backend)
 {
 	char *dir;
 	att_searcher *s;
@@ -721,7 +724,8 @@ START_TEST(every_typed_query_answers)
 	ck_assert_msg(f.nq >= MIN_STRINGS, "%s: %zu strings, want at least %d",
 	              queries_path, f.nq, MIN_STRINGS);
 	dir = test_tmpdir("typed");
-	s = build(dir);
+	s = build(dir, backend);
+	printf("backend %s\n", backend);
 	for (i = 0; i < f.nq; i++) {
 		const tquery *q = &f.q[i];
 		int ordinary = strcmp(f.sec[q->section].name, ORDINARY) == 0;
@@ -739,7 +743,20 @@ START_TEST(every_typed_query_answers)
 	ck_assert_msg(answered == nq, "%zu of %zu typed queries not answered "
 	              "(listed above)", nq - answered, nq);
 }
+
+START_TEST(every_typed_query_answers)
+{
+	run_all("native");
+}
 END_TEST
+
+#ifdef ATTACHE_WITH_XAPIAN
+START_TEST(every_typed_query_answers_xapian)
+{
+	run_all("xapian");
+}
+END_TEST
+#endif
 
 static Suite *typed_suite(void)
 {
@@ -747,6 +764,9 @@ static Suite *typed_suite(void)
 	TCase *tc = tcase_create("typed");
 
 	tcase_add_test(tc, every_typed_query_answers);
+#ifdef ATTACHE_WITH_XAPIAN
+	tcase_add_test(tc, every_typed_query_answers_xapian);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
