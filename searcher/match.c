@@ -1005,37 +1005,55 @@ static double nmax(att_match *m, att_enode *n)
 
 /* ---- the heap --------------------------------------------------------------- */
 
-/* Heap order: a is worse than b (a lower score, or a tie later in the
- * index: ties keep insertion order). */
-static int worse(double as, uint32_t aseg, uint32_t adoc, double bs,
-                 uint32_t bseg, uint32_t bdoc)
+/* Heap order: a is worse than b: a lower score, or on a tie a later
+ * document id (bytes compared, a prefix first). Ties go by the ids the
+ * documents were given, not by where they sit in the index, so results
+ * do not depend on how the documents were segmented, merged or spread
+ * over indexing threads. (Only a damaged document table falls back to
+ * the place in the index.) */
+static int worse(const att_segment *segs, double as, uint32_t aseg,
+                 uint32_t adoc, double bs, uint32_t bseg, uint32_t bdoc)
 {
+	att_record ra, rb;
+
 	if (as != bs)
 		return as < bs;
+	if ((aseg != bseg || adoc != bdoc) && segs != NULL &&
+	    att_segment_names(&ra, &segs[aseg], adoc) == ATT_OK &&
+	    att_segment_names(&rb, &segs[bseg], bdoc) == ATT_OK) {
+		size_t n = ra.id_len < rb.id_len ? ra.id_len : rb.id_len;
+		int c = memcmp(ra.id, rb.id, n);
+
+		if (c != 0 || ra.id_len != rb.id_len)
+			return c != 0 ? c > 0 : ra.id_len > rb.id_len;
+	}
 	if (aseg != bseg)
 		return aseg > bseg;
 	return adoc > bdoc;
 }
 
-int att_scored_worse(const att_scored *a, const att_scored *b)
+int att_scored_worse(const att_segment *segs, const att_scored *a,
+                     const att_scored *b)
 {
-	return worse(a->score, a->seg, a->doc, b->score, b->seg, b->doc);
+	return worse(segs, a->score, a->seg, a->doc, b->score, b->seg, b->doc);
 }
 
-int att_cand_worse(const att_cand *a, const att_cand *b)
+int att_cand_worse(const att_segment *segs, const att_cand *a,
+                   const att_cand *b)
 {
-	return worse(a->score, a->seg, a->doc, b->score, b->seg, b->doc);
+	return worse(segs, a->score, a->seg, a->doc, b->score, b->seg, b->doc);
 }
 
-static void sift_down(att_scored *h, size_t n, size_t i)
+static void sift_down(const att_segment *segs, att_scored *h, size_t n,
+                      size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, w = i;
 		att_scored tmp;
 
-		if (l < n && att_scored_worse(&h[l], &h[w]))
+		if (l < n && att_scored_worse(segs, &h[l], &h[w]))
 			w = l;
-		if (r < n && att_scored_worse(&h[r], &h[w]))
+		if (r < n && att_scored_worse(segs, &h[r], &h[w]))
 			w = r;
 		if (w == i)
 			return;
@@ -1052,15 +1070,16 @@ static void heap_push(att_match *m, double score, uint32_t doc)
 	size_t i;
 
 	if (m->nheap == m->k) {
-		if (!att_scored_worse(&m->heap[0], &c))
+		if (!att_scored_worse(m->segs, &m->heap[0], &c))
 			return;
 		m->heap[0] = c;
-		sift_down(m->heap, m->nheap, 0);
+		sift_down(m->segs, m->heap, m->nheap, 0);
 		return;
 	}
 	i = m->nheap++;
 	m->heap[i] = c;
-	while (i > 0 && att_scored_worse(&m->heap[i], &m->heap[(i - 1) / 2])) {
+	while (i > 0 &&
+	       att_scored_worse(m->segs, &m->heap[i], &m->heap[(i - 1) / 2])) {
 		att_scored tmp = m->heap[i];
 
 		m->heap[i] = m->heap[(i - 1) / 2];
@@ -1288,7 +1307,7 @@ att_status att_match_run(att_match *m)
 		c->seg = m->heap[0].seg;
 		c->doc = m->heap[0].doc;
 		m->heap[0] = m->heap[--m->nheap];
-		sift_down(m->heap, m->nheap, 0);
+		sift_down(m->segs, m->heap, m->nheap, 0);
 	}
 	return ATT_OK;
 }

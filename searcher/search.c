@@ -575,11 +575,12 @@ static att_status cand_parts(eval *e, att_cand *c, size_t n, int what)
 	return rc;
 }
 
-static int cmp_final(const void *a, const void *b)
+static int cmp_final(const void *a, const void *b, void *segs)
 {
 	const att_cand *x = a, *y = b;
 
-	return att_cand_worse(x, y) ? 1 : att_cand_worse(y, x) ? -1 : 0;
+	return att_cand_worse(segs, x, y) ? 1
+	    : att_cand_worse(segs, y, x) ? -1 : 0;
 }
 
 /* Re-ranks the candidates (best first by document score): the best
@@ -598,7 +599,8 @@ static att_status rerank(eval *e)
 	for (i = 0; rc == ATT_OK && what != 0 && i < n; i++)
 		blend(&m->cands[i], e->o);
 	if (rc == ATT_OK)
-		qsort(m->cands, m->ncands, sizeof *m->cands, cmp_final);
+		qsort_r(m->cands, m->ncands, sizeof *m->cands, cmp_final,
+		        (void *)m->segs);
 	return rc;
 }
 

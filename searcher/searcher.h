@@ -505,8 +505,13 @@ att_status att_match_positions(att_match *m, uint32_t u);
 /* Appends how DOC of SEG got its document score. */
 att_status att_match_explain(att_match *m, uint32_t seg, uint32_t doc,
                              att_buf *out);
-int att_cand_worse(const att_cand *a, const att_cand *b);
-int att_scored_worse(const att_scored *a, const att_scored *b);
+/* Result order: A worse than B (a lower score; on a tie, a later
+ * document id, read from SEGS, the segments the seg fields index; SEGS
+ * NULL: the later place in the index). */
+int att_cand_worse(const att_segment *segs, const att_cand *a,
+                   const att_cand *b);
+int att_scored_worse(const att_segment *segs, const att_scored *a,
+                     const att_scored *b);
 void att_match_release(att_match *m);
 
 #endif
