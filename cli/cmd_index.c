@@ -59,7 +59,11 @@ static void index_usage(FILE *f)
 	        "  -l, --language LANG      Snowball stemmer language (default\n"
 	        "                           english; 'none' for no stemming)\n"
 	        "  -m, --memory SIZE        memory budget before a segment is\n"
-	        "                           flushed, e.g. 64M (default 256M)\n"
+	        "                           flushed, e.g. 64M (default 256M),\n"
+	        "                           shared by all threads\n"
+	        "  -t, --threads N          threads analysing and inverting\n"
+	        "                           (default: the machine's cores; the\n"
+	        "                           index is the same for any N)\n"
 	        "  -b, --backend NAME       native (default for a new index) or\n"
 	        "                           xapian (a Xapian database; needs a\n"
 	        "                           build with ATTACHE_WITH_XAPIAN); the\n"
@@ -185,6 +189,7 @@ int cmd_index(int argc, char **argv)
 		{ "memory", required_argument, NULL, 'm' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "shards", required_argument, NULL, 'S' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "skip-bad", no_argument, NULL, 's' },
 		{ "replace-invalid-utf8", no_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -200,10 +205,19 @@ int cmd_index(int argc, char **argv)
 
 	memset(&r, 0, sizeof r);
 	att_writer_options_init(&wo);
-	while ((c = getopt_long(argc, argv, "i:f:l:m:b:qh", opts, NULL)) != -1) {
-		size_t shards;
+	while ((c = getopt_long(argc, argv, "i:f:l:m:b:t:qh", opts, NULL)) != -1) {
+		size_t shards, threads;
 
 		switch (c) {
+		case 't':
+			if (cli_parse_count(&threads, optarg) != 0 || threads < 1 ||
+			    threads > 64) {
+				fprintf(stderr, "attache index: --threads '%s': give a "
+				        "number from 1 to 64\n", optarg);
+				return EXIT_USAGE;
+			}
+			wo.threads = (unsigned)threads;
+			break;
 		case 'i': index = optarg; break;
 		case 'b': wo.backend = optarg; break;
 		case 'S':

@@ -4,8 +4,9 @@
  * Every allocation in the library goes through these functions so that a
  * test can make the Nth one fail and check that each caller turns that
  * into ATT_ENOMEM and cleans up. The failure countdown exists only in
- * builds compiled with ATT_ALLOC_TESTING (the test suite's); a release
- * library has no mutable global state here.
+ * builds compiled with ATT_ALLOC_TESTING (the test suite's), atomic
+ * because the writer's worker threads allocate too; a release library
+ * has no mutable global state here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +14,23 @@
 #include "format.h"
 
 #ifdef ATT_ALLOC_TESTING
-static long fail_countdown = -1;
+#include <stdatomic.h>
+
+/* atomic: the writer's worker threads allocate too */
+static _Atomic long fail_countdown = -1;
 
 void att_alloc_fail_after(long n)
 {
-	fail_countdown = n;
+	atomic_store(&fail_countdown, n);
 }
 
 static int should_fail(void)
 {
-	if (fail_countdown < 0)
-		return 0;
-	if (fail_countdown == 0)
-		return 1;
-	fail_countdown--;
-	return 0;
+	long c = atomic_load(&fail_countdown);
+
+	while (c > 0 && !atomic_compare_exchange_weak(&fail_countdown, &c, c - 1))
+		;
+	return c == 0;
 }
 #else
 void att_alloc_fail_after(long n)

@@ -134,6 +134,12 @@ typedef struct att_writer_options {
 	                           ATTACHE_WITH_XAPIAN (docs/XAPIAN.md) */
 	uint32_t shards;        /* Xapian only: a new index of this many
 	                           shards (0 or 1: one database) */
+	unsigned threads;       /* native backend: threads that analyse and
+	                           invert documents, each building segments
+	                           of its own, all within memory_budget (0:
+	                           the machine's cores; 1: all on the
+	                           caller's thread). The index, scores and
+	                           hits are the same for any number */
 } att_writer_options;
 
 void att_writer_options_init(att_writer_options *o);
@@ -161,13 +167,18 @@ att_status att_writer_open(att_writer **out, const char *path,
  * Errors: ATT_EINVAL (empty id), ATT_EUTF8 (invalid UTF-8, the message
  * gives the field and byte offset), ATT_ELIMIT (document over 64 MiB),
  * ATT_EIO, ATT_ENOMEM. A rejected document leaves the writer usable;
- * ATT_EIO and ATT_ENOMEM make it fail every later call. */
+ * ATT_EIO and ATT_ENOMEM make it fail every later call. With worker
+ * threads (att_writer_options.threads) the document is checked at once
+ * and copied, and analysed by a worker: an ATT_EIO or ATT_ENOMEM there
+ * comes back from a later add, delete or commit. */
 att_status att_writer_add(att_writer *w, const att_doc *doc);
 
 /* Deletes the document whose id is ID (ID_LEN bytes), whether committed
  * or added since open; *DELETED gets how many went (0 or 1). Visible to
  * searchers after commit, with collection statistics as if the document
- * had never been added. Errors: ATT_EINVAL (empty id or over 1024 bytes),
+ * had never been added. With worker threads, a delete of an id added
+ * since open and not yet joined first waits for the workers. Errors:
+ * ATT_EINVAL (empty id or over 1024 bytes),
  * ATT_ECORRUPT (a damaged segment), ATT_EIO, ATT_ENOMEM. */
 att_status att_writer_delete(uint32_t *deleted, att_writer *w, const char *id,
                              size_t id_len);
@@ -191,9 +202,12 @@ att_status att_writer_commit(att_writer *w);
 att_status att_writer_merge(att_writer *w, uint32_t max_segments);
 
 /* Documents added since open, and segments written since open (those
- * flushed, plus the one being filled, if any). */
+ * flushed, plus the one being filled, if any; with worker threads, the
+ * segments they built and the writer has joined so far: all of them
+ * after a commit). */
 uint64_t att_writer_docs(const att_writer *w);
-/* Documents that att_writer_add replaced since open. */
+/* Documents that att_writer_add replaced since open (with worker
+ * threads, counted as their batches join: exact after a commit). */
 uint64_t att_writer_replaced(const att_writer *w);
 uint32_t att_writer_segments(const att_writer *w);
 /* "native" or "xapian"; for the Xapian backend att_writer_segments

@@ -10,6 +10,10 @@
  *   docan.c    - analysing a document into keys, length and sentence
  *                table, the one definition writer, deletes and check share
  *   store.c    - stored documents: records packed into zlib blocks
+ *   builder.c  - one segment being built: analysis, inversion, stored
+ *                records, sentences and rows, then its files
+ *   workers.c  - worker threads building batches of documents into
+ *                segments, handed back in input order
  *   segment.c  - encodes the inverter's contents as the segment's
  *                dictionary, postings and positions files
  *   segset.c   - the segments a writer knows (committed and flushed):
@@ -142,6 +146,105 @@ att_status att_store_add_raw(att_store_writer *sw, const uint8_t *rec,
 att_status att_store_finish(att_store_writer *sw, char *msg, size_t msgcap);
 void att_store_abort(att_store_writer *sw);
 uint64_t att_store_bytes(const att_store_writer *sw);
+
+/* ---- builder.c ---------------------------------------------------------- */
+
+/* One segment being built: analysis, inversion, stored records,
+ * sentence tables and document rows (see builder.c). */
+typedef struct att_builder {
+	const char *dir;          /* the index directory, borrowed */
+	att_analyzer *an;         /* its own */
+	att_inverter *inv;
+	att_docan da;
+	int open;                 /* a segment is being filled */
+	att_store_writer store;
+	att_fwriter sen;
+	att_buf rows;             /* ATT_DOC_ROW bytes per document */
+	att_buf names;            /* their ids and titles */
+	att_seg_info cur;
+	att_buf open_del;         /* bitmap: documents replaced inside it */
+	uint32_t nopen_del;
+	char msg[1024];
+} att_builder;
+
+/* Sets up B for the index in DIR (which must outlive B) analysing in
+ * LANGUAGE. ATT_OK, ATT_ENOMEM or ATT_ENOTFOUND (no such language). */
+att_status att_builder_init(att_builder *b, const char *dir,
+                            const char *language);
+void att_builder_release(att_builder *b);
+/* Opens segment ID's store and sentences files. */
+att_status att_builder_open(att_builder *b, uint32_t id);
+/* Marks deleted the document of the open segment whose id term is TERM,
+ * if any (*COUNT 1, else 0): call before adding the document that
+ * replaces it. */
+att_status att_builder_delete(uint32_t *count, att_builder *b,
+                              const char *term, size_t len);
+/* Analyses and files D (valid UTF-8, a checked id) into the open
+ * segment. ATT_ENOMEM, ATT_EIO (message in b->msg). */
+att_status att_builder_add(att_builder *b, const att_doc *d);
+/* The bytes B holds, for the memory budget. */
+size_t att_builder_memory(const att_builder *b);
+/* 1 if the open segment should be flushed: BUDGET bytes held, or a
+ * count or file size near its limit. */
+int att_builder_full(const att_builder *b, size_t budget);
+/* Writes the open segment's remaining files; *INFO gets its statistics
+ * and *DEL (att_malloc'd, *NDEL entries) the documents replaced inside
+ * it. On error its files are removed. */
+att_status att_builder_flush(att_builder *b, att_seg_info *info,
+                             uint32_t **del, uint32_t *ndel);
+/* Abandons the open segment, removing its files. */
+void att_builder_abort(att_builder *b);
+
+/* ---- workers.c ---------------------------------------------------------- */
+
+/* Worker threads, each with a builder: documents are copied into
+ * batches in input order, a worker builds each batch into one segment
+ * (or more, past its budget), and the batches come back in input order
+ * for the writer to join to its segment set (see workers.c). */
+typedef struct att_workers att_workers;
+
+/* One segment a batch gave: its statistics, the documents replaced
+ * inside it, and which of the batch's documents it holds. */
+typedef struct att_wseg {
+	att_seg_info info;
+	uint32_t *del;
+	uint32_t ndel;
+	size_t first, n;
+} att_wseg;
+
+typedef struct att_wbatch att_wbatch;
+
+/* Starts N threads building segments in DIR (borrowed) analysed in
+ * LANGUAGE, all of them within BUDGET bytes, batches and builders
+ * together. Segment ids come from *NEXT_ID, which the caller may only
+ * touch through att_workers_id while the workers run. */
+att_status att_workers_new(att_workers **out, const char *dir,
+                           const char *language, unsigned n, size_t budget,
+                           uint32_t *next_id);
+/* The next segment id, taken under the workers' lock. */
+uint32_t att_workers_id(att_workers *wk);
+/* Copies D into the batch being filled; hands it to a worker when full,
+ * waiting if every worker is busy and one batch already waits. */
+att_status att_workers_add(att_workers *wk, const att_doc *d);
+/* Hands over the batch being filled, if any. */
+att_status att_workers_submit(att_workers *wk);
+/* The oldest batch, once built (with WAIT, waiting for it); NULL if
+ * there is none (or, without WAIT, it is not built yet). */
+att_wbatch *att_workers_done(att_workers *wk, int wait);
+/* A built batch's status (ATT_OK, or the worker's ATT_ENOMEM / ATT_EIO
+ * with its message in MSG), its segments, and its documents' ids. */
+att_status att_wbatch_status(const att_wbatch *b, const char **msg);
+const att_wseg *att_wbatch_segments(const att_wbatch *b, size_t *n);
+const char *att_wbatch_id(const att_wbatch *b, size_t i, size_t *len);
+void att_wbatch_free(att_wbatch *b);
+/* After the writer joined B's segments: forgets its ids and frees it. */
+void att_workers_joined(att_workers *wk, att_wbatch *b);
+/* 1 if a document with ID may have been added and not yet joined (a
+ * hash collision can say 1 wrongly, never 0). */
+int att_workers_has(const att_workers *wk, const char *id, size_t len);
+/* Stops the threads; batches not handed back are abandoned (their
+ * segments' files stay, for the next writer's clean-up). */
+void att_workers_free(att_workers *wk);
 
 /* ---- segment.c ----------------------------------------------------------- */
 

@@ -122,7 +122,12 @@ att_status att_segset_add(att_segset *ss, const att_seg_info *info,
 		ss->e = p;
 		ss->cap = cap;
 	}
-	e = &ss->e[ss->n];
+	/* in id order, as the manifest lists them: worker threads flush
+	 * segments out of the order they took their ids in */
+	for (i = ss->n; i > 0 && ss->e[i - 1].info.id > info->id; i--)
+		;
+	memmove(&ss->e[i + 1], &ss->e[i], (ss->n - i) * sizeof *ss->e);
+	e = &ss->e[i];
 	memset(e, 0, sizeof *e);
 	e->info = *info;
 	ss->n++;

@@ -2,16 +2,22 @@
  * writer.c: the public att_writer, from documents to committed segments.
  *
  * A writer owns the index directory's lock for its life. Documents are
- * analysed as they are added: every token's term is interned in the
- * inverter and its (term, position) key collected; the document's stored
- * record goes to the segment's store file and its sentence table to the
- * sentences file at once, so the only per-document state kept in memory
- * is a 28-byte row of the documents table. When the inverter and buffers
- * outgrow the memory budget, the segment is flushed: its dictionary,
- * postings, positions and documents files are written and fsynced, and
- * it joins the list of segments waiting for the next commit. Commit
- * writes a manifest naming the old segments and the new ones, atomically
- * (see manifest.c). Until then nothing a searcher can see has changed.
+ * built into segments (builder.c): analysed, inverted, their records
+ * stored; when a builder outgrows its memory budget, its segment is
+ * flushed (dictionary, postings, positions and documents files written
+ * and fsynced) and joins the list of segments waiting for the next
+ * commit. Commit writes a manifest naming the old segments and the new
+ * ones, atomically (see manifest.c). Until then nothing a searcher can
+ * see has changed.
+ *
+ * With one thread the writer builds on the caller's thread, with one
+ * builder. With several, worker threads build batches of documents into
+ * segments of their own (workers.c) while the caller reads on, and the
+ * writer joins the built segments to its set in input order; merges run
+ * on the caller's thread meanwhile, so they overlap the building. A
+ * document that replaces an older one with its id deletes it when its
+ * segment joins the set, from every segment before it: the index is the
+ * same documents, with the same statistics, whatever the thread count.
  *
  * What a document contributes (keys, length, sentence table) is
  * docan.c's to say.
@@ -30,7 +36,7 @@
 #include "stemmer.h"
 
 #define MAX_DOC_BYTES (64u << 20)
-#define FILE_LIMIT (3u << 30) /* flush before a segment file nears 4 GiB */
+#define MAX_THREADS 64
 
 struct att_writer {
 	char *dir;
@@ -44,18 +50,9 @@ struct att_writer {
 	int auto_merge;
 	uint64_t docs_added, replaced, deleted;
 	uint32_t flushed;        /* segments flushed since open */
-	/* the open segment */
-	int seg_open;
-	att_inverter *inv;
-	att_store_writer store;
-	att_fwriter sen;
-	att_buf rows;            /* ATT_DOC_ROW bytes per document */
-	att_buf names;           /* their ids and titles */
-	att_seg_info cur;
-	att_buf open_del;        /* bitmap: documents of the open segment
-	                            deleted or replaced */
-	uint32_t nopen_del;
-	att_docan da;            /* the document being analysed */
+	unsigned threads;
+	att_builder b;           /* one thread: the open segment */
+	att_workers *wk;         /* several: the workers */
 	att_xwriter *x;          /* the Xapian backend's, or NULL */
 	char msg[1024];
 };
@@ -84,7 +81,7 @@ uint32_t att_writer_segments(const att_writer *w)
 {
 	if (w->x != NULL)
 		return att_xwriter_shards(w->x);
-	return w->flushed + (w->seg_open ? 1 : 0);
+	return w->flushed + (w->b.open ? 1 : 0);
 }
 
 static att_status set_err(att_writer *w, att_status rc, const char *fmt, ...)
@@ -199,7 +196,7 @@ static att_status writer_init(att_writer *w, const char *path,
 	att_status rc;
 
 	w->lockfd = -1;
-	w->sen.fd = -1;
+	w->b.sen.fd = -1;
 	w->budget = opts->memory_budget ? opts->memory_budget : (256u << 20);
 	w->replace_utf8 = opts->replace_invalid_utf8;
 	w->auto_merge = !opts->no_merge;
@@ -214,9 +211,6 @@ static att_status writer_init(att_writer *w, const char *path,
 		               "the Xapian backend (ATTACHE_WITH_XAPIAN)", path);
 #endif
 	}
-	att_buf_init(&w->rows);
-	att_buf_init(&w->names);
-	att_buf_init(&w->open_del);
 	w->dir = att_strndup(path, strlen(path));
 	if (w->dir == NULL)
 		return set_err(w, ATT_ENOMEM, "out of memory");
@@ -238,10 +232,28 @@ static att_status writer_init(att_writer *w, const char *path,
 		return set_err(w, rc, "out of memory");
 	snprintf(w->man.language, sizeof w->man.language, "%s",
 	         att_analyzer_language(w->an));
-	if (att_inverter_new(&w->inv) != ATT_OK)
+	w->threads = opts->threads;
+	if (w->threads == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+		w->threads = cores > 0 ? (unsigned)cores : 1;
+	}
+	if (w->threads > MAX_THREADS)
+		w->threads = MAX_THREADS;
+	if (w->threads == 1)
+		rc = att_builder_init(&w->b, w->dir, w->man.language);
+	else
+		rc = att_workers_new(&w->wk, w->dir, w->man.language, w->threads,
+		                     w->budget, &w->man.next_seg);
+	if (rc != ATT_OK)
 		return set_err(w, ATT_ENOMEM, "out of memory");
-	att_docan_init(&w->da, w->an, w->inv);
 	return ATT_OK;
+}
+
+/* The next segment id; the workers take ids too, under their lock. */
+static uint32_t next_id(att_writer *w)
+{
+	return w->wk != NULL ? att_workers_id(w->wk) : w->man.next_seg++;
 }
 
 att_status att_writer_open(att_writer **out, const char *path,
@@ -277,103 +289,25 @@ att_status att_writer_open(att_writer **out, const char *path,
 	return ATT_OK;
 }
 
-static att_status open_segment(att_writer *w)
+/* Writes the open segment's remaining files and queues it for commit
+ * (one thread). */
+static att_status flush_segment(att_writer *w)
 {
-	char path[4096];
+	att_seg_info info;
+	uint32_t *del, ndel;
 	att_status rc;
 
-	w->cur.id = w->man.next_seg++;
-	w->cur.docs = 0;
-	w->cur.tokens = 0;
-	w->cur.raw_bytes = 0;
-	w->cur.title_tokens = 0;
-	att_seg_path(path, sizeof path, w->dir, w->cur.id, ATT_SEG_STORE);
-	rc = att_store_open(&w->store, path);
-	if (rc != ATT_OK) {
-		set_err(w, rc, "%s", w->store.fw.msg);
-		att_store_abort(&w->store);
-		return rc;
-	}
-	att_seg_path(path, sizeof path, w->dir, w->cur.id, ATT_SEG_SENTENCES);
-	rc = att_fw_open(&w->sen, path, ATT_MAGIC_SENTENCES);
-	if (rc != ATT_OK) {
-		set_err(w, rc, "%s", w->sen.msg);
-		att_fw_abort(&w->sen);
-		att_store_abort(&w->store);
-		return rc;
-	}
-	att_buf_clear(&w->rows);
-	att_buf_clear(&w->names);
-	w->seg_open = 1;
-	return ATT_OK;
-}
-
-static att_status write_docs_file(att_writer *w)
-{
-	att_status rc = att_docs_write(w->dir, w->cur.id, w->cur.docs, &w->rows,
-	                               &w->names, w->msg, sizeof w->msg);
-
-	if (rc == ATT_EIO || rc == ATT_ENOMEM)
-		w->failed = rc;
-	return rc;
-}
-
-static att_status add_pending(att_writer *w)
-{
-	uint32_t *del = att_malloc(((size_t)w->nopen_del + 1) * sizeof *del);
-	uint32_t d, n = 0;
-	att_status rc;
-
-	if (del == NULL)
-		return set_err(w, ATT_ENOMEM, "out of memory");
-	for (d = 0; d < w->open_del.n * 8; d++)
-		if (w->open_del.p[d / 8] >> (d % 8) & 1)
-			del[n++] = d;
-	w->cur.live = w->cur.docs;
-	w->cur.del_gen = 0;
-	rc = att_segset_add(w->ss, &w->cur, del, n);
+	if (!w->b.open)
+		return ATT_OK;
+	rc = att_builder_flush(&w->b, &info, &del, &ndel);
+	if (rc != ATT_OK)
+		return set_err(w, rc, "%s", w->b.msg);
+	rc = att_segset_add(w->ss, &info, del, ndel);
 	att_free(del);
 	if (rc != ATT_OK)
 		return set_err(w, ATT_ENOMEM, "out of memory");
-	att_buf_clear(&w->open_del);
-	w->nopen_del = 0;
+	w->flushed++;
 	return ATT_OK;
-}
-
-/* Writes the open segment's remaining files and queues it for commit. */
-static att_status flush_segment(att_writer *w)
-{
-	att_status rc;
-
-	if (!w->seg_open)
-		return ATT_OK;
-	w->seg_open = 0;
-	rc = att_inverter_sort(w->inv);
-	if (rc == ATT_OK)
-		rc = att_segment_write_postings(w->inv, w->dir, w->cur.id,
-		                                w->rows.p, w->msg,
-		                                sizeof w->msg);
-	if (rc == ATT_OK)
-		rc = write_docs_file(w);
-	if (rc == ATT_OK)
-		rc = att_store_finish(&w->store, w->msg, sizeof w->msg);
-	else
-		att_store_abort(&w->store);
-	if (rc == ATT_OK) {
-		rc = att_fw_finish(&w->sen);
-		if (rc != ATT_OK)
-			set_err(w, rc, "%s", w->sen.msg);
-	} else {
-		att_fw_abort(&w->sen);
-	}
-	att_inverter_reset(w->inv);
-	if (rc == ATT_OK)
-		rc = add_pending(w);
-	if (rc == ATT_OK)
-		w->flushed++;
-	if (rc != ATT_OK && (rc == ATT_EIO || rc == ATT_ENOMEM))
-		w->failed = rc;
-	return rc;
 }
 
 /* Checks FIELD's bytes, or replaces them into *COPY. */
@@ -442,58 +376,6 @@ static void free_fields(const att_doc *doc, att_field *copy)
 	att_free(copy);
 }
 
-/* Analyses D into w->da: keys, length, sentence table. */
-static att_status analyse(att_writer *w, const att_doc *d)
-{
-	att_status rc = att_docan_run(&w->da, d);
-
-	if (rc != ATT_OK)
-		return set_err(w, rc, "document \"%.*s\": analysis failed: %s",
-		               (int)(d->id_len > 200 ? 200 : d->id_len), d->id,
-		               att_status_str(rc));
-	return ATT_OK;
-}
-
-/* Files the analysed document into the open segment. */
-static att_status file_doc(att_writer *w, const att_doc *d)
-{
-	uint32_t block, off, len, doc = w->cur.docs, dl = w->da.length;
-	uint64_t sen_off = w->sen.off;
-	att_status rc;
-
-	rc = att_inverter_add_doc(w->inv, doc, w->da.keys, w->da.nkeys + 1);
-	if (rc != ATT_OK)
-		return set_err(w, rc, "out of memory");
-	rc = att_store_add(&w->store, d, &block, &off, &len);
-	if (rc != ATT_OK)
-		return set_err(w, rc, "%s", w->store.fw.msg[0] ? w->store.fw.msg
-		                                               : "out of memory");
-	att_fw_varint(&w->sen, w->da.nsent);
-	att_fw_write(&w->sen, w->da.sent.p, w->da.sent.n);
-	if (w->sen.rc != ATT_OK)
-		return set_err(w, w->sen.rc, "%s", w->sen.msg);
-	{
-		const uint32_t row[5] = { dl, block, off, len, (uint32_t)sen_off };
-
-		att_row_put(&w->rows, &w->names, row, w->da.title_len, d->id,
-		            d->id_len, d->title, d->title_len);
-	}
-	if (w->rows.rc != ATT_OK || w->names.rc != ATT_OK)
-		return set_err(w, ATT_ENOMEM, "out of memory");
-	w->cur.docs++;
-	w->cur.tokens += dl;
-	w->cur.title_tokens += w->da.title_len;
-	w->cur.raw_bytes += d->title_len + d->text_len;
-	return ATT_OK;
-}
-
-static size_t memory_used(const att_writer *w)
-{
-	return att_inverter_memory(w->inv) + w->rows.cap + w->names.cap +
-	    w->da.capkeys * sizeof(uint64_t) + w->store.block.cap +
-	    w->store.zbuf.cap + w->da.sent.cap + w->open_del.cap;
-}
-
 /* Makes sure an ATT_ENOMEM leaves the message saying so: the lower
  * layers' messages are about files, and some have none. */
 static att_status oom_message(att_writer *w, att_status rc)
@@ -512,7 +394,7 @@ static att_status delete_id(uint32_t *count, att_writer *w, const char *id,
 {
 	char term[ATT_ID_MAX + 1];
 	att_status rc;
-	int64_t last;
+	uint32_t open;
 
 	term[0] = ATT_ID_PREFIX;
 	memcpy(term + 1, id, id_len);
@@ -520,26 +402,18 @@ static att_status delete_id(uint32_t *count, att_writer *w, const char *id,
 	                       sizeof w->msg);
 	if (rc != ATT_OK)
 		return oom_message(w, rc); /* the set left its message in w->msg */
-	last = w->seg_open ? att_inverter_last_doc(w->inv, term, id_len + 1) : -1;
-	if (last < 0)
-		return ATT_OK;
-	while (w->open_del.n <= (size_t)last / 8)
-		att_buf_putc(&w->open_del, 0);
-	if (w->open_del.rc != ATT_OK)
-		return set_err(w, ATT_ENOMEM, "out of memory");
-	if (w->open_del.p[last / 8] >> (last % 8) & 1)
-		return ATT_OK;
-	w->open_del.p[last / 8] |= (uint8_t)(1u << (last % 8));
-	w->nopen_del++;
-	(*count)++;
+	rc = att_builder_delete(&open, &w->b, term, id_len + 1);
+	if (rc != ATT_OK)
+		return set_err(w, rc, "out of memory");
+	*count += open;
 	return ATT_OK;
 }
 
 /* Merges the segments at indexes PICK[0..k) of the set into one. */
 static att_status merge_pick(att_writer *w, const uint32_t *pick, uint32_t k)
 {
-	att_status rc = att_segset_merge(w->ss, pick, k, w->man.next_seg++,
-	                                 w->msg, sizeof w->msg);
+	att_status rc = att_segset_merge(w->ss, pick, k, next_id(w), w->msg,
+	                                 sizeof w->msg);
 
 	if (rc == ATT_EIO || rc == ATT_ENOMEM)
 		w->failed = rc;
@@ -572,9 +446,76 @@ static att_status auto_merge(att_writer *w, uint32_t *merged)
 	return rc;
 }
 
+/* Joins to the set the segments of the batches built (with WAIT, of
+ * every batch handed over), in input order: each document deletes the
+ * older ones with its id in the segments before its own. With MERGE,
+ * the merge policy runs after each batch. */
+static att_status join_built(att_writer *w, int wait, int merge)
+{
+	att_wbatch *b;
+	att_status rc = ATT_OK;
+	uint32_t merged;
+
+	while (rc == ATT_OK && (b = att_workers_done(w->wk, wait)) != NULL) {
+		const att_wseg *seg;
+		const char *msg;
+		size_t nseg, i, k;
+
+		rc = att_wbatch_status(b, &msg);
+		if (rc != ATT_OK)
+			rc = set_err(w, rc, "%s", msg);
+		seg = att_wbatch_segments(b, &nseg);
+		for (i = 0; rc == ATT_OK && i < nseg; i++) {
+			for (k = seg[i].first; rc == ATT_OK && k < seg[i].first + seg[i].n;
+			     k++) {
+				char term[ATT_ID_MAX + 1];
+				const char *id;
+				size_t len;
+				uint32_t gone;
+
+				id = att_wbatch_id(b, k, &len);
+				term[0] = ATT_ID_PREFIX;
+				memcpy(term + 1, id, len);
+				rc = att_segset_delete(&gone, w->ss, term, len + 1, w->msg,
+				                       sizeof w->msg);
+				w->replaced += gone;
+			}
+			if (rc == ATT_OK &&
+			    att_segset_add(w->ss, &seg[i].info, seg[i].del,
+			                   seg[i].ndel) != ATT_OK)
+				rc = set_err(w, ATT_ENOMEM, "out of memory");
+			w->replaced += seg[i].ndel;
+			w->flushed += rc == ATT_OK;
+		}
+		att_workers_joined(w->wk, b);
+		if (rc != ATT_OK) {
+			if (rc == ATT_EIO || rc == ATT_ENOMEM || rc == ATT_ECORRUPT)
+				w->failed = rc; /* the set no longer matches the input */
+			return oom_message(w, rc);
+		}
+		/* merge as batches join, so a long run keeps few segments */
+		if (merge && w->auto_merge)
+			rc = auto_merge(w, &merged);
+	}
+	return rc;
+}
+
+/* Hands over the batch being filled and joins every batch, merging
+ * nothing: a commit merges after it, as with one thread. */
+static att_status drain(att_writer *w)
+{
+	att_status rc;
+
+	if (w->wk == NULL)
+		return ATT_OK;
+	if ((rc = att_workers_submit(w->wk)) != ATT_OK)
+		return set_err(w, rc, "out of memory");
+	return join_built(w, 1, 0);
+}
+
 static att_status add_checked(att_writer *w, const att_doc *d)
 {
-	uint32_t gone;
+	uint32_t gone, merged;
 	att_status rc;
 	int replaced;
 
@@ -584,28 +525,27 @@ static att_status add_checked(att_writer *w, const att_doc *d)
 		w->docs_added += rc == ATT_OK;
 		return rc;
 	}
+	if (w->wk != NULL) {
+		if ((rc = att_workers_add(w->wk, d)) != ATT_OK)
+			return set_err(w, rc, "out of memory");
+		w->docs_added++;
+		return join_built(w, 0, 1);
+	}
 	if ((rc = delete_id(&gone, w, d->id, d->id_len)) != ATT_OK)
 		return rc;
 	w->replaced += gone;
-	if (!w->seg_open && (rc = open_segment(w)) != ATT_OK)
-		return rc;
-	if ((rc = analyse(w, d)) != ATT_OK)
-		return rc;
-	if ((rc = file_doc(w, d)) != ATT_OK)
-		return rc;
+	if (!w->b.open && (rc = att_builder_open(&w->b, next_id(w))) != ATT_OK)
+		return set_err(w, rc, "%s", w->b.msg);
+	if ((rc = att_builder_add(&w->b, d)) != ATT_OK)
+		return set_err(w, rc, "%s", w->b.msg);
 	w->docs_added++;
-	if (memory_used(w) >= w->budget || w->cur.docs == UINT32_MAX - 1 ||
-	    att_store_bytes(&w->store) >= FILE_LIMIT ||
-	    w->sen.off >= FILE_LIMIT) {
-		uint32_t merged;
-
-		rc = flush_segment(w);
-		/* merge flushed segments as we go, so a long run keeps few */
-		if (rc == ATT_OK && w->auto_merge)
-			rc = auto_merge(w, &merged);
-		return rc;
-	}
-	return ATT_OK;
+	if (!att_builder_full(&w->b, w->budget))
+		return ATT_OK;
+	rc = flush_segment(w);
+	/* merge flushed segments as we go, so a long run keeps few */
+	if (rc == ATT_OK && w->auto_merge)
+		rc = auto_merge(w, &merged);
+	return rc;
 }
 
 att_status att_writer_add(att_writer *w, const att_doc *doc)
@@ -655,8 +595,13 @@ att_status att_writer_delete(uint32_t *deleted, att_writer *w, const char *id,
 	if (id_len == 0 || id_len > ATT_ID_MAX)
 		return set_err(w, ATT_EINVAL, "document id empty or over %d bytes",
 		               ATT_ID_MAX);
-	rc = w->x ? att_xwriter_delete(deleted, w->x, id, id_len)
-	     : delete_id(deleted, w, id, id_len);
+	if (w->x != NULL)
+		rc = att_xwriter_delete(deleted, w->x, id, id_len);
+	else if (w->wk != NULL && att_workers_has(w->wk, id, id_len) &&
+	         (rc = drain(w)) != ATT_OK)
+		; /* a document added before it must join first, to be counted */
+	else
+		rc = delete_id(deleted, w, id, id_len);
 	w->deleted += *deleted;
 	return oom_message(w, rc);
 }
@@ -710,7 +655,7 @@ att_status att_writer_commit(att_writer *w)
 		return set_err(w, w->failed, "writer failed earlier; reopen it");
 	if (w->x != NULL)
 		return att_xwriter_commit(w->x);
-	if ((rc = flush_segment(w)) != ATT_OK)
+	if ((rc = drain(w)) != ATT_OK || (rc = flush_segment(w)) != ATT_OK)
 		return oom_message(w, rc);
 	if ((rc = write_manifest(w)) != ATT_OK)
 		return rc;
@@ -778,20 +723,13 @@ void att_writer_free(att_writer *w)
 	if (w == NULL)
 		return;
 	att_xwriter_free(w->x);
-	if (w->seg_open) {
-		att_store_abort(&w->store);
-		att_fw_abort(&w->sen);
-	}
+	att_workers_free(w->wk);   /* before the lock goes: they write files */
+	att_builder_release(&w->b);
 	if (w->lockfd >= 0)
 		close(w->lockfd);
 	att_analyzer_free(w->an);
-	att_inverter_free(w->inv);
 	att_manifest_release(&w->man);
 	att_segset_free(w->ss);
-	att_buf_release(&w->open_del);
-	att_docan_release(&w->da);
-	att_buf_release(&w->rows);
-	att_buf_release(&w->names);
 	att_free(w->dir);
 	att_free(w);
 }

@@ -100,6 +100,9 @@ att_status srv_writes_open(srv_writes **out, const srv_config *c,
 		return ATT_ENOMEM;
 	}
 	att_writer_options_init(&o);
+	/* one document a request, whose answer says whether it replaced one:
+	 * the writer's own thread knows that at once */
+	o.threads = 1;
 	o.language = c->language;
 	rc = att_writer_open(&w->w, c->index, &o, &m);
 	if (rc != ATT_OK) {

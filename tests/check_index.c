@@ -131,6 +131,7 @@ static att_writer *open_writer(const char *dir, const char *language,
 	att_writer_options_init(&o);
 	o.language = language;
 	o.memory_budget = budget;
+	o.threads = 1;   /* these tests watch the writer's own flushes */
 	rc = att_writer_open(&w, dir, &o, &msg);
 	ck_assert_msg(rc == ATT_OK, "writer open %s: %s (%s)", dir,
 	              att_status_str(rc), msg ? msg : "");
@@ -1005,7 +1006,7 @@ static void compare_results(att_searcher *a, att_searcher *b, const char *q)
 	o.passages = 2;
 	ra = search_ok(a, q, &o);
 	rb = search_ok(b, q, &o);
-	ck_assert_uint_gt(att_results_count(ra), 0);
+	ck_assert_msg(att_results_count(ra) > 0, "[%s]: no hits", q);
 	ck_assert_uint_eq(att_results_count(ra), att_results_count(rb));
 	/* pruned totals are lower bounds, which depend on the segments;
 	 * exhaustive totals must agree */
@@ -1084,6 +1085,114 @@ START_TEST(memory_budget_segments)
 	compare_results(a, b, q);
 	att_searcher_free(a);
 	att_searcher_free(b);
+	corpus_free(&c);
+	test_remove_tmpdir(dir);
+}
+END_TEST
+
+/* ---- threads ------------------------------------------------------------- */
+
+static void check_sound(const char *dir);
+
+/* Indexes C into DIR with THREADS threads and BUDGET, the way a JSONL
+ * update stream would: every 7th document again later under an earlier
+ * one's id (a replacement, sometimes inside one batch, sometimes
+ * across), some ids deleted between adds (some just added, some
+ * committed by a first session), and a second session replacing and
+ * adding more. *REPLACED and *DELETED get the writer's counts. */
+static void threads_index(const corpus *c, const char *dir, unsigned threads,
+                          size_t budget, uint64_t *replaced, uint64_t *deleted)
+{
+	att_writer_options o;
+	att_writer *w = NULL;
+	size_t d, half = c->ndocs / 2;
+	int session;
+
+	*replaced = *deleted = 0;
+	for (session = 0; session < 2; session++) {
+		char *msg = NULL;
+
+		att_writer_options_init(&o);
+		o.language = "english";
+		o.memory_budget = budget;
+		o.threads = threads;
+		ck_assert_int_eq(att_writer_open(&w, dir, &o, &msg), ATT_OK);
+		for (d = session ? half : 0; d < (session ? c->ndocs : half); d++) {
+			const char *id = c->ids[d];
+			uint32_t gone;
+
+			if (d % 7 == 3)     /* a new version of an earlier document */
+				id = c->ids[d * 5 % (d + 1)];
+			add_ok(w, id, c->titles[d], c->texts[d]);
+			if (d % 97 == 5) {  /* just added, or committed earlier */
+				ck_assert_int_eq(att_writer_delete(&gone, w,
+				                 c->ids[d % 3 ? d - 1 : d / 2],
+				                 strlen(c->ids[d % 3 ? d - 1 : d / 2])),
+				                 ATT_OK);
+				*deleted += gone;
+			}
+		}
+		ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+		*replaced += att_writer_replaced(w);
+		att_writer_free(w);
+	}
+}
+
+/* The index and every result are the same whatever the thread count:
+ * the same documents, statistics, scores and hits, ties included (the
+ * corpus repeats documents word for word). */
+START_TEST(threads_same_index)
+{
+	char *dir = test_tmpdir("index"), one[512], many[512], q[256];
+	att_index_stats sa, sb;
+	att_searcher *a, *b;
+	uint64_t ra, rb, da, db;
+	corpus c;
+	size_t d, k;
+
+	corpus_make(&c, 3000, 3000, 40, 120, 99);
+	for (d = 100; d < 3000; d += 50) {   /* identical documents: ties */
+		free(c.texts[d]);
+		c.texts[d] = strdup(c.texts[d - 100]);
+		free(c.titles[d]);
+		c.titles[d] = strdup(c.titles[d - 100]);
+	}
+	snprintf(one, sizeof one, "%s/one", dir);
+	snprintf(many, sizeof many, "%s/many", dir);
+	threads_index(&c, one, 1, 1u << 20, &ra, &da);
+	threads_index(&c, many, 3, 1u << 20, &rb, &db);
+	ck_assert_uint_gt(ra, 300);
+	ck_assert_uint_gt(da, 10);
+	ck_assert_uint_eq(ra, rb);
+	ck_assert_uint_eq(da, db);
+	a = open_searcher(one);
+	b = open_searcher(many);
+	ck_assert_int_eq(att_searcher_stats(&sa, a), ATT_OK);
+	ck_assert_int_eq(att_searcher_stats(&sb, b), ATT_OK);
+	ck_assert_uint_eq(sa.docs, sb.docs);
+	ck_assert_uint_eq(sa.postings, sb.postings);
+	ck_assert_uint_eq(sa.positions, sb.positions);
+	ck_assert_uint_eq(sa.raw_bytes, sb.raw_bytes);
+	ck_assert_uint_gt(sb.segments, 1);
+	for (d = 0; d < 2900; d += 290) {  /* words the documents have */
+		snprintf(q, sizeof q, "%s %s %s", c.vocab[c.words[d][2]],
+		         c.vocab[c.words[d + 1][5]], c.vocab[c.words[d + 2][9]]);
+		compare_results(a, b, q);
+		snprintf(q, sizeof q, "%s", c.vocab[c.words[d][0]]);  /* ties */
+		compare_results(a, b, q);
+		/* a phrase of one of the last new versions, which nothing
+		 * replaces again */
+		k = 2999 - 7 * (d / 290);
+		if (k % 50 == 0)   /* a copy: its words are another's */
+			k -= 7 * 10;
+		snprintf(q, sizeof q, "\"%s %s\"",
+		         c.vocab[c.words[k][c.ntitle[k] + 3]],
+		         c.vocab[c.words[k][c.ntitle[k] + 4]]);
+		compare_results(a, b, q);
+	}
+	att_searcher_free(a);
+	att_searcher_free(b);
+	check_sound(many);
 	corpus_free(&c);
 	test_remove_tmpdir(dir);
 }
@@ -2616,6 +2725,7 @@ static Suite *index_suite(void)
 	tcase_add_test(tc, large_document);
 	tcase_add_test(tc, memory_budget_one_doc_segments);
 	tcase_add_test(tc, memory_budget_segments);
+	tcase_add_test(tc, threads_same_index);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment");
 	tcase_add_test(tc, dictionary_lookups);
