@@ -359,6 +359,7 @@ static int parse_boost(parser *ps, int node)
 /* ---- the grammar ----------------------------------------------------------- */
 
 static int parse_or(parser *ps);
+static int parse_pieces(parser *ps, int in_group);
 
 /* A leaf over the COUNT terms just analysed (the last ones). */
 static int leaf(parser *ps, int count, size_t at, enum att_qkind multi,
@@ -522,7 +523,7 @@ static int parse_atom(parser *ps)
 		if (++ps->depth > ATT_QUERY_MAX_DEPTH)
 			return fail(ps, ATT_ELIMIT, at, "brackets nested too deep");
 		ps->i++;
-		nd = parse_or(ps);
+		nd = ps->forgive ? parse_pieces(ps, 1) : parse_or(ps);
 		if (nd == FAIL)
 			return FAIL;
 		skip_space(ps);
@@ -770,11 +771,15 @@ static int parse_and(parser *ps)
 		}
 		skip_space(ps);
 		if (seq_ends(ps) && ps->forgive) {
-			/* drop the operator; a following one is looked at anew */
+			/* drop the operator (AND NOT as a pair); a following one
+			 * is looked at anew */
+			int pair;
+
 			ps->i = op;
+			pair = at_keyword(ps, "AND") && occur == ATT_MUST_NOT;
 			drop_op(ps, at_keyword(ps, "AND") ? "AND" : "NOT");
 			skip_space(ps);
-			if (occur == ATT_MUST_NOT && at_keyword(ps, "NOT"))
+			if (pair)
 				drop_op(ps, "NOT");
 			continue;
 		}
@@ -959,21 +964,25 @@ static int parse_plain(parser *ps)
 	return close_group(ps, base, 0);
 }
 
-/* Forgiving: the whole text, parsed piece after piece should anything
- * stop the grammar early (nothing should, the brackets being balanced),
- * the pieces joined as alternatives. */
-static int parse_forgiving(parser *ps)
+/* Forgiving: the text up to the end (or, IN_GROUP, up to the group's
+ * closing bracket), parsed piece after piece should anything stop the
+ * grammar early, the pieces joined as alternatives; a piece that stops
+ * where it began has its first character skipped. */
+static int parse_pieces(parser *ps, int in_group)
 {
 	uint32_t base = ps->nstk;
 
 	for (;;) {
+		size_t from = ps->i;
 		int nd = parse_or(ps);
 
 		if (add_member(ps, nd, ATT_SHOULD) == FAIL)
 			return FAIL;
 		skip_space(ps);
-		if (ps->i >= ps->len)
+		if (ps->i >= ps->len || (in_group && ps->s[ps->i] == ')'))
 			break;
+		if (ps->i > from)
+			continue;
 		do  /* one character, whole */
 			ps->i++;
 		while (ps->i < ps->len && ((unsigned char)ps->s[ps->i] & 0xC0) == 0x80);
@@ -1079,7 +1088,7 @@ att_status att_query_parse(att_query *out, const att_parse_env *env,
 	if (env->syntax == ATT_SYNTAX_PLAIN) {
 		root = parse_plain(&ps);
 	} else if (ps.forgive) {
-		root = parse_forgiving(&ps);
+		root = parse_pieces(&ps, 0);
 	} else {
 		root = parse_or(&ps);
 		skip_space(&ps);

@@ -354,6 +354,11 @@ START_TEST(forgiving_brackets_and_operators)
 	expect_fix("gas OR AND oil", "(gas oil)", "without");
 	expect_fix("gas AND OR oil", "(gas oil)", "AND without");
 	expect_fix("gas AND NOT", "gas", "without");
+	/* regression (the fuzzer): the second NOT of two was dropped as if
+	 * the first had been AND, and the group then ended early */
+	expect_fix("gas NOT NOT oil", "(+gas -oil)", "NOT without");
+	expect_fix("(b NOT NOT gas)", "(+b -gas)", "NOT without");
+	expect_fix("gas AND NOT NOT oil", "(+gas -oil)", "without");
 	expect_fix("(gas AND) oil", "(gas oil)", "AND without");
 	expect_fix("NOT OR gas", "gas", "without");
 	expect_fix("gas NEAR", "gas", "NEAR joins words or phrases");
