@@ -28,15 +28,25 @@ the collection's own text, the way people query a news archive:
       --paste-count pasted paragraphs: 300 consecutive words of a random
       story, as a person pastes a passage into the search box (stop words,
       repeats and all). A long query must stay fast.
+  adjacent.tsv
+      --adjacent-count runs of 2 or 3 adjacent words from a random story,
+      each word in 0.2% to 25% of the stories (--adjacent-df), stop words
+      allowed. Unlike words2/words3, whose mid-frequency words flatter an
+      engine that prunes well, these are the words a person copies out of
+      a headline ("prime minister said", "oil prices"): often common,
+      correlated, with long posting lists that overlap. This is the set
+      on which attache was measured slower than Xapian (issue 13).
 
 Each file holds --count "qid<TAB>query" lines (qids w2-0001, w3-0001,
-c-0001, p-0001, x-0001), lower-cased words only, no operators: each engine's
+c-0001, p-0001, x-0001, a-0001), lower-cased words only, no operators: each engine's
 harness adds its own syntax (OR, AND, quotes). The same --seed and input
 always give the same files. Only the first --max-bytes of the input are
 read, so a query set for a multi-gigabyte synthetic corpus costs seconds;
 such a corpus is homogeneous, so its head is a fair sample.
 
-usage: gen_queries.py [--count N] [--seed S] [--max-bytes SIZE] DOCS.jsonl OUTDIR
+usage: gen_queries.py [--count N] [--seed S] [--max-bytes SIZE]
+                      [--paste-count N] [--adjacent-count N] [--adjacent-df LO,HI]
+                      DOCS.jsonl OUTDIR
 """
 
 import argparse
@@ -165,6 +175,24 @@ def paste_queries(rng, docs, count, words=300):
     return out
 
 
+def adjacent_queries(rng, docs, df, count, lo_frac=0.002, hi_frac=0.25):
+    """COUNT runs of 2 or 3 consecutive words of a random document, every
+    word with a document frequency in [lo_frac, hi_frac] of DOCS."""
+    lo, hi = max(1, math.ceil(lo_frac * len(docs))), hi_frac * len(docs)
+    out, tries = [], 0
+    while len(out) < count and tries < 1000 * count:
+        tries += 1
+        ws = [w.lower() for w in WORD.findall(docs[rng.randrange(len(docs))])]
+        k = rng.choice((2, 3))
+        if len(ws) < k:
+            continue
+        at = rng.randrange(len(ws) - k + 1)
+        run = ws[at:at + k]
+        if all(lo <= df[w] <= hi for w in run) and len(set(run)) == k:
+            out.append(" ".join(run))
+    return out
+
+
 def write_set(path, prefix, queries):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -181,6 +209,12 @@ def main():
     ap.add_argument("--seed", type=int, default=1, help="random seed (1)")
     ap.add_argument("--paste-count", type=int, default=50,
                     help="300-word pastes (50)")
+    ap.add_argument("--adjacent-count", type=int, default=100,
+                    help="runs of adjacent words (100)")
+    ap.add_argument("--adjacent-df", type=lambda t: tuple(float(x) for x in t.split(",")),
+                    default=(0.002, 0.25), metavar="LO,HI",
+                    help="document frequency range of their words, as "
+                         "fractions of the documents (0.002,0.25)")
     ap.add_argument("--max-bytes", type=parse_size, default=parse_size("64M"),
                     help="read at most this much of the input (64M)")
     ap.add_argument("--min-df", type=int, default=3,
@@ -207,8 +241,12 @@ def main():
     # its own generator, so that the other sets stay as they were
     sets["pastes"] = ("x", paste_queries(random.Random(args.seed + 1), docs,
                                          args.paste_count))
+    lo, hi = args.adjacent_df
+    sets["adjacent"] = ("a", adjacent_queries(random.Random(args.seed + 2), docs,
+                                              df, args.adjacent_count, lo, hi))
+    wanted = {"pastes": args.paste_count, "adjacent": args.adjacent_count}
     for name, (prefix, queries) in sets.items():
-        if len(queries) < (args.paste_count if name == "pastes" else args.count):
+        if len(queries) < wanted.get(name, args.count):
             print("gen_queries: only %d %s queries could be drawn"
                   % (len(queries), name), file=sys.stderr)
         write_set(os.path.join(args.outdir, name + ".tsv"), prefix, queries)
