@@ -210,11 +210,12 @@ att_status att_file_check(const uint8_t *p, size_t n, const char *magic,
 	return ATT_OK;
 }
 
-att_status att_file_map(const uint8_t **out, size_t *out_n, const char *path,
-                        const char *magic, char *msg, size_t msgcap)
+/* Opens and maps PATH whole, read-only: ATT_OK, ATT_ECORRUPT (missing or
+ * shorter than MIN bytes) or ATT_EIO. */
+static att_status map_whole(uint8_t **out, size_t *out_n, const char *path,
+                            size_t min, char *msg, size_t msgcap)
 {
 	struct stat st;
-	att_status rc;
 	void *p;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
@@ -228,7 +229,7 @@ att_status att_file_map(const uint8_t **out, size_t *out_n, const char *path,
 			close(fd);
 		return err == ENOENT ? ATT_ECORRUPT : ATT_EIO;
 	}
-	if (st.st_size < ATT_HEADER_SIZE + ATT_TRAILER_SIZE) {
+	if (st.st_size < (off_t)min) {
 		snprintf(msg, msgcap, "%s: truncated (%lld bytes)", path,
 		         (long long)st.st_size);
 		close(fd);
@@ -240,15 +241,191 @@ att_status att_file_map(const uint8_t **out, size_t *out_n, const char *path,
 		snprintf(msg, msgcap, "%s: mmap: %s", path, strerror(errno));
 		return ATT_EIO;
 	}
-	rc = att_file_check(p, (size_t)st.st_size, magic, path, msg, msgcap);
+	*out = p;
+	*out_n = (size_t)st.st_size;
+	return ATT_OK;
+}
+
+att_status att_file_map(const uint8_t **out, size_t *out_n, const char *path,
+                        const char *magic, char *msg, size_t msgcap)
+{
+	att_status rc;
+	uint8_t *p;
+	size_t n;
+
+	*out = NULL;
+	*out_n = 0;
+	rc = map_whole(&p, &n, path, ATT_HEADER_SIZE + ATT_TRAILER_SIZE, msg,
+	               msgcap);
+	if (rc != ATT_OK)
+		return rc;
+	rc = att_file_check(p, n, magic, path, msg, msgcap);
 	if (rc != ATT_OK) {
-		munmap(p, (size_t)st.st_size);
+		munmap(p, n);
 		return rc;
 	}
 	/* the checksum touched every page; let them go from our resident set
 	 * (they stay in the page cache, a touch away) */
-	madvise(p, (size_t)st.st_size, MADV_DONTNEED);
+	madvise(p, n, MADV_DONTNEED);
 	*out = p;
-	*out_n = (size_t)st.st_size;
+	*out_n = n;
+	return ATT_OK;
+}
+
+/* ---- paged files --------------------------------------------------------- */
+
+size_t att_lazy_min = 1u << 20;
+
+int att_magic_paged(const char *magic)
+{
+	return strcmp(magic, ATT_MAGIC_POSTINGS) == 0 ||
+	       strcmp(magic, ATT_MAGIC_POSITIONS) == 0 ||
+	       strcmp(magic, ATT_MAGIC_STORE) == 0;
+}
+
+/* Checks page I of P; 0 if sound. */
+static int check_page(const att_pages *pg, const uint8_t *p, uint32_t i)
+{
+	uint8_t st = __atomic_load_n(&pg->ok[i], __ATOMIC_RELAXED);
+	size_t at, len;
+
+	if (st == 0) {
+		at = (size_t)i * ATT_PAGE;
+		len = pg->body_end - at < ATT_PAGE ? pg->body_end - at : ATT_PAGE;
+		st = att_crc32(0, p + at, len) ==
+		             att_get_u32le(pg->crcs + (size_t)i * 4)
+		         ? 1
+		         : 2;
+		__atomic_store_n(&pg->ok[i], st, __ATOMIC_RELAXED);
+	}
+	return st == 1 ? 0 : -1;
+}
+
+att_status att_pages_check(const att_pages *pg, const uint8_t *p, uint64_t off,
+                           uint64_t len)
+{
+	uint64_t i, last;
+
+	if (pg->n == 0 || len == 0 || off >= pg->body_end)
+		return ATT_OK;
+	if (len > pg->body_end - off)
+		len = pg->body_end - off;
+	last = (off + len - 1) / ATT_PAGE;
+	for (i = off / ATT_PAGE; i <= last; i++)
+		if (check_page(pg, p, (uint32_t)i) != 0)
+			return ATT_ECORRUPT;
+	return ATT_OK;
+}
+
+uint32_t att_pages_bad(const att_pages *pg)
+{
+	uint32_t i;
+
+	for (i = 0; i < pg->n; i++)
+		if (__atomic_load_n(&pg->ok[i], __ATOMIC_RELAXED) == 2)
+			return i;
+	return UINT32_MAX;
+}
+
+void att_pages_free(att_pages *pg)
+{
+	att_free(pg->ok);
+	memset(pg, 0, sizeof *pg);
+}
+
+/* The page table of the paged image [P, P+N): 0, or -1 if it is cut or
+ * fails its own CRC. */
+static int read_table(att_pages *pg, const uint8_t *p, size_t n)
+{
+	uint64_t np, body;
+
+	if (n < ATT_HEADER_SIZE + 4 + ATT_PAGED_TAIL)
+		return -1;
+	np = att_get_u32le(p + n - ATT_PAGED_TAIL);
+	if (np * 4 > n - ATT_PAGED_TAIL - ATT_HEADER_SIZE)
+		return -1;
+	body = n - ATT_PAGED_TAIL - np * 4;
+	if (np != (body + ATT_PAGE - 1) / ATT_PAGE ||
+	    att_crc32(0, p + body, (size_t)np * 4 + 4) !=
+	        att_get_u32le(p + n - 8))
+		return -1;
+	pg->n = (uint32_t)np;
+	pg->body_end = (size_t)body;
+	pg->crcs = p + body;
+	return 0;
+}
+
+att_status att_file_map_paged(const uint8_t **out, size_t *out_n,
+                              att_pages *pg, const char *path,
+                              const char *magic, char *msg, size_t msgcap)
+{
+	att_status rc;
+	uint32_t version;
+	uint8_t *p;
+	size_t n;
+
+	*out = NULL;
+	*out_n = 0;
+	memset(pg, 0, sizeof *pg);
+	rc = map_whole(&p, &n, path, ATT_HEADER_SIZE + ATT_TRAILER_SIZE, msg,
+	               msgcap);
+	if (rc != ATT_OK)
+		return rc;
+	if (memcmp(p, magic, 4) != 0) {
+		snprintf(msg, msgcap,
+		         "%s: not an attache %s file (bad magic at offset 0)", path,
+		         magic_kind(magic));
+		munmap(p, n);
+		return ATT_ECORRUPT;
+	}
+	version = att_get_u32le(p + 4);
+	if (read_table(pg, p, n) != 0) {
+		/* an older format has no table: its own CRC tells intact from
+		 * damaged, and intact means another version */
+		rc = att_file_check(p, n, magic, path, msg, msgcap);
+		if (rc == ATT_OK) {
+			snprintf(msg, msgcap, "%s: truncated or damaged page table",
+			         path);
+			rc = ATT_ECORRUPT;
+		}
+		munmap(p, n);
+		memset(pg, 0, sizeof *pg);
+		return rc;
+	}
+	pg->ok = att_calloc(pg->n, 1);
+	if (pg->ok == NULL) {
+		munmap(p, n);
+		memset(pg, 0, sizeof *pg);
+		return ATT_ENOMEM;
+	}
+	if (att_pages_check(pg, p, 0, n < att_lazy_min ? pg->body_end : 1) !=
+	    ATT_OK) {
+		uint32_t bad = att_pages_bad(pg);
+
+		snprintf(msg, msgcap,
+		         "%s: checksum mismatch in page %" PRIu32 " (bytes %zu to "
+		         "%zu)%s",
+		         path, bad, (size_t)bad * ATT_PAGE,
+		         (size_t)bad * ATT_PAGE + ATT_PAGE - 1,
+		         version != ATT_FORMAT_VERSION
+		             ? "; the header names another format version"
+		             : "");
+		rc = ATT_ECORRUPT;
+	} else if (version != ATT_FORMAT_VERSION) {
+		snprintf(msg, msgcap,
+		         "%s: format version %" PRIu32 ", this attache reads %u; "
+		         "rebuild the index from the source documents",
+		         path, version, ATT_FORMAT_VERSION);
+		rc = ATT_EVERSION;
+	}
+	if (rc != ATT_OK) {
+		munmap(p, n);
+		att_pages_free(pg);
+		return rc;
+	}
+	if (n < att_lazy_min)
+		madvise(p, n, MADV_DONTNEED);
+	*out = p;
+	*out_n = n;
 	return ATT_OK;
 }

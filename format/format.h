@@ -133,8 +133,10 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
 /* 2: manifest entries carry live counts and a deletions generation;
  * .del files; document id terms.
  * 3: field terms; title lengths in document rows, skip entries (highest
- * title tf) and manifest entries. */
-#define ATT_FORMAT_VERSION 3u
+ * title tf) and manifest entries.
+ * 4: .pst, .pos and .sto are paged files (ATT_PAGE), checked a page at a
+ * time as they are read. */
+#define ATT_FORMAT_VERSION 4u
 #define ATT_HEADER_SIZE 8
 #define ATT_TRAILER_SIZE 4
 
@@ -146,6 +148,34 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
 #define ATT_MAGIC_SENTENCES "ATSE"
 #define ATT_MAGIC_STORE "ATST"
 #define ATT_MAGIC_DELETES "ATDL"
+
+/*
+ * Paged files (.pst, .pos, .sto, the big ones) carry a CRC-32 of every
+ * ATT_PAGE bytes besides the file's own, so that a reader can check each
+ * page when it first reads it instead of the whole file at open:
+ *
+ *   [0, B)         header and body, in pages of ATT_PAGE bytes from 0
+ *   [B, B + 4P)    P u32 page CRCs, P = ceil(B / ATT_PAGE)
+ *   B + 4P         u32 P
+ *   B + 4P + 4     u32 CRC-32 of [B, B + 4P + 4): the table's own
+ *   n - 4          u32 CRC-32 of [0, n - 4), as in every file
+ */
+#define ATT_PAGE 4096u
+#define ATT_PAGED_TAIL 12u /* count, table CRC, file CRC */
+
+/* Whether files with MAGIC are paged. */
+int att_magic_paged(const char *magic);
+
+/* What a reader knows of a paged file's pages. ok[i]: 0 unchecked,
+ * 1 checked and sound, 2 checked and damaged; read and written with
+ * relaxed atomics (searchers share segments across threads; checking a
+ * page twice is harmless). */
+typedef struct att_pages {
+	uint32_t n;            /* pages; 0 for a file that is not paged */
+	size_t body_end;       /* B */
+	const uint8_t *crcs;   /* the table, in the mapping */
+	uint8_t *ok;           /* n bytes, att_calloc'd */
+} att_pages;
 
 /* A bounds-checked read cursor over [p, end). Every get fails (returns
  * -1 and sets err) rather than read past end; after the first failure
@@ -197,6 +227,24 @@ att_status att_file_check(const uint8_t *p, size_t n, const char *magic,
  * does; *OUT and *OUT_N get the mapping (munmap it) on success only. A
  * missing file is ATT_ECORRUPT (a manifest named it), other failures
  * ATT_EIO; the message names PATH. */
+/* Maps the paged file PATH (see ATT_PAGE) read-only and checks its page
+ * table and its first page, or every page if it is smaller than
+ * att_lazy_min bytes; the rest are left to att_pages_check. Otherwise as
+ * att_file_map. */
+att_status att_file_map_paged(const uint8_t **out, size_t *out_n,
+                              att_pages *pg, const char *path,
+                              const char *magic, char *msg, size_t msgcap);
+/* Files at least this big are checked a page at a time as they are read
+ * (1 MiB; tests lower it to reach the lazy path on small indexes). */
+extern size_t att_lazy_min;
+/* Checks the pages of [P, P+N) that overlap [OFF, OFF+LEN): ATT_OK, or
+ * ATT_ECORRUPT if one fails its CRC (remembered: later reads fail too). */
+att_status att_pages_check(const att_pages *pg, const uint8_t *p, uint64_t off,
+                           uint64_t len);
+/* The first damaged page found, or UINT32_MAX. */
+uint32_t att_pages_bad(const att_pages *pg);
+void att_pages_free(att_pages *pg);
+
 att_status att_file_map(const uint8_t **out, size_t *out_n, const char *path,
                         const char *magic, char *msg, size_t msgcap);
 
@@ -219,6 +267,9 @@ typedef struct att_fwriter {
 	uint64_t off;      /* bytes written so far, header included */
 	uint32_t crc;
 	int rc;
+	int paged;         /* ATT_PAGE CRCs kept in pages (att_magic_paged) */
+	uint32_t page_crc, page_fill;
+	att_buf pages;
 	char msg[256];
 } att_fwriter;
 
@@ -409,6 +460,8 @@ typedef struct att_segment {
 	struct {
 		const uint8_t *p;
 		size_t n;
+		size_t end;  /* the body's end: before the trailer or page table */
+		att_pages pg; /* .pst, .pos, .sto: checked a page at a time */
 	} f[ATT_SEG_NFILES]; /* whole files, mapped */
 	const uint8_t *dict_sample;
 	uint32_t ngroups;
@@ -429,6 +482,17 @@ att_status att_segment_open(att_segment *seg, const char *dir,
                             const att_seg_info *info, char *msg,
                             size_t msgcap);
 void att_segment_close(att_segment *seg);
+/* Checks bytes [OFF, OFF+LEN) of file F against its page CRCs (a no-op
+ * for files checked whole at open): ATT_OK or ATT_ECORRUPT. */
+static inline att_status att_segment_check(const att_segment *seg,
+                                           enum att_seg_file f, uint64_t off,
+                                           uint64_t len)
+{
+	return att_pages_check(&seg->f[f].pg, seg->f[f].p, off, len);
+}
+/* If a page of one of SEG's files failed its CRC: 1, with "FILE:
+ * checksum mismatch in page P (bytes A to B)" in MSG; else 0. */
+int att_segment_damage(const att_segment *seg, char *msg, size_t msgcap);
 
 /* Drops the segment's mapped pages from the process's resident set
  * (they stay in the page cache): for readers that sweep a segment once,

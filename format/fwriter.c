@@ -6,7 +6,9 @@
  * every byte (so the trailer costs no second pass), and remembers the
  * first error: an encoder writes without checking each call and asks
  * att_fw_finish once, which appends the trailer, flushes, fsyncs and
- * closes. Making the file part of the index is the committer's job (the
+ * closes. A paged file (format.h, ATT_PAGE) also gets a CRC of each page,
+ * computed as it streams; the file's own CRC is then combined from the
+ * pages' (crc32_combine), so the bytes are still read once. Making the file part of the index is the committer's job (the
  * manifest rename); a file that is never committed is harmless.
  */
 #include <errno.h>
@@ -14,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "format.h"
 
@@ -53,6 +57,8 @@ att_status att_fw_open(att_fwriter *fw, const char *path, const char *magic)
 	memset(fw, 0, sizeof *fw);
 	fw->fd = -1;
 	att_buf_init(&fw->stage);
+	att_buf_init(&fw->pages);
+	fw->paged = att_magic_paged(magic);
 	fw->path = att_strndup(path, strlen(path));
 	if (fw->path == NULL)
 		return fw->rc = ATT_ENOMEM;
@@ -69,13 +75,41 @@ att_status att_fw_open(att_fwriter *fw, const char *path, const char *magic)
 	return fw->rc;
 }
 
+/* Ends the open page: its CRC joins the table and the file's CRC. */
+static void end_page(att_fwriter *fw)
+{
+	att_buf_put_u32le(&fw->pages, fw->page_crc);
+	fw->crc = (uint32_t)crc32_combine(fw->crc, fw->page_crc, fw->page_fill);
+	fw->page_crc = 0;
+	fw->page_fill = 0;
+}
+
+static void page_crcs(att_fwriter *fw, const uint8_t *s, size_t n)
+{
+	while (n > 0) {
+		size_t take = ATT_PAGE - fw->page_fill;
+
+		if (take > n)
+			take = n;
+		fw->page_crc = att_crc32(fw->page_crc, s, take);
+		fw->page_fill += (uint32_t)take;
+		s += take;
+		n -= take;
+		if (fw->page_fill == ATT_PAGE)
+			end_page(fw);
+	}
+}
+
 void att_fw_write(att_fwriter *fw, const void *p, size_t n)
 {
 	const uint8_t *s = p;
 
 	if (fw->rc != ATT_OK || n == 0)
 		return;
-	fw->crc = att_crc32(fw->crc, s, n);
+	if (fw->paged)
+		page_crcs(fw, s, n);
+	else
+		fw->crc = att_crc32(fw->crc, s, n);
 	fw->off += n;
 	while (n > 0 && fw->rc == ATT_OK) {
 		size_t room = STAGE_SIZE - fw->stage.n, take = n < room ? n : room;
@@ -115,6 +149,7 @@ static void release(att_fwriter *fw)
 		close(fw->fd);
 	fw->fd = -1;
 	att_buf_release(&fw->stage);
+	att_buf_release(&fw->pages);
 	att_free(fw->path);
 	fw->path = NULL;
 }
@@ -124,6 +159,21 @@ att_status att_fw_finish(att_fwriter *fw)
 	att_status rc;
 	uint8_t t[4];
 
+	if (fw->rc == ATT_OK && fw->paged) {
+		uint32_t npages;
+
+		if (fw->page_fill > 0)
+			end_page(fw);
+		npages = (uint32_t)(fw->pages.n / 4);
+		att_buf_put_u32le(&fw->pages, npages);
+		if (fw->pages.rc != ATT_OK) {
+			fw->rc = ATT_ENOMEM;
+		} else {
+			fw->paged = 0; /* the table is not in pages */
+			att_fw_write(fw, fw->pages.p, fw->pages.n);
+			att_fw_u32le(fw, att_crc32(0, fw->pages.p, fw->pages.n));
+		}
+	}
 	if (fw->rc == ATT_OK && fw->stage.rc != ATT_OK)
 		fw->rc = ATT_ENOMEM;
 	if (fw->rc == ATT_OK) {

@@ -36,9 +36,37 @@ static att_status map_file(att_segment *seg, enum att_seg_file f,
 {
 	char path[4096];
 
+	att_status rc;
+
 	att_seg_path(path, sizeof path, dir, seg->id, f);
-	return att_file_map(&seg->f[f].p, &seg->f[f].n, path, att_seg_magic[f],
-	                    msg, msgcap);
+	if (att_magic_paged(att_seg_magic[f])) {
+		rc = att_file_map_paged(&seg->f[f].p, &seg->f[f].n, &seg->f[f].pg,
+		                        path, att_seg_magic[f], msg, msgcap);
+		seg->f[f].end = seg->f[f].pg.body_end;
+	} else {
+		rc = att_file_map(&seg->f[f].p, &seg->f[f].n, path,
+		                  att_seg_magic[f], msg, msgcap);
+		seg->f[f].end = seg->f[f].n - ATT_TRAILER_SIZE;
+	}
+	return rc;
+}
+
+int att_segment_damage(const att_segment *seg, char *msg, size_t msgcap)
+{
+	int f;
+
+	for (f = 0; f < ATT_SEG_NFILES; f++) {
+		uint32_t bad = seg->f[f].p ? att_pages_bad(&seg->f[f].pg) : UINT32_MAX;
+
+		if (bad != UINT32_MAX) {
+			snprintf(msg, msgcap, "%s.%s: checksum mismatch in page %u "
+			         "(bytes %zu to %zu)", seg->path, att_seg_ext[f],
+			         (unsigned)bad, (size_t)bad * ATT_PAGE,
+			         (size_t)bad * ATT_PAGE + ATT_PAGE - 1);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static att_status corrupt(const att_segment *seg, enum att_seg_file f,
@@ -53,7 +81,14 @@ static att_status corrupt(const att_segment *seg, enum att_seg_file f,
 /* The body's end: the offset of the trailer. */
 static size_t body_end(const att_segment *seg, enum att_seg_file f)
 {
-	return seg->f[f].n - ATT_TRAILER_SIZE;
+	return seg->f[f].end;
+}
+
+static att_status store_damage(const att_segment *seg, char *msg,
+                               size_t msgcap)
+{
+	att_segment_damage(seg, msg, msgcap);
+	return ATT_ECORRUPT;
 }
 
 static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
@@ -83,6 +118,8 @@ static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
 	seg->names_n = docs_end - ATT_HEADER_SIZE - 4 - (size_t)seg->ndocs * ROW;
 	if (send < ATT_HEADER_SIZE + 12)
 		return corrupt(seg, ATT_SEG_STORE, send, "footer", msg, msgcap);
+	if (att_segment_check(seg, ATT_SEG_STORE, send - 12, 12) != ATT_OK)
+		return store_damage(seg, msg, msgcap);
 	seg->nblocks = att_get_u32le(s + send - 12);
 	seg->store_index_off = att_get_u64le(s + send - 8);
 	if (seg->store_index_off < ATT_HEADER_SIZE ||
@@ -91,6 +128,9 @@ static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
 		return corrupt(seg, ATT_SEG_STORE, send - 12, "block index", msg,
 		               msgcap);
 	seg->store_index = s + seg->store_index_off;
+	if (att_segment_check(seg, ATT_SEG_STORE, seg->store_index_off,
+	                      send - seg->store_index_off) != ATT_OK)
+		return store_damage(seg, msg, msgcap);
 	return ATT_OK;
 }
 
@@ -140,6 +180,7 @@ void att_segment_close(att_segment *seg)
 		if (seg->f[f].p != NULL)
 			munmap((void *)seg->f[f].p, seg->f[f].n);
 		seg->f[f].p = NULL;
+		att_pages_free(&seg->f[f].pg);
 	}
 	att_deletes_close(&seg->del);
 }
@@ -356,6 +397,17 @@ static uint32_t fail(att_postings *pc)
 	return ATT_DOC_END;
 }
 
+/* Checks the postings bytes [P, P+N) against their pages' CRCs: 0 or -1. */
+static int check_bytes(const att_postings *pc, const uint8_t *p, size_t n)
+{
+	const uint8_t *base = pc->seg->f[ATT_SEG_POSTINGS].p;
+
+	return att_segment_check(pc->seg, ATT_SEG_POSTINGS,
+	                         (uint64_t)(p - base), n) == ATT_OK
+	           ? 0
+	           : -1;
+}
+
 /* Decodes block B into docs/tfs; 0 or -1 if corrupt. */
 static int decode_block(att_postings *pc, uint32_t b)
 {
@@ -379,7 +431,8 @@ static int decode_block(att_postings *pc, uint32_t b)
 		unsigned bg, bt;
 
 		if (end - p < 2 || (bg = p[0]) > 32 || (bt = p[1]) > 32 ||
-		    (size_t)(end - p - 2) < 16u * (bg + bt))
+		    (size_t)(end - p - 2) < 16u * (bg + bt) ||
+		    check_bytes(pc, p, 2 + 16u * (bg + bt)) != 0)
 			return -1;
 		att_unpack128(pc->docs, p + 2, bg);
 		att_unpack128(pc->tfs, p + 2 + 16 * bg, bt);
@@ -391,7 +444,7 @@ static int decode_block(att_postings *pc, uint32_t b)
 			att_cursor_varint32(&c, &pc->docs[i]);
 			att_cursor_varint32(&c, &pc->tfs[i]);
 		}
-		if (c.err)
+		if (c.err || check_bytes(pc, p, (size_t)(c.p - p)) != 0)
 			return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -448,7 +501,8 @@ att_status att_postings_init(att_postings *pc, const att_segment *seg,
 	pc->pos_base = seg->f[ATT_SEG_POSITIONS].p + ti->pos_off;
 	pc->pos_end = pc->pos_base + ti->pos_len;
 	if (pc->nblocks > 1) {
-		if (ti->post_len < (uint64_t)pc->nblocks * SKIP) {
+		if (ti->post_len < (uint64_t)pc->nblocks * SKIP ||
+		    check_bytes(pc, pc->skip, (size_t)pc->nblocks * SKIP) != 0) {
 			fail(pc);
 			return ATT_ECORRUPT;
 		}
@@ -618,11 +672,13 @@ att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
 {
 	uint32_t tf = pc->tfs[pc->i], k, pos = 0;
 	uint64_t skip = 0;
+	const uint8_t *from;
 	att_cursor c;
 
 	*n = 0;
 	if (pc->doc == ATT_DOC_END)
 		return ATT_OK;
+	from = pc->pos_p;
 	for (k = pc->pos_i; k < pc->i; k++)
 		skip += pc->tfs[k];
 	pc->pos_p = skip_varints(pc->pos_p, pc->pos_end, skip);
@@ -654,6 +710,13 @@ att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
 		}
 		pos += d;
 		(*out)[k] = pos;
+	}
+	/* the bytes skipped and read, against their pages' CRCs */
+	if (att_segment_check(pc->seg, ATT_SEG_POSITIONS,
+	                      (uint64_t)(from - pc->seg->f[ATT_SEG_POSITIONS].p),
+	                      (uint64_t)(c.p - from)) != ATT_OK) {
+		fail(pc);
+		return ATT_ECORRUPT;
 	}
 	*n = tf;
 	return ATT_OK;
@@ -700,6 +763,8 @@ static att_status inflate_block(att_block_cache *cache, const att_segment *seg,
 	if (want > ulen)
 		return corrupt(seg, ATT_SEG_DOCS, 0, "document row (past its block)",
 		               msg, msgcap);
+	if (att_segment_check(seg, ATT_SEG_STORE, off, clen) != ATT_OK)
+		return store_damage(seg, msg, msgcap);
 	cache->seg = NULL;
 	att_buf_clear(&cache->buf);
 	if (att_buf_reserve(&cache->buf, ulen) != 0) {

@@ -15,7 +15,10 @@
  * tokens and raw bytes against the sums.
  *
  * Opening a segment already verifies every file's magic, version and
- * CRC-32 and the fixed tables' sizes (segread.c); the checker adds the
+ * CRC-32 and the fixed tables' sizes (segread.c), except that a big
+ * paged file (.pst, .pos, .sto) is checked a page at a time as it is
+ * read; the checker checks those whole first, file CRC and every page's
+ * (whole_files). It then adds the
  * layout: dictionary order, contiguous postings and positions, cursors
  * that decode without error and consume exactly their term's bytes.
  * Each problem is reported with its file and, where it means something,
@@ -309,8 +312,8 @@ static att_status check_dictionary(checker *c, att_postings *pc)
 	if (rc == ATT_OK && i < n)
 		problem(c, ATT_SEG_DICT, 0, "%u terms of the stored documents are "
 		        "missing from the dictionary", (unsigned)(n - i));
-	if (rc == ATT_OK && (post != c->seg.f[ATT_SEG_POSTINGS].n - 4 ||
-	                     pos != c->seg.f[ATT_SEG_POSITIONS].n - 4))
+	if (rc == ATT_OK && (post != c->seg.f[ATT_SEG_POSTINGS].end ||
+	                     pos != c->seg.f[ATT_SEG_POSITIONS].end))
 		problem(c, ATT_SEG_POSTINGS, post, "postings or positions file has "
 		        "bytes no term uses");
 	return rc;
@@ -372,6 +375,32 @@ static att_status check_segment(checker *c, att_postings *pc)
 	return ATT_OK;
 }
 
+/* The paged files' CRCs, whole file and every page, which opening left
+ * to first reads: 0, or -1 after reporting the first that fails. */
+static int whole_files(checker *c)
+{
+	char path[4096];
+	int f;
+
+	for (f = 0; f < ATT_SEG_NFILES; f++) {
+		const att_segment *g = &c->seg;
+
+		if (g->f[f].pg.n == 0)
+			continue;
+		att_seg_path(path, sizeof path, c->dir, g->id, (enum att_seg_file)f);
+		if (att_file_check(g->f[f].p, g->f[f].n, att_seg_magic[f], path,
+		                   c->msg, sizeof c->msg) != ATT_OK ||
+		    (att_segment_check(g, (enum att_seg_file)f, 0, g->f[f].end) !=
+		         ATT_OK &&
+		     att_segment_damage(g, c->msg, sizeof c->msg))) {
+			c->problems++;
+			c->report(c->ctx, "", 0, c->msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static att_status check_all(checker *c, const att_manifest *m, uint32_t *nseg,
                             uint64_t *ndocs)
 {
@@ -390,7 +419,8 @@ static att_status check_all(checker *c, const att_manifest *m, uint32_t *nseg,
 			continue;
 		}
 		if (rc == ATT_OK) {
-			rc = check_segment(c, pc);
+			if (whole_files(c) == 0)
+				rc = check_segment(c, pc);
 			att_segment_close(&c->seg);
 			(*nseg)++;
 			*ndocs += m->segs[i].docs;

@@ -670,7 +670,8 @@ static att_status open_slots(att_match *m, uint32_t seg, int passages)
 		if (m->present[u])
 			rc = att_postings_init(&m->pc[u], &m->segs[seg], &m->ti[at]);
 		if (rc != ATT_OK) {
-			if (m->msg[0] == '\0')
+			if (m->msg[0] == '\0' &&
+			    !att_segment_damage(&m->segs[seg], m->msg, m->msgcap))
 				snprintf(m->msg, m->msgcap, "%s.pst: corrupt postings of"
 				         " \"%s\"", m->segs[seg].path,
 				         m->et[m->slot_u[u]].text);
@@ -708,7 +709,8 @@ att_status att_match_positions(att_match *m, uint32_t u)
 	rc = att_postings_positions(&m->pos[u], &m->poscap[u], &m->npos[u],
 	                            &m->pc[u]);
 	if (rc != ATT_OK) {
-		if (rc == ATT_ECORRUPT)
+		if (rc == ATT_ECORRUPT &&
+		    !att_segment_damage(&m->segs[m->seg], m->msg, m->msgcap))
 			snprintf(m->msg, m->msgcap, "%s.pos: corrupt positions of \"%s\"",
 			         m->segs[m->seg].path, m->et[m->slot_u[u]].text);
 		return rc;
@@ -1287,9 +1289,10 @@ att_status att_match_run(att_match *m)
 		for (uint32_t u = 0; u < m->nslots && m->rc == ATT_OK; u++)
 			if (m->present[u] && m->pc[u].err) {
 				m->rc = ATT_ECORRUPT;
-				snprintf(m->msg, m->msgcap, "%s.pst: corrupt postings of"
-				         " \"%s\"", m->segs[s].path,
-				         m->et[m->slot_u[u]].text);
+				if (!att_segment_damage(&m->segs[s], m->msg, m->msgcap))
+					snprintf(m->msg, m->msgcap, "%s.pst: corrupt "
+					         "postings of \"%s\"", m->segs[s].path,
+					         m->et[m->slot_u[u]].text);
 			}
 	}
 	if (m->rc != ATT_OK)

@@ -331,15 +331,18 @@ static att_status live_with_term(uint32_t *doc, int *found,
 	rc = att_segment_lookup(&ti, &has, g, term, len, s->msg, sizeof s->msg);
 	if (rc != ATT_OK || !has)
 		return rc;
-	if ((rc = att_postings_init(&pc, g, &ti)) != ATT_OK)
-		return rc;
-	for (; pc.doc != ATT_DOC_END; att_postings_next(&pc))
-		if (!att_deleted(&g->del, pc.doc)) {
-			*doc = pc.doc;
-			*found = 1;
-			break;
-		}
-	return pc.err ? ATT_ECORRUPT : ATT_OK;
+	if ((rc = att_postings_init(&pc, g, &ti)) == ATT_OK) {
+		for (; pc.doc != ATT_DOC_END; att_postings_next(&pc))
+			if (!att_deleted(&g->del, pc.doc)) {
+				*doc = pc.doc;
+				*found = 1;
+				break;
+			}
+		rc = pc.err ? ATT_ECORRUPT : ATT_OK;
+	}
+	if (rc == ATT_ECORRUPT)
+		att_segment_damage(g, s->msg, sizeof s->msg);
+	return rc;
 }
 
 att_status att_searcher_document(att_doc *doc, int *found, att_searcher *s,
@@ -567,7 +570,8 @@ static att_status cand_parts(eval *e, att_cand *c, size_t n, int what)
 		if (rc == ATT_OK)
 			rc = rerank_one(e, order[i], pt, what);
 	}
-	if (rc == ATT_ECORRUPT && e->s->msg[0] == '\0')
+	if (rc == ATT_ECORRUPT && e->s->msg[0] == '\0' &&
+	    !att_segment_damage(&e->s->segs[seg], e->s->msg, sizeof e->s->msg))
 		snprintf(e->s->msg, sizeof e->s->msg, "%s: corrupt postings",
 		         e->s->segs[seg].path);
 	att_free(order);

@@ -18,9 +18,10 @@
  *     length (cut, or zero-extended by up to 256 bytes); then each patch
  *     is a u16 offset (modulo the length), a count byte C and C bytes
  *     written there (cut at the end of the file).
- * Every file ends with a CRC-32 of the rest, which a mutation almost
- * always breaks, so unless bit 4 is set the target writes the right CRC
- * over the last four bytes: the mutated bytes then reach the parsers
+ * Every file ends with a CRC-32 of the rest, and the paged files (.pst,
+ * .pos, .sto) also hold one for every 4 KiB page, which a mutation almost
+ * always breaks, so unless bit 4 is set the target writes the right CRCs
+ * (pages, page table, file): the mutated bytes then reach the parsers
  * behind the checksum. The target then opens a searcher, reads its
  * statistics and runs a few queries that reach the dictionary, postings,
  * positions, sentence tables and stored text, and finally puts the
@@ -45,6 +46,8 @@
 #include "attache.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+/* format/files.c: paged files at least this big are checked lazily */
+extern size_t att_lazy_min;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NFILES 13
@@ -258,6 +261,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	/* every paged file checked a page at a time, as a big index is */
+	att_lazy_min = 0;
 	snprintf(dir, sizeof dir, "%s/att-fuzz-index-XXXXXX", tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp", dir);
@@ -311,6 +316,39 @@ static void search(att_searcher *s, const char *q, size_t passages)
 /* The new contents of F from input IN (N_IN bytes) under selector SEL, in
  * a malloc'd buffer of *N bytes (at least 1 allocated); NULL if out of
  * memory. */
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* In a paged file (.pst, .pos, .sto; docs/FORMAT.md 2.1), the page CRCs
+ * and the table's own CRC made right again, when the page count still
+ * fits the size, so that mutations reach the parsers behind them. */
+static void reseal_pages(uint8_t *p, size_t n)
+{
+	uint64_t np, body, i;
+
+	if (n < 24 || (memcmp(p, "ATPO", 4) && memcmp(p, "ATPS", 4) &&
+	               memcmp(p, "ATST", 4)))
+		return;
+	np = (uint64_t)p[n - 12] | (uint64_t)p[n - 11] << 8 |
+	     (uint64_t)p[n - 10] << 16 | (uint64_t)p[n - 9] << 24;
+	if (np * 4 + 20 > n)
+		return;
+	body = n - 12 - np * 4;
+	if (np != (body + 4095) / 4096)
+		return;
+	for (i = 0; i < np; i++) {
+		uint64_t len = body - i * 4096 < 4096 ? body - i * 4096 : 4096;
+
+		put32(p + body + i * 4, (uint32_t)crc32(0L, p + i * 4096, (uInt)len));
+	}
+	put32(p + n - 8, (uint32_t)crc32(0L, p + body, (uInt)(np * 4 + 4)));
+}
+
 static uint8_t *build_file(size_t *n, const seed_file *f, uint8_t sel,
                            const uint8_t *in, size_t n_in)
 {
@@ -342,6 +380,7 @@ static uint8_t *build_file(size_t *n, const seed_file *f, uint8_t sel,
 		}
 	}
 	if (p != NULL && !(sel & 16) && *n >= 4) {
+		reseal_pages(p, *n);
 		crc = crc32(0L, p, (uInt)(*n - 4));
 		p[*n - 4] = (uint8_t)crc;
 		p[*n - 3] = (uint8_t)(crc >> 8);
