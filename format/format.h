@@ -123,6 +123,128 @@ size_t att_pack128(uint8_t *out, const uint32_t *v, unsigned bits);
  * readable bytes (the caller checks). */
 void att_unpack128(uint32_t *v, const uint8_t *in, unsigned bits);
 
+/*
+ * Rice codes, the positions codec (FORMAT.md 5.4). A value v with
+ * parameter k (0 <= k <= ATT_RICE_KMAX) is its quotient q = v >> k in
+ * unary (q zero bits, then a one bit) followed by the k low bits of v;
+ * a quotient of ATT_RICE_ESC or more is escaped instead: ATT_RICE_ESC
+ * zero bits, 5 bits holding bitlen(v) - 1, then the bits of v below its
+ * highest (which is implied). Bits run LSB first within each byte, and a
+ * run of codes ends zero-padded to a whole byte.
+ */
+#define ATT_RICE_KMAX 28u /* so that an unescaped code fits in 32 bits */
+#define ATT_RICE_ESC 15u
+
+/* The bits the N values take as Rice codes with parameter K. */
+uint64_t att_rice_bits(const uint32_t *v, size_t n, unsigned k);
+/* A parameter that makes the N values small (the best of a few near
+ * their mean's bit length): what the writer stores. */
+unsigned att_rice_choose(const uint32_t *v, size_t n);
+/* Appends K in 5 bits, then the N values' Rice codes with parameter K,
+ * to B, zero-padded to a whole byte: a positions block (FORMAT.md 5.4). */
+void att_rice_put(att_buf *b, const uint32_t *v, size_t n, unsigned k);
+
+/* A bounds-checked bit reader over [p, end), LSB first. w holds the next
+ * HAVE bits (and possibly, above them, copies of the bytes at p, which a
+ * refill ORs in again unchanged). */
+typedef struct att_bits {
+	const uint8_t *p, *end;
+	uint64_t w;
+	unsigned have;
+} att_bits;
+
+static inline void att_bits_init(att_bits *r, const uint8_t *p, size_t n)
+{
+	r->p = p;
+	r->end = p + n;
+	r->w = 0;
+	r->have = 0;
+}
+
+/* Tops W up to at least 56 bits, or to every bit left. */
+static inline void att_bits_refill(att_bits *r)
+{
+	if (r->end - r->p >= 8) {
+		uint64_t x;
+		unsigned n = (63 - r->have) >> 3;
+
+		memcpy(&x, r->p, sizeof x);
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+		x = att_get_u64le(r->p);
+#endif
+		r->w |= x << r->have;
+		r->p += n;
+		r->have += 8 * n;
+		return;
+	}
+	while (r->have <= 56 && r->p < r->end) {
+		r->w |= (uint64_t)*r->p++ << r->have;
+		r->have += 8;
+	}
+}
+
+/* Reads N (<= 32) bits into *V: 0, or -1 if they run out. */
+static inline int att_bits_get(att_bits *r, unsigned n, uint32_t *v)
+{
+	if (r->have < n)
+		att_bits_refill(r);
+	if (r->have < n)
+		return -1;
+	*v = (uint32_t)(r->w & (((uint64_t)1 << n) - 1));
+	r->w >>= n;
+	r->have -= n;
+	return 0;
+}
+
+/* The bits of the Rice code at the front of R's window with parameter K,
+ * and its value in *X (which may exceed 32 bits). Reads only the window:
+ * the code may need more bits than it holds. */
+static inline unsigned att_rice_peek(const att_bits *r, unsigned k,
+                                     uint64_t *x)
+{
+	const uint64_t esc = ((uint64_t)1 << ATT_RICE_ESC) - 1;
+
+	if (r->w & esc) {
+		unsigned q = (unsigned)__builtin_ctzll(r->w);
+
+		*x = (uint64_t)q << k |
+		    ((r->w >> (q + 1)) & (((uint64_t)1 << k) - 1));
+		return q + 1 + k;
+	} else {
+		unsigned b1 = (unsigned)(r->w >> ATT_RICE_ESC) & 31;
+
+		*x = (uint64_t)1 << b1 |
+		    ((r->w >> (ATT_RICE_ESC + 5)) & (((uint64_t)1 << b1) - 1));
+		return ATT_RICE_ESC + 5 + b1;
+	}
+}
+
+/* Decodes one Rice code with parameter K (<= ATT_RICE_KMAX) into *V: 0,
+ * or -1 if the bits run out. Its value fits in 32 bits: unescaped, q <=
+ * 14 and k <= 28 make it below 15 << 28; escaped, it has at most 32
+ * bits. A code takes at most 51 bits, and a refill leaves at least 56 unless the input
+ * ends; the window is topped up only when a code needs more than it
+ * holds, or when it runs low, so most codes cost no refill. */
+static inline int att_rice_get(att_bits *r, unsigned k, uint32_t *v)
+{
+	uint64_t x;
+	unsigned need;
+
+	if (r->have < 32)
+		att_bits_refill(r);
+	need = att_rice_peek(r, k, &x);
+	if (need > r->have) {
+		att_bits_refill(r);
+		need = att_rice_peek(r, k, &x);
+		if (need > r->have)
+			return -1;
+	}
+	r->w >>= need;
+	r->have -= need;
+	*v = (uint32_t)x;
+	return 0;
+}
+
 /* CRC-32 (the zlib/IEEE polynomial); crc starts at 0. */
 uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
 
@@ -485,8 +607,11 @@ typedef struct att_postings {
 	uint32_t df, nblocks, block;
 	uint32_t n, i;            /* postings in the decoded block, index */
 	uint32_t doc;             /* current document, or ATT_DOC_END */
-	const uint8_t *pos_p;     /* positions of posting pos_i */
+	const uint8_t *pos_blk, *pos_blk_end; /* the block's positions */
+	att_bits pos_bits;        /* at the positions of posting pos_i */
 	uint32_t pos_i;
+	unsigned pos_k;           /* the block's Rice parameter */
+	int pos_open;             /* pos_k read and pos_bits set */
 	int err;                  /* ATT_ECORRUPT once a read fails */
 	uint32_t bound_block;     /* the block att_postings_shallow found
 	                             last */
@@ -522,7 +647,10 @@ int att_postings_shallow(att_block_bound *out, att_postings *pc,
  * it neither uses nor moves what att_postings_shallow remembers. */
 void att_postings_max_bound(att_block_bound *out, const att_postings *pc);
 /* Decodes the current posting's positions into *OUT (att_realloc'd,
- * capacity *CAP); *N gets the count. ATT_OK, ATT_ECORRUPT or ATT_ENOMEM. */
+ * capacity *CAP); *N gets the count. ATT_OK, ATT_ECORRUPT or ATT_ENOMEM.
+ * Positions are decoded forward through each block, so asking for the
+ * postings of a block in order costs each code once; asking for an
+ * earlier posting of the block again re-reads the block from its start. */
 att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
                                   att_postings *pc);
 

@@ -366,14 +366,20 @@ static int decode_block(att_postings *pc, uint32_t b)
 		const uint8_t *sk = pc->skip + (size_t)b * SKIP;
 		uint32_t off = att_get_u32le(sk + 4), poff = att_get_u32le(sk + 8);
 
-		if (off > (size_t)(end - p) || poff > (size_t)(pc->pos_end - pc->pos_base))
+		size_t plen = (size_t)(pc->pos_end - pc->pos_base);
+		uint32_t pnext = b + 1 < pc->nblocks ? att_get_u32le(sk + SKIP + 8)
+		                                     : (uint32_t)plen;
+
+		if (off > (size_t)(end - p) || poff > pnext || pnext > plen)
 			return -1;
 		p += off;
-		pc->pos_p = pc->pos_base + poff;
+		pc->pos_blk = pc->pos_base + poff;
+		pc->pos_blk_end = pc->pos_base + pnext;
 		n = b + 1 < pc->nblocks ? ATT_BLOCK : pc->df - b * ATT_BLOCK;
 		next = b ? att_get_u32le(sk - SKIP) + 1 : 0;
 	} else {
-		pc->pos_p = pc->pos_base;
+		pc->pos_blk = pc->pos_base;
+		pc->pos_blk_end = pc->pos_end;
 	}
 	if (n == ATT_BLOCK) {
 		unsigned bg, bt;
@@ -407,6 +413,7 @@ static int decode_block(att_postings *pc, uint32_t b)
 	pc->n = n;
 	pc->i = 0;
 	pc->pos_i = 0;
+	pc->pos_open = 0;
 	pc->doc = pc->docs[0];
 	return 0;
 }
@@ -600,41 +607,81 @@ int att_postings_shallow(att_block_bound *out, att_postings *pc,
 	return 1;
 }
 
-/* Skips N varints at P (bounded by END); NULL if the input ends. */
-static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end,
-                                   uint64_t n)
+/* Opens the current block's positions: its Rice parameter in 5 bits,
+ * then the codes. 0, or -1 if the block is empty or the parameter above
+ * ATT_RICE_KMAX. */
+static int open_positions(att_postings *pc)
 {
-	while (n > 0) {
-		if (p >= end)
-			return NULL;
-		if ((*p++ & 0x80) == 0)
-			n--;
+	uint32_t k;
+
+	att_bits_init(&pc->pos_bits, pc->pos_blk,
+	              (size_t)(pc->pos_blk_end - pc->pos_blk));
+	if (att_bits_get(&pc->pos_bits, 5, &k) != 0 || k > ATT_RICE_KMAX)
+		return -1;
+	pc->pos_k = k;
+	pc->pos_i = 0;
+	pc->pos_open = 1;
+	return 0;
+}
+
+/* Skips N codes with parameter K: 0, or -1 if the bits run out. */
+static int rice_skip(att_bits *r, unsigned k, uint64_t n)
+{
+	uint64_t x;
+	unsigned need;
+
+	for (; n > 0; n--) {
+		if (r->have < 32)
+			att_bits_refill(r);
+		need = att_rice_peek(r, k, &x);
+		if (need > r->have) {
+			att_bits_refill(r);
+			need = att_rice_peek(r, k, &x);
+			if (need > r->have)
+				return -1;
+		}
+		r->w >>= need;
+		r->have -= need;
 	}
-	return p;
+	return 0;
+}
+
+/* Decodes the TF positions of one posting into OUT: the first, then each
+ * later one the one before plus the code plus 1. 0, or -1 if the bits
+ * run out or the last position passes 2^32-1 (they increase, so then
+ * the last does). */
+static int rice_positions(uint32_t *out, att_bits *r, unsigned k, uint32_t tf)
+{
+	uint64_t pos = 0;
+	uint32_t v, j;
+
+	for (j = 0; j < tf; j++) {
+		if (att_rice_get(r, k, &v) != 0)
+			return -1;
+		pos += (uint64_t)v + (j > 0);
+		out[j] = (uint32_t)pos;
+	}
+	return pos > UINT32_MAX ? -1 : 0;
 }
 
 att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
                                   att_postings *pc)
 {
-	uint32_t tf = pc->tfs[pc->i], k, pos = 0;
+	uint32_t tf = pc->tfs[pc->i], k;
 	uint64_t skip = 0;
-	att_cursor c;
+	att_bits r;
 
 	*n = 0;
 	if (pc->doc == ATT_DOC_END)
 		return ATT_OK;
+	if ((!pc->pos_open || pc->pos_i > pc->i) && open_positions(pc) != 0)
+		goto corrupt;
 	for (k = pc->pos_i; k < pc->i; k++)
 		skip += pc->tfs[k];
-	pc->pos_p = skip_varints(pc->pos_p, pc->pos_end, skip);
-	pc->pos_i = pc->i;
-	if (pc->pos_p == NULL) {
-		fail(pc);
-		return ATT_ECORRUPT;
-	}
-	if (tf > (size_t)(pc->pos_end - pc->pos_p)) { /* a varint is >= 1 byte */
-		fail(pc);
-		return ATT_ECORRUPT;
-	}
+	/* every code takes at least one bit */
+	if (skip + tf > pc->pos_bits.have +
+	    8 * (uint64_t)(pc->pos_bits.end - pc->pos_bits.p))
+		goto corrupt;
 	if (tf > *cap) {
 		uint32_t *p = att_realloc(*out, (size_t)tf * sizeof *p);
 
@@ -643,20 +690,17 @@ att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
 		*out = p;
 		*cap = tf;
 	}
-	att_cursor_init(&c, pc->pos_p, (size_t)(pc->pos_end - pc->pos_p));
-	for (k = 0; k < tf; k++) {
-		uint32_t d;
-
-		if (att_cursor_varint32(&c, &d) != 0 || (k > 0 && d == 0) ||
-		    d > UINT32_MAX - pos) {
-			fail(pc);
-			return ATT_ECORRUPT;
-		}
-		pos += d;
-		(*out)[k] = pos;
-	}
+	r = pc->pos_bits; /* a local copy stays in registers */
+	if (rice_skip(&r, pc->pos_k, skip) != 0 ||
+	    rice_positions(*out, &r, pc->pos_k, tf) != 0)
+		goto corrupt;
+	pc->pos_bits = r;
+	pc->pos_i = pc->i + 1;
 	*n = tf;
 	return ATT_OK;
+corrupt:
+	fail(pc);
+	return ATT_ECORRUPT;
 }
 
 att_status att_segment_sentences(att_sentence **out, size_t *cap, uint32_t *n,
