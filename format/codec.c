@@ -221,15 +221,11 @@ static unsigned bitlen(uint32_t v)
 
 uint64_t att_rice_bits(const uint32_t *v, size_t n, unsigned k)
 {
-	uint64_t bits = 0;
+	uint64_t bits = (uint64_t)n * (k + 1);
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		uint32_t q = v[i] >> k;
-
-		bits += q < ATT_RICE_ESC ? q + 1 + k
-		                         : ATT_RICE_ESC + 5 + bitlen(v[i]) - 1;
-	}
+	for (i = 0; i < n; i++)
+		bits += v[i] >> k;
 	return bits;
 }
 
@@ -242,8 +238,7 @@ unsigned att_rice_choose(const uint32_t *v, size_t n)
 	for (i = 0; i < n; i++)
 		sum += v[i];
 	/* for geometric gaps the best k is about log2(mean * ln 2) */
-	m = n ? bitlen((uint32_t)(sum / n > UINT32_MAX ? UINT32_MAX : sum / n))
-	      : 0;
+	m = n ? bitlen((uint32_t)(sum / n)) : 0;
 	hi = m + 1 < ATT_RICE_KMAX ? m + 1 : ATT_RICE_KMAX;
 	lo = hi > 4 ? hi - 4 : 0;
 	for (k = lo; k <= hi; k++) {
@@ -278,22 +273,14 @@ void att_rice_put(att_buf *b, const uint32_t *v, size_t n, unsigned k)
 
 	assert(k <= ATT_RICE_KMAX);
 	put_bits(b, &acc, &have, k, 5);
+	for (i = 0; i < n && k > 0; i++)
+		put_bits(b, &acc, &have, v[i] & (((uint64_t)1 << k) - 1), k);
 	for (i = 0; i < n; i++) {
 		uint32_t q = v[i] >> k;
 
-		if (q < ATT_RICE_ESC) {
-			put_bits(b, &acc, &have, (uint64_t)1 << q, q + 1);
-			if (k > 0)
-				put_bits(b, &acc, &have,
-				         v[i] & (((uint64_t)1 << k) - 1), k);
-		} else {
-			unsigned b1 = bitlen(v[i]) - 1;
-
-			put_bits(b, &acc, &have, 0, ATT_RICE_ESC);
-			put_bits(b, &acc, &have, b1, 5);
-			put_bits(b, &acc, &have,
-			         v[i] & (((uint64_t)1 << b1) - 1), b1);
-		}
+		for (; q >= 32; q -= 32)
+			put_bits(b, &acc, &have, 0, 32);
+		put_bits(b, &acc, &have, (uint64_t)1 << q, q + 1);
 	}
 	if (have > 0)
 		att_buf_putc(b, (uint8_t)acc);

@@ -124,29 +124,29 @@ size_t att_pack128(uint8_t *out, const uint32_t *v, unsigned bits);
 void att_unpack128(uint32_t *v, const uint8_t *in, unsigned bits);
 
 /*
- * Rice codes, the positions codec (FORMAT.md 5.4). A value v with
- * parameter k (0 <= k <= ATT_RICE_KMAX) is its quotient q = v >> k in
- * unary (q zero bits, then a one bit) followed by the k low bits of v;
- * a quotient of ATT_RICE_ESC or more is escaped instead: ATT_RICE_ESC
- * zero bits, 5 bits holding bitlen(v) - 1, then the bits of v below its
- * highest (which is implied). Bits run LSB first within each byte, and a
- * run of codes ends zero-padded to a whole byte.
+ * Rice codes, the positions codec (FORMAT.md 5.4). N values with
+ * parameter k (0 <= k <= ATT_RICE_KMAX) are written as k in 5 bits,
+ * then the k low bits of every value, then every value's quotient
+ * v >> k in unary (that many zero bits, then a one bit), then zero bits
+ * to a whole byte. Bits run LSB first within each byte. With the low
+ * bits at fixed places and the quotients ended by one bits, a reader
+ * skips codes by counting bits instead of decoding them.
  */
-#define ATT_RICE_KMAX 28u /* so that an unescaped code fits in 32 bits */
-#define ATT_RICE_ESC 15u
+#define ATT_RICE_KMAX 31u
 
-/* The bits the N values take as Rice codes with parameter K. */
+/* The bits the N values take as Rice codes with parameter K, the 5 bits
+ * of K and the final padding excluded. */
 uint64_t att_rice_bits(const uint32_t *v, size_t n, unsigned k);
 /* A parameter that makes the N values small (the best of a few near
  * their mean's bit length): what the writer stores. */
 unsigned att_rice_choose(const uint32_t *v, size_t n);
-/* Appends K in 5 bits, then the N values' Rice codes with parameter K,
- * to B, zero-padded to a whole byte: a positions block (FORMAT.md 5.4). */
+/* Appends the N values as Rice codes with parameter K to B, the layout
+ * above: a positions block. */
 void att_rice_put(att_buf *b, const uint32_t *v, size_t n, unsigned k);
 
 /* A bounds-checked bit reader over [p, end), LSB first. w holds the next
- * HAVE bits (and possibly, above them, copies of the bytes at p, which a
- * refill ORs in again unchanged). */
+ * HAVE bits, at most 63 (and possibly, above them, copies of the bytes
+ * at p, which a refill ORs in again unchanged). */
 typedef struct att_bits {
 	const uint8_t *p, *end;
 	uint64_t w;
@@ -161,7 +161,7 @@ static inline void att_bits_init(att_bits *r, const uint8_t *p, size_t n)
 	r->have = 0;
 }
 
-/* Tops W up to at least 56 bits, or to every bit left. */
+/* Tops W up to at least 56 bits (at most 63), or to every bit left. */
 static inline void att_bits_refill(att_bits *r)
 {
 	if (r->end - r->p >= 8) {
@@ -177,10 +177,17 @@ static inline void att_bits_refill(att_bits *r)
 		r->have += 8 * n;
 		return;
 	}
-	while (r->have <= 56 && r->p < r->end) {
+	while (r->have <= 55 && r->p < r->end) {
 		r->w |= (uint64_t)*r->p++ << r->have;
 		r->have += 8;
 	}
+}
+
+/* Drops the next N (<= HAVE) bits. */
+static inline void att_bits_drop(att_bits *r, unsigned n)
+{
+	r->w >>= n;
+	r->have -= n;
 }
 
 /* Reads N (<= 32) bits into *V: 0, or -1 if they run out. */
@@ -191,57 +198,59 @@ static inline int att_bits_get(att_bits *r, unsigned n, uint32_t *v)
 	if (r->have < n)
 		return -1;
 	*v = (uint32_t)(r->w & (((uint64_t)1 << n) - 1));
-	r->w >>= n;
-	r->have -= n;
+	att_bits_drop(r, n);
 	return 0;
 }
 
-/* The bits of the Rice code at the front of R's window with parameter K,
- * and its value in *X (which may exceed 32 bits). Reads only the window:
- * the code may need more bits than it holds. */
-static inline unsigned att_rice_peek(const att_bits *r, unsigned k,
-                                     uint64_t *x)
+/* Reads one unary quotient (zero bits ended by a one bit) into *Q: 0, or
+ * -1 if the bits run out or Q passes 2^32-1. The window is refilled only
+ * when the quotient's end is not in it. */
+static inline int att_unary_get(att_bits *r, uint64_t *q)
 {
-	const uint64_t esc = ((uint64_t)1 << ATT_RICE_ESC) - 1;
+	uint64_t z = 0;
+	unsigned t;
 
-	if (r->w & esc) {
-		unsigned q = (unsigned)__builtin_ctzll(r->w);
-
-		*x = (uint64_t)q << k |
-		    ((r->w >> (q + 1)) & (((uint64_t)1 << k) - 1));
-		return q + 1 + k;
-	} else {
-		unsigned b1 = (unsigned)(r->w >> ATT_RICE_ESC) & 31;
-
-		*x = (uint64_t)1 << b1 |
-		    ((r->w >> (ATT_RICE_ESC + 5)) & (((uint64_t)1 << b1) - 1));
-		return ATT_RICE_ESC + 5 + b1;
+	if (r->w != 0 && (t = (unsigned)__builtin_ctzll(r->w)) < r->have) {
+		att_bits_drop(r, t + 1);
+		*q = t;
+		return 0;
+	}
+	for (;;) {
+		att_bits_refill(r);
+		if (r->have == 0 || z > UINT32_MAX)
+			return -1;
+		if (r->w != 0 && (t = (unsigned)__builtin_ctzll(r->w)) < r->have) {
+			att_bits_drop(r, t + 1);
+			*q = z + t;
+			return *q > UINT32_MAX ? -1 : 0;
+		}
+		z += r->have;
+		att_bits_drop(r, r->have);
 	}
 }
 
-/* Decodes one Rice code with parameter K (<= ATT_RICE_KMAX) into *V: 0,
- * or -1 if the bits run out. Its value fits in 32 bits: unescaped, q <=
- * 14 and k <= 28 make it below 15 << 28; escaped, it has at most 32
- * bits. A code takes at most 51 bits, and a refill leaves at least 56 unless the input
- * ends; the window is topped up only when a code needs more than it
- * holds, or when it runs low, so most codes cost no refill. */
-static inline int att_rice_get(att_bits *r, unsigned k, uint32_t *v)
+/* Skips N unary quotients: 0, or -1 if the bits run out first. */
+static inline int att_unary_skip(att_bits *r, uint64_t n)
 {
-	uint64_t x;
-	unsigned need;
+	while (n > 0) {
+		uint64_t live;
+		unsigned c;
 
-	if (r->have < 32)
-		att_bits_refill(r);
-	need = att_rice_peek(r, k, &x);
-	if (need > r->have) {
-		att_bits_refill(r);
-		need = att_rice_peek(r, k, &x);
-		if (need > r->have)
+		if (r->have < 57)
+			att_bits_refill(r);
+		if (r->have == 0)
 			return -1;
+		live = r->w & (((uint64_t)1 << r->have) - 1);
+		c = (unsigned)__builtin_popcountll(live);
+		if (c < n) {
+			n -= c;
+			att_bits_drop(r, r->have);
+			continue;
+		}
+		while (--n > 0) /* the n-th one bit ends the last quotient */
+			live &= live - 1;
+		att_bits_drop(r, (unsigned)__builtin_ctzll(live) + 1);
 	}
-	r->w >>= need;
-	r->have -= need;
-	*v = (uint32_t)x;
 	return 0;
 }
 
@@ -608,7 +617,8 @@ typedef struct att_postings {
 	uint32_t n, i;            /* postings in the decoded block, index */
 	uint32_t doc;             /* current document, or ATT_DOC_END */
 	const uint8_t *pos_blk, *pos_blk_end; /* the block's positions */
-	att_bits pos_bits;        /* at the positions of posting pos_i */
+	att_bits pos_hi;          /* at the quotient of posting pos_i */
+	uint64_t pos_lo;          /* the bit of its low bits in the block */
 	uint32_t pos_i;
 	unsigned pos_k;           /* the block's Rice parameter */
 	int pos_open;             /* pos_k read and pos_bits set */

@@ -607,69 +607,62 @@ int att_postings_shallow(att_block_bound *out, att_postings *pc,
 	return 1;
 }
 
-/* Opens the current block's positions: its Rice parameter in 5 bits,
- * then the codes. 0, or -1 if the block is empty or the parameter above
- * ATT_RICE_KMAX. */
+/* Opens the current block's positions: its Rice parameter k in 5 bits,
+ * then the low bits of its N codes, k each, then their quotients (N is
+ * the sum of the block's tfs). 0, or -1 if the block is too short for
+ * them. */
 static int open_positions(att_postings *pc)
 {
-	uint32_t k;
+	size_t len = (size_t)(pc->pos_blk_end - pc->pos_blk);
+	uint64_t ncodes = 0, hi;
+	uint32_t k, i;
+	att_bits r;
 
-	att_bits_init(&pc->pos_bits, pc->pos_blk,
-	              (size_t)(pc->pos_blk_end - pc->pos_blk));
-	if (att_bits_get(&pc->pos_bits, 5, &k) != 0 || k > ATT_RICE_KMAX)
+	att_bits_init(&r, pc->pos_blk, len);
+	if (att_bits_get(&r, 5, &k) != 0)
+		return -1;
+	for (i = 0; i < pc->n; i++)
+		ncodes += pc->tfs[i];
+	hi = 5 + ncodes * k;
+	if (hi > 8 * (uint64_t)len)
+		return -1;
+	att_bits_init(&pc->pos_hi, pc->pos_blk + hi / 8, len - hi / 8);
+	if (att_bits_get(&pc->pos_hi, (unsigned)(hi % 8), &i) != 0)
 		return -1;
 	pc->pos_k = k;
+	pc->pos_lo = 5;
 	pc->pos_i = 0;
 	pc->pos_open = 1;
 	return 0;
 }
 
-/* Skips N codes with parameter K: 0, or -1 if the bits run out. */
-static int rice_skip(att_bits *r, unsigned k, uint64_t n)
+/* Decodes the TF positions of one posting into OUT: quotients from HI,
+ * low bits (K each) from LO; the first position, then each later one the
+ * one before plus the code plus 1. 0, or -1 if the bits run out or a
+ * position passes 2^32-1. */
+static int rice_positions(uint32_t *out, att_bits *hi, att_bits *lo,
+                          unsigned k, uint32_t tf)
 {
-	uint64_t x;
-	unsigned need;
-
-	for (; n > 0; n--) {
-		if (r->have < 32)
-			att_bits_refill(r);
-		need = att_rice_peek(r, k, &x);
-		if (need > r->have) {
-			att_bits_refill(r);
-			need = att_rice_peek(r, k, &x);
-			if (need > r->have)
-				return -1;
-		}
-		r->w >>= need;
-		r->have -= need;
-	}
-	return 0;
-}
-
-/* Decodes the TF positions of one posting into OUT: the first, then each
- * later one the one before plus the code plus 1. 0, or -1 if the bits
- * run out or the last position passes 2^32-1 (they increase, so then
- * the last does). */
-static int rice_positions(uint32_t *out, att_bits *r, unsigned k, uint32_t tf)
-{
-	uint64_t pos = 0;
-	uint32_t v, j;
+	uint64_t pos = 0, q;
+	uint32_t low, j;
 
 	for (j = 0; j < tf; j++) {
-		if (att_rice_get(r, k, &v) != 0)
+		if (att_unary_get(hi, &q) != 0 || att_bits_get(lo, k, &low) != 0)
 			return -1;
-		pos += (uint64_t)v + (j > 0);
+		pos += (q << k | low) + (j > 0);
+		if (pos > UINT32_MAX)
+			return -1;
 		out[j] = (uint32_t)pos;
 	}
-	return pos > UINT32_MAX ? -1 : 0;
+	return 0;
 }
 
 att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
                                   att_postings *pc)
 {
-	uint32_t tf = pc->tfs[pc->i], k;
+	uint32_t tf = pc->tfs[pc->i], k, drop;
 	uint64_t skip = 0;
-	att_bits r;
+	att_bits hi, lo;
 
 	*n = 0;
 	if (pc->doc == ATT_DOC_END)
@@ -678,9 +671,9 @@ att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
 		goto corrupt;
 	for (k = pc->pos_i; k < pc->i; k++)
 		skip += pc->tfs[k];
-	/* every code takes at least one bit */
-	if (skip + tf > pc->pos_bits.have +
-	    8 * (uint64_t)(pc->pos_bits.end - pc->pos_bits.p))
+	/* every quotient takes at least one bit */
+	if (skip + tf > pc->pos_hi.have +
+	    8 * (uint64_t)(pc->pos_hi.end - pc->pos_hi.p))
 		goto corrupt;
 	if (tf > *cap) {
 		uint32_t *p = att_realloc(*out, (size_t)tf * sizeof *p);
@@ -690,11 +683,17 @@ att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
 		*out = p;
 		*cap = tf;
 	}
-	r = pc->pos_bits; /* a local copy stays in registers */
-	if (rice_skip(&r, pc->pos_k, skip) != 0 ||
-	    rice_positions(*out, &r, pc->pos_k, tf) != 0)
+	hi = pc->pos_hi; /* local copies stay in registers */
+	if (att_unary_skip(&hi, skip) != 0)
 		goto corrupt;
-	pc->pos_bits = r;
+	pc->pos_lo += skip * pc->pos_k; /* within the block: open checked */
+	att_bits_init(&lo, pc->pos_blk + pc->pos_lo / 8,
+	              (size_t)(pc->pos_blk_end - pc->pos_blk) - pc->pos_lo / 8);
+	if (att_bits_get(&lo, (unsigned)(pc->pos_lo % 8), &drop) != 0 ||
+	    rice_positions(*out, &hi, &lo, pc->pos_k, tf) != 0)
+		goto corrupt;
+	pc->pos_hi = hi;
+	pc->pos_lo += (uint64_t)tf * pc->pos_k;
 	pc->pos_i = pc->i + 1;
 	*n = tf;
 	return ATT_OK;
