@@ -212,6 +212,80 @@ void att_unpack128(uint32_t *v, const uint8_t *in, unsigned bits)
 	fn[bits](v, in);
 }
 
+/* ---- Rice codes ---------------------------------------------------------- */
+
+static unsigned bitlen(uint32_t v)
+{
+	return v ? 32 - (unsigned)__builtin_clz(v) : 0;
+}
+
+uint64_t att_rice_bits(const uint32_t *v, size_t n, unsigned k)
+{
+	uint64_t bits = (uint64_t)n * (k + 1);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		bits += v[i] >> k;
+	return bits;
+}
+
+unsigned att_rice_choose(const uint32_t *v, size_t n)
+{
+	uint64_t sum = 0, best = UINT64_MAX;
+	unsigned k, m, lo, hi, bestk = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	/* for geometric gaps the best k is about log2(mean * ln 2) */
+	m = n ? bitlen((uint32_t)(sum / n)) : 0;
+	hi = m + 1 < ATT_RICE_KMAX ? m + 1 : ATT_RICE_KMAX;
+	lo = hi > 4 ? hi - 4 : 0;
+	for (k = lo; k <= hi; k++) {
+		uint64_t b = att_rice_bits(v, n, k);
+
+		if (b < best) {
+			best = b;
+			bestk = k;
+		}
+	}
+	return bestk;
+}
+
+/* Appends the N (<= 32) low bits of X to the accumulator. */
+static void put_bits(att_buf *b, uint64_t *acc, unsigned *have, uint64_t x,
+                     unsigned n)
+{
+	*acc |= x << *have;
+	*have += n;
+	while (*have >= 8) {
+		att_buf_putc(b, (uint8_t)*acc);
+		*acc >>= 8;
+		*have -= 8;
+	}
+}
+
+void att_rice_put(att_buf *b, const uint32_t *v, size_t n, unsigned k)
+{
+	uint64_t acc = 0;
+	unsigned have = 0;
+	size_t i;
+
+	assert(k <= ATT_RICE_KMAX);
+	put_bits(b, &acc, &have, k, 5);
+	for (i = 0; i < n && k > 0; i++)
+		put_bits(b, &acc, &have, v[i] & (((uint64_t)1 << k) - 1), k);
+	for (i = 0; i < n; i++) {
+		uint32_t q = v[i] >> k;
+
+		for (; q >= 32; q -= 32)
+			put_bits(b, &acc, &have, 0, 32);
+		put_bits(b, &acc, &have, (uint64_t)1 << q, q + 1);
+	}
+	if (have > 0)
+		att_buf_putc(b, (uint8_t)acc);
+}
+
 /* ---- CRC-32 -------------------------------------------------------------- */
 
 uint32_t att_crc32(uint32_t crc, const void *p, size_t n)

@@ -123,6 +123,137 @@ size_t att_pack128(uint8_t *out, const uint32_t *v, unsigned bits);
  * readable bytes (the caller checks). */
 void att_unpack128(uint32_t *v, const uint8_t *in, unsigned bits);
 
+/*
+ * Rice codes, the positions codec (FORMAT.md 5.4). N values with
+ * parameter k (0 <= k <= ATT_RICE_KMAX) are written as k in 5 bits,
+ * then the k low bits of every value, then every value's quotient
+ * v >> k in unary (that many zero bits, then a one bit), then zero bits
+ * to a whole byte. Bits run LSB first within each byte. With the low
+ * bits at fixed places and the quotients ended by one bits, a reader
+ * skips codes by counting bits instead of decoding them.
+ */
+#define ATT_RICE_KMAX 31u
+
+/* The bits the N values take as Rice codes with parameter K, the 5 bits
+ * of K and the final padding excluded. */
+uint64_t att_rice_bits(const uint32_t *v, size_t n, unsigned k);
+/* A parameter that makes the N values small (the best of a few near
+ * their mean's bit length): what the writer stores. */
+unsigned att_rice_choose(const uint32_t *v, size_t n);
+/* Appends the N values as Rice codes with parameter K to B, the layout
+ * above: a positions block. */
+void att_rice_put(att_buf *b, const uint32_t *v, size_t n, unsigned k);
+
+/* A bounds-checked bit reader over [p, end), LSB first. w holds the next
+ * HAVE bits, at most 63 (and possibly, above them, copies of the bytes
+ * at p, which a refill ORs in again unchanged). */
+typedef struct att_bits {
+	const uint8_t *p, *end;
+	uint64_t w;
+	unsigned have;
+} att_bits;
+
+static inline void att_bits_init(att_bits *r, const uint8_t *p, size_t n)
+{
+	r->p = p;
+	r->end = p + n;
+	r->w = 0;
+	r->have = 0;
+}
+
+/* Tops W up to at least 56 bits (at most 63), or to every bit left. */
+static inline void att_bits_refill(att_bits *r)
+{
+	if (r->end - r->p >= 8) {
+		uint64_t x;
+		unsigned n = (63 - r->have) >> 3;
+
+		memcpy(&x, r->p, sizeof x);
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+		x = att_get_u64le(r->p);
+#endif
+		r->w |= x << r->have;
+		r->p += n;
+		r->have += 8 * n;
+		return;
+	}
+	while (r->have <= 55 && r->p < r->end) {
+		r->w |= (uint64_t)*r->p++ << r->have;
+		r->have += 8;
+	}
+}
+
+/* Drops the next N (<= HAVE) bits. */
+static inline void att_bits_drop(att_bits *r, unsigned n)
+{
+	r->w >>= n;
+	r->have -= n;
+}
+
+/* Reads N (<= 32) bits into *V: 0, or -1 if they run out. */
+static inline int att_bits_get(att_bits *r, unsigned n, uint32_t *v)
+{
+	if (r->have < n)
+		att_bits_refill(r);
+	if (r->have < n)
+		return -1;
+	*v = (uint32_t)(r->w & (((uint64_t)1 << n) - 1));
+	att_bits_drop(r, n);
+	return 0;
+}
+
+/* Reads one unary quotient (zero bits ended by a one bit) into *Q: 0, or
+ * -1 if the bits run out or Q passes 2^32-1. The window is refilled only
+ * when the quotient's end is not in it. */
+static inline int att_unary_get(att_bits *r, uint64_t *q)
+{
+	uint64_t z = 0;
+	unsigned t;
+
+	if (r->w != 0 && (t = (unsigned)__builtin_ctzll(r->w)) < r->have) {
+		att_bits_drop(r, t + 1);
+		*q = t;
+		return 0;
+	}
+	for (;;) {
+		att_bits_refill(r);
+		if (r->have == 0 || z > UINT32_MAX)
+			return -1;
+		if (r->w != 0 && (t = (unsigned)__builtin_ctzll(r->w)) < r->have) {
+			att_bits_drop(r, t + 1);
+			*q = z + t;
+			return *q > UINT32_MAX ? -1 : 0;
+		}
+		z += r->have;
+		att_bits_drop(r, r->have);
+	}
+}
+
+/* Skips N unary quotients: 0, or -1 if the bits run out first. */
+static inline int att_unary_skip(att_bits *r, uint64_t n)
+{
+	while (n > 0) {
+		uint64_t live;
+		unsigned c;
+
+		if (r->have < 57)
+			att_bits_refill(r);
+		if (r->have == 0)
+			return -1;
+		live = r->w & (((uint64_t)1 << r->have) - 1);
+		c = (unsigned)__builtin_popcountll(live);
+		if (c < n) {
+			n -= c;
+			att_bits_drop(r, r->have);
+			continue;
+		}
+		while (--n > 0) /* the n-th one bit ends the last quotient */
+			live &= live - 1;
+		att_bits_drop(r, (unsigned)__builtin_ctzll(live) + 1);
+	}
+	return 0;
+}
+
 /* CRC-32 (the zlib/IEEE polynomial); crc starts at 0. */
 uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
 
@@ -549,8 +680,12 @@ typedef struct att_postings {
 	uint32_t df, nblocks, block;
 	uint32_t n, i;            /* postings in the decoded block, index */
 	uint32_t doc;             /* current document, or ATT_DOC_END */
-	const uint8_t *pos_p;     /* positions of posting pos_i */
+	const uint8_t *pos_blk, *pos_blk_end; /* the block's positions */
+	att_bits pos_hi;          /* at the quotient of posting pos_i */
+	uint64_t pos_lo;          /* the bit of its low bits in the block */
 	uint32_t pos_i;
+	unsigned pos_k;           /* the block's Rice parameter */
+	int pos_open;             /* pos_k read and pos_bits set */
 	int err;                  /* ATT_ECORRUPT once a read fails */
 	uint32_t bound_block;     /* the block att_postings_shallow found
 	                             last */
@@ -586,7 +721,10 @@ int att_postings_shallow(att_block_bound *out, att_postings *pc,
  * it neither uses nor moves what att_postings_shallow remembers. */
 void att_postings_max_bound(att_block_bound *out, const att_postings *pc);
 /* Decodes the current posting's positions into *OUT (att_realloc'd,
- * capacity *CAP); *N gets the count. ATT_OK, ATT_ECORRUPT or ATT_ENOMEM. */
+ * capacity *CAP); *N gets the count. ATT_OK, ATT_ECORRUPT or ATT_ENOMEM.
+ * Positions are decoded forward through each block, so asking for the
+ * postings of a block in order costs each code once; asking for an
+ * earlier posting of the block again re-reads the block from its start. */
 att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
                                   att_postings *pc);
 

@@ -418,14 +418,20 @@ static int decode_block(att_postings *pc, uint32_t b)
 		const uint8_t *sk = pc->skip + (size_t)b * SKIP;
 		uint32_t off = att_get_u32le(sk + 4), poff = att_get_u32le(sk + 8);
 
-		if (off > (size_t)(end - p) || poff > (size_t)(pc->pos_end - pc->pos_base))
+		size_t plen = (size_t)(pc->pos_end - pc->pos_base);
+		uint32_t pnext = b + 1 < pc->nblocks ? att_get_u32le(sk + SKIP + 8)
+		                                     : (uint32_t)plen;
+
+		if (off > (size_t)(end - p) || poff > pnext || pnext > plen)
 			return -1;
 		p += off;
-		pc->pos_p = pc->pos_base + poff;
+		pc->pos_blk = pc->pos_base + poff;
+		pc->pos_blk_end = pc->pos_base + pnext;
 		n = b + 1 < pc->nblocks ? ATT_BLOCK : pc->df - b * ATT_BLOCK;
 		next = b ? att_get_u32le(sk - SKIP) + 1 : 0;
 	} else {
-		pc->pos_p = pc->pos_base;
+		pc->pos_blk = pc->pos_base;
+		pc->pos_blk_end = pc->pos_end;
 	}
 	if (n == ATT_BLOCK) {
 		unsigned bg, bt;
@@ -460,6 +466,7 @@ static int decode_block(att_postings *pc, uint32_t b)
 	pc->n = n;
 	pc->i = 0;
 	pc->pos_i = 0;
+	pc->pos_open = 0;
 	pc->doc = pc->docs[0];
 	return 0;
 }
@@ -654,43 +661,80 @@ int att_postings_shallow(att_block_bound *out, att_postings *pc,
 	return 1;
 }
 
-/* Skips N varints at P (bounded by END); NULL if the input ends. */
-static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end,
-                                   uint64_t n)
+/* Opens the current block's positions: its Rice parameter k in 5 bits,
+ * then the low bits of its N codes, k each, then their quotients (N is
+ * the sum of the block's tfs). 0, or -1 if the block is too short for
+ * them. */
+static int open_positions(att_postings *pc)
 {
-	while (n > 0) {
-		if (p >= end)
-			return NULL;
-		if ((*p++ & 0x80) == 0)
-			n--;
+	size_t len = (size_t)(pc->pos_blk_end - pc->pos_blk);
+	uint64_t ncodes = 0, hi;
+	uint32_t k, i;
+	att_bits r;
+
+	/* the block's bytes against their pages' CRCs, once per block */
+	if (att_segment_check(pc->seg, ATT_SEG_POSITIONS,
+	                      (uint64_t)(pc->pos_blk -
+	                                 pc->seg->f[ATT_SEG_POSITIONS].p),
+	                      len) != ATT_OK)
+		return -1;
+	att_bits_init(&r, pc->pos_blk, len);
+	if (att_bits_get(&r, 5, &k) != 0)
+		return -1;
+	for (i = 0; i < pc->n; i++)
+		ncodes += pc->tfs[i];
+	hi = 5 + ncodes * k;
+	if (hi > 8 * (uint64_t)len)
+		return -1;
+	att_bits_init(&pc->pos_hi, pc->pos_blk + hi / 8, len - hi / 8);
+	if (att_bits_get(&pc->pos_hi, (unsigned)(hi % 8), &i) != 0)
+		return -1;
+	pc->pos_k = k;
+	pc->pos_lo = 5;
+	pc->pos_i = 0;
+	pc->pos_open = 1;
+	return 0;
+}
+
+/* Decodes the TF positions of one posting into OUT: quotients from HI,
+ * low bits (K each) from LO; the first position, then each later one the
+ * one before plus the code plus 1. 0, or -1 if the bits run out or a
+ * position passes 2^32-1. */
+static int rice_positions(uint32_t *out, att_bits *hi, att_bits *lo,
+                          unsigned k, uint32_t tf)
+{
+	uint64_t pos = 0, q;
+	uint32_t low, j;
+
+	for (j = 0; j < tf; j++) {
+		if (att_unary_get(hi, &q) != 0 || att_bits_get(lo, k, &low) != 0)
+			return -1;
+		pos += (q << k | low) + (j > 0);
+		if (pos > UINT32_MAX)
+			return -1;
+		out[j] = (uint32_t)pos;
 	}
-	return p;
+	return 0;
 }
 
 att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
                                   att_postings *pc)
 {
-	uint32_t tf = pc->tfs[pc->i], k, pos = 0;
+	uint32_t tf = pc->tfs[pc->i], k, drop;
 	uint64_t skip = 0;
-	const uint8_t *from;
-	att_cursor c;
+	att_bits hi, lo;
 
 	*n = 0;
 	if (pc->doc == ATT_DOC_END)
 		return ATT_OK;
-	from = pc->pos_p;
+	if ((!pc->pos_open || pc->pos_i > pc->i) && open_positions(pc) != 0)
+		goto corrupt;
 	for (k = pc->pos_i; k < pc->i; k++)
 		skip += pc->tfs[k];
-	pc->pos_p = skip_varints(pc->pos_p, pc->pos_end, skip);
-	pc->pos_i = pc->i;
-	if (pc->pos_p == NULL) {
-		fail(pc);
-		return ATT_ECORRUPT;
-	}
-	if (tf > (size_t)(pc->pos_end - pc->pos_p)) { /* a varint is >= 1 byte */
-		fail(pc);
-		return ATT_ECORRUPT;
-	}
+	/* every quotient takes at least one bit */
+	if (skip + tf > pc->pos_hi.have +
+	    8 * (uint64_t)(pc->pos_hi.end - pc->pos_hi.p))
+		goto corrupt;
 	if (tf > *cap) {
 		uint32_t *p = att_realloc(*out, (size_t)tf * sizeof *p);
 
@@ -699,27 +743,23 @@ att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
 		*out = p;
 		*cap = tf;
 	}
-	att_cursor_init(&c, pc->pos_p, (size_t)(pc->pos_end - pc->pos_p));
-	for (k = 0; k < tf; k++) {
-		uint32_t d;
-
-		if (att_cursor_varint32(&c, &d) != 0 || (k > 0 && d == 0) ||
-		    d > UINT32_MAX - pos) {
-			fail(pc);
-			return ATT_ECORRUPT;
-		}
-		pos += d;
-		(*out)[k] = pos;
-	}
-	/* the bytes skipped and read, against their pages' CRCs */
-	if (att_segment_check(pc->seg, ATT_SEG_POSITIONS,
-	                      (uint64_t)(from - pc->seg->f[ATT_SEG_POSITIONS].p),
-	                      (uint64_t)(c.p - from)) != ATT_OK) {
-		fail(pc);
-		return ATT_ECORRUPT;
-	}
+	hi = pc->pos_hi; /* local copies stay in registers */
+	if (att_unary_skip(&hi, skip) != 0)
+		goto corrupt;
+	pc->pos_lo += skip * pc->pos_k; /* within the block: open checked */
+	att_bits_init(&lo, pc->pos_blk + pc->pos_lo / 8,
+	              (size_t)(pc->pos_blk_end - pc->pos_blk) - pc->pos_lo / 8);
+	if (att_bits_get(&lo, (unsigned)(pc->pos_lo % 8), &drop) != 0 ||
+	    rice_positions(*out, &hi, &lo, pc->pos_k, tf) != 0)
+		goto corrupt;
+	pc->pos_hi = hi;
+	pc->pos_lo += (uint64_t)tf * pc->pos_k;
+	pc->pos_i = pc->i + 1;
 	*n = tf;
 	return ATT_OK;
+corrupt:
+	fail(pc);
+	return ATT_ECORRUPT;
 }
 
 att_status att_segment_sentences(att_sentence **out, size_t *cap, uint32_t *n,

@@ -3,9 +3,14 @@
  *
  * Input is the inverter, sorted. For each term in byte order:
  *
- *  - its positions are copied to the .pos file unchanged (per posting,
- *    tf varint deltas, first absolute: the inverter already holds them
- *    that way);
+ *  - its positions go to the .pos file a block of postings at a time:
+ *    per posting the first position, then each later one's distance
+ *    from the one before less one (positions strictly increase), all of
+ *    the block's values as Rice codes with one parameter, chosen per
+ *    block. Rice codes fit these values, roughly geometric gaps and
+ *    first positions spread over a document, within a bit or two of
+ *    their entropy, where varints round each up to 7 or 14 bits and
+ *    128-value bit packing pays the widest value's width for all;
  *  - its document gaps and frequencies go to the .pst file in blocks of
  *    128 postings, each bit-packed with its own width; a final block of
  *    fewer than 128 postings is written as varint pairs. A term with more
@@ -36,7 +41,11 @@ struct att_segenc {
 	att_buf skips;          /* the current term's skip table */
 	uint32_t *docs, *tfs;   /* the current term, decoded */
 	uint32_t *ttfs;         /* and its title tfs */
+	uint32_t *poffs;        /* and each block's positions offset */
 	size_t cap;
+	uint32_t *vals;         /* the current block's position values */
+	size_t nvals, capvals;
+	att_buf posbuf;         /* the current block's positions, encoded */
 	char prev[ATT_TERM_BYTES_MAX];
 	size_t prev_len;
 	uint64_t nterms;
@@ -55,13 +64,13 @@ static uint32_t row_u32(const enc *e, uint32_t doc, size_t field)
 /* Grows the decoded arrays to hold N postings. */
 static int reserve(enc *e, uint32_t n)
 {
-	uint32_t **a[3] = { &e->docs, &e->tfs, &e->ttfs };
+	uint32_t **a[4] = { &e->docs, &e->tfs, &e->ttfs, &e->poffs };
 	size_t cap = (size_t)n + n / 2;
 	int k;
 
 	if (n <= e->cap)
 		return 0;
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < 4; k++) {
 		uint32_t *p = att_realloc(*a[k], cap * sizeof *p);
 
 		if (p == NULL)
@@ -72,8 +81,45 @@ static int reserve(enc *e, uint32_t n)
 	return 0;
 }
 
+/* Appends V to e->vals. */
+static int push_val(enc *e, uint32_t v)
+{
+	if (e->nvals == e->capvals) {
+		size_t cap = e->capvals ? e->capvals * 2 : 1024;
+		uint32_t *p = att_realloc(e->vals, cap * sizeof *p);
+
+		if (p == NULL)
+			return -1;
+		e->vals = p;
+		e->capvals = cap;
+	}
+	e->vals[e->nvals++] = v;
+	return 0;
+}
+
+/* Writes the positions of one block, gathered in e->vals: the Rice
+ * parameter in 5 bits, then the codes. Records where the block starts, relative
+ * to the term's first positions byte, in e->poffs[B]. */
+static int put_pos_block(enc *e, uint32_t b, uint64_t term_pos_off)
+{
+	unsigned k = att_rice_choose(e->vals, e->nvals);
+
+	if (e->pos.off - term_pos_off > UINT32_MAX)
+		return -1;
+	e->poffs[b] = (uint32_t)(e->pos.off - term_pos_off);
+	att_buf_clear(&e->posbuf);
+	att_rice_put(&e->posbuf, e->vals, e->nvals, k);
+	if (e->posbuf.rc != ATT_OK)
+		return -1;
+	att_fw_write(&e->pos, e->posbuf.p, e->posbuf.n);
+	e->nvals = 0;
+	return 0;
+}
+
 /* Decodes T's stream into e->docs, tfs and ttfs, and writes its
- * positions. A word's title tf counts its positions below the
+ * positions, a block of postings at a time (FORMAT.md 5.4): per posting
+ * its first position, then each later one's distance from the one
+ * before, less one. A word's title tf counts its positions below the
  * document's title length; id and field terms have none, and a list of
  * one block has no skip entry to put it in. */
 static int decode_term(enc *e, const att_inv_term *t)
@@ -81,14 +127,15 @@ static int decode_term(enc *e, const att_inv_term *t)
 	const uint8_t *p = t->data, *end = t->data + t->data_len;
 	int word = t->df > ATT_BLOCK && t->len > 0 &&
 	    t->term[0] != ATT_ID_PREFIX && t->term[0] != ATT_FIELD_PREFIX;
+	uint64_t term_pos_off = e->pos.off;
 	uint32_t i, next = 0;
 
 	if (reserve(e, t->df) != 0)
 		return -1;
+	e->nvals = 0;
 	for (i = 0; i < t->df; i++) {
 		uint64_t gap, tf, v, pos = 0;
 		uint32_t k, tl;
-		const uint8_t *ps;
 
 		p += att_varint_get(&gap, p, end);
 		p += att_varint_get(&tf, p, end);
@@ -97,13 +144,18 @@ static int decode_term(enc *e, const att_inv_term *t)
 		e->ttfs[i] = 0;
 		next = e->docs[i] + 1;
 		tl = word ? row_u32(e, e->docs[i], ATT_ROW_TITLELEN) : 0;
-		ps = p;
 		for (k = 0; k < tf; k++) {
 			p += att_varint_get(&v, p, end);
+			if (k > 0 && v == 0)
+				return -1; /* positions must increase */
+			if (push_val(e, (uint32_t)(k ? v - 1 : v)) != 0)
+				return -1;
 			pos += v;
 			e->ttfs[i] += pos < tl;
 		}
-		att_fw_write(&e->pos, ps, (size_t)(p - ps));
+		if ((i + 1) % ATT_BLOCK == 0 || i + 1 == t->df)
+			if (put_pos_block(e, i / ATT_BLOCK, term_pos_off) != 0)
+				return -1;
 	}
 	return 0;
 }
@@ -158,31 +210,9 @@ static void put_skip(enc *e, uint32_t from, uint32_t n, uint32_t data_off,
 	att_buf_put_u32le(&e->skips, max_ttf);
 }
 
-/* The bytes the positions of postings [from, from+n) take. */
-static uint32_t pos_bytes(uint32_t n, const att_inv_term *t,
-                          const uint8_t **cur)
-{
-	const uint8_t *p = *cur, *end = t->data + t->data_len, *start;
-	uint32_t i, k, total = 0;
-	uint64_t v, tf;
-
-	for (i = 0; i < n; i++) {
-		p += att_varint_get(&v, p, end);
-		p += att_varint_get(&tf, p, end);
-		start = p;
-		for (k = 0; k < tf; k++)
-			p += att_varint_get(&v, p, end);
-		total += (uint32_t)(p - start);
-	}
-	*cur = p;
-	return total;
-}
-
 static int encode_postings(enc *e, const att_inv_term *t)
 {
 	uint32_t nblocks = (t->df + ATT_BLOCK - 1) / ATT_BLOCK, b, next = 0;
-	uint32_t pos_off = 0;
-	const uint8_t *cur = t->data;
 
 	att_buf_clear(&e->blocks);
 	att_buf_clear(&e->skips);
@@ -194,8 +224,7 @@ static int encode_postings(enc *e, const att_inv_term *t)
 		if (nblocks > 1) {
 			if (e->blocks.n > UINT32_MAX)
 				return -1;
-			put_skip(e, from, n, (uint32_t)e->blocks.n, pos_off);
-			pos_off += pos_bytes(n, t, &cur);
+			put_skip(e, from, n, (uint32_t)e->blocks.n, e->poffs[b]);
 		}
 		encode_block(e, from, n, next);
 		next = e->docs[from + n - 1] + 1;
@@ -260,6 +289,7 @@ att_status att_segenc_open(att_segenc **out, const char *dir, uint32_t seg,
 	att_buf_init(&e->sample);
 	att_buf_init(&e->blocks);
 	att_buf_init(&e->skips);
+	att_buf_init(&e->posbuf);
 	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_POSTINGS);
 	rc = att_fw_open(&e->pst, path, ATT_MAGIC_POSTINGS);
 	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_POSITIONS);
@@ -299,6 +329,9 @@ static void enc_free(att_segenc *e)
 	att_buf_release(&e->sample);
 	att_buf_release(&e->blocks);
 	att_buf_release(&e->skips);
+	att_buf_release(&e->posbuf);
+	att_free(e->vals);
+	att_free(e->poffs);
 	att_free(e->docs);
 	att_free(e->tfs);
 	att_free(e->ttfs);
