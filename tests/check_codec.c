@@ -11,6 +11,11 @@
  * every width 0..32, on random values (a fixed-seed xorshift, so every
  * platform sees the same numbers) and on adversarial blocks; and on a few
  * hand-worked byte images, which pin the on-disk layout.
+ *
+ * Rice codes (positions blocks) are checked on round trips over random
+ * values of many ranges with outliers, every parameter, skips by
+ * counting one bits, FORMAT.md's worked example byte for byte, and
+ * inputs that end before a code does.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +332,145 @@ START_TEST(pack_exact_bytes)
 }
 END_TEST
 
+/* ---- Rice codes (positions blocks, FORMAT.md 5.4) -------------------- */
+
+/* Reads back N values written by att_rice_put from an exact-size copy of
+ * B: k, then the low bits, then the quotients, as a reader does; skips
+ * the first SKIP values by counting one bits. */
+static void rice_read(uint32_t *got, const att_buf *b, size_t n, size_t skip,
+                      unsigned want_k)
+{
+	uint8_t *in = exact_copy(b->p, b->n);
+	uint64_t hi, q;
+	uint32_t k, low, drop;
+	att_bits lo, h;
+	size_t i;
+
+	att_bits_init(&lo, in, b->n);
+	ck_assert_int_eq(att_bits_get(&lo, 5, &k), 0);
+	ck_assert_uint_eq(k, want_k);
+	hi = 5 + (uint64_t)n * k;
+	ck_assert_uint_le(hi, 8 * (uint64_t)b->n);
+	att_bits_init(&h, in + hi / 8, b->n - hi / 8);
+	ck_assert_int_eq(att_bits_get(&h, (unsigned)(hi % 8), &drop), 0);
+	ck_assert_int_eq(att_unary_skip(&h, skip), 0);
+	for (i = 0; i < skip; i++)
+		ck_assert_int_eq(att_bits_get(&lo, k, &low), 0);
+	for (i = skip; i < n; i++) {
+		ck_assert_int_eq(att_unary_get(&h, &q), 0);
+		ck_assert_int_eq(att_bits_get(&lo, k, &low), 0);
+		got[i] = (uint32_t)(q << k | low);
+	}
+	/* nothing but padding is left */
+	ck_assert_uint_lt(h.have + 8 * (size_t)(h.end - h.p), 8);
+	ck_assert_uint_eq(h.w & ((1u << h.have) - 1), 0);
+	free(in);
+}
+
+START_TEST(rice_round_trips)
+{
+	static const uint32_t spread[] = { 0, 1, 7, 100, 1000, 70000, 1u << 20 };
+	uint64_t seed = 0x9E3779B97F4A7C15u;
+	uint32_t v[700], got[700];
+	unsigned k;
+	size_t n, i, r;
+	att_buf b;
+
+	att_buf_init(&b);
+	for (r = 0; r < 200; r++) {
+		uint32_t range = spread[r % 7];
+
+		n = 1 + (size_t)xorshift(&seed) % 700;
+		for (i = 0; i < n; i++)
+			v[i] = range ? (uint32_t)(xorshift(&seed) % range) : 0;
+		if (r % 5 == 0) /* an outlier the parameter does not fit */
+			v[n / 2] = range * 40 + 3;
+		k = r % 3 ? att_rice_choose(v, n) : (unsigned)(r % 32);
+		ck_assert_uint_le(k, ATT_RICE_KMAX);
+		att_buf_clear(&b);
+		att_rice_put(&b, v, n, k);
+		ck_assert_int_eq(b.rc, ATT_OK);
+		ck_assert_uint_eq(b.n, (5 + att_rice_bits(v, n, k) + 7) / 8);
+		memset(got, 0xee, sizeof got);
+		rice_read(got, &b, n, r % 4 ? 0 : n / 3, k);
+		ck_assert_mem_eq(got + (r % 4 ? 0 : n / 3), v + (r % 4 ? 0 : n / 3),
+		                 (n - (r % 4 ? 0 : n / 3)) * sizeof *v);
+	}
+	/* the extremes: 2^32-1 at every k, and quotients past a window */
+	for (k = 0; k <= ATT_RICE_KMAX; k++) {
+		v[0] = UINT32_MAX >> (k < 20 ? 20 - k : 0) << 0;
+		v[1] = 0;
+		v[2] = k ? (uint32_t)(((uint64_t)1 << k) - 1) : 0;
+		att_buf_clear(&b);
+		att_rice_put(&b, v, 3, k);
+		rice_read(got, &b, 3, k % 2, k);
+		ck_assert_mem_eq(got + k % 2, v + k % 2, (3 - k % 2) * sizeof *v);
+	}
+	att_buf_release(&b);
+}
+END_TEST
+
+START_TEST(rice_exact_bytes)
+{
+	/* FORMAT.md 5.4's example: gas, values 0 17 17 0, k = 2 */
+	static const uint32_t gas[] = { 0, 17, 17, 0 };
+	static const uint8_t gas_bytes[] = { 0x82, 0x22, 0x84, 0x01 };
+	uint32_t one = 19, zero = 0;
+	att_buf b;
+
+	att_buf_init(&b);
+	ck_assert_uint_eq(att_rice_choose(gas, 4), 2);
+	ck_assert_uint_eq(att_rice_bits(gas, 4, 2), 20);
+	att_rice_put(&b, gas, 4, 2);
+	ck_assert_uint_eq(b.n, sizeof gas_bytes);
+	ck_assert_mem_eq(b.p, gas_bytes, sizeof gas_bytes);
+	/* one value 19: k = 3, 5 + 3 + 3 bits: 63 04 */
+	att_buf_clear(&b);
+	ck_assert_uint_eq(att_rice_choose(&one, 1), 3);
+	att_rice_put(&b, &one, 1, 3);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_uint_eq(b.p[0], 0x63);
+	ck_assert_uint_eq(b.p[1], 0x04);
+	/* one value 0: k = 0, then a one bit */
+	att_buf_clear(&b);
+	ck_assert_uint_eq(att_rice_choose(&zero, 1), 0);
+	att_rice_put(&b, &zero, 1, 0);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_uint_eq(b.p[0], 0x20);
+	att_buf_release(&b);
+}
+END_TEST
+
+START_TEST(rice_bad_inputs)
+{
+	uint8_t zeros[40] = { 0 }, *in;
+	uint8_t big[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0x02 }; /* quotient 65 */
+	uint64_t q;
+	uint32_t v;
+	att_bits r;
+
+	/* no one bit: the quotient never ends */
+	in = exact_copy(zeros, sizeof zeros);
+	att_bits_init(&r, in, sizeof zeros);
+	ck_assert_int_eq(att_unary_get(&r, &q), -1);
+	att_bits_init(&r, in, sizeof zeros);
+	ck_assert_int_eq(att_unary_skip(&r, 1), -1);
+	/* too few bits */
+	att_bits_init(&r, in, 1);
+	ck_assert_int_eq(att_bits_get(&r, 9, &v), -1);
+	att_bits_init(&r, in, 0);
+	ck_assert_int_eq(att_bits_get(&r, 1, &v), -1);
+	free(in);
+	/* a quotient across several refills */
+	in = exact_copy(big, sizeof big);
+	att_bits_init(&r, in, sizeof big);
+	ck_assert_int_eq(att_unary_get(&r, &q), 0);
+	ck_assert_uint_eq(q, 65);
+	ck_assert_int_eq(att_unary_get(&r, &q), -1);
+	free(in);
+}
+END_TEST
+
 START_TEST(bits_needed_cases)
 {
 	uint32_t v[ATT_BLOCK];
@@ -391,6 +535,9 @@ static Suite *codec_suite(void)
 	tcase_add_loop_test(tc, pack_adversarial_every_width, 0, 33);
 	tcase_add_test(tc, pack_exact_bytes);
 	tcase_add_test(tc, bits_needed_cases);
+	tcase_add_test(tc, rice_round_trips);
+	tcase_add_test(tc, rice_exact_bytes);
+	tcase_add_test(tc, rice_bad_inputs);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("crc32");
 	tcase_add_test(tc, crc32_known_values);

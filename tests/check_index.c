@@ -2569,6 +2569,202 @@ START_TEST(skip_block_bounds)
 }
 END_TEST
 
+/* ---- positions (FORMAT.md 5.4) --------------------------------------- */
+
+/* Documents for the positions tests: document d has PT_LEN(d) text
+ * words, "qxpos" at the places pt_at says and "wfill" elsewhere, and a
+ * one-word title, so its text positions start at 1 + 16. Every fifth
+ * has qxpos at every third word (tf up to 250), every seventh at its
+ * first and last (one large gap), the rest once. */
+#define PT_DOCS 300
+#define PT_BASE (1 + TEXT_GAP)
+static uint32_t pt_len(uint32_t d) { return 50 + (d * 13) % 700; }
+static int pt_at(uint32_t d, uint32_t j)
+{
+	if (d % 5 == 0)
+		return j % 3 == 0;
+	if (d % 7 == 0)
+		return j == 0 || j == pt_len(d) - 1;
+	return j == (d * 31) % pt_len(d);
+}
+
+static void pt_index(const char *dir, uint32_t from, uint32_t to)
+{
+	att_writer *w = open_writer(dir, NULL, 0);
+	char id[16], *text = malloc(8 * 760);
+	uint32_t d, j;
+	size_t n;
+
+	ck_assert_ptr_nonnull(text);
+	for (d = from; d < to; d++) {
+		snprintf(id, sizeof id, "pt%04u", d);
+		for (n = 0, j = 0; j < pt_len(d); j++)
+			n += (size_t)sprintf(text + n, "%s%s", j ? " " : "",
+			                     pt_at(d, j) ? "qxpos" : "wfill");
+		add_ok(w, id, "Heading", text);
+	}
+	commit_free(w);
+	free(text);
+}
+
+/* Walks qxpos in segment I of DIR, whose first document is FIRST:
+ * every posting's positions as pt_at says, some skipped over, one asked
+ * for twice. */
+static void pt_walk(const char *dir, uint32_t i, uint32_t first,
+                    uint32_t ndocs)
+{
+	att_postings *pc = malloc(sizeof *pc);
+	uint32_t *pos = NULL, n, k, j, d, bad = 0, seen = 0;
+	size_t cap = 0;
+	att_segment seg;
+	att_manifest m;
+	att_term_info ti;
+	char t[ATT_MAX_TERM + 1], msg[256];
+	int found;
+
+	ck_assert_ptr_nonnull(pc);
+	open_seg(&seg, &m, dir, i);
+	stem(t, "qxpos");
+	ck_assert_int_eq(att_segment_lookup(&ti, &found, &seg, t, strlen(t),
+	                                    msg, sizeof msg), ATT_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_uint_eq(ti.df, ndocs);
+	ck_assert_int_eq(att_postings_init(pc, &seg, &ti), ATT_OK);
+	ck_assert_uint_gt(pc->nblocks, 1);
+	for (; pc->doc != ATT_DOC_END; att_postings_next(pc), seen++) {
+		d = first + pc->doc;
+		if (seen % 4 == 1)
+			continue; /* skipped over by the next request */
+		ck_assert_int_eq(att_postings_positions(&pos, &cap, &n, pc),
+		                 ATT_OK);
+		if (seen % 9 == 0) /* again: the block is read from its start */
+			ck_assert_int_eq(att_postings_positions(&pos, &cap, &n,
+			                                        pc), ATT_OK);
+		for (k = 0, j = 0; j < pt_len(d); j++)
+			if (pt_at(d, j))
+				bad += k >= n || pos[k++] != PT_BASE + j;
+		bad += k != n;
+	}
+	ck_assert_int_eq(pc->err, 0);
+	ck_assert_uint_eq(seen, ndocs);
+	ck_assert_uint_eq(bad, 0);
+	free(pos);
+	free(pc);
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+}
+
+/* The positions of qxpos from document 0 on, until one fails: the
+ * status. */
+static att_status pt_read_all(const char *dir)
+{
+	att_postings *pc = malloc(sizeof *pc);
+	uint32_t *pos = NULL, n;
+	size_t cap = 0;
+	att_segment seg;
+	att_manifest m;
+	att_term_info ti;
+	char t[ATT_MAX_TERM + 1], msg[256];
+	att_status rc;
+	int found;
+
+	ck_assert_ptr_nonnull(pc);
+	open_seg(&seg, &m, dir, 0);
+	stem(t, "qxpos");
+	ck_assert_int_eq(att_segment_lookup(&ti, &found, &seg, t, strlen(t),
+	                                    msg, sizeof msg), ATT_OK);
+	rc = att_postings_init(pc, &seg, &ti);
+	for (; rc == ATT_OK && pc->doc != ATT_DOC_END; att_postings_next(pc))
+		rc = att_postings_positions(&pos, &cap, &n, pc);
+	if (rc == ATT_OK)
+		rc = pc->err;
+	free(pos);
+	free(pc);
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+	return rc;
+}
+
+/* Positions of a term with 300 postings, tfs 1 to 250, round trip
+ * through two flushes (2 blocks each), a merge (3 blocks) and attache
+ * check. */
+START_TEST(positions_round_trip)
+{
+	char *dir = test_tmpdir("positions");
+	att_writer *w;
+
+	pt_index(dir, 0, 150);
+	pt_index(dir, 150, PT_DOCS);
+	pt_walk(dir, 0, 0, 150);
+	pt_walk(dir, 1, 150, PT_DOCS - 150);
+	check_sound(dir);
+	w = open_writer(dir, NULL, 0);
+	ck_assert_int_eq(att_writer_merge(w, 1), ATT_OK);
+	att_writer_free(w);
+	pt_walk(dir, 0, 0, PT_DOCS);
+	check_sound(dir);
+	ck_assert_int_eq(pt_read_all(dir), ATT_OK);
+	test_remove_tmpdir(dir);
+}
+END_TEST
+
+/* Damaged positions blocks, behind a valid CRC, give ATT_ECORRUPT:
+ * a parameter too wide for the block, a block of zero bits (no
+ * quotient ends), an offset past the term's positions. */
+START_TEST(positions_damaged)
+{
+	char *dir = test_tmpdir("positions"), path[4096], t[ATT_MAX_TERM + 1];
+	char msg[256];
+	uint8_t *orig, *p;
+	size_t n;
+	att_segment seg;
+	att_manifest m;
+	att_term_info ti;
+	int found, c;
+	uint32_t b1, b2;
+
+	pt_index(dir, 0, PT_DOCS);
+	open_seg(&seg, &m, dir, 0);
+	stem(t, "qxpos");
+	ck_assert_int_eq(att_segment_lookup(&ti, &found, &seg, t, strlen(t),
+	                                    msg, sizeof msg), ATT_OK);
+	ck_assert_int_eq(found, 1);
+	/* block 1's and 2's positions offsets, skip entry field 8 */
+	b1 = att_get_u32le(seg.f[ATT_SEG_POSTINGS].p + ti.post_off + 24 + 8);
+	b2 = att_get_u32le(seg.f[ATT_SEG_POSTINGS].p + ti.post_off + 48 + 8);
+	ck_assert_uint_lt(b1, b2);
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+	ck_assert_int_eq(pt_read_all(dir), ATT_OK);
+	att_seg_path(path, sizeof path, dir, 1, ATT_SEG_POSITIONS);
+	orig = read_all(path, &n);
+	p = malloc(n);
+	ck_assert_ptr_nonnull(p);
+	for (c = 0; c < 2; c++) {
+		memcpy(p, orig, n);
+		if (c == 0) /* k = 31: 31 low bits a value overrun the block */
+			p[ti.pos_off + b1] |= 0x1f;
+		else /* block 1 all zero bits */
+			memset(p + ti.pos_off + b1, 0, b2 - b1);
+		reseal(p, n);
+		write_all(path, p, n);
+		ck_assert_int_eq(pt_read_all(dir), ATT_ECORRUPT);
+	}
+	write_all(path, orig, n);
+	/* block 2's offset past the term's positions */
+	att_seg_path(path, sizeof path, dir, 1, ATT_SEG_POSTINGS);
+	free(orig);
+	orig = read_all(path, &n);
+	att_put_u32le(orig + ti.post_off + 48 + 8, (uint32_t)ti.pos_len + 1);
+	reseal(orig, n);
+	write_all(path, orig, n);
+	ck_assert_int_eq(pt_read_all(dir), ATT_ECORRUPT);
+	free(orig);
+	free(p);
+	test_remove_tmpdir(dir);
+}
+END_TEST
+
 /* Seeks to every term, between neighbours, before the first and past the
  * last, on the built corpus's segment (about 90 groups). */
 START_TEST(dictionary_seek)
@@ -2966,6 +3162,8 @@ static Suite *index_suite(void)
 	tcase_add_test(tc, skip_block_bounds);
 	tcase_add_test(tc, dictionary_seek);
 	tcase_add_test(tc, old_version_index);
+	tcase_add_test(tc, positions_round_trip);
+	tcase_add_test(tc, positions_damaged);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("alloc");
 	tcase_add_test(tc, alloc_fail_writer);
