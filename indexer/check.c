@@ -211,9 +211,11 @@ static att_status disk_stream(checker *c, const att_dict_iter *it,
 			have.min_dl = UINT32_MAX;
 		}
 		rc = att_postings_positions(&c->pos, &c->poscap, &np, pc);
+		if (rc != ATT_OK) /* the cursor is at its end now */
+			break;
 		att_buf_put_varint(&c->stream, pc->doc - next);
 		att_buf_put_varint(&c->stream, np);
-		for (k = 0; rc == ATT_OK && k < np; k++) {
+		for (k = 0; k < np; k++) {
 			att_buf_put_varint(&c->stream, c->pos[k] - prev);
 			prev = c->pos[k];
 			ttf += c->pos[k] < tl;

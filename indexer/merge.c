@@ -137,9 +137,11 @@ static att_status append_postings(merger *m, uint32_t i, const att_term_info *ti
 		if (nd == NO_DOC)
 			continue;
 		rc = att_postings_positions(&m->pos, &m->poscap, &np, pc);
+		if (rc != ATT_OK)
+			break;
 		att_buf_put_varint(&m->stream, nd - *next);
 		att_buf_put_varint(&m->stream, np);
-		for (k = 0; rc == ATT_OK && k < np; k++) {
+		for (k = 0; k < np; k++) {
 			att_buf_put_varint(&m->stream, m->pos[k] - prev);
 			prev = m->pos[k];
 		}
