@@ -266,8 +266,9 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
  * 3: field terms; title lengths in document rows, skip entries (highest
  * title tf) and manifest entries.
  * 4: .pst, .pos and .sto are paged files (ATT_PAGE), checked a page at a
- * time as they are read. */
-#define ATT_FORMAT_VERSION 4u
+ * time as they are read.
+ * 5: the store's blocks are zstd frames against a per-segment dictionary. */
+#define ATT_FORMAT_VERSION 5u
 #define ATT_HEADER_SIZE 8
 #define ATT_TRAILER_SIZE 4
 
@@ -307,6 +308,12 @@ typedef struct att_pages {
 	const uint8_t *crcs;   /* the table, in the mapping */
 	uint8_t *ok;           /* n bytes, att_calloc'd */
 } att_pages;
+
+/* The store (docs/FORMAT.md 5.7): its zstd frames are written without
+ * their first ATT_STORE_ZMAGIC bytes, the magic number, and its
+ * dictionary holds at most ATT_STORE_DICT bytes. */
+#define ATT_STORE_ZMAGIC 4u
+#define ATT_STORE_DICT (64u * 1024u)
 
 /* A bounds-checked read cursor over [p, end). Every get fails (returns
  * -1 and sets err) rather than read past end; after the first failure
@@ -604,6 +611,8 @@ typedef struct att_segment {
 	const uint8_t *store_index;
 	uint32_t nblocks;
 	uint64_t store_index_off;
+	uint8_t *store_dict;    /* the store's dictionary, decompressed at open */
+	size_t store_dict_n;    /* 0: none */
 	att_deletes del;
 } att_segment;
 
@@ -774,7 +783,7 @@ att_status att_segment_sentences_until(att_sentence **out, size_t *cap,
                                        uint32_t *n, const att_segment *seg,
                                        uint32_t doc, uint32_t stop);
 
-/* A stored record, pointing into the inflated block. */
+/* A stored record, pointing into the decompressed block. */
 typedef struct att_record {
 	const char *id, *title, *text;
 	size_t id_len, title_len, text_len;
@@ -783,22 +792,29 @@ typedef struct att_record {
 } att_record;
 
 /* DOC's id and title, kept uncompressed beside the rows so that a page
- * of hits needs no inflating unless it shows passages. ATT_ECORRUPT if
+ * of hits needs no decompressing unless it shows passages. ATT_ECORRUPT if
  * the row points outside the names area. */
 att_status att_segment_names(att_record *rec, const att_segment *seg,
                              uint32_t doc);
 
-/* A one-block cache of inflated store blocks. */
+/* A one-block cache of decompressed store blocks, with the zstd context
+ * that decompresses them: one per thread. Zero-filled, or with BUF
+ * att_buf_init'd, it is empty; att_block_cache_release frees it. */
 typedef struct att_block_cache {
 	const att_segment *seg;
 	uint32_t block;
 	att_buf buf;
+	att_buf zin;              /* a frame with its magic put back */
+	void *zd;                 /* ZSTD_DCtx, created at the first fetch */
 } att_block_cache;
+
+void att_block_cache_release(att_block_cache *cache);
 
 /* As att_segment_fetch, but only the first UPTO bytes of the text need
  * to be there: rec->text_len is then at least min(UPTO, the text's
  * length), and rec->raw is not the whole record. Snippets need the text
- * only as far as their passages reach, and inflating stops there. */
+ * only as far as their passages reach. (The block is decompressed whole,
+ * a zstd frame being one piece; the bound spares the parse.) */
 att_status att_segment_fetch_text(att_record *rec, att_block_cache *cache,
                                   const att_segment *seg, uint32_t doc,
                                   size_t upto, char *msg, size_t msgcap);

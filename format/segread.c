@@ -24,7 +24,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "format.h"
 
@@ -134,6 +135,85 @@ static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
 	return ATT_OK;
 }
 
+/* Decompresses the zstd frame at P (N bytes, stored without its magic)
+ * into OUT, which must receive exactly CAP bytes, against DICT (DICTN
+ * bytes, raw content) if DICTN > 0. ZIN is scratch for the frame with
+ * its magic put back. 0, -1 on a damaged frame, -2 out of memory. */
+static int unframe(ZSTD_DCtx *zd, att_buf *zin, uint8_t *out, size_t cap,
+                   const uint8_t *p, size_t n, const uint8_t *dict,
+                   size_t dictn)
+{
+	static const uint8_t magic[ATT_STORE_ZMAGIC] = { 0x28, 0xB5, 0x2F, 0xFD };
+	unsigned long long fcs;
+	size_t r;
+
+	att_buf_clear(zin);
+	if (att_buf_reserve(zin, n + ATT_STORE_ZMAGIC) != 0) {
+		att_buf_release(zin); /* clears the sticky error */
+		return -2;
+	}
+	att_buf_append(zin, magic, sizeof magic);
+	att_buf_append(zin, p, n);
+	fcs = ZSTD_getFrameContentSize(zin->p, zin->n);
+	if (fcs != cap)
+		return -1;
+	r = ZSTD_decompress_usingDict(zd, out, cap, zin->p, zin->n, dict, dictn);
+	if (ZSTD_isError(r))
+		return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? -2 : -1;
+	return r == cap ? 0 : -1;
+}
+
+/* The store's dictionary fills the bytes from offset 8 to the first
+ * block (to the block index if there are none): a zstd frame, or nothing.
+ * It is decompressed once, here, so that the segment stays read-only
+ * for the threads that share it. */
+static att_status load_store_dict(att_segment *seg, char *msg, size_t msgcap)
+{
+	const uint8_t *s = seg->f[ATT_SEG_STORE].p;
+	uint64_t end = seg->nblocks > 0 ? att_get_u64le(seg->store_index)
+	                                : seg->store_index_off;
+	uint8_t head[ATT_STORE_ZMAGIC + 18] = { 0x28, 0xB5, 0x2F, 0xFD };
+	unsigned long long fcs;
+	size_t n, hn;
+	att_buf zin;
+	ZSTD_DCtx *zd;
+	int zr;
+
+	if (end < ATT_HEADER_SIZE || end > seg->store_index_off)
+		return corrupt(seg, ATT_SEG_STORE, (size_t)seg->store_index_off,
+		               "block index entry", msg, msgcap);
+	n = (size_t)end - ATT_HEADER_SIZE;
+	if (n == 0)
+		return ATT_OK;
+	if (att_segment_check(seg, ATT_SEG_STORE, ATT_HEADER_SIZE, n) != ATT_OK)
+		return store_damage(seg, msg, msgcap);
+	hn = n < sizeof head - ATT_STORE_ZMAGIC ? n : sizeof head - ATT_STORE_ZMAGIC;
+	memcpy(head + ATT_STORE_ZMAGIC, s + ATT_HEADER_SIZE, hn);
+	fcs = ZSTD_getFrameContentSize(head, hn + ATT_STORE_ZMAGIC);
+	if (fcs == 0 || fcs > ATT_STORE_DICT)
+		return corrupt(seg, ATT_SEG_STORE, ATT_HEADER_SIZE,
+		               "dictionary frame header", msg, msgcap);
+	seg->store_dict = att_malloc((size_t)fcs);
+	zd = ZSTD_createDCtx();
+	if (seg->store_dict == NULL || zd == NULL) {
+		ZSTD_freeDCtx(zd);
+		return ATT_ENOMEM;
+	}
+	att_buf_init(&zin);
+	zr = unframe(zd, &zin, seg->store_dict, (size_t)fcs, s + ATT_HEADER_SIZE,
+	             n, NULL, 0);
+	att_buf_release(&zin);
+	ZSTD_freeDCtx(zd);
+	if (zr == -2)
+		return ATT_ENOMEM;
+	if (zr != 0 || (fcs >= 4 &&
+	                memcmp(seg->store_dict, "\x37\xA4\x30\xEC", 4) == 0))
+		return corrupt(seg, ATT_SEG_STORE, ATT_HEADER_SIZE, "dictionary", msg,
+		               msgcap);
+	seg->store_dict_n = (size_t)fcs;
+	return ATT_OK;
+}
+
 att_status att_segment_open(att_segment *seg, const char *dir,
                             const att_seg_info *info, char *msg,
                             size_t msgcap)
@@ -150,6 +230,8 @@ att_status att_segment_open(att_segment *seg, const char *dir,
 		rc = map_file(seg, (enum att_seg_file)f, dir, msg, msgcap);
 	if (rc == ATT_OK)
 		rc = parse_tables(seg, msg, msgcap);
+	if (rc == ATT_OK)
+		rc = load_store_dict(seg, msg, msgcap);
 	if (rc == ATT_OK)
 		rc = att_deletes_open(&seg->del, dir, info->id, info->del_gen,
 		                      info->docs, msg, msgcap);
@@ -182,6 +264,9 @@ void att_segment_close(att_segment *seg)
 		seg->f[f].p = NULL;
 		att_pages_free(&seg->f[f].pg);
 	}
+	att_free(seg->store_dict);
+	seg->store_dict = NULL;
+	seg->store_dict_n = 0;
 	att_deletes_close(&seg->del);
 }
 
@@ -782,18 +867,18 @@ att_status att_segment_sentences_until(att_sentence **out, size_t *cap,
 	                            end - off, stop);
 }
 
-/* Inflates block BLOCK into the cache, but only its first WANT bytes:
- * records are fetched one at a time, and stopping at the record's end
- * halves the average cost. The file's CRC, checked at open, vouches for
- * the bytes, so skipping zlib's own trailing checksum loses nothing. */
-static att_status inflate_block(att_block_cache *cache, const att_segment *seg,
-                                uint32_t block, size_t want, char *msg,
-                                size_t msgcap)
+/* Decompresses block BLOCK, whole, into the cache: a block is one zstd
+ * frame against the segment's dictionary. Its length comes from the
+ * block index and is bounded before any byte is written; the frame's
+ * own content size must agree. The file's CRC, checked at open, vouches
+ * for the bytes, so the frames carry no checksum of their own. */
+static att_status load_block(att_block_cache *cache, const att_segment *seg,
+                             uint32_t block, size_t want, char *msg,
+                             size_t msgcap)
 {
 	const uint8_t *e = seg->store_index + (size_t)block * 16;
 	uint64_t off = att_get_u64le(e);
 	uint32_t clen = att_get_u32le(e + 8), ulen = att_get_u32le(e + 12);
-	z_stream z;
 	int zr;
 
 	if (off < ATT_HEADER_SIZE || off > seg->store_index_off ||
@@ -806,28 +891,36 @@ static att_status inflate_block(att_block_cache *cache, const att_segment *seg,
 	if (att_segment_check(seg, ATT_SEG_STORE, off, clen) != ATT_OK)
 		return store_damage(seg, msg, msgcap);
 	cache->seg = NULL;
+	if (cache->zd == NULL && (cache->zd = ZSTD_createDCtx()) == NULL)
+		return ATT_ENOMEM;
 	att_buf_clear(&cache->buf);
 	if (att_buf_reserve(&cache->buf, ulen) != 0) {
 		att_buf_release(&cache->buf); /* clears the sticky error */
 		return ATT_ENOMEM;
 	}
-	memset(&z, 0, sizeof z);
-	if (inflateInit2(&z, -15) != Z_OK) /* raw deflate, as store.c writes */
+	zr = unframe(cache->zd, &cache->zin, cache->buf.p, ulen,
+	             seg->f[ATT_SEG_STORE].p + off, clen, seg->store_dict,
+	             seg->store_dict_n);
+	if (zr == -2)
 		return ATT_ENOMEM;
-	z.next_in = (Bytef *)(uintptr_t)(seg->f[ATT_SEG_STORE].p + off);
-	z.avail_in = clen;
-	z.next_out = cache->buf.p;
-	z.avail_out = (uInt)want;
-	zr = inflate(&z, want == ulen ? Z_FINISH : Z_SYNC_FLUSH);
-	inflateEnd(&z);
-	if ((zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) ||
-	    z.total_out != want || (want == ulen && zr != Z_STREAM_END))
+	if (zr != 0)
 		return corrupt(seg, ATT_SEG_STORE, (size_t)off, "compressed block",
 		               msg, msgcap);
-	cache->buf.n = want;
+	cache->buf.n = ulen;
 	cache->seg = seg;
 	cache->block = block;
 	return ATT_OK;
+}
+
+void att_block_cache_release(att_block_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	ZSTD_freeDCtx(cache->zd);
+	cache->zd = NULL;
+	att_buf_release(&cache->buf);
+	att_buf_release(&cache->zin);
+	cache->seg = NULL;
 }
 
 att_status att_segment_fetch(att_record *rec, att_block_cache *cache,
@@ -871,7 +964,7 @@ att_status att_segment_fetch_text(att_record *rec, att_block_cache *cache,
 	want = (uint32_t)prefix_len(seg, doc, upto, len);
 	if (cache->seg != seg || cache->block != block ||
 	    (size_t)off + want > cache->buf.n) {
-		rc = inflate_block(cache, seg, block, (size_t)off + want, msg, msgcap);
+		rc = load_block(cache, seg, block, (size_t)off + want, msg, msgcap);
 		if (rc != ATT_OK)
 			return rc;
 	}

@@ -156,8 +156,8 @@ att_status att_builder_add(att_builder *b, const att_doc *d)
 size_t att_builder_memory(const att_builder *b)
 {
 	return att_inverter_memory(b->inv) + b->rows.cap + b->names.cap +
-	    b->da.capkeys * sizeof(uint64_t) + b->store.block.cap +
-	    b->store.zbuf.cap + b->da.sent.cap + b->open_del.cap;
+	    b->da.capkeys * sizeof(uint64_t) + att_store_memory(&b->store) +
+	    b->da.sent.cap + b->open_del.cap;
 }
 
 int att_builder_full(const att_builder *b, size_t budget)

@@ -482,7 +482,7 @@ att_status att_index_check(att_check_result *out, const char *path,
 	att_inverter_free(c.all);
 	att_inverter_free(c.gone);
 	att_analyzer_free(c.an);
-	att_buf_release(&c.cache.buf);
+	att_block_cache_release(&c.cache);
 	att_buf_release(&c.stream);
 	att_buf_release(&c.sent);
 	att_free(c.sents);

@@ -9,7 +9,7 @@
  *                byte stream
  *   docan.c    - analysing a document into keys, length and sentence
  *                table, the one definition writer, deletes and check share
- *   store.c    - stored documents: records packed into zlib blocks
+ *   store.c    - stored documents: records packed into zstd blocks
  *   builder.c  - one segment being built: analysis, inversion, stored
  *                records, sentences and rows, then its files
  *   workers.c  - worker threads building batches of documents into
@@ -123,15 +123,21 @@ att_status att_docan_run(att_docan *da, const att_doc *d);
 /* ---- store.c ------------------------------------------------------------- */
 
 #define ATT_STORE_BLOCK (4u * 1024u)
+/* A segment with fewer bytes of records than this gets no dictionary. */
+#define ATT_STORE_DICT_MIN (16u * 1024u)
 
 typedef struct att_store_writer {
 	att_fwriter fw;
 	att_buf block;     /* uncompressed records of the open block */
+	att_buf held;      /* closed blocks held back until the dictionary */
+	att_buf held_ends; /* u32 end of each held block in held */
 	att_buf zbuf;      /* compression output */
 	att_buf index;     /* per block: u64 offset, u32 clen, u32 ulen */
-	uint32_t nblocks;
+	uint32_t nblocks;  /* closed blocks, held ones included */
+	int started;       /* the dictionary is chosen (or none) and written */
 	int rc;
-	void *z;           /* a z_stream kept across blocks (deflateReset) */
+	void *cctx;        /* a ZSTD_CCtx kept across blocks */
+	void *cdict;       /* the digested dictionary (ZSTD_CDict), or NULL */
 } att_store_writer;
 
 att_status att_store_open(att_store_writer *sw, const char *path);
@@ -146,6 +152,8 @@ att_status att_store_add_raw(att_store_writer *sw, const uint8_t *rec,
 att_status att_store_finish(att_store_writer *sw, char *msg, size_t msgcap);
 void att_store_abort(att_store_writer *sw);
 uint64_t att_store_bytes(const att_store_writer *sw);
+/* The bytes the writer holds: buffers and zstd's contexts. */
+size_t att_store_memory(const att_store_writer *sw);
 
 /* ---- builder.c ---------------------------------------------------------- */
 

@@ -297,7 +297,7 @@ att_status att_merge_segments(att_seg_info *out, const char *dir,
 	att_buf_release(&m.names);
 	att_buf_release(&m.stream);
 	att_buf_release(&m.sentbuf);
-	att_buf_release(&m.cache.buf);
+	att_block_cache_release(&m.cache);
 	att_free(m.sents);
 	att_free(m.pos);
 	return rc;

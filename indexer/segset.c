@@ -321,7 +321,7 @@ static att_status write_deletes(att_segset *ss, entry *e, att_analyzer *an,
 	att_free(adj);
 	att_docan_release(&r.da);
 	att_inverter_free(inv);
-	att_buf_release(&r.cache.buf);
+	att_block_cache_release(&r.cache);
 	att_free(r.fields);
 	return rc;
 }

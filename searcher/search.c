@@ -96,7 +96,7 @@ void att_searcher_free(att_searcher *s)
 #ifdef ATTACHE_WITH_XAPIAN
 	att_xsearcher_free(s->x);
 #endif
-	att_buf_release(&s->cache.buf);
+	att_block_cache_release(&s->cache);
 	att_free(s->fields);
 	att_free(s->dir);
 	att_free(s);
@@ -778,7 +778,7 @@ static att_status build_hit(att_res_hit *h, eval *e, const att_cand *c)
 			rc = ATT_ECORRUPT;
 		else if (e->sents[c->win[i].last + 1].byte > upto)
 			upto = e->sents[c->win[i].last + 1].byte;
-	if (rc == ATT_OK) /* inflate only as far as the passages reach */
+	if (rc == ATT_OK) /* read only as far as the passages reach */
 		rc = att_segment_fetch_text(&rec, &e->s->cache, seg, c->doc, upto,
 		                            e->s->msg, sizeof e->s->msg);
 	if (rc != ATT_OK)
