@@ -265,25 +265,109 @@ static void put_bits(att_buf *b, uint64_t *acc, unsigned *have, uint64_t x,
 	}
 }
 
-void att_rice_put(att_buf *b, const uint32_t *v, size_t n, unsigned k)
+/* Appends the K low bits of each of the N values. */
+static void put_lows(att_buf *b, uint64_t *acc, unsigned *have,
+                     const uint32_t *v, size_t n, unsigned k)
 {
-	uint64_t acc = 0;
-	unsigned have = 0;
 	size_t i;
 
-	assert(k <= ATT_RICE_KMAX);
-	put_bits(b, &acc, &have, k, 5);
 	for (i = 0; i < n && k > 0; i++)
-		put_bits(b, &acc, &have, v[i] & (((uint64_t)1 << k) - 1), k);
+		put_bits(b, acc, have, v[i] & (((uint64_t)1 << k) - 1), k);
+}
+
+/* Appends each of the N values' quotients v >> K in unary. */
+static void put_quotients(att_buf *b, uint64_t *acc, unsigned *have,
+                          const uint32_t *v, size_t n, unsigned k)
+{
+	size_t i;
+
 	for (i = 0; i < n; i++) {
 		uint32_t q = v[i] >> k;
 
 		for (; q >= 32; q -= 32)
-			put_bits(b, &acc, &have, 0, 32);
-		put_bits(b, &acc, &have, (uint64_t)1 << q, q + 1);
+			put_bits(b, acc, have, 0, 32);
+		put_bits(b, acc, have, (uint64_t)1 << q, q + 1);
 	}
+}
+
+void att_rice_put(att_buf *b, const uint32_t *v, size_t n, unsigned k)
+{
+	uint64_t acc = 0;
+	unsigned have = 0;
+
+	assert(k <= ATT_RICE_KMAX);
+	put_bits(b, &acc, &have, k, 5);
+	put_lows(b, &acc, &have, v, n, k);
+	put_quotients(b, &acc, &have, v, n, k);
 	if (have > 0)
 		att_buf_putc(b, (uint8_t)acc);
+}
+
+void att_rice_put_pairs(att_buf *b, const uint32_t *x, const uint32_t *y,
+                        size_t n)
+{
+	unsigned kx = att_rice_choose(x, n), ky = att_rice_choose(y, n);
+	uint64_t acc = 0;
+	unsigned have = 0;
+
+	put_bits(b, &acc, &have, kx, 5);
+	put_bits(b, &acc, &have, ky, 5);
+	put_lows(b, &acc, &have, x, n, kx);
+	put_lows(b, &acc, &have, y, n, ky);
+	put_quotients(b, &acc, &have, x, n, kx);
+	put_quotients(b, &acc, &have, y, n, ky);
+	if (have > 0)
+		att_buf_putc(b, (uint8_t)acc);
+}
+
+/* Reads N values with parameter K: quotients from HI, low bits from LO.
+ * 0, or -1 if the bits run out or a value passes 2^32-1. */
+static int get_values(uint32_t *v, size_t n, unsigned k, att_bits *hi,
+                      att_bits *lo)
+{
+	uint64_t q;
+	uint32_t low;
+	size_t i;
+
+	if (k == 0) { /* most tf-1 sequences: quotients alone */
+		for (i = 0; i < n; i++) {
+			if (att_unary_get(hi, &q) != 0)
+				return -1;
+			v[i] = (uint32_t)q;
+		}
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (att_unary_get(hi, &q) != 0 || q > UINT32_MAX >> k ||
+		    att_bits_get(lo, k, &low) != 0)
+			return -1;
+		v[i] = (uint32_t)q << k | low;
+	}
+	return 0;
+}
+
+int att_rice_get_pairs(uint32_t *x, uint32_t *y, size_t n, const uint8_t *p,
+                       size_t avail, size_t *used)
+{
+	uint32_t kx, ky, drop;
+	att_bits lo, hi;
+	uint64_t start;
+
+	att_bits_init(&lo, p, avail);
+	if (att_bits_get(&lo, 5, &kx) != 0 || att_bits_get(&lo, 5, &ky) != 0)
+		return -1;
+	start = 10 + (uint64_t)n * (kx + ky);
+	if (start > 8 * (uint64_t)avail)
+		return -1;
+	att_bits_init(&hi, p + start / 8, avail - (size_t)(start / 8));
+	if (att_bits_get(&hi, (unsigned)(start % 8), &drop) != 0 ||
+	    get_values(x, n, kx, &hi, &lo) != 0 ||
+	    get_values(y, n, ky, &hi, &lo) != 0)
+		return -1;
+	/* the bit after the last quotient: HI has read up to hi.p and holds
+	 * hi.have bits not yet taken */
+	*used = (size_t)(((uint64_t)(hi.p - p) * 8 - hi.have + 7) / 8);
+	return 0;
 }
 
 /* ---- CRC-32 -------------------------------------------------------------- */

@@ -143,6 +143,17 @@ unsigned att_rice_choose(const uint32_t *v, size_t n);
 /* Appends the N values as Rice codes with parameter K to B, the layout
  * above: a positions block. */
 void att_rice_put(att_buf *b, const uint32_t *v, size_t n, unsigned k);
+/* Appends N pairs (X[i], Y[i]) as one bit string, a partial postings
+ * block (FORMAT.md 5.3): X's parameter and Y's in 5 bits each (each
+ * chosen by att_rice_choose), X's low bits, Y's, X's quotients, Y's,
+ * zero bits to a whole byte. */
+void att_rice_put_pairs(att_buf *b, const uint32_t *x, const uint32_t *y,
+                        size_t n);
+/* Reads what att_rice_put_pairs wrote from [P, P+AVAIL): the N pairs
+ * into X and Y, the bytes the string takes into *USED. 0, or -1 if the
+ * bits run out or a value passes 2^32-1. */
+int att_rice_get_pairs(uint32_t *x, uint32_t *y, size_t n, const uint8_t *p,
+                       size_t avail, size_t *used);
 
 /* A bounds-checked bit reader over [p, end), LSB first. w holds the next
  * HAVE bits, at most 63 (and possibly, above them, copies of the bytes

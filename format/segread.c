@@ -528,14 +528,11 @@ static int decode_block(att_postings *pc, uint32_t b)
 		att_unpack128(pc->docs, p + 2, bg);
 		att_unpack128(pc->tfs, p + 2 + 16 * bg, bt);
 	} else {
-		att_cursor c;
+		size_t used;
 
-		att_cursor_init(&c, p, (size_t)(end - p));
-		for (i = 0; i < n; i++) {
-			att_cursor_varint32(&c, &pc->docs[i]);
-			att_cursor_varint32(&c, &pc->tfs[i]);
-		}
-		if (c.err || check_bytes(pc, p, (size_t)(c.p - p)) != 0)
+		if (att_rice_get_pairs(pc->docs, pc->tfs, n, p, (size_t)(end - p),
+		                       &used) != 0 ||
+		    check_bytes(pc, p, used) != 0)
 			return -1;
 	}
 	for (i = 0; i < n; i++) {

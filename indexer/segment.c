@@ -173,10 +173,7 @@ static void encode_block(enc *e, uint32_t from, uint32_t n, uint32_t prev_next)
 		next = e->docs[from + i] + 1;
 	}
 	if (n < ATT_BLOCK) {
-		for (i = 0; i < n; i++) {
-			att_buf_put_varint(&e->blocks, gaps[i]);
-			att_buf_put_varint(&e->blocks, tfm1[i]);
-		}
+		att_rice_put_pairs(&e->blocks, gaps, tfm1, n);
 		return;
 	}
 	bg = att_bits_needed(gaps, n);

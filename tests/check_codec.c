@@ -471,6 +471,91 @@ START_TEST(rice_bad_inputs)
 }
 END_TEST
 
+/* Partial postings blocks (FORMAT.md 5.3): pairs of Rice sequences in
+ * one string, read back from an exact-size copy; every shorter copy
+ * fails. */
+START_TEST(rice_pairs_round_trips)
+{
+	static const uint32_t spread[] = { 0, 1, 3, 50, 2225, 1u << 24 };
+	uint64_t seed = 0xD1B54A32D192ED03u;
+	uint32_t x[127], y[127], gx[127], gy[127];
+	size_t n, i, r, used;
+	uint8_t *in;
+	att_buf b;
+
+	att_buf_init(&b);
+	for (r = 0; r < 300; r++) {
+		uint32_t rx = spread[r % 6], ry = spread[(r / 6) % 6];
+
+		n = 1 + (size_t)xorshift(&seed) % 127;
+		for (i = 0; i < n; i++) {
+			x[i] = rx ? (uint32_t)(xorshift(&seed) % rx) : 0;
+			y[i] = ry ? (uint32_t)(xorshift(&seed) % ry) : 0;
+		}
+		if (r % 7 == 0) { /* the extremes */
+			x[0] = UINT32_MAX;
+			y[n - 1] = UINT32_MAX;
+		}
+		att_buf_clear(&b);
+		att_rice_put_pairs(&b, x, y, n);
+		ck_assert_int_eq(b.rc, ATT_OK);
+		ck_assert_uint_eq(b.n, (10 + att_rice_bits(x, n, att_rice_choose(x, n)) +
+		                        att_rice_bits(y, n, att_rice_choose(y, n)) + 7) / 8);
+		in = exact_copy(b.p, b.n);
+		ck_assert_int_eq(att_rice_get_pairs(gx, gy, n, in, b.n, &used), 0);
+		ck_assert_uint_eq(used, b.n);
+		ck_assert_mem_eq(gx, x, n * sizeof *x);
+		ck_assert_mem_eq(gy, y, n * sizeof *y);
+		free(in);
+		if (r % 10 == 0) { /* every cut fails, none reads past it */
+			size_t cut;
+
+			for (cut = 0; cut < b.n; cut++) {
+				in = exact_copy(b.p, cut);
+				ck_assert_int_eq(att_rice_get_pairs(gx, gy, n, in, cut,
+				                                    &used), -1);
+				free(in);
+			}
+		}
+	}
+	att_buf_release(&b);
+}
+END_TEST
+
+START_TEST(rice_pairs_exact_bytes)
+{
+	/* FORMAT.md 8: gas, gaps 0 0 0, tf-1 1 0 0 */
+	static const uint32_t gaps[] = { 0, 0, 0 }, tfm1[] = { 1, 0, 0 };
+	static const uint8_t gas[] = { 0x00, 0xDC, 0x01 };
+	/* one pair, kx 31 and ky 0: x's 31 low bits all ones, then x's
+	 * quotient 2 (001) and y's 0 (1): 2 << 31 | low passes 32 bits */
+	static const uint8_t wide[] = { 0x1F, 0xFC, 0xFF, 0xFF, 0xFF, 0x19 };
+	uint8_t fits[sizeof wide];
+	uint32_t x[3], y[3];
+	size_t used;
+	att_buf b;
+
+	att_buf_init(&b);
+	att_rice_put_pairs(&b, gaps, tfm1, 3);
+	ck_assert_uint_eq(b.n, sizeof gas);
+	ck_assert_mem_eq(b.p, gas, sizeof gas);
+	ck_assert_int_eq(att_rice_get_pairs(x, y, 3, gas, sizeof gas, &used), 0);
+	ck_assert_uint_eq(used, 3);
+	ck_assert_mem_eq(y, tfm1, sizeof tfm1);
+	ck_assert_int_eq(att_rice_get_pairs(x, y, 1, wide, sizeof wide, &used),
+	                 -1);
+	/* with x's quotient 0 (1) instead it reads: 2^31-1, then 0 */
+	memcpy(fits, wide, sizeof wide);
+	fits[5] = 0x07; /* bit 40 low, 41 x's quotient 0, 42 y's */
+	ck_assert_int_eq(att_rice_get_pairs(x, y, 1, fits, sizeof fits, &used),
+	                 0);
+	ck_assert_uint_eq(x[0], 0x7FFFFFFFu);
+	ck_assert_uint_eq(y[0], 0);
+	ck_assert_uint_eq(used, 6);
+	att_buf_release(&b);
+}
+END_TEST
+
 START_TEST(bits_needed_cases)
 {
 	uint32_t v[ATT_BLOCK];
@@ -538,6 +623,8 @@ static Suite *codec_suite(void)
 	tcase_add_test(tc, rice_round_trips);
 	tcase_add_test(tc, rice_exact_bytes);
 	tcase_add_test(tc, rice_bad_inputs);
+	tcase_add_test(tc, rice_pairs_round_trips);
+	tcase_add_test(tc, rice_pairs_exact_bytes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("crc32");
 	tcase_add_test(tc, crc32_known_values);
