@@ -304,17 +304,92 @@ static int cmp_terms(const void *a, const void *b, void *ctx)
 	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-att_status att_inverter_sort(att_inverter *inv)
+/* Term T's first 8 bytes as a big-endian number, zero bytes past its
+ * end: keys order as the terms' bytes do, but for ties (a shared first
+ * 8 bytes, or a term that is another's prefix padded with zeros), which
+ * cmp_terms settles. */
+static uint64_t term_key(const att_inverter *inv, uint32_t t)
 {
+	const term_rec *r = &inv->terms[t];
+	const uint8_t *p = inv->chars.p + r->off;
+	uint64_t k = 0;
 	uint32_t i;
 
+	for (i = 0; i < 8; i++)
+		k = k << 8 | (i < r->len ? p[i] : 0);
+	return k;
+}
+
+/*
+ * Sorts the terms by their bytes. A segment has tens of thousands of
+ * terms to a few million, and qsort_r with a memcmp per comparison grows
+ * as n log n (28 M instructions for the news sample's 40,000 terms; this
+ * takes 9 M, 2 M of them in qsort_r on the ties). So the terms are
+ * sorted by their first 8 bytes with a least-significant-byte radix sort
+ * (a pass per byte, skipped when every key has the same byte there),
+ * and only the runs of equal keys go to qsort_r. The keys and a second
+ * copy of the order take 20 bytes a term, for the sort only.
+ */
+att_status att_inverter_sort(att_inverter *inv)
+{
+	uint32_t n = inv->nterms, i, j, pass, *order, *tord;
+	uint64_t *key, *tkey;
+
 	att_free(inv->order);
-	inv->order = att_malloc((size_t)inv->nterms * sizeof *inv->order + 1);
-	if (inv->order == NULL)
+	inv->order = NULL;
+	order = att_malloc((size_t)n * sizeof *order + 1);
+	tord = att_malloc((size_t)n * sizeof *tord + 1);
+	key = att_malloc((size_t)n * sizeof *key + 1);
+	tkey = att_malloc((size_t)n * sizeof *tkey + 1);
+	if (order == NULL || tord == NULL || key == NULL || tkey == NULL) {
+		att_free(order);
+		att_free(tord);
+		att_free(key);
+		att_free(tkey);
 		return ATT_ENOMEM;
-	for (i = 0; i < inv->nterms; i++)
-		inv->order[i] = i;
-	qsort_r(inv->order, inv->nterms, sizeof *inv->order, cmp_terms, inv);
+	}
+	for (i = 0; i < n; i++) {
+		order[i] = i;
+		key[i] = term_key(inv, i);
+	}
+	for (pass = 0; pass < 8 && n > 1; pass++) {
+		unsigned sh = 8 * pass;
+		uint32_t at[256] = { 0 }, sum = 0, b, *t32;
+		uint64_t *t64;
+
+		for (i = 0; i < n; i++)
+			at[key[i] >> sh & 255]++;
+		if (at[key[0] >> sh & 255] == n)
+			continue; /* one byte value throughout: nothing moves */
+		for (b = 0; b < 256; b++) {
+			uint32_t c = at[b];
+
+			at[b] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++) {
+			uint32_t d = at[key[i] >> sh & 255]++;
+
+			tkey[d] = key[i];
+			tord[d] = order[i];
+		}
+		t64 = key;
+		key = tkey;
+		tkey = t64;
+		t32 = order;
+		order = tord;
+		tord = t32;
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && key[j] == key[i]; j++)
+			;
+		if (j - i > 1)
+			qsort_r(order + i, j - i, sizeof *order, cmp_terms, inv);
+	}
+	att_free(tord);
+	att_free(key);
+	att_free(tkey);
+	inv->order = order;
 	return ATT_OK;
 }
 
