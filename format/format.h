@@ -622,8 +622,8 @@ typedef struct att_segment {
 	const uint8_t *store_index;
 	uint32_t nblocks;
 	uint64_t store_index_off;
-	uint8_t *store_dict;    /* the store's dictionary, decompressed at open */
-	size_t store_dict_n;    /* 0: none */
+	struct att_store_dict *sdict; /* the store's dictionary, read when a
+	                               * block first needs it (segread.c) */
 	att_deletes del;
 } att_segment;
 
@@ -793,6 +793,14 @@ att_status att_segment_sentences(att_sentence **out, size_t *cap, uint32_t *n,
 att_status att_segment_sentences_until(att_sentence **out, size_t *cap,
                                        uint32_t *n, const att_segment *seg,
                                        uint32_t doc, uint32_t stop);
+
+/* The store's dictionary (FORMAT.md 5.7) in *P and *N (0 bytes if the
+ * segment has none), decompressed the first time any thread asks and
+ * kept until the segment is closed. ATT_ECORRUPT if it is damaged, then
+ * and every later time, with the same message. */
+att_status att_segment_store_dict(const uint8_t **p, size_t *n,
+                                  const att_segment *seg, char *msg,
+                                  size_t msgcap);
 
 /* A stored record, pointing into the decompressed block. */
 typedef struct att_record {

@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -163,11 +164,24 @@ static int unframe(ZSTD_DCtx *zd, att_buf *zin, uint8_t *out, size_t cap,
 	return r == cap ? 0 : -1;
 }
 
+/* What att_segment_store_dict keeps. A segment's threads share it: the
+ * first to need it reads it under MU and publishes STATE. */
+struct att_store_dict {
+	pthread_mutex_t mu;
+	int state;      /* 0 not read yet, 1 read, -1 damaged (msg says how) */
+	uint8_t *p;
+	size_t n;
+	char msg[512];
+};
+
 /* The store's dictionary fills the bytes from offset 8 to the first
  * block (to the block index if there are none): a zstd frame, or nothing.
- * It is decompressed once, here, so that the segment stays read-only
- * for the threads that share it. */
-static att_status load_store_dict(att_segment *seg, char *msg, size_t msgcap)
+ * Decompresses it into SD. It is read when a block first needs it, not
+ * at open, so that opening an index does not cost 64 KiB of zstd per
+ * segment. */
+static att_status read_store_dict(const att_segment *seg,
+                                  struct att_store_dict *sd, char *msg,
+                                  size_t msgcap)
 {
 	const uint8_t *s = seg->f[ATT_SEG_STORE].p;
 	uint64_t end = seg->nblocks > 0 ? att_get_u64le(seg->store_index)
@@ -193,24 +207,59 @@ static att_status load_store_dict(att_segment *seg, char *msg, size_t msgcap)
 	if (fcs == 0 || fcs > ATT_STORE_DICT)
 		return corrupt(seg, ATT_SEG_STORE, ATT_HEADER_SIZE,
 		               "dictionary frame header", msg, msgcap);
-	seg->store_dict = att_malloc((size_t)fcs);
+	sd->p = att_malloc((size_t)fcs);
 	zd = ZSTD_createDCtx();
-	if (seg->store_dict == NULL || zd == NULL) {
+	if (sd->p == NULL || zd == NULL) {
 		ZSTD_freeDCtx(zd);
+		att_free(sd->p);
+		sd->p = NULL;
 		return ATT_ENOMEM;
 	}
 	att_buf_init(&zin);
-	zr = unframe(zd, &zin, seg->store_dict, (size_t)fcs, s + ATT_HEADER_SIZE,
-	             n, NULL, 0);
+	zr = unframe(zd, &zin, sd->p, (size_t)fcs, s + ATT_HEADER_SIZE, n, NULL,
+	             0);
 	att_buf_release(&zin);
 	ZSTD_freeDCtx(zd);
-	if (zr == -2)
-		return ATT_ENOMEM;
-	if (zr != 0 || (fcs >= 4 &&
-	                memcmp(seg->store_dict, "\x37\xA4\x30\xEC", 4) == 0))
+	if (zr != 0 ||
+	    (fcs >= 4 && memcmp(sd->p, "\x37\xA4\x30\xEC", 4) == 0)) {
+		att_free(sd->p);
+		sd->p = NULL;
+		if (zr == -2)
+			return ATT_ENOMEM;
 		return corrupt(seg, ATT_SEG_STORE, ATT_HEADER_SIZE, "dictionary", msg,
 		               msgcap);
-	seg->store_dict_n = (size_t)fcs;
+	}
+	sd->n = (size_t)fcs;
+	return ATT_OK;
+}
+
+att_status att_segment_store_dict(const uint8_t **p, size_t *n,
+                                  const att_segment *seg, char *msg,
+                                  size_t msgcap)
+{
+	struct att_store_dict *sd = seg->sdict;
+	att_status rc = ATT_OK;
+
+	if (__atomic_load_n(&sd->state, __ATOMIC_ACQUIRE) == 0) {
+		pthread_mutex_lock(&sd->mu);
+		if (sd->state == 0) {
+			rc = read_store_dict(seg, sd, msg, msgcap);
+			if (rc == ATT_ECORRUPT)
+				snprintf(sd->msg, sizeof sd->msg, "%s", msg);
+			if (rc != ATT_ENOMEM) /* out of memory: the next try again */
+				__atomic_store_n(&sd->state, rc == ATT_OK ? 1 : -1,
+				                 __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&sd->mu);
+		if (rc != ATT_OK)
+			return rc;
+	}
+	if (__atomic_load_n(&sd->state, __ATOMIC_ACQUIRE) < 0) {
+		snprintf(msg, msgcap, "%s", sd->msg);
+		return ATT_ECORRUPT;
+	}
+	*p = sd->p;
+	*n = sd->n;
 	return ATT_OK;
 }
 
@@ -230,8 +279,13 @@ att_status att_segment_open(att_segment *seg, const char *dir,
 		rc = map_file(seg, (enum att_seg_file)f, dir, msg, msgcap);
 	if (rc == ATT_OK)
 		rc = parse_tables(seg, msg, msgcap);
-	if (rc == ATT_OK)
-		rc = load_store_dict(seg, msg, msgcap);
+	if (rc == ATT_OK) {
+		seg->sdict = att_calloc(1, sizeof *seg->sdict);
+		if (seg->sdict == NULL)
+			rc = ATT_ENOMEM;
+		else
+			pthread_mutex_init(&seg->sdict->mu, NULL);
+	}
 	if (rc == ATT_OK)
 		rc = att_deletes_open(&seg->del, dir, info->id, info->del_gen,
 		                      info->docs, msg, msgcap);
@@ -264,9 +318,12 @@ void att_segment_close(att_segment *seg)
 		seg->f[f].p = NULL;
 		att_pages_free(&seg->f[f].pg);
 	}
-	att_free(seg->store_dict);
-	seg->store_dict = NULL;
-	seg->store_dict_n = 0;
+	if (seg->sdict != NULL) {
+		pthread_mutex_destroy(&seg->sdict->mu);
+		att_free(seg->sdict->p);
+		att_free(seg->sdict);
+		seg->sdict = NULL;
+	}
 	att_deletes_close(&seg->del);
 }
 
@@ -867,15 +924,17 @@ att_status att_segment_sentences_until(att_sentence **out, size_t *cap,
 /* Decompresses block BLOCK, whole, into the cache: a block is one zstd
  * frame against the segment's dictionary. Its length comes from the
  * block index and is bounded before any byte is written; the frame's
- * own content size must agree. The file's CRC, checked at open, vouches
- * for the bytes, so the frames carry no checksum of their own. */
+ * own content size must agree. The pages' CRCs, checked here, vouch for
+ * the bytes, so the frames carry no checksum of their own. */
 static att_status load_block(att_block_cache *cache, const att_segment *seg,
                              uint32_t block, size_t want, char *msg,
                              size_t msgcap)
 {
-	const uint8_t *e = seg->store_index + (size_t)block * 16;
+	const uint8_t *e = seg->store_index + (size_t)block * 16, *dict = NULL;
 	uint64_t off = att_get_u64le(e);
 	uint32_t clen = att_get_u32le(e + 8), ulen = att_get_u32le(e + 12);
+	size_t dictn = 0;
+	att_status rc;
 	int zr;
 
 	if (off < ATT_HEADER_SIZE || off > seg->store_index_off ||
@@ -887,6 +946,9 @@ static att_status load_block(att_block_cache *cache, const att_segment *seg,
 		               msg, msgcap);
 	if (att_segment_check(seg, ATT_SEG_STORE, off, clen) != ATT_OK)
 		return store_damage(seg, msg, msgcap);
+	rc = att_segment_store_dict(&dict, &dictn, seg, msg, msgcap);
+	if (rc != ATT_OK)
+		return rc;
 	cache->seg = NULL;
 	if (cache->zd == NULL && (cache->zd = ZSTD_createDCtx()) == NULL)
 		return ATT_ENOMEM;
@@ -896,8 +958,7 @@ static att_status load_block(att_block_cache *cache, const att_segment *seg,
 		return ATT_ENOMEM;
 	}
 	zr = unframe(cache->zd, &cache->zin, cache->buf.p, ulen,
-	             seg->f[ATT_SEG_STORE].p + off, clen, seg->store_dict,
-	             seg->store_dict_n);
+	             seg->f[ATT_SEG_STORE].p + off, clen, dict, dictn);
 	if (zr == -2)
 		return ATT_ENOMEM;
 	if (zr != 0)

@@ -1968,13 +1968,15 @@ START_TEST(store_dictionary_frames)
 {
 	static const uint8_t zmagic[4] = { 0x28, 0xB5, 0x2F, 0xFD };
 	char *dir = test_tmpdir("store"), path[512], msg[512];
+	const uint8_t *got, *again;
 	uint8_t *p, *frame, *dict;
 	uint64_t index_off, b0;
 	att_block_cache cache;
 	uint32_t nblocks, d;
+	size_t n, got_n;
 	att_manifest m;
 	att_segment seg;
-	size_t n;
+	att_record rec;
 	corpus c;
 
 	corpus_make(&c, 600, 3000, 20, 80, 11);
@@ -2004,16 +2006,22 @@ START_TEST(store_dictionary_frames)
 	ck_assert_uint_ge(att_get_u32le(p + index_off + 12), ATT_STORE_BLOCK_MIN);
 	ck_assert_uint_lt(att_get_u32le(p + index_off + 8), 64);
 	free(frame);
-	free(dict);
 
+	/* a reader decompresses the same bytes, once, when first asked */
 	memset(&cache, 0, sizeof cache);
 	ck_assert_int_eq(att_manifest_read(&m, dir, msg, sizeof msg), ATT_OK);
 	ck_assert_int_eq(att_segment_open(&seg, dir, &m.segs[0], msg, sizeof msg),
 	                 ATT_OK);
-	ck_assert_uint_eq(seg.store_dict_n, ATT_STORE_DICT);
+	ck_assert_int_eq(att_segment_store_dict(&got, &got_n, &seg, msg,
+	                                        sizeof msg), ATT_OK);
+	ck_assert_uint_eq(got_n, ATT_STORE_DICT);
+	ck_assert_mem_eq(got, dict, ATT_STORE_DICT);
+	ck_assert_int_eq(att_segment_store_dict(&again, &got_n, &seg, msg,
+	                                        sizeof msg), ATT_OK);
+	ck_assert_ptr_eq(again, got);
+	free(dict);
 	for (d = 0; d < seg.ndocs; d++) { /* backwards, then forwards */
 		uint32_t e = d % 2 ? d : seg.ndocs - 1 - d;
-		att_record rec;
 
 		ck_assert_int_eq(att_segment_fetch(&rec, &cache, &seg, e, msg,
 		                                   sizeof msg), ATT_OK);
@@ -2046,12 +2054,26 @@ START_TEST(store_dictionary_frames)
 	att_put_u32le(p + index_off + 7 * 16 + 8,
 	              att_get_u32le(p + index_off + 7 * 16 + 8) + 1);
 	/* the dictionary's frame header with its reserved bit set: the
-	 * segment does not open */
+	 * segment opens, its first fetch fails */
 	p[ATT_HEADER_SIZE] |= 0x08;
 	reseal(p, n);
 	write_all(path, p, n);
 	ck_assert_int_eq(sweep(dir, msg, sizeof msg), ATT_ECORRUPT);
 	ck_assert_ptr_nonnull(strstr(msg, "seg000001.sto: corrupt dictionary"));
+	/* and so does every fetch after it, with the same message */
+	ck_assert_int_eq(att_manifest_read(&m, dir, msg, sizeof msg), ATT_OK);
+	ck_assert_int_eq(att_segment_open(&seg, dir, &m.segs[0], msg, sizeof msg),
+	                 ATT_OK);
+	for (d = 0; d < 2; d++) {
+		msg[0] = '\0';
+		ck_assert_int_eq(att_segment_fetch(&rec, &cache, &seg, 599, msg,
+		                                   sizeof msg), ATT_ECORRUPT);
+		ck_assert_ptr_nonnull(strstr(msg, "seg000001.sto: corrupt "
+		                                  "dictionary frame header"));
+	}
+	att_segment_close(&seg);
+	att_manifest_release(&m);
+	att_block_cache_release(&cache);
 	p[ATT_HEADER_SIZE] &= (uint8_t)~0x08;
 	reseal(p, n);
 	write_all(path, p, n);
