@@ -278,8 +278,11 @@ size_t att_lazy_min = 1u << 20;
 
 int att_magic_paged(const char *magic)
 {
-	return strcmp(magic, ATT_MAGIC_POSTINGS) == 0 ||
+	return strcmp(magic, ATT_MAGIC_DICT) == 0 ||
+	       strcmp(magic, ATT_MAGIC_POSTINGS) == 0 ||
 	       strcmp(magic, ATT_MAGIC_POSITIONS) == 0 ||
+	       strcmp(magic, ATT_MAGIC_DOCS) == 0 ||
+	       strcmp(magic, ATT_MAGIC_SENTENCES) == 0 ||
 	       strcmp(magic, ATT_MAGIC_STORE) == 0;
 }
 

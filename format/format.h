@@ -278,8 +278,9 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
  * title tf) and manifest entries.
  * 4: .pst, .pos and .sto are paged files (ATT_PAGE), checked a page at a
  * time as they are read.
- * 5: the store's blocks are zstd frames against a per-segment dictionary. */
-#define ATT_FORMAT_VERSION 5u
+ * 5: the store's blocks are zstd frames against a per-segment dictionary.
+ * 6: .dic, .doc and .sen are paged files too. */
+#define ATT_FORMAT_VERSION 6u
 #define ATT_HEADER_SIZE 8
 #define ATT_TRAILER_SIZE 4
 
@@ -293,9 +294,10 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
 #define ATT_MAGIC_DELETES "ATDL"
 
 /*
- * Paged files (.pst, .pos, .sto, the big ones) carry a CRC-32 of every
- * ATT_PAGE bytes besides the file's own, so that a reader can check each
- * page when it first reads it instead of the whole file at open:
+ * Paged files (all six segment files; not the manifest nor .del) carry a
+ * CRC-32 of every ATT_PAGE bytes besides the file's own, so that a reader
+ * can check each page when it first reads it instead of the whole file
+ * at open:
  *
  *   [0, B)         header and body, in pages of ATT_PAGE bytes from 0
  *   [B, B + 4P)    P u32 page CRCs, P = ceil(B / ATT_PAGE)
@@ -610,7 +612,7 @@ typedef struct att_segment {
 		const uint8_t *p;
 		size_t n;
 		size_t end;  /* the body's end: before the trailer or page table */
-		att_pages pg; /* .pst, .pos, .sto: checked a page at a time */
+		att_pages pg; /* checked a page at a time */
 	} f[ATT_SEG_NFILES]; /* whole files, mapped */
 	const uint8_t *dict_sample;
 	uint32_t ngroups;
@@ -633,13 +635,20 @@ att_status att_segment_open(att_segment *seg, const char *dir,
                             const att_seg_info *info, char *msg,
                             size_t msgcap);
 void att_segment_close(att_segment *seg);
-/* Checks bytes [OFF, OFF+LEN) of file F against its page CRCs (a no-op
- * for files checked whole at open): ATT_OK or ATT_ECORRUPT. */
+/* Checks bytes [OFF, OFF+LEN) of file F against its page CRCs (pages
+ * already checked cost a flag each): ATT_OK or ATT_ECORRUPT. */
 static inline att_status att_segment_check(const att_segment *seg,
                                            enum att_seg_file f, uint64_t off,
                                            uint64_t len)
 {
-	return att_pages_check(&seg->f[f].pg, seg->f[f].p, off, len);
+	const att_pages *pg = &seg->f[f].pg;
+	uint64_t i = off / ATT_PAGE;
+
+	/* the common case inline: bytes within one page found sound before */
+	if (len > 0 && i == (off + len - 1) / ATT_PAGE && i < pg->n &&
+	    __atomic_load_n(&pg->ok[i], __ATOMIC_RELAXED) == 1)
+		return ATT_OK;
+	return att_pages_check(pg, seg->f[f].p, off, len);
 }
 /* If a page of one of SEG's files failed its CRC: 1, with "FILE:
  * checksum mismatch in page P (bytes A to B)" in MSG; else 0. */
@@ -897,8 +906,10 @@ att_status att_xdata_parse(att_xdata *out, const uint8_t *p, size_t n);
 att_status att_status_of_x(int xstatus);
 
 /* Decodes a sentence table (a varint count, then count + 1 pairs of
- * deltas) from P, LEN as att_segment_sentences_until does. */
+ * deltas) from P, LEN as att_segment_sentences_until does; *USED (if not
+ * NULL) gets the bytes read, up to an early stop. */
 att_status att_sentences_decode(att_sentence **out, size_t *cap, uint32_t *n,
-                                const uint8_t *p, size_t len, uint32_t stop);
+                                const uint8_t *p, size_t len, uint32_t stop,
+                                size_t *used);
 
 #endif

@@ -2,8 +2,11 @@
  * segread.c: reading one segment, mapped read-only.
  *
  * Opening maps each of the segment's six files and checks its magic,
- * version and CRC-32 before anything else reads it, then checks the
- * fixed parts (footers, table sizes) against the file sizes. After that
+ * version, page table and first page (a file under 1 MiB whole:
+ * files.c), then checks the fixed parts (footers, table sizes) against
+ * the file sizes. Every other page is checked against its CRC by the
+ * read that first reaches it (att_segment_check), before its bytes are
+ * trusted, so that an open does not read the index. After that
  * every variable-length read still goes through a bounds check, because
  * a checksum proves only that the bytes are the ones written, and a
  * reader must survive a writer's bug too: no offset or length taken from
@@ -71,10 +74,14 @@ int att_segment_damage(const att_segment *seg, char *msg, size_t msgcap)
 	return 0;
 }
 
+/* A failed read's message: the damaged page if a page's CRC failed (the
+ * read that found it stopped there), else WHAT at OFF in file F. */
 static att_status corrupt(const att_segment *seg, enum att_seg_file f,
                           size_t off, const char *what, char *msg,
                           size_t msgcap)
 {
+	if (att_segment_damage(seg, msg, msgcap))
+		return ATT_ECORRUPT;
 	snprintf(msg, msgcap, "%s.%s: corrupt %s at offset %zu", seg->path,
 	         att_seg_ext[f], what, off);
 	return ATT_ECORRUPT;
@@ -86,11 +93,50 @@ static size_t body_end(const att_segment *seg, enum att_seg_file f)
 	return seg->f[f].end;
 }
 
-static att_status store_damage(const att_segment *seg, char *msg,
-                               size_t msgcap)
+/* After a page of SEG failed its CRC: the message naming it. */
+static att_status page_damage(const att_segment *seg, char *msg,
+                              size_t msgcap)
 {
 	att_segment_damage(seg, msg, msgcap);
 	return ATT_ECORRUPT;
+}
+
+/* The offset in .doc of DOC's row. */
+static uint64_t row_at(uint32_t doc)
+{
+	return ATT_HEADER_SIZE + 4 + (uint64_t)doc * ROW;
+}
+
+/* Checks DOC's row against its page's CRC: 0 or -1. */
+static int check_row(const att_segment *seg, uint32_t doc)
+{
+	return att_segment_check(seg, ATT_SEG_DOCS, row_at(doc), ROW) == ATT_OK
+	           ? 0
+	           : -1;
+}
+
+/* Checks the rows of the N (> 0) ascending documents DOCS against their
+ * pages' CRCs: 0 or -1. Rows close together are checked as one span, a
+ * flag a page; rows far apart one at a time, so the cost is the smaller
+ * of the pages spanned and N. */
+static int check_rows(const att_segment *seg, const uint32_t *docs,
+                      uint32_t n)
+{
+	uint64_t lo = row_at(docs[0]), hi = row_at(docs[n - 1]) + ROW;
+	uint64_t last = UINT64_MAX, pg;
+	uint32_t i;
+
+	if ((hi - 1) / ATT_PAGE - lo / ATT_PAGE < n)
+		return att_segment_check(seg, ATT_SEG_DOCS, lo, hi - lo) == ATT_OK
+		           ? 0
+		           : -1;
+	for (i = 0; i < n; i++) {
+		pg = (row_at(docs[i]) + ROW - 1) / ATT_PAGE;
+		if (pg != last && check_row(seg, docs[i]) != 0)
+			return -1;
+		last = pg;
+	}
+	return 0;
 }
 
 static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
@@ -101,6 +147,8 @@ static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
 
 	if (dend < ATT_HEADER_SIZE + 16)
 		return corrupt(seg, ATT_SEG_DICT, dend, "footer", msg, msgcap);
+	if (att_segment_check(seg, ATT_SEG_DICT, dend - 16, 16) != ATT_OK)
+		return page_damage(seg, msg, msgcap);
 	seg->nterms = att_get_u64le(d + dend - 16);
 	seg->dict_body_end = att_get_u64le(d + dend - 8);
 	seg->ngroups = (uint32_t)((seg->nterms + 15) / 16);
@@ -109,6 +157,9 @@ static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
 	    (dend - 16 - seg->dict_body_end) != (uint64_t)seg->ngroups * 8)
 		return corrupt(seg, ATT_SEG_DICT, dend - 16, "footer", msg, msgcap);
 	seg->dict_sample = d + seg->dict_body_end;
+	if (docs_end >= ATT_HEADER_SIZE + 4 &&
+	    att_segment_check(seg, ATT_SEG_DOCS, ATT_HEADER_SIZE, 4) != ATT_OK)
+		return page_damage(seg, msg, msgcap);
 	if (docs_end < ATT_HEADER_SIZE + 4 ||
 	    att_get_u32le(seg->f[ATT_SEG_DOCS].p + ATT_HEADER_SIZE) != seg->ndocs ||
 	    docs_end - ATT_HEADER_SIZE - 4 < (size_t)seg->ndocs * ROW)
@@ -121,7 +172,7 @@ static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
 	if (send < ATT_HEADER_SIZE + 12)
 		return corrupt(seg, ATT_SEG_STORE, send, "footer", msg, msgcap);
 	if (att_segment_check(seg, ATT_SEG_STORE, send - 12, 12) != ATT_OK)
-		return store_damage(seg, msg, msgcap);
+		return page_damage(seg, msg, msgcap);
 	seg->nblocks = att_get_u32le(s + send - 12);
 	seg->store_index_off = att_get_u64le(s + send - 8);
 	if (seg->store_index_off < ATT_HEADER_SIZE ||
@@ -132,7 +183,7 @@ static att_status parse_tables(att_segment *seg, char *msg, size_t msgcap)
 	seg->store_index = s + seg->store_index_off;
 	if (att_segment_check(seg, ATT_SEG_STORE, seg->store_index_off,
 	                      send - seg->store_index_off) != ATT_OK)
-		return store_damage(seg, msg, msgcap);
+		return page_damage(seg, msg, msgcap);
 	return ATT_OK;
 }
 
@@ -200,7 +251,7 @@ static att_status read_store_dict(const att_segment *seg,
 	if (n == 0)
 		return ATT_OK;
 	if (att_segment_check(seg, ATT_SEG_STORE, ATT_HEADER_SIZE, n) != ATT_OK)
-		return store_damage(seg, msg, msgcap);
+		return page_damage(seg, msg, msgcap);
 	hn = n < sizeof head - ATT_STORE_ZMAGIC ? n : sizeof head - ATT_STORE_ZMAGIC;
 	memcpy(head + ATT_STORE_ZMAGIC, s + ATT_HEADER_SIZE, hn);
 	fcs = ZSTD_getFrameContentSize(head, hn + ATT_STORE_ZMAGIC);
@@ -327,20 +378,53 @@ void att_segment_close(att_segment *seg)
 	att_deletes_close(&seg->del);
 }
 
-/* Reads the whole first term of dictionary group G. */
+/* The offset of dictionary group G (< ngroups) into *OFF, its sample
+ * entry checked against its page's CRC: 0, or -1 if that fails or the
+ * offset is not in the body. */
+static int group_at(const att_segment *seg, uint32_t g, uint64_t *off)
+{
+	uint64_t at = seg->dict_body_end + (uint64_t)g * 8;
+
+	if (att_segment_check(seg, ATT_SEG_DICT, at, 8) != ATT_OK)
+		return -1;
+	*off = att_get_u64le(seg->f[ATT_SEG_DICT].p + at);
+	return *off >= ATT_HEADER_SIZE && *off < seg->dict_body_end ? 0 : -1;
+}
+
+/* The offset of dictionary group G into *OFF, and its bytes checked
+ * against their pages' CRCs: 0, or -1 if that fails or the next group
+ * starts before it. */
+static int group_span(const att_segment *seg, uint32_t g, uint64_t *off)
+{
+	uint64_t end = seg->dict_body_end;
+
+	if (group_at(seg, g, off) != 0 ||
+	    (g + 1 < seg->ngroups && group_at(seg, g + 1, &end) != 0) ||
+	    end < *off)
+		return -1;
+	return att_segment_check(seg, ATT_SEG_DICT, *off, end - *off) == ATT_OK
+	           ? 0
+	           : -1;
+}
+
+/* Reads the whole first term of dictionary group G (for a binary search,
+ * which needs no more of the group than that, nor checks more). */
 static int group_term(const att_segment *seg, uint32_t g, const uint8_t **t,
                       size_t *tl)
 {
-	uint64_t off = att_get_u64le(seg->dict_sample + (size_t)g * 8), pre, sl;
+	const uint8_t *d = seg->f[ATT_SEG_DICT].p;
+	uint64_t off, pre, sl;
 	att_cursor c;
 
-	if (off < ATT_HEADER_SIZE || off >= seg->dict_body_end)
+	if (group_at(seg, g, &off) != 0)
 		return -1;
-	att_cursor_init(&c, seg->f[ATT_SEG_DICT].p + off, seg->dict_body_end - off);
+	att_cursor_init(&c, d + off, seg->dict_body_end - off);
 	att_cursor_varint(&c, &pre);
 	att_cursor_varint(&c, &sl);
 	if (c.err || pre != 0 || sl > ATT_TERM_BYTES_MAX ||
-	    att_cursor_bytes(&c, t, sl) != 0)
+	    att_cursor_bytes(&c, t, sl) != 0 ||
+	    att_segment_check(seg, ATT_SEG_DICT, off,
+	                      (uint64_t)(c.p - (d + off))) != ATT_OK)
 		return -1;
 	*tl = sl;
 	return 0;
@@ -357,14 +441,13 @@ static int cmp_term(const uint8_t *a, size_t al, const char *b, size_t bl)
 static int scan_group(att_term_info *ti, const att_segment *seg, uint32_t g,
                       const char *term, size_t len)
 {
-	uint64_t off = att_get_u64le(seg->dict_sample + (size_t)g * 8);
-	uint64_t n = seg->nterms - (uint64_t)g * 16, i, pre, sl;
+	uint64_t n = seg->nterms - (uint64_t)g * 16, off, i, pre, sl;
 	uint8_t cur[ATT_TERM_BYTES_MAX];
 	const uint8_t *suf;
 	att_cursor c;
 	size_t cl = 0;
 
-	if (off < ATT_HEADER_SIZE || off >= seg->dict_body_end)
+	if (group_span(seg, g, &off) != 0)
 		return -1;
 	att_cursor_init(&c, seg->f[ATT_SEG_DICT].p + off, seg->dict_body_end - off);
 	for (i = 0; i < n && i < 16; i++) {
@@ -416,9 +499,9 @@ att_status att_dict_iter_next(att_dict_iter *it, int *has)
 	if (it->i >= seg->nterms)
 		return ATT_OK;
 	if (it->i % 16 == 0) {
-		uint64_t off = att_get_u64le(seg->dict_sample + (it->i / 16) * 8);
+		uint64_t off;
 
-		if (off < ATT_HEADER_SIZE || off >= seg->dict_body_end)
+		if (group_span(seg, (uint32_t)(it->i / 16), &off) != 0)
 			return ATT_ECORRUPT;
 		att_cursor_init(c, seg->f[ATT_SEG_DICT].p + off,
 		                seg->dict_body_end - off);
@@ -601,6 +684,9 @@ static int decode_block(att_postings *pc, uint32_t b)
 		pc->tfs[i]++;
 		next = (uint32_t)d + 1;
 	}
+	/* their rows: the lengths a scorer reads without a status */
+	if (check_rows(pc->seg, pc->docs, n) != 0)
+		return -1;
 	pc->block = b;
 	pc->n = n;
 	pc->i = 0;
@@ -911,14 +997,25 @@ att_status att_segment_sentences_until(att_sentence **out, size_t *cap,
                                        uint32_t *n, const att_segment *seg,
                                        uint32_t doc, uint32_t stop)
 {
-	uint32_t off = att_get_u32le(seg->rows + (size_t)doc * ROW + 16);
-	size_t end = body_end(seg, ATT_SEG_SENTENCES);
+	size_t end = body_end(seg, ATT_SEG_SENTENCES), used;
+	att_status rc;
+	uint32_t off;
 
 	*n = 0;
+	if (check_row(seg, doc) != 0)
+		return ATT_ECORRUPT;
+	off = att_get_u32le(seg->rows + (size_t)doc * ROW + 16);
 	if (off < ATT_HEADER_SIZE || off > end)
 		return ATT_ECORRUPT;
-	return att_sentences_decode(out, cap, n, seg->f[ATT_SEG_SENTENCES].p + off,
-	                            end - off, stop);
+	rc = att_sentences_decode(out, cap, n, seg->f[ATT_SEG_SENTENCES].p + off,
+	                          end - off, stop, &used);
+	/* (bounds-checked, so decoding before the check reads nothing wild) */
+	if (rc == ATT_OK &&
+	    att_segment_check(seg, ATT_SEG_SENTENCES, off, used) != ATT_OK) {
+		*n = 0;
+		rc = ATT_ECORRUPT;
+	}
+	return rc;
 }
 
 /* Decompresses block BLOCK, whole, into the cache: a block is one zstd
@@ -945,7 +1042,7 @@ static att_status load_block(att_block_cache *cache, const att_segment *seg,
 		return corrupt(seg, ATT_SEG_DOCS, 0, "document row (past its block)",
 		               msg, msgcap);
 	if (att_segment_check(seg, ATT_SEG_STORE, off, clen) != ATT_OK)
-		return store_damage(seg, msg, msgcap);
+		return page_damage(seg, msg, msgcap);
 	rc = att_segment_store_dict(&dict, &dictn, seg, msg, msgcap);
 	if (rc != ATT_OK)
 		return rc;
@@ -1010,12 +1107,16 @@ att_status att_segment_fetch_text(att_record *rec, att_block_cache *cache,
                                   size_t upto, char *msg, size_t msgcap)
 {
 	const uint8_t *row = seg->rows + (size_t)doc * ROW, *p;
-	uint32_t block = att_get_u32le(row + 4), off = att_get_u32le(row + 8);
-	uint32_t len = att_get_u32le(row + 12), want;
+	uint32_t block, off, len, want;
 	uint64_t l1, l2, l3;
 	att_status rc;
 	att_cursor c;
 
+	if (check_row(seg, doc) != 0)
+		return page_damage(seg, msg, msgcap);
+	block = att_get_u32le(row + 4);
+	off = att_get_u32le(row + 8);
+	len = att_get_u32le(row + 12);
 	if (block >= seg->nblocks)
 		return corrupt(seg, ATT_SEG_DOCS, ATT_HEADER_SIZE + 4 + (size_t)doc * ROW,
 		               "document row", msg, msgcap);
@@ -1054,12 +1155,15 @@ att_status att_segment_fetch_text(att_record *rec, att_block_cache *cache,
 att_status att_segment_names(att_record *rec, const att_segment *seg,
                              uint32_t doc)
 {
-	uint32_t off = att_get_u32le(seg->rows + (size_t)doc * ROW + 20);
 	uint64_t l1, l2;
 	const uint8_t *p;
+	uint32_t off;
 	att_cursor c;
 
 	memset(rec, 0, sizeof *rec);
+	if (check_row(seg, doc) != 0)
+		return ATT_ECORRUPT;
+	off = att_get_u32le(seg->rows + (size_t)doc * ROW + 20);
 	if (off > seg->names_n)
 		return ATT_ECORRUPT;
 	att_cursor_init(&c, seg->names + off, seg->names_n - off);
@@ -1069,8 +1173,13 @@ att_status att_segment_names(att_record *rec, const att_segment *seg,
 	att_cursor_varint(&c, &l2);
 	if (att_cursor_bytes(&c, &p, (size_t)l2) == 0)
 		rec->title = (const char *)p;
-	if (c.err || l1 == 0)
+	if (c.err || l1 == 0 ||
+	    att_segment_check(seg, ATT_SEG_DOCS,
+	                      (uint64_t)(seg->names - seg->f[ATT_SEG_DOCS].p) + off,
+	                      (uint64_t)(c.p - (seg->names + off))) != ATT_OK) {
+		memset(rec, 0, sizeof *rec);
 		return ATT_ECORRUPT;
+	}
 	rec->id_len = (size_t)l1;
 	rec->title_len = (size_t)l2;
 	return ATT_OK;

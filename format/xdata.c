@@ -214,7 +214,8 @@ att_status att_xdata_parse(att_xdata *out, const uint8_t *p, size_t n)
 }
 
 att_status att_sentences_decode(att_sentence **out, size_t *cap, uint32_t *n,
-                                const uint8_t *p, size_t len, uint32_t stop)
+                                const uint8_t *p, size_t len, uint32_t stop,
+                                size_t *used)
 {
 	uint64_t ns, pos = 0, byte = 0, dp, db;
 	att_cursor c;
@@ -245,10 +246,13 @@ att_status att_sentences_decode(att_sentence **out, size_t *cap, uint32_t *n,
 		(*out)[i].byte = (uint32_t)byte;
 		if (pos >= stop && i > 0 && i < ns) {
 			*n = i;   /* sentence i ends the table early */
-			return ATT_OK;
+			break;
 		}
 	}
-	*n = (uint32_t)ns;
+	if (i > ns)
+		*n = (uint32_t)ns;
+	if (used != NULL)
+		*used = (size_t)(c.p - p);
 	return ATT_OK;
 }
 

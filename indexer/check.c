@@ -15,9 +15,9 @@
  * tokens and raw bytes against the sums.
  *
  * Opening a segment already verifies every file's magic, version and
- * CRC-32 and the fixed tables' sizes (segread.c), except that a big
- * paged file (.pst, .pos, .sto) is checked a page at a time as it is
- * read; the checker checks those whole first, file CRC and every page's
+ * CRC-32 and the fixed tables' sizes (segread.c), except that a
+ * segment file over 1 MiB is checked a page at a time as it is read; the
+ * checker checks those whole first, file CRC and every page's
  * (whole_files). It then adds the
  * layout: dictionary order, contiguous postings and positions, cursors
  * that decode without error and consume exactly their term's bytes.

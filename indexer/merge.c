@@ -75,13 +75,15 @@ static att_status open_sources(merger *m, const att_seg_info *src,
 static att_status copy_doc(merger *m, uint32_t i, uint32_t d)
 {
 	const att_segment *s = &m->src[i];
-	uint32_t dl = att_segment_doclen(s, d), tl = att_segment_titlelen(s, d);
-	uint32_t block, off, len, nsent;
+	uint32_t dl, tl, block, off, len, nsent;
 	uint64_t sen_off = m->sen.off;
 	att_record rec;
 	att_status rc;
 
+	/* the fetch checks D's row, which holds the lengths */
 	rc = att_segment_fetch(&rec, &m->cache, s, d, m->msg, m->msgcap);
+	dl = att_segment_doclen(s, d);
+	tl = att_segment_titlelen(s, d);
 	if (rc == ATT_OK)
 		rc = att_store_add_raw(&m->store, rec.raw, rec.raw_len, &block, &off,
 		                       &len);

@@ -803,7 +803,7 @@ static att_status cand_sentences(xrun *r, const xcand *c, uint32_t *nsent,
 {
 	att_status rc = att_sentences_decode(&r->sents, &r->sentcap, nsent,
 	                                     (const uint8_t *)c->sen, c->sen_len,
-	                                     stop);
+	                                     stop, NULL);
 
 	if (rc == ATT_ECORRUPT)
 		fail(r->q.x, rc, "%s: document %u: a corrupt sentence table (value "

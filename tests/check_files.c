@@ -62,7 +62,8 @@ static att_status check_copy(const uint8_t *p, size_t n, char *msg,
 
 START_TEST(frame_round_trip)
 {
-	static const uint8_t head[] = { 'A', 'T', 'D', 'I', 5, 0, 0, 0 };
+	static const uint8_t head[] = { 'A', 'T', 'D', 'I', ATT_FORMAT_VERSION,
+	                                0, 0, 0 };
 	char msg[256] = "junk";
 	att_buf b;
 
@@ -190,20 +191,20 @@ START_TEST(frame_other_version)
 	build_version(&b, 9);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
 	ck_assert_str_eq(msg, "seg.dict: format version 9, this attache "
-	                 "reads 5; rebuild the index from the source "
+	                 "reads 6; rebuild the index from the source "
 	                 "documents");
 	att_buf_release(&b);
 	build_version(&b, 7);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
 	ck_assert_str_eq(msg, "seg.dict: format version 7, this attache "
-	                 "reads 5; rebuild the index from the source "
+	                 "reads 6; rebuild the index from the source "
 	                 "documents");
 	att_buf_release(&b);
 	/* the version before: no field terms, shorter rows and entries */
 	build_version(&b, 2);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
 	ck_assert_str_eq(msg, "seg.dict: format version 2, this attache "
-	                 "reads 5; rebuild the index from the source "
+	                 "reads 6; rebuild the index from the source "
 	                 "documents");
 	att_buf_release(&b);
 	build_version(&b, ATT_FORMAT_VERSION);

@@ -1777,8 +1777,9 @@ START_TEST(damaged_body_with_valid_crc)
 END_TEST
 
 /* Reads every byte a searcher can reach in DIR's first segment: each
- * term's postings and positions, each document's stored record. The
- * first status that is not ATT_OK, with its message in MSG. */
+ * term by lookup and its postings and positions, each document's names,
+ * sentence table and stored record. The first status that is not ATT_OK,
+ * with its message in MSG. */
 static att_status sweep(const char *dir, char *msg, size_t msgcap)
 {
 	att_postings *pc = malloc(sizeof *pc);
@@ -1786,10 +1787,12 @@ static att_status sweep(const char *dir, char *msg, size_t msgcap)
 	att_manifest m;
 	att_segment seg;
 	att_dict_iter it;
-	uint32_t *pos = NULL, npos, d;
-	size_t cap = 0;
+	att_term_info ti;
+	att_sentence *sents = NULL;
+	uint32_t *pos = NULL, npos, d, nsent;
+	size_t cap = 0, scap = 0;
 	att_status rc;
-	int has;
+	int has, found;
 
 	ck_assert_ptr_nonnull(pc);
 	memset(&cache, 0, sizeof cache);
@@ -1800,7 +1803,12 @@ static att_status sweep(const char *dir, char *msg, size_t msgcap)
 		goto out;
 	att_dict_iter_init(&it, &seg);
 	while ((rc = att_dict_iter_next(&it, &has)) == ATT_OK && has) {
-		rc = att_postings_init(pc, &seg, &it.ti);
+		rc = att_segment_lookup(&ti, &found, &seg, (const char *)it.term,
+		                        it.len, msg, msgcap);
+		if (rc == ATT_OK && !found)
+			rc = ATT_ECORRUPT;
+		if (rc == ATT_OK)
+			rc = att_postings_init(pc, &seg, &it.ti);
 		for (; rc == ATT_OK && pc->doc != ATT_DOC_END; att_postings_next(pc))
 			rc = att_postings_positions(&pos, &cap, &npos, pc);
 		if (rc == ATT_OK && pc->err)
@@ -1810,15 +1818,24 @@ static att_status sweep(const char *dir, char *msg, size_t msgcap)
 			break;
 		}
 	}
+	if (rc != ATT_OK && msg[0] == '\0')
+		att_segment_damage(&seg, msg, msgcap);
 	for (d = 0; rc == ATT_OK && d < seg.ndocs; d++) {
 		att_record rec;
 
-		rc = att_segment_fetch(&rec, &cache, &seg, d, msg, msgcap);
+		rc = att_segment_names(&rec, &seg, d);
+		if (rc == ATT_OK)
+			rc = att_segment_sentences(&sents, &scap, &nsent, &seg, d);
+		if (rc != ATT_OK)
+			att_segment_damage(&seg, msg, msgcap);
+		else
+			rc = att_segment_fetch(&rec, &cache, &seg, d, msg, msgcap);
 	}
 	att_segment_close(&seg);
 out:
 	att_manifest_release(&m);
 	att_block_cache_release(&cache);
+	free(sents);
 	free(pos);
 	free(pc);
 	return rc;
@@ -1845,22 +1862,26 @@ static uint64_t check_problems(const char *dir, char first[512])
 }
 
 /*
- * Big paged files (.pst, .pos, .sto) are checked a page at a time when
- * first read, not whole at open (att_lazy_min, lowered here to 0 so that
- * a small index takes that path). 300 random single-bit flips anywhere
- * before the file's own CRC are each caught: at open (the first page, the
- * page table) or by the read that reaches the page, with the file and the
- * page named; most only by the read, which is the point. A flip in the
- * file's CRC, which guards no byte a reader uses, is caught by the check.
+ * A segment's files bigger than att_lazy_min are checked a page at a time
+ * when first read, not whole at open (att_lazy_min is lowered here to 0
+ * so that a small index takes that path). 300 random single-bit flips
+ * anywhere in the six files before each file's own CRC are each caught:
+ * at open (the first page, the page table, the dictionary's footer and
+ * sample table, the store's block index) or by the read that reaches the
+ * page, with the file and the page named; most only by the read, which
+ * is the point. A flip in the file's CRC, which guards no byte a reader
+ * uses, is caught by the check.
  */
 START_TEST(pages_checked_when_read)
 {
-	static const int paged[] = { ATT_SEG_POSTINGS, ATT_SEG_POSITIONS,
-	                             ATT_SEG_STORE };
-	size_t saved = att_lazy_min, sizes[3], total = 0, n;
+	static const int paged[] = { ATT_SEG_DICT, ATT_SEG_POSTINGS,
+	                             ATT_SEG_POSITIONS, ATT_SEG_DOCS,
+	                             ATT_SEG_SENTENCES, ATT_SEG_STORE };
+	enum { NP = sizeof paged / sizeof paged[0] };
+	size_t saved = att_lazy_min, sizes[NP], total = 0, n;
 	char *dir = test_tmpdir("pages"), path[512], msg[512];
-	uint32_t at_open = 0, on_read = 0, i, k;
-	uint8_t *orig[3];
+	uint32_t at_open = 0, on_read = 0, hit[NP] = { 0 }, i, k;
+	uint8_t *orig[NP];
 	corpus c;
 	rng r = { 99 };
 
@@ -1868,10 +1889,10 @@ START_TEST(pages_checked_when_read)
 	corpus_index(&c, dir, 64u << 20);
 	corpus_free(&c);
 	att_lazy_min = 0;
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < NP; k++) {
 		att_seg_path(path, sizeof path, dir, 1, (enum att_seg_file)paged[k]);
 		orig[k] = read_all(path, &sizes[k]);
-		ck_assert_uint_gt(sizes[k], 4 * ATT_PAGE);
+		ck_assert_uint_gt(sizes[k], 2 * ATT_PAGE);
 		total += sizes[k];
 	}
 	ck_assert_int_eq(sweep(dir, msg, sizeof msg), ATT_OK);
@@ -1903,6 +1924,7 @@ START_TEST(pages_checked_when_read)
 			              strstr(msg, strrchr(path, '/') + 1) != NULL,
 			              "message [%s]", msg);
 			on_read++;
+			hit[k]++;
 		} else {
 			ck_assert_int_eq(rc, ATT_ECORRUPT);
 			ck_assert_ptr_nonnull(strstr(msg, strrchr(path, '/') + 1));
@@ -1913,13 +1935,16 @@ START_TEST(pages_checked_when_read)
 	}
 	ck_assert_uint_eq(at_open + on_read, 300);
 	ck_assert_uint_gt(on_read, 200);
+	for (k = 0; k < NP; k++) /* every file's pages wait for their read */
+		ck_assert_msg(hit[k] > 0, "no flip in %s caught on read",
+		              att_seg_ext[paged[k]]);
 	ck_assert_int_eq(sweep(dir, msg, sizeof msg), ATT_OK);
 
 	/* the last page of .pst damaged: a searcher opens, the check finds it */
 	att_seg_path(path, sizeof path, dir, 1, ATT_SEG_POSTINGS);
-	n = sizes[0];
-	orig[0][n - ATT_PAGED_TAIL - 4 * ((n + ATT_PAGE - 1) / ATT_PAGE) - 1] ^= 4;
-	write_all(path, orig[0], n);
+	n = sizes[1];
+	orig[1][n - ATT_PAGED_TAIL - 4 * ((n + ATT_PAGE - 1) / ATT_PAGE) - 1] ^= 4;
+	write_all(path, orig[1], n);
 	att_searcher_free(open_searcher(dir));
 	ck_assert_uint_gt(check_problems(dir, msg), 0);
 	ck_assert_ptr_nonnull(strstr(msg, "seg000001.pst: checksum mismatch"));
@@ -1927,18 +1952,18 @@ START_TEST(pages_checked_when_read)
 	att_lazy_min = saved;
 	free(searcher_open_fails(dir, ATT_ECORRUPT));
 	att_lazy_min = 0;
-	orig[0][n - ATT_PAGED_TAIL - 4 * ((n + ATT_PAGE - 1) / ATT_PAGE) - 1] ^= 4;
+	orig[1][n - ATT_PAGED_TAIL - 4 * ((n + ATT_PAGE - 1) / ATT_PAGE) - 1] ^= 4;
 	/* a flip in the file's own CRC: readers are right, the check says so */
-	orig[0][n - 1] ^= 0x20;
-	write_all(path, orig[0], n);
+	orig[1][n - 1] ^= 0x20;
+	write_all(path, orig[1], n);
 	ck_assert_int_eq(sweep(dir, msg, sizeof msg), ATT_OK);
 	ck_assert_uint_gt(check_problems(dir, msg), 0);
 	ck_assert_ptr_nonnull(strstr(msg, "seg000001.pst: checksum mismatch"));
-	orig[0][n - 1] ^= 0x20;
-	write_all(path, orig[0], n);
+	orig[1][n - 1] ^= 0x20;
+	write_all(path, orig[1], n);
 	ck_assert_uint_eq(check_problems(dir, msg), 0);
 	att_lazy_min = saved;
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < NP; k++)
 		free(orig[k]);
 	test_remove_tmpdir(dir);
 }
@@ -2114,7 +2139,9 @@ START_TEST(damaged_dict_sample_offset)
 
 	att_seg_path(path, sizeof path, dir, 1, ATT_SEG_DICT);
 	p = read_all(path, &n);
-	sample = att_get_u64le(p + n - 4 - 8);
+	/* the footer ends the body, before the page table (FORMAT.md 2.1.1) */
+	sample = att_get_u64le(p + n - ATT_PAGED_TAIL -
+	                       4 * (size_t)att_get_u32le(p + n - ATT_PAGED_TAIL) - 8);
 	ck_assert_uint_lt(sample, n);
 	/* first sample entry -> far past the end of the file */
 	att_put_u32le(p + sample, 0x7fffff00u);
@@ -3002,8 +3029,8 @@ END_TEST
 
 /* An index of the format version before (here: every file's header
  * rewritten, the CRCs made good) is refused with ATT_EVERSION and a
- * message to rebuild; so is a postings file with that version and no
- * page table, as version 3 wrote it, but its CRC right. */
+ * message to rebuild; so is a file with no page table but its CRC
+ * right, as version 3 wrote postings and version 5 a dictionary. */
 START_TEST(old_version_index)
 {
 	char *dir = small_index(), path[512], *msg;
@@ -3017,11 +3044,11 @@ START_TEST(old_version_index)
 
 		file_name(path, sizeof path, dir, f);
 		p = read_all(path, &n);
-		ck_assert_uint_eq(att_get_u32le(p + 4), 5);
-		att_put_u32le(p + 4, 4);
+		ck_assert_uint_eq(att_get_u32le(p + 4), 6);
+		att_put_u32le(p + 4, 5);
 		reseal(p, n);
 		write_all(path, p, n);
-		if (f == ATT_SEG_POSTINGS) {
+		if (f == ATT_SEG_POSTINGS || f == ATT_SEG_DICT) {
 			const uint8_t *m;
 			att_pages pg;
 			size_t mn, b = n - ATT_PAGED_TAIL -
@@ -3032,18 +3059,18 @@ START_TEST(old_version_index)
 			att_put_u32le(p + b, att_crc32(0, p, b));
 			write_all(v3, p, b + 4);
 			ck_assert_int_eq(att_file_map_paged(&m, &mn, &pg, v3,
-			                                    ATT_MAGIC_POSTINGS, vmsg,
+			                                    att_seg_magic[f], vmsg,
 			                                    sizeof vmsg),
 			                 ATT_EVERSION);
-			ck_assert_ptr_nonnull(strstr(vmsg, "format version 4, this "
-			                             "attache reads 5; rebuild"));
+			ck_assert_ptr_nonnull(strstr(vmsg, "format version 5, this "
+			                             "attache reads 6; rebuild"));
 			ck_assert_int_eq(unlink(v3), 0);
 		}
 		free(p);
 	}
 	msg = searcher_open_fails(dir, ATT_EVERSION);
-	ck_assert_ptr_nonnull(strstr(msg, "MANIFEST: format version 4, this "
-	                             "attache reads 5; rebuild the index"));
+	ck_assert_ptr_nonnull(strstr(msg, "MANIFEST: format version 5, this "
+	                             "attache reads 6; rebuild the index"));
 	free(msg);
 	msg = NULL;
 	ck_assert_int_eq(att_writer_open(&w, dir, NULL, &msg), ATT_EVERSION);

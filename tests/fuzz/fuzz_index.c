@@ -18,9 +18,9 @@
  *     length (cut, or zero-extended by up to 256 bytes); then each patch
  *     is a u16 offset (modulo the length), a count byte C and C bytes
  *     written there (cut at the end of the file).
- * Every file ends with a CRC-32 of the rest, and the paged files (.pst,
- * .pos, .sto) also hold one for every 4 KiB page, which a mutation almost
- * always breaks, so unless bit 4 is set the target writes the right CRCs
+ * Every file ends with a CRC-32 of the rest, and the paged files (the
+ * six segment files) also hold one for every 4 KiB page, which a mutation
+ * almost always breaks, so unless bit 4 is set the target writes the right CRCs
  * (pages, page table, file): the mutated bytes then reach the parsers
  * behind the checksum. The target then opens a searcher, reads its
  * statistics and runs a few queries that reach the dictionary, postings,
@@ -324,15 +324,16 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-/* In a paged file (.pst, .pos, .sto; docs/FORMAT.md 2.1), the page CRCs
+/* In a paged file (the six segment files; docs/FORMAT.md 2.1.1), the page CRCs
  * and the table's own CRC made right again, when the page count still
  * fits the size, so that mutations reach the parsers behind them. */
 static void reseal_pages(uint8_t *p, size_t n)
 {
 	uint64_t np, body, i;
 
-	if (n < 24 || (memcmp(p, "ATPO", 4) && memcmp(p, "ATPS", 4) &&
-	               memcmp(p, "ATST", 4)))
+	if (n < 24 || (memcmp(p, "ATDI", 4) && memcmp(p, "ATPO", 4) &&
+	               memcmp(p, "ATPS", 4) && memcmp(p, "ATDO", 4) &&
+	               memcmp(p, "ATSE", 4) && memcmp(p, "ATST", 4)))
 		return;
 	np = (uint64_t)p[n - 12] | (uint64_t)p[n - 11] << 8 |
 	     (uint64_t)p[n - 10] << 16 | (uint64_t)p[n - 9] << 24;

@@ -89,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (split > size - 1)
 		split = size - 1;
 	if (att_sentences_decode(&sents, &cap, &n, data + 1, split,
-	                         size % 7 ? UINT32_MAX : data[size - 1]) ==
+	                         size % 7 ? UINT32_MAX : data[size - 1],
+	                         NULL) ==
 	    ATT_OK) {
 		if (cap < (size_t)n + 1)
 			__builtin_trap();
