@@ -25,7 +25,9 @@
  * scripts do not separate words with spaces.
  *
  * Terms. A word with only ASCII bytes (U+2019 apostrophes allowed) is
- * lowercased in place, without utf8proc. Any other word goes through
+ * lowercased in place, without utf8proc; one of letters and digits only,
+ * most words, is lowered and hashed for the stem cache by the same loop
+ * that finds its end. Any other word goes through
  * utf8proc_decompose_custom into a reusable buffer with NFKC, case
  * folding, mark stripping and default-ignorable removal, so "Erdoğan",
  * "ﬁnance" and "TÜRKIYE" become "erdogan", "finance" and "turkiye".
@@ -101,6 +103,8 @@ enum kind {
 #define W_CURLY 2u    /* has U+2019 (and is otherwise ASCII) */
 #define W_DIGIT 4u    /* has a digit: not stemmed */
 #define W_ACRONYM 8u  /* dotted acronym: dots are dropped */
+#define W_READY 16u   /* ASCII letters and digits only, already lowered
+                       * into a->norm and hashed by word_end */
 
 /* What a word before a '.' says about the dot. */
 enum abbrev { A_NONE, A_WEAK, A_TITLE };
@@ -115,6 +119,18 @@ static const uint8_t ascii_kind[128] = {
 	0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* a-o */
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, /* p-z */
 };
+
+/* Each ASCII letter and digit as a term holds it (letters lowered: an
+ * ASCII letter or digit ORed with 0x20); every other byte 0. */
+#define WL(c) [c] = (c) | 0x20
+#define WL4(c) WL(c), WL((c) + 1), WL((c) + 2), WL((c) + 3)
+static const uint8_t word_lower[256] = {
+	WL4('0'), WL4('4'), WL('8'), WL('9'),
+	WL4('A'), WL4('E'), WL4('I'), WL4('M'), WL4('Q'), WL4('U'), WL('Y'), WL('Z'),
+	WL4('a'), WL4('e'), WL4('i'), WL4('m'), WL4('q'), WL4('u'), WL('y'), WL('z'),
+};
+#undef WL4
+#undef WL
 
 static const char *const TITLES[] = {
 	"Mr", "Mrs", "Ms", "Dr", "Prof", "Gen", "Sen", "Rep", "Gov", "Lt",
@@ -340,21 +356,51 @@ static size_t joiner_len(const uint8_t *p, size_t n, size_t i,
 	return 0;
 }
 
-/* Scans the word starting at I (a word character); returns its end and
- * ORs what it saw into *FLAGS. */
-static size_t word_end(unsigned *flags, const uint8_t *p, size_t n, size_t i)
+#define FNV_BASIS 2166136261u
+#define FNV_PRIME 16777619u
+
+/* The cache's hash of a normalised word: FNV-1a, its high bits folded. */
+static uint32_t hash_word(const char *w, size_t n)
 {
-	size_t start = i, len;
+	uint32_t h = FNV_BASIS;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)w[i]) * FNV_PRIME;
+	return h ^ h >> 16;
+}
+
+/* Scans the word starting at I (a word character); returns its end and
+ * ORs what it saw into *FLAGS. A word of ASCII letters and digits only
+ * (most words) is also lowered into NORM (MAX_RAW bytes) and hashed
+ * (hash_word) into *HASH on the way, and gets W_READY. */
+static size_t word_end(unsigned *flags, uint32_t *hash, char *norm,
+                       const uint8_t *p, size_t n, size_t i)
+{
+	size_t start = i, lim = n - i > MAX_RAW ? i + MAX_RAW : n, len, run;
 	enum kind k, prev = K_OTHER;
+	unsigned f = 0; /* *FLAGS in a register: P's bytes may alias it */
+	uint32_t h = FNV_BASIS;
+	uint8_t c, all = 0xFF;
 	int32_t cp;
 
+	while (i < lim && (c = word_lower[p[i]]) != 0) {
+		norm[i - start] = (char)c;
+		h = (h ^ c) * FNV_PRIME;
+		all &= c; /* bit 0x40: set in every letter, in no digit */
+		i++;
+	}
+	if (!(all & 0x40))
+		f |= W_DIGIT;
+	run = i;
+	if (i > start)
+		prev = (enum kind)ascii_kind[p[i - 1]];
 	while (i < n) {
 		if (p[i] < 0x80 && ascii_kind[p[i]] >= K_LETTER) {
 			/* the common case, an ASCII letter or digit, in short:
 			 * ascii_kind has no kind above K_DIGIT */
 			prev = (enum kind)ascii_kind[p[i]];
-			if (prev == K_DIGIT)
-				*flags |= W_DIGIT;
+			f |= prev == K_DIGIT ? W_DIGIT : 0;
 			i++;
 			continue;
 		}
@@ -363,7 +409,7 @@ static size_t word_end(unsigned *flags, const uint8_t *p, size_t n, size_t i)
 			prev = k;
 		} else if (k == K_IDEO) {
 			if (i == start) {
-				*flags |= W_NONASCII;
+				f |= W_NONASCII;
 				i += len;
 			}
 			break;
@@ -373,18 +419,23 @@ static size_t word_end(unsigned *flags, const uint8_t *p, size_t n, size_t i)
 			len = joiner_len(p, n, i, prev);
 			if (len == 0)
 				break;
-			*flags |= len == 3 ? W_CURLY : 0;
+			f |= len == 3 ? W_CURLY : 0;
 			i += len;
 			continue;
 		} else {
 			break;
 		}
 		if (k == K_DIGIT)
-			*flags |= W_DIGIT;
+			f |= W_DIGIT;
 		if (cp >= 0x80)
-			*flags |= W_NONASCII;
+			f |= W_NONASCII;
 		i += len;
 	}
+	if (i == run && run > start) { /* nothing past the fast run */
+		f |= W_READY;
+		*hash = h ^ h >> 16;
+	}
+	*flags |= f;
 	return i;
 }
 
@@ -433,13 +484,26 @@ static int normalise(size_t *len, att_analyzer *a, const uint8_t *w, size_t n)
 }
 
 /* Lowercases the ASCII word [W, W+N) into a->norm, turning U+2019 into
- * ' and dropping the dots of an acronym; returns the length. */
-static size_t lower_ascii(att_analyzer *a, const uint8_t *w, size_t n,
-                          unsigned flags)
+ * ' and dropping the dots of an acronym; returns the length, and its
+ * hash_word in *HASH. */
+static size_t lower_ascii(uint32_t *hash, att_analyzer *a, const uint8_t *w,
+                          size_t n, unsigned flags)
 {
 	size_t i, o = 0;
+	uint32_t h = FNV_BASIS;
 	uint8_t c;
 
+	if (!(flags & (W_CURLY | W_ACRONYM))) {
+		/* letters and digits only: one pass lowers and hashes */
+		for (i = 0; i < n; i++) {
+			c = w[i];
+			c = (uint8_t)(c + ((unsigned)(c - 'A') < 26 ? 'a' - 'A' : 0));
+			a->norm[i] = (char)c;
+			h = (h ^ c) * FNV_PRIME;
+		}
+		*hash = h ^ h >> 16;
+		return n;
+	}
 	for (i = 0; i < n; i++) {
 		c = w[i];
 		if (c >= 'A' && c <= 'Z') {
@@ -452,29 +516,21 @@ static size_t lower_ascii(att_analyzer *a, const uint8_t *w, size_t n,
 		}
 		a->norm[o++] = (char)c;
 	}
+	*hash = hash_word(a->norm, o);
 	return o;
 }
 
-static uint32_t hash_word(const char *w, size_t n)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (uint8_t)w[i]) * 16777619u;
-	return h ^ h >> 16;
-}
-
-/* Stems a->norm[0..LEN) through the cache; *TERM and *TLEN get the stem
- * (*TLEN is 0 if there is none to keep). */
-static int stem(const char **term, size_t *tlen, att_analyzer *a, size_t len)
+/* Stems a->norm[0..LEN), whose hash_word is HASH, through the cache;
+ * *TERM and *TLEN get the stem (*TLEN is 0 if there is none to keep). */
+static int stem(const char **term, size_t *tlen, att_analyzer *a, size_t len,
+                uint32_t hash)
 {
 	struct cache_slot *slot = NULL;
 	const sb_symbol *r;
 	int rlen;
 
 	if (len <= CACHE_WORD) {
-		slot = &a->cache[(hash_word(a->norm, len) & (CACHE_SLOTS / 2 - 1)) * 2];
+		slot = &a->cache[(hash & (CACHE_SLOTS / 2 - 1)) * 2];
 		if (slot[0].klen == len && memcmp(slot[0].key, a->norm, len) == 0) {
 			*term = slot[0].stem;
 			*tlen = slot[0].slen;
@@ -509,10 +565,12 @@ static int stem(const char **term, size_t *tlen, att_analyzer *a, size_t len)
 	return ATT_OK;
 }
 
-/* The term for the word [W, W+N) scanned with FLAGS; *TLEN is 0 if the
- * word yields none (too long, or nothing left after normalisation). */
+/* The term for the word [W, W+N) scanned with FLAGS (and HASH, if it
+ * has W_READY); *TLEN is 0 if the word yields none (too long, or nothing
+ * left after normalisation). */
 static int make_term(const char **term, size_t *tlen, att_analyzer *a,
-                     const uint8_t *w, size_t n, unsigned flags)
+                     const uint8_t *w, size_t n, unsigned flags,
+                     uint32_t hash)
 {
 	size_t len;
 	int rc;
@@ -520,12 +578,16 @@ static int make_term(const char **term, size_t *tlen, att_analyzer *a,
 	*tlen = 0;
 	if (n > MAX_RAW)
 		return ATT_OK;
-	if (flags & W_NONASCII) {
+	if (flags & W_READY) {
+		len = n; /* word_end lowered it into a->norm */
+	} else if (flags & W_NONASCII) {
 		rc = normalise(&len, a, w, n);
 		if (rc != ATT_OK)
 			return rc;
+		if (len <= ATT_MAX_TERM)
+			hash = hash_word(a->norm, len);
 	} else {
-		len = lower_ascii(a, w, n, flags);
+		len = lower_ascii(&hash, a, w, n, flags);
 	}
 	if (len == 0 || len > ATT_MAX_TERM)
 		return ATT_OK;
@@ -534,7 +596,7 @@ static int make_term(const char **term, size_t *tlen, att_analyzer *a,
 		*tlen = len;
 		return ATT_OK;
 	}
-	return stem(term, tlen, a, len);
+	return stem(term, tlen, a, len, hash);
 }
 
 /* ---- sentences ---------------------------------------------------------- */
@@ -683,14 +745,16 @@ static void paragraph(struct scan *s, size_t i)
 /* ---- the scan ----------------------------------------------------------- */
 
 /* Turns the word [START, END) into a token and delivers it. */
-static int emit(struct scan *s, size_t start, size_t end, unsigned flags)
+static int emit(struct scan *s, size_t start, size_t end, unsigned flags,
+                uint32_t hash)
 {
 	att_token tok;
 	const char *term = NULL;
 	size_t tlen;
 	int rc;
 
-	rc = make_term(&term, &tlen, s->a, s->p + start, end - start, flags);
+	rc = make_term(&term, &tlen, s->a, s->p + start, end - start, flags,
+	               hash);
 	if (rc != ATT_OK || tlen == 0)
 		return rc;
 	if (s->pos > UINT32_MAX)
@@ -718,6 +782,7 @@ static int word(struct scan *s)
 {
 	size_t start = s->i, end;
 	unsigned flags = 0;
+	uint32_t hash = 0;
 	enum abbrev ab;
 	int rc;
 
@@ -725,11 +790,11 @@ static int word(struct scan *s)
 	if (end > 0)
 		flags = W_ACRONYM;
 	else
-		end = word_end(&flags, s->p, s->n, start);
+		end = word_end(&flags, &hash, s->a->norm, s->p, s->n, start);
 	s->word_start = start;
 	s->word_end = end;
 	s->i = end;
-	rc = emit(s, start, end, flags);
+	rc = emit(s, start, end, flags, hash);
 	if (rc == 0 && (flags & W_ACRONYM) && s->p[end - 1] == '.') {
 		ab = A_WEAK;
 		if (end - start == 4 && (memcmp(s->p + start, "e.g.", 4) == 0 ||
