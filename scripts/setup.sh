@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     build-essential cmake pkg-config \
-    libstemmer-dev zlib1g-dev libzstd-dev libutf8proc-dev libjansson-dev check \
+    libstemmer-dev zlib1g-dev libdeflate-dev libzstd-dev libutf8proc-dev libjansson-dev check \
     python3 g++ libsqlite3-dev libxapian-dev xapian-tools gnuplot-nox \
     clang libclang-rt-14-dev \
     libmicrohttpd-dev wrk chromium curl

@@ -16,11 +16,15 @@
  * values of many ranges with outliers, every parameter, skips by
  * counting one bits, FORMAT.md's worked example byte for byte, and
  * inputs that end before a code does.
+ *
+ * CRC-32 is checked on known values and against zlib's crc32() over
+ * every short length, alignment and a stream cut into pieces.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
+#include <zlib.h>
 
 #include "format.h"
 
@@ -605,6 +609,43 @@ START_TEST(crc32_known_values)
 }
 END_TEST
 
+/* libdeflate's folding paths (by 16, 64 and more bytes, unaligned heads
+ * and tails) against zlib's table-driven crc32(), which wrote every index
+ * before format 6 and still combines the pages' CRCs (format/fwriter.c) */
+START_TEST(crc32_matches_zlib)
+{
+	enum { BIG = (1 << 20) + 77 };
+	unsigned char *b = malloc(BIG + 64);
+	uint32_t x = 2463534242u;
+	size_t i, off, n;
+
+	ck_assert_ptr_nonnull(b);
+	for (i = 0; i < BIG + 64; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		b[i] = (unsigned char)x;
+	}
+	for (off = 0; off < 16; off++)
+		for (n = 0; n <= 600; n++)
+			ck_assert_uint_eq(att_crc32(0, b + off, n),
+			                  (uint32_t)crc32(0, b + off, (uInt)n));
+	for (n = 4096 - 3; n <= 4096 + 3; n++)
+		ck_assert_uint_eq(att_crc32(0x12345678u, b + 5, n),
+		                  (uint32_t)crc32(0x12345678u, b + 5, (uInt)n));
+	ck_assert_uint_eq(att_crc32(0, b + 3, BIG),
+	                  (uint32_t)crc32(0, b + 3, BIG));
+	/* a running CRC carried across pieces, as the writer streams */
+	x = 0;
+	for (off = 0; off < BIG; off += n) {
+		n = off % 7919 + 1;
+		if (n > BIG - off)
+			n = BIG - off;
+		x = att_crc32(x, b + off, n);
+	}
+	ck_assert_uint_eq(x, (uint32_t)crc32(0, b, BIG));
+	free(b);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
 	Suite *s = suite_create("codec");
@@ -628,6 +669,7 @@ static Suite *codec_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("crc32");
 	tcase_add_test(tc, crc32_known_values);
+	tcase_add_test(tc, crc32_matches_zlib);
 	suite_add_tcase(s, tc);
 	return s;
 }

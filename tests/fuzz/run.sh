@@ -39,8 +39,8 @@ if [ -z "$SOURCES" ]; then
 	echo "run.sh: no ATT_SOURCES in $ROOT/CMakeLists.txt" >&2
 	exit 2
 fi
-DEPS_CFLAGS=$(pkg-config --cflags zlib libzstd libutf8proc jansson)
-DEPS_LIBS="$(pkg-config --libs zlib libzstd libutf8proc jansson) -lstemmer -lm"
+DEPS_CFLAGS=$(pkg-config --cflags zlib libdeflate libzstd libutf8proc jansson)
+DEPS_LIBS="$(pkg-config --libs zlib libdeflate libzstd libutf8proc jansson) -lstemmer -lm"
 SAN=address,undefined
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
         -D_GNU_SOURCE -I$ROOT/include -I$ROOT/format -I$ROOT/stemmer
