@@ -212,6 +212,94 @@ void att_unpack128(uint32_t *v, const uint8_t *in, unsigned bits)
 	fn[bits](v, in);
 }
 
+/* ---- impacts --------------------------------------------------------------- */
+
+size_t att_impacts_build(uint32_t *pt, uint32_t *pd, const uint32_t *tf,
+                         const uint32_t *dl, size_t n)
+{
+	uint32_t ft[ATT_BLOCK], fd[ATT_BLOCK];
+	size_t np = 0, i, j, lo, hi;
+
+	assert(n <= ATT_BLOCK);
+	/* the frontier, by rising tf and so rising length: a posting is
+	 * beaten if the first pair with tf >= its tf is no longer; else it
+	 * goes in, and the pairs it beats (tf <= its tf, length >= its
+	 * length: a run just below it) go out */
+	for (i = 0; i < n; i++) {
+		uint32_t t = tf[i], d = dl[i];
+
+		for (hi = 0; hi < np && ft[hi] < t; hi++)
+			;
+		if (hi < np && fd[hi] <= d)
+			continue;
+		if (hi < np && ft[hi] == t)
+			hi++; /* same tf, longer: it goes */
+		for (lo = hi; lo > 0 && fd[lo - 1] >= d; lo--)
+			;
+		memmove(ft + lo + 1, ft + hi, (np - hi) * sizeof *ft);
+		memmove(fd + lo + 1, fd + hi, (np - hi) * sizeof *fd);
+		ft[lo] = t;
+		fd[lo] = d;
+		np = np - (hi - lo) + 1;
+	}
+	/* too many: merge the neighbours closest in length, which loosens
+	 * the bound least, until ATT_IMPACTS_MAX are left */
+	while (np > ATT_IMPACTS_MAX) {
+		size_t best = 0;
+
+		for (j = 1; j + 1 < np; j++)
+			if (fd[j + 1] - fd[j] < fd[best + 1] - fd[best])
+				best = j;
+		fd[best + 1] = fd[best];
+		memmove(ft + best, ft + best + 1, (np - best - 1) * sizeof *ft);
+		memmove(fd + best, fd + best + 1, (np - best - 1) * sizeof *fd);
+		np--;
+	}
+	memcpy(pt, ft, np * sizeof *pt);
+	memcpy(pd, fd, np * sizeof *pd);
+	return np;
+}
+
+void att_impacts_put(att_buf *b, const uint32_t *pt, const uint32_t *pd,
+                     size_t np)
+{
+	size_t i;
+
+	for (i = 0; i < np; i++) {
+		att_buf_put_varint(b, i ? pt[i] - pt[i - 1] - 1 : pt[i]);
+		att_buf_put_varint(b, i ? pd[i] - pd[i - 1] - 1 : pd[i]);
+	}
+}
+
+size_t att_impacts_get(uint32_t *pt, uint32_t *pd, const uint8_t *p,
+                       size_t n)
+{
+	const uint8_t *end = p + n;
+	size_t np = 0, k;
+	uint64_t t, d;
+
+	while (p < end) {
+		if (np == ATT_IMPACTS_MAX)
+			return 0;
+		if ((k = att_varint_get(&t, p, end)) == 0)
+			return 0;
+		p += k;
+		if ((k = att_varint_get(&d, p, end)) == 0)
+			return 0;
+		p += k;
+		if (np > 0) {
+			t += (uint64_t)pt[np - 1] + 1;
+			d += (uint64_t)pd[np - 1] + 1;
+		}
+		if (t > UINT32_MAX || d > UINT32_MAX)
+			return 0;
+		pt[np] = (uint32_t)t;
+		pd[np] = (uint32_t)d;
+		np++;
+	}
+	return np;
+}
+
 /* ---- Rice codes ---------------------------------------------------------- */
 
 static unsigned bitlen(uint32_t v)

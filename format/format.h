@@ -124,6 +124,32 @@ size_t att_pack128(uint8_t *out, const uint32_t *v, unsigned bits);
 void att_unpack128(uint32_t *v, const uint8_t *in, unsigned bits);
 
 /*
+ * Impacts (FORMAT.md 5.3): the (tf, document length) pairs of a block of
+ * postings that no other posting of the block beats in both, a higher or
+ * equal tf at a shorter or equal length. Every posting's BM25 score, for
+ * any k1, b and average length, is at most the best of its block's
+ * pairs', so they bound the block exactly where (highest tf, shortest
+ * length) alone bounds it loosely. At most ATT_IMPACTS_MAX pairs are
+ * kept: beyond that, neighbours merge into (the higher tf, the shorter
+ * length), still a bound. Pairs go by rising tf (and so rising length).
+ */
+#define ATT_IMPACTS_MAX 16
+
+/* The block's pairs from its N postings' TF and DL into PT, PD (room for
+ * ATT_IMPACTS_MAX); returns how many (1..ATT_IMPACTS_MAX; 0 if N is 0). */
+size_t att_impacts_build(uint32_t *pt, uint32_t *pd, const uint32_t *tf,
+                         const uint32_t *dl, size_t n);
+/* Appends NP pairs to B: tf and length of the first as varints, then of
+ * each later one its rise minus 1 in both. */
+void att_impacts_put(att_buf *b, const uint32_t *pt, const uint32_t *pd,
+                     size_t np);
+/* Reads the pairs of [P, P+N) into PT, PD (room for ATT_IMPACTS_MAX).
+ * Returns how many, or 0 if the bytes are not 1..ATT_IMPACTS_MAX pairs
+ * exactly, or a value passes 2^32-1. */
+size_t att_impacts_get(uint32_t *pt, uint32_t *pd, const uint8_t *p,
+                       size_t n);
+
+/*
  * Rice codes, the positions codec (FORMAT.md 5.4). N values with
  * parameter k (0 <= k <= ATT_RICE_KMAX) are written as k in 5 bits,
  * then the k low bits of every value, then every value's quotient
@@ -279,8 +305,11 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
  * 4: .pst, .pos and .sto are paged files (ATT_PAGE), checked a page at a
  * time as they are read.
  * 5: the store's blocks are zstd frames against a per-segment dictionary.
- * 6: .dic, .doc and .sen are paged files too. */
-#define ATT_FORMAT_VERSION 6u
+ * 6: .dic, .doc and .sen are paged files too.
+ * 7: skip entries of 28 bytes, pointing at each block's impacts. */
+#define ATT_FORMAT_VERSION 7u
+/* A postings skip entry's bytes (FORMAT.md 5.3). */
+#define ATT_SKIP_ENTRY 28
 #define ATT_HEADER_SIZE 8
 #define ATT_TRAILER_SIZE 4
 
@@ -698,13 +727,18 @@ att_status att_dict_iter_seek(att_dict_iter *it, const att_segment *seg,
 typedef struct att_block_bound {
 	uint32_t last_doc;        /* last document of the block */
 	uint32_t max_tf, min_dl, max_title_tf;
+	const uint8_t *imp;       /* its impacts (att_impacts_get), or NULL
+	                             where there are none: a list of one
+	                             block, or a whole list's bound */
+	uint32_t imp_len;
 } att_block_bound;
 
 /* A cursor over one term's postings in one segment. */
 typedef struct att_postings {
 	const att_segment *seg;
-	const uint8_t *skip;      /* nblocks * 20 bytes, if nblocks > 1 */
-	const uint8_t *data, *data_end;
+	const uint8_t *skip;      /* nblocks entries, if nblocks > 1 */
+	const uint8_t *data, *data_end; /* the blocks */
+	const uint8_t *imp, *imp_end;   /* the impacts, if nblocks > 1 */
 	const uint8_t *pos_base, *pos_end;
 	uint32_t df, nblocks, block;
 	uint32_t n, i;            /* postings in the decoded block, index */
@@ -719,6 +753,13 @@ typedef struct att_postings {
 	uint32_t bound_block;     /* the block att_postings_shallow found
 	                             last */
 	att_block_bound one;      /* a one-block list's bound */
+	/* A full block's tfs stay packed until a reader needs them all (its
+	 * positions, a one-block bound): most decoded blocks of an AND or a
+	 * pruned OR have few documents scored, and one packed tf is a load
+	 * and a shift (att_postings_tf). */
+	const uint8_t *tf_in;     /* the packed tf-1s, if tfs_packed */
+	unsigned tf_bits;         /* their width, 0..31 */
+	int tfs_packed;           /* tfs[] not yet filled */
 	uint32_t docs[ATT_BLOCK], tfs[ATT_BLOCK];
 } att_postings;
 
@@ -730,8 +771,27 @@ att_status att_postings_init(att_postings *pc, const att_segment *seg,
  * corrupt block pc->err is set and doc becomes ATT_DOC_END. */
 uint32_t att_postings_next(att_postings *pc);
 uint32_t att_postings_advance(att_postings *pc, uint32_t target);
+/* Value I of a block of 128 values packed BITS (1..32) bits each, as
+ * att_unpack128 reads it: a 64-bit load clamped to the block's last 8
+ * bytes. */
+static inline uint32_t att_unpack_one(const uint8_t *in, unsigned bits,
+                                      uint32_t i)
+{
+	size_t bit = (size_t)i * bits, start = bit / 8, last = 16 * (size_t)bits - 8;
+	uint64_t x;
+
+	if (start > last)
+		start = last;
+	x = att_get_u64le(in + start);
+	return (uint32_t)((x >> (bit - 8 * start)) & (((uint64_t)1 << bits) - 1));
+}
+
 static inline uint32_t att_postings_tf(const att_postings *pc)
 {
+	if (pc->tfs_packed)
+		return pc->tf_bits == 0
+		           ? 1
+		           : att_unpack_one(pc->tf_in, pc->tf_bits, pc->i) + 1;
 	return pc->tfs[pc->i];
 }
 /* Describes the block that holds the first posting >= TARGET (TARGET >=

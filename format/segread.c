@@ -34,7 +34,7 @@
 #include "format.h"
 
 #define ROW ATT_DOC_ROW
-#define SKIP 24
+#define SKIP ATT_SKIP_ENTRY
 
 static att_status map_file(att_segment *seg, enum att_seg_file f,
                            const char *dir, char *msg, size_t msgcap)
@@ -633,7 +633,32 @@ static int check_bytes(const att_postings *pc, const uint8_t *p, size_t n)
 	           : -1;
 }
 
-/* Decodes block B into docs/tfs; 0 or -1 if corrupt. */
+/* Unpacks a full block's N tf-1s of width BITS into TFS as tfs: 0, or -1
+ * if one is 2^32-1 (its tf would wrap). */
+static int unpack_tfs(uint32_t *tfs, const uint8_t *in, unsigned bits,
+                      uint32_t n)
+{
+	uint32_t i, bad = 0;
+
+	att_unpack128(tfs, in, bits);
+	for (i = 0; i < n; i++) {
+		bad |= tfs[i] == UINT32_MAX;
+		tfs[i]++;
+	}
+	return bad ? -1 : 0;
+}
+
+/* Fills the decoded block's tfs[] if they are still packed. */
+static void fill_tfs(att_postings *pc)
+{
+	if (pc->tfs_packed) {
+		(void)unpack_tfs(pc->tfs, pc->tf_in, pc->tf_bits, pc->n);
+		pc->tfs_packed = 0;
+	}
+}
+
+/* Decodes block B's documents, and its tfs or where they lie packed; 0
+ * or -1 if corrupt. */
 static int decode_block(att_postings *pc, uint32_t b)
 {
 	const uint8_t *p = pc->data, *end = pc->data_end;
@@ -658,6 +683,7 @@ static int decode_block(att_postings *pc, uint32_t b)
 		pc->pos_blk = pc->pos_base;
 		pc->pos_blk_end = pc->pos_end;
 	}
+	pc->tfs_packed = 0;
 	if (n == ATT_BLOCK) {
 		unsigned bg, bt;
 
@@ -666,23 +692,41 @@ static int decode_block(att_postings *pc, uint32_t b)
 		    check_bytes(pc, p, 2 + 16u * (bg + bt)) != 0)
 			return -1;
 		att_unpack128(pc->docs, p + 2, bg);
-		att_unpack128(pc->tfs, p + 2 + 16 * bg, bt);
+		if (bt < 32) { /* no tf-1 can be 2^32-1: leave them packed */
+			pc->tf_in = p + 2 + 16 * bg;
+			pc->tf_bits = bt;
+			pc->tfs_packed = 1;
+		} else if (unpack_tfs(pc->tfs, p + 2 + 16 * bg, bt, n) != 0) {
+			return -1;
+		}
 	} else {
 		size_t used;
+		uint32_t bad = 0;
 
 		if (att_rice_get_pairs(pc->docs, pc->tfs, n, p, (size_t)(end - p),
 		                       &used) != 0 ||
 		    check_bytes(pc, p, used) != 0)
 			return -1;
-	}
-	for (i = 0; i < n; i++) {
-		uint64_t d = (uint64_t)next + pc->docs[i];
-
-		if (d >= pc->seg->ndocs || pc->tfs[i] == UINT32_MAX)
+		for (i = 0; i < n; i++) {
+			bad |= pc->tfs[i] == UINT32_MAX;
+			pc->tfs[i]++;
+		}
+		if (bad)
 			return -1;
-		pc->docs[i] = (uint32_t)d;
-		pc->tfs[i]++;
-		next = (uint32_t)d + 1;
+	}
+	/* gaps to documents: each is the one before plus its gap plus 1, so
+	 * they rise, and the last one below ndocs bounds them all (the sum
+	 * of 128 gaps under 2^32 cannot wrap 64 bits) */
+	{
+		uint64_t d = next;
+
+		for (i = 0; i < n; i++) {
+			d += pc->docs[i];
+			pc->docs[i] = (uint32_t)d;
+			d++;
+		}
+		if (d - 1 >= pc->seg->ndocs)
+			return -1;
 	}
 	/* their rows: the lengths a scorer reads without a status */
 	if (check_rows(pc->seg, pc->docs, n) != 0)
@@ -704,6 +748,7 @@ static void one_block_bound(att_postings *pc)
 	att_block_bound *o = &pc->one;
 	uint32_t i;
 
+	fill_tfs(pc);
 	o->last_doc = pc->docs[pc->n - 1];
 	o->max_tf = 0;
 	o->min_dl = UINT32_MAX;
@@ -716,6 +761,8 @@ static void one_block_bound(att_postings *pc)
 			o->min_dl = dl;
 	}
 	o->max_title_tf = o->max_tf;
+	o->imp = NULL;
+	o->imp_len = 0;
 }
 
 att_status att_postings_init(att_postings *pc, const att_segment *seg,
@@ -732,13 +779,26 @@ att_status att_postings_init(att_postings *pc, const att_segment *seg,
 	pc->data_end = pst + ti->post_off + ti->post_len;
 	pc->pos_base = seg->f[ATT_SEG_POSITIONS].p + ti->pos_off;
 	pc->pos_end = pc->pos_base + ti->pos_len;
+	pc->imp = pc->imp_end = NULL;
 	if (pc->nblocks > 1) {
+		uint64_t after = ti->post_len - (uint64_t)pc->nblocks * SKIP;
+		uint32_t imp0;
+
 		if (ti->post_len < (uint64_t)pc->nblocks * SKIP ||
-		    check_bytes(pc, pc->skip, (size_t)pc->nblocks * SKIP) != 0) {
+		    check_bytes(pc, pc->skip, (size_t)pc->nblocks * SKIP) != 0 ||
+		    (imp0 = att_get_u32le(pc->skip + 24)) > after) {
 			fail(pc);
 			return ATT_ECORRUPT;
 		}
+		/* the skip table, the blocks, then the blocks' impacts */
 		pc->data = pc->skip + (size_t)pc->nblocks * SKIP;
+		pc->imp = pc->data + imp0;
+		pc->imp_end = pc->data_end;
+		pc->data_end = pc->imp;
+		if (check_bytes(pc, pc->imp, (size_t)(pc->imp_end - pc->imp)) != 0) {
+			fail(pc);
+			return ATT_ECORRUPT;
+		}
 	}
 	if (decode_block(pc, 0) != 0) {
 		fail(pc);
@@ -838,6 +898,8 @@ void att_postings_max_bound(att_block_bound *out, const att_postings *pc)
 			out->max_title_tf = ttf;
 	}
 	out->last_doc = skip_last(pc, pc->nblocks - 1);
+	out->imp = NULL;
+	out->imp_len = 0;
 }
 
 int att_postings_shallow(att_block_bound *out, att_postings *pc,
@@ -845,6 +907,7 @@ int att_postings_shallow(att_block_bound *out, att_postings *pc,
 {
 	uint32_t lo, hi, step = 1;
 	const uint8_t *sk;
+	size_t a, z;
 
 	if (pc->nblocks <= 1) {
 		if (pc->nblocks == 0 || target > pc->one.last_doc)
@@ -879,10 +942,22 @@ int att_postings_shallow(att_block_bound *out, att_postings *pc,
 	}
 	pc->bound_block = lo;
 	sk = pc->skip + (size_t)lo * SKIP;
+	/* its impacts, up to the next block's or the list's end (offsets
+	 * from the first byte after the skip table) */
+	a = att_get_u32le(sk + 24);
+	z = lo + 1 < pc->nblocks ? att_get_u32le(sk + SKIP + 24)
+	                         : (size_t)(pc->imp_end - pc->data);
+	if (a < (size_t)(pc->imp - pc->data) || z < a ||
+	    z > (size_t)(pc->imp_end - pc->data)) {
+		fail(pc);
+		return 0;
+	}
 	out->last_doc = att_get_u32le(sk);
 	out->max_tf = att_get_u32le(sk + 12);
 	out->min_dl = att_get_u32le(sk + 16);
 	out->max_title_tf = att_get_u32le(sk + 20);
+	out->imp = pc->data + a;
+	out->imp_len = (uint32_t)(z - a);
 	return 1;
 }
 
@@ -906,6 +981,7 @@ static int open_positions(att_postings *pc)
 	att_bits_init(&r, pc->pos_blk, len);
 	if (att_bits_get(&r, 5, &k) != 0)
 		return -1;
+	fill_tfs(pc);
 	for (i = 0; i < pc->n; i++)
 		ncodes += pc->tfs[i];
 	hi = 5 + ncodes * k;
@@ -945,13 +1021,15 @@ static int rice_positions(uint32_t *out, att_bits *hi, att_bits *lo,
 att_status att_postings_positions(uint32_t **out, size_t *cap, uint32_t *n,
                                   att_postings *pc)
 {
-	uint32_t tf = pc->tfs[pc->i], k, drop;
+	uint32_t tf, k, drop;
 	uint64_t skip = 0;
 	att_bits hi, lo;
 
 	*n = 0;
 	if (pc->doc == ATT_DOC_END)
 		return ATT_OK;
+	fill_tfs(pc);
+	tf = pc->tfs[pc->i];
 	if ((!pc->pos_open || pc->pos_i > pc->i) && open_positions(pc) != 0)
 		goto corrupt;
 	for (k = pc->pos_i; k < pc->i; k++)

@@ -174,10 +174,25 @@ static void bound_add(att_block_bound *b, uint32_t doc, uint32_t tf,
 	b->max_title_tf = ttf > b->max_title_tf ? ttf : b->max_title_tf;
 }
 
-static int bound_differs(const att_block_bound *a, const att_block_bound *b)
+/* 1 if skip entry A is not what block B's N postings (TF, DL) make of
+ * it: its maxima, or its impacts (FORMAT.md 5.3) byte for byte. */
+static int bound_differs(const att_block_bound *a, const att_block_bound *b,
+                         const uint32_t *tf, const uint32_t *dl, uint32_t n)
 {
-	return a->last_doc != b->last_doc || a->max_tf != b->max_tf ||
-	    a->min_dl != b->min_dl || a->max_title_tf != b->max_title_tf;
+	uint32_t pt[ATT_IMPACTS_MAX], pd[ATT_IMPACTS_MAX];
+	att_buf want;
+	size_t np = att_impacts_build(pt, pd, tf, dl, n);
+	int differs;
+
+	if (a->last_doc != b->last_doc || a->max_tf != b->max_tf ||
+	    a->min_dl != b->min_dl || a->max_title_tf != b->max_title_tf)
+		return 1;
+	att_buf_init(&want);
+	att_impacts_put(&want, pt, pd, np);
+	differs = want.rc != ATT_OK || a->imp == NULL || a->imp_len != want.n ||
+	    memcmp(a->imp, want.p, want.n) != 0;
+	att_buf_release(&want);
+	return differs;
 }
 
 /* The term's on-disk postings, in the inverter's layout, into c->stream;
@@ -191,7 +206,7 @@ static att_status disk_stream(checker *c, const att_dict_iter *it,
 	int word = it->len > 0 && it->term[0] != ATT_ID_PREFIX &&
 	    it->term[0] != ATT_FIELD_PREFIX;
 	att_block_bound want, have;
-	uint32_t next = 0, np, k;
+	uint32_t next = 0, np, k, btf[ATT_BLOCK], bdl[ATT_BLOCK], bn = 0;
 
 	*df = 0;
 	*cf = 0;
@@ -205,10 +220,11 @@ static att_status disk_stream(checker *c, const att_dict_iter *it,
 
 		if (pc->nblocks > 1 && pc->i == 0) { /* a block starts */
 			if (pc->block > 0)
-				*bad |= bound_differs(&want, &have);
+				*bad |= bound_differs(&want, &have, btf, bdl, bn);
 			att_postings_shallow(&want, pc, pc->doc);
 			memset(&have, 0, sizeof have);
 			have.min_dl = UINT32_MAX;
+			bn = 0;
 		}
 		rc = att_postings_positions(&c->pos, &c->poscap, &np, pc);
 		if (rc != ATT_OK) /* the cursor is at its end now */
@@ -222,6 +238,10 @@ static att_status disk_stream(checker *c, const att_dict_iter *it,
 		}
 		bound_add(&have, pc->doc, np,
 		          att_segment_doclen(&c->seg, pc->doc), ttf);
+		if (bn < ATT_BLOCK) {
+			btf[bn] = np;
+			bdl[bn++] = att_segment_doclen(&c->seg, pc->doc);
+		}
 		next = pc->doc + 1;
 		(*df)++;
 		*cf += np;
@@ -229,7 +249,7 @@ static att_status disk_stream(checker *c, const att_dict_iter *it,
 	if (rc == ATT_OK && pc->err)
 		rc = pc->err;
 	if (rc == ATT_OK && pc->nblocks > 1)
-		*bad |= bound_differs(&want, &have);
+		*bad |= bound_differs(&want, &have, btf, bdl, bn);
 	if (rc == ATT_OK && c->stream.rc != ATT_OK)
 		rc = ATT_ENOMEM;
 	return rc;
@@ -277,7 +297,7 @@ static att_status check_term(checker *c, const att_dict_iter *it,
 	else if (bad)
 		problem(c, ATT_SEG_POSTINGS, it->ti.post_off, "term \"%.*s\": "
 		        "a skip entry's bounds (last document, highest tf, "
-		        "shortest document, highest title tf) differ from its "
+		        "shortest document, highest title tf, impacts) differ from its "
 		        "block's", (int)it->len, it->term);
 	return ATT_OK;
 }

@@ -39,6 +39,7 @@ struct att_segenc {
 	att_buf sample;         /* u64 per dictionary group */
 	att_buf blocks;         /* the current term's encoded blocks */
 	att_buf skips;          /* the current term's skip table */
+	att_buf imps;           /* its blocks' impacts (FORMAT.md 5.3) */
 	uint32_t *docs, *tfs;   /* the current term, decoded */
 	uint32_t *ttfs;         /* and its title tfs */
 	uint32_t *poffs;        /* and each block's positions offset */
@@ -184,27 +185,29 @@ static void encode_block(enc *e, uint32_t from, uint32_t n, uint32_t prev_next)
 	att_buf_append(&e->blocks, packed, att_pack128(packed, tfm1, bt));
 }
 
+/* Block [FROM, FROM+N)'s skip entry, its impacts' offset within e->imps
+ * for now (encode_postings makes it the list's), and its impacts. */
 static void put_skip(enc *e, uint32_t from, uint32_t n, uint32_t data_off,
                      uint32_t pos_off)
 {
-	uint32_t i, max_tf = 0, min_dl = UINT32_MAX, max_ttf = 0;
+	uint32_t i, max_ttf = 0, dls[ATT_BLOCK];
+	uint32_t pt[ATT_IMPACTS_MAX], pd[ATT_IMPACTS_MAX];
+	size_t np;
 
-	for (i = from; i < from + n; i++) {
-		uint32_t dl = row_u32(e, e->docs[i], 0);
-
-		if (e->tfs[i] > max_tf)
-			max_tf = e->tfs[i];
-		if (dl < min_dl)
-			min_dl = dl;
-		if (e->ttfs[i] > max_ttf)
-			max_ttf = e->ttfs[i];
+	for (i = 0; i < n; i++) {
+		dls[i] = row_u32(e, e->docs[from + i], 0);
+		if (e->ttfs[from + i] > max_ttf)
+			max_ttf = e->ttfs[from + i];
 	}
+	np = att_impacts_build(pt, pd, e->tfs + from, dls, n);
 	att_buf_put_u32le(&e->skips, e->docs[from + n - 1]);
 	att_buf_put_u32le(&e->skips, data_off);
 	att_buf_put_u32le(&e->skips, pos_off);
-	att_buf_put_u32le(&e->skips, max_tf);
-	att_buf_put_u32le(&e->skips, min_dl);
+	att_buf_put_u32le(&e->skips, pt[np - 1]); /* the highest tf */
+	att_buf_put_u32le(&e->skips, pd[0]);      /* the shortest length */
 	att_buf_put_u32le(&e->skips, max_ttf);
+	att_buf_put_u32le(&e->skips, (uint32_t)e->imps.n);
+	att_impacts_put(&e->imps, pt, pd, np);
 }
 
 static int encode_postings(enc *e, const att_inv_term *t)
@@ -213,6 +216,7 @@ static int encode_postings(enc *e, const att_inv_term *t)
 
 	att_buf_clear(&e->blocks);
 	att_buf_clear(&e->skips);
+	att_buf_clear(&e->imps);
 	for (b = 0; b < nblocks; b++) {
 		uint32_t from = b * ATT_BLOCK, n = t->df - from;
 
@@ -226,10 +230,19 @@ static int encode_postings(enc *e, const att_inv_term *t)
 		encode_block(e, from, n, next);
 		next = e->docs[from + n - 1] + 1;
 	}
-	if (e->blocks.rc != ATT_OK || e->skips.rc != ATT_OK)
+	if (e->blocks.rc != ATT_OK || e->skips.rc != ATT_OK ||
+	    e->imps.rc != ATT_OK || e->blocks.n + e->imps.n > UINT32_MAX)
 		return -1;
+	/* the impacts follow the blocks: their offsets, like the blocks',
+	 * from the first byte after the skip table */
+	for (b = 0; nblocks > 1 && b < nblocks; b++) {
+		uint8_t *at = e->skips.p + (size_t)b * ATT_SKIP_ENTRY + 24;
+
+		att_put_u32le(at, (uint32_t)(att_get_u32le(at) + e->blocks.n));
+	}
 	att_fw_write(&e->pst, e->skips.p, e->skips.n);
 	att_fw_write(&e->pst, e->blocks.p, e->blocks.n);
+	att_fw_write(&e->pst, e->imps.p, e->imps.n);
 	return 0;
 }
 
@@ -286,6 +299,7 @@ att_status att_segenc_open(att_segenc **out, const char *dir, uint32_t seg,
 	att_buf_init(&e->sample);
 	att_buf_init(&e->blocks);
 	att_buf_init(&e->skips);
+	att_buf_init(&e->imps);
 	att_buf_init(&e->posbuf);
 	att_seg_path(path, sizeof path, dir, seg, ATT_SEG_POSTINGS);
 	rc = att_fw_open(&e->pst, path, ATT_MAGIC_POSTINGS);
@@ -326,6 +340,7 @@ static void enc_free(att_segenc *e)
 	att_buf_release(&e->sample);
 	att_buf_release(&e->blocks);
 	att_buf_release(&e->skips);
+	att_buf_release(&e->imps);
 	att_buf_release(&e->posbuf);
 	att_free(e->vals);
 	att_free(e->poffs);

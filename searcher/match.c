@@ -564,6 +564,7 @@ att_status att_match_prepare(att_match *m)
 	att_free(m->pc);
 	att_free(m->present);
 	att_free(m->posdoc);
+	att_free(m->memo);
 	att_free(m->npos);
 	att_free(m->poscap);
 	if (m->pos != NULL)
@@ -573,12 +574,13 @@ att_status att_match_prepare(att_match *m)
 	m->pc = att_malloc((net + 1) * sizeof *m->pc); /* init fills them */
 	m->present = att_calloc(net + 1, sizeof *m->present);
 	m->posdoc = att_calloc(net + 1, sizeof *m->posdoc);
+	m->memo = att_calloc(net + 1, sizeof *m->memo);
 	m->npos = att_calloc(net + 1, sizeof *m->npos);
 	m->poscap = att_calloc(net + 1, sizeof *m->poscap);
 	m->pos = att_calloc(net + 1, sizeof *m->pos);
 	m->npalloc = net;
-	if (!m->pc || !m->present || !m->posdoc || !m->npos || !m->poscap ||
-	    !m->pos)
+	if (!m->pc || !m->present || !m->posdoc || !m->memo || !m->npos ||
+	    !m->poscap || !m->pos)
 		return merr(m, ATT_ENOMEM, NULL);
 	m->seg = UINT32_MAX;
 	return ATT_OK;
@@ -611,6 +613,7 @@ void att_match_release(att_match *m)
 	att_free(m->pc);
 	att_free(m->present);
 	att_free(m->posdoc);
+	att_free(m->memo);
 	att_free(m->npos);
 	att_free(m->poscap);
 	for (u = 0; m->pos != NULL && u < m->npalloc; u++)
@@ -633,6 +636,7 @@ void att_match_release(att_match *m)
 	m->pc = NULL;
 	m->present = NULL;
 	m->posdoc = NULL;
+	m->memo = NULL;
 	m->npos = NULL;
 	m->poscap = NULL;
 	m->pos = NULL;
@@ -667,6 +671,7 @@ static att_status open_slots(att_match *m, uint32_t seg, int passages)
 		m->present[u] = m->found[at] &&
 		    (!passages || (e->positive && e->slot == (int32_t)u));
 		m->posdoc[u] = -1;
+		m->memo[u].block = UINT32_MAX;
 		if (m->present[u])
 			rc = att_postings_init(&m->pc[u], &m->segs[seg], &m->ti[at]);
 		if (rc != ATT_OK) {
@@ -919,22 +924,49 @@ static double term_score(att_match *m, uint32_t u, uint32_t doc,
 	            m->avgdl + (w - 1) * m->avgtl, m->b);
 }
 
-/* The best score term U can get from a block with these maxima. */
+/* The best score a default-field posting of term U can get at TF and
+ * DL, or below TF and above DL, in a block whose highest title tf is
+ * TTF. */
+static double pair_bound(const att_match *m, double idf, double tf,
+                         double dl, double ttf)
+{
+	double w = m->title_weight, avg = m->avgdl + (w - 1) * m->avgtl;
+
+	if (w >= 1) /* tf' <= tf + (w-1) ttf, dl' = dl + (w-1) tl >= dl */
+		return bm25(m, idf, tf + (w - 1) * ttf, dl, avg, m->b);
+	/* w < 1: tf' <= tf, dl' >= w dl */
+	return bm25(m, idf, tf, w * dl, avg, m->b);
+}
+
+/* The best score term U can get from a block with these maxima: from
+ * its impacts where it has them (exact, for BM25 without title weight),
+ * else from its highest tf and shortest length. */
 static double term_bound(const att_match *m, uint32_t u,
                          const att_block_bound *bb)
 {
 	const att_eterm *e = &m->et[m->slot_u[u]];
-	double w = m->title_weight, tf = bb->max_tf, dl = bb->min_dl;
+	uint32_t pt[ATT_IMPACTS_MAX], pd[ATT_IMPACTS_MAX];
+	size_t np, i;
+	double best;
 
 	if (e->kind == ATT_ET_FIELD)
-		return bm25(m, e->idf, tf, 0, 1, 0);
+		return bm25(m, e->idf, bb->max_tf, 0, 1, 0);
 	if (e->kind == ATT_ET_TITLE)
-		return bm25(m, e->idf, tf, 0, m->avgtl, m->b);
-	if (w >= 1) /* tf' <= tf + (w-1) ttf, dl' = dl + (w-1) tl >= dl */
-		return bm25(m, e->idf, tf + (w - 1) * bb->max_title_tf, dl,
-		            m->avgdl + (w - 1) * m->avgtl, m->b);
-	/* w < 1: tf' <= tf, dl' >= w dl */
-	return bm25(m, e->idf, tf, w * dl, m->avgdl + (w - 1) * m->avgtl, m->b);
+		return bm25(m, e->idf, bb->max_tf, 0, m->avgtl, m->b);
+	/* impacts that do not read (attache check reports them) fall back
+	 * on the skip entry's maxima */
+	np = bb->imp != NULL ? att_impacts_get(pt, pd, bb->imp, bb->imp_len) : 0;
+	if (np == 0)
+		return pair_bound(m, e->idf, bb->max_tf, bb->min_dl,
+		                  bb->max_title_tf);
+	best = 0;
+	for (i = 0; i < np; i++) {
+		double s = pair_bound(m, e->idf, pt[i], pd[i], bb->max_title_tf);
+
+		if (s > best)
+			best = s;
+	}
+	return best;
 }
 
 /* The score of node N in document DOC, which it matches. */
@@ -981,6 +1013,16 @@ static double bound(att_match *m, att_enode *n, uint32_t target,
 					continue;
 				if (bb.last_doc < *upto)
 					*upto = bb.last_doc;
+				if (bb.imp != NULL) { /* a block of a long list */
+					struct att_bound_memo *o = &m->memo[u];
+
+					if (o->block != m->pc[u].bound_block) {
+						o->block = m->pc[u].bound_block;
+						o->bound = term_bound(m, u, &bb);
+					}
+					s += o->bound;
+					continue;
+				}
 			}
 			s += term_bound(m, u, &bb);
 		}

@@ -471,6 +471,10 @@ typedef struct att_match {
 	att_postings *pc;
 	int *present;
 	int64_t *posdoc;           /* the document pos[i] holds, or -1 */
+	struct att_bound_memo {    /* the bound of the block last bounded */
+		uint32_t block;        /* UINT32_MAX: none yet */
+		double bound;
+	} *memo;
 	uint32_t **pos, *npos;
 	size_t *poscap;
 	uint32_t npalloc;

@@ -593,6 +593,137 @@ START_TEST(bits_needed_cases)
 }
 END_TEST
 
+/* ---- impacts (FORMAT.md 5.3) -------------------------------------------- */
+
+/* 1 if posting (T, D) beats or ties pair (PT, PD) in both ways */
+static int beaten_by(uint32_t pt, uint32_t pd, uint32_t t, uint32_t d)
+{
+	return pt >= t && pd <= d;
+}
+
+/* The frontier by brute force: postings no other posting beats (a
+ * distinct one with tf >= and length <=), duplicates once, by rising
+ * tf; returns how many. */
+static size_t brute_frontier(uint32_t *ft, uint32_t *fd, const uint32_t *tf,
+                             const uint32_t *dl, size_t n)
+{
+	size_t i, j, k, np = 0;
+
+	for (i = 0; i < n; i++) {
+		int out = 0;
+
+		for (j = 0; j < n && !out; j++)
+			out = (tf[j] != tf[i] || dl[j] != dl[i]) &&
+			    beaten_by(tf[j], dl[j], tf[i], dl[i]);
+		for (k = 0; k < np && !out; k++)
+			out = ft[k] == tf[i] && fd[k] == dl[i];
+		if (out)
+			continue;
+		for (k = np++; k > 0 && ft[k - 1] > tf[i]; k--) {
+			ft[k] = ft[k - 1];
+			fd[k] = fd[k - 1];
+		}
+		ft[k] = tf[i];
+		fd[k] = dl[i];
+	}
+	return np;
+}
+
+START_TEST(impacts_against_brute_force)
+{
+	uint32_t tf[ATT_BLOCK], dl[ATT_BLOCK], ft[ATT_BLOCK], fd[ATT_BLOCK];
+	uint32_t pt[ATT_IMPACTS_MAX], pd[ATT_IMPACTS_MAX];
+	uint32_t gt[ATT_IMPACTS_MAX], gd[ATT_IMPACTS_MAX];
+	uint32_t x = 88172645u, round, merged = 0, exact = 0;
+	size_t n, np, nf, i, k, ends[ATT_IMPACTS_MAX];
+	uint8_t zeros[2 * ATT_IMPACTS_MAX + 2];
+	att_buf b;
+
+	att_buf_init(&b);
+	for (round = 0; round < 3000; round++) {
+		uint32_t tmax = 1 + round % 40, dmax = 1 + (round * 7) % 3000;
+
+		n = 1 + round % ATT_BLOCK;
+		for (i = 0; i < n; i++) {
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			tf[i] = 1 + x % tmax;
+			/* round % 5 == 0: length grows with tf, so that every
+			 * posting is on the frontier and pairs must merge */
+			dl[i] = round % 5 == 0 ? tf[i] * 10 + (x >> 20) % 5
+			                       : 1 + (x >> 8) % dmax;
+		}
+		np = att_impacts_build(pt, pd, tf, dl, n);
+		nf = brute_frontier(ft, fd, tf, dl, n);
+		ck_assert_uint_ge(np, 1);
+		ck_assert_uint_le(np, ATT_IMPACTS_MAX);
+		for (k = 1; k < np; k++) { /* rising in both */
+			ck_assert_uint_gt(pt[k], pt[k - 1]);
+			ck_assert_uint_gt(pd[k], pd[k - 1]);
+		}
+		if (nf <= ATT_IMPACTS_MAX) { /* exact */
+			ck_assert_uint_eq(np, nf);
+			for (k = 0; k < np; k++) {
+				ck_assert_uint_eq(pt[k], ft[k]);
+				ck_assert_uint_eq(pd[k], fd[k]);
+			}
+			exact++;
+		} else {
+			ck_assert_uint_eq(np, ATT_IMPACTS_MAX);
+			merged++;
+		}
+		/* a bound all the same: each posting is beaten by a pair, and
+		 * each pair by a frontier point's tf and another's length */
+		for (i = 0; i < n; i++) {
+			for (k = 0; k < np && !beaten_by(pt[k], pd[k], tf[i], dl[i]); k++)
+				;
+			ck_assert_uint_lt(k, np);
+		}
+		ck_assert_uint_eq(pt[np - 1], ft[nf - 1]); /* highest tf */
+		ck_assert_uint_eq(pd[0], fd[0]);           /* shortest */
+		/* bytes and back; a cut after pair j reads j+1 pairs, a cut
+		 * inside a pair reads as damage */
+		att_buf_clear(&b);
+		for (k = 0; k < np; k++) {
+			att_impacts_put(&b, pt, pd, k + 1);
+			ends[k] = b.n;
+			att_buf_clear(&b);
+		}
+		att_impacts_put(&b, pt, pd, np);
+		ck_assert_uint_eq(b.n, ends[np - 1]);
+		ck_assert_uint_eq(att_impacts_get(gt, gd, b.p, b.n), np);
+		ck_assert_mem_eq(gt, pt, np * sizeof *pt);
+		ck_assert_mem_eq(gd, pd, np * sizeof *pd);
+		for (i = 1, k = 0; i < b.n; i++) {
+			while (k < np && ends[k] < i)
+				k++;
+			ck_assert_uint_eq(att_impacts_get(gt, gd, b.p, i),
+			                  ends[k] == i ? k + 1 : 0);
+		}
+	}
+	ck_assert_uint_gt(merged, 100);
+	ck_assert_uint_gt(exact, 1000);
+	/* exact bytes: (1, 40), (3, 41), (7, 90) */
+	pt[0] = 1, pd[0] = 40, pt[1] = 3, pd[1] = 41, pt[2] = 7, pd[2] = 90;
+	att_buf_clear(&b);
+	att_impacts_put(&b, pt, pd, 3);
+	ck_assert_uint_eq(b.n, 6);
+	ck_assert_mem_eq(b.p, "\x01\x28\x01\x00\x03\x30", 6);
+	/* refused: nothing, a varint cut, one pair too many, a value past
+	 * 32 bits */
+	ck_assert_uint_eq(att_impacts_get(gt, gd, b.p, 0), 0);
+	ck_assert_uint_eq(att_impacts_get(gt, gd, (const uint8_t *)"\x01\x80", 2), 0);
+	memset(zeros, 0, sizeof zeros);
+	ck_assert_uint_eq(att_impacts_get(gt, gd, zeros, 2 * ATT_IMPACTS_MAX + 2), 0);
+	ck_assert_uint_eq(att_impacts_get(gt, gd, zeros, 2 * ATT_IMPACTS_MAX),
+	                  ATT_IMPACTS_MAX);
+	ck_assert_uint_eq(gt[ATT_IMPACTS_MAX - 1], ATT_IMPACTS_MAX - 1);
+	ck_assert_uint_eq(att_impacts_get(gt, gd, (const uint8_t *)
+	                                  "\xff\xff\xff\xff\x0f\x00\x00\x00",
+	                                  8), 0);
+	att_buf_release(&b);
+}
+END_TEST
+
 /* ---- CRC-32 ----------------------------------------------------------- */
 
 START_TEST(crc32_known_values)
@@ -666,6 +797,9 @@ static Suite *codec_suite(void)
 	tcase_add_test(tc, rice_bad_inputs);
 	tcase_add_test(tc, rice_pairs_round_trips);
 	tcase_add_test(tc, rice_pairs_exact_bytes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("impacts");
+	tcase_add_test(tc, impacts_against_brute_force);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("crc32");
 	tcase_add_test(tc, crc32_known_values);

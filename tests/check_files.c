@@ -191,20 +191,20 @@ START_TEST(frame_other_version)
 	build_version(&b, 9);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
 	ck_assert_str_eq(msg, "seg.dict: format version 9, this attache "
-	                 "reads 6; rebuild the index from the source "
+	                 "reads 7; rebuild the index from the source "
 	                 "documents");
 	att_buf_release(&b);
-	build_version(&b, 7);
+	build_version(&b, 8);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
-	ck_assert_str_eq(msg, "seg.dict: format version 7, this attache "
-	                 "reads 6; rebuild the index from the source "
+	ck_assert_str_eq(msg, "seg.dict: format version 8, this attache "
+	                 "reads 7; rebuild the index from the source "
 	                 "documents");
 	att_buf_release(&b);
 	/* the version before: no field terms, shorter rows and entries */
 	build_version(&b, 2);
 	ck_assert_int_eq(check_copy(b.p, b.n, msg, sizeof msg), ATT_EVERSION);
 	ck_assert_str_eq(msg, "seg.dict: format version 2, this attache "
-	                 "reads 6; rebuild the index from the source "
+	                 "reads 7; rebuild the index from the source "
 	                 "documents");
 	att_buf_release(&b);
 	build_version(&b, ATT_FORMAT_VERSION);

@@ -2579,6 +2579,11 @@ static void sb_index(const char *dir)
 	commit_free(w);
 }
 
+/* The postings' tfs and lengths, block by block, as sb_bounds saw
+ * them: what each block's impacts are built from. */
+static uint32_t sb_tfs[SB_DOCS / ATT_BLOCK + 1][ATT_BLOCK];
+static uint32_t sb_dls[SB_DOCS / ATT_BLOCK + 1][ATT_BLOCK];
+
 /* The bounds of the term whose postings are the documents with
  * TF(d) > 0, blocks of 128, title tf TTF(d) (NULL: 0); returns the
  * number of blocks. */
@@ -2592,6 +2597,8 @@ static uint32_t sb_bounds(att_block_bound *out, uint32_t (*tf)(uint32_t),
 
 		if (tf(d) == 0)
 			continue;
+		sb_tfs[n / ATT_BLOCK][n % ATT_BLOCK] = tf(d);
+		sb_dls[n / ATT_BLOCK][n % ATT_BLOCK] = sb_dl(d);
 		if (n % ATT_BLOCK == 0) {
 			memset(b, 0, sizeof *b);
 			b->min_dl = UINT32_MAX;
@@ -2608,6 +2615,33 @@ static uint32_t sb_bounds(att_block_bound *out, uint32_t (*tf)(uint32_t),
 }
 
 static uint32_t sb_tf(uint32_t d) { return sb_ttf(d) + sb_xtf(d); }
+
+static void expect_bound(const att_block_bound *got,
+                         const att_block_bound *want, uint32_t b,
+                         uint32_t target);
+
+/* GOT's impacts against those of block B of NB that sb_bounds saw, of a
+ * list of DF postings: none for a list of one block. */
+static void expect_impacts(const att_block_bound *got, uint32_t b,
+                           uint32_t nb, uint32_t df)
+{
+	uint32_t pt[ATT_IMPACTS_MAX], pd[ATT_IMPACTS_MAX];
+	uint32_t gt[ATT_IMPACTS_MAX], gd[ATT_IMPACTS_MAX];
+	uint32_t n = b + 1 < nb ? ATT_BLOCK : df - b * ATT_BLOCK;
+	size_t np;
+
+	if (nb == 1) {
+		ck_assert_ptr_null(got->imp);
+		return;
+	}
+	np = att_impacts_build(pt, pd, sb_tfs[b], sb_dls[b], n);
+	ck_assert_ptr_nonnull(got->imp);
+	ck_assert_uint_eq(att_impacts_get(gt, gd, got->imp, got->imp_len), np);
+	ck_assert_mem_eq(gt, pt, np * sizeof *pt);
+	ck_assert_mem_eq(gd, pd, np * sizeof *pd);
+	ck_assert_uint_eq(pt[np - 1], got->max_tf);
+	ck_assert_uint_eq(pd[0], got->min_dl);
+}
 
 static void expect_bound(const att_block_bound *got,
                          const att_block_bound *want, uint32_t b,
@@ -2655,6 +2689,7 @@ static void sb_check_term(const att_segment *seg, const char *term,
 			ck_assert_int_eq(att_postings_shallow(&got, pc,
 			                                      targets[i]), 1);
 			expect_bound(&got, &want[b], b, targets[i]);
+			expect_impacts(&got, b, nb, df);
 		}
 	}
 	ck_assert_uint_eq(pc->doc, first); /* never moved */
@@ -2694,7 +2729,7 @@ START_TEST(skip_block_bounds)
 	char *dir = test_tmpdir("index"), t[ATT_FIELD_TERM_MAX + 1], path[512];
 	char msg[256];
 	att_block_bound want[SB_DOCS / ATT_BLOCK + 1];
-	uint32_t nb, df, d, i, nonzero = 0;
+	uint32_t nb, df, d, i, nonzero = 0, pairs;
 	att_check_result res;
 	att_term_info ti;
 	att_segment seg;
@@ -2714,6 +2749,13 @@ START_TEST(skip_block_bounds)
 	ck_assert_uint_eq(want[0].max_title_tf, 0); /* text only */
 	ck_assert_uint_eq(want[nb - 1].max_title_tf, 3);
 	ck_assert_uint_ge(nonzero, 4);
+	for (i = 0, pairs = 0; i < nb; i++) { /* frontiers, not points */
+		uint32_t pt[ATT_IMPACTS_MAX], pd[ATT_IMPACTS_MAX];
+
+		pairs += att_impacts_build(pt, pd, sb_tfs[i], sb_dls[i],
+		                           i + 1 < nb ? ATT_BLOCK : df % ATT_BLOCK) > 1;
+	}
+	ck_assert_uint_ge(pairs, 4);
 	stem(t, "qxtitle");
 	sb_check_term(&seg, t, want, nb, df);
 	/* the title field term: skip entries say 0 for the title tf */
@@ -2741,6 +2783,25 @@ START_TEST(skip_block_bounds)
 	reseal(p, n);
 	write_all(path, p, n);
 	free(p);
+	ck_assert_int_eq(att_index_check(&res, dir, skip_problem, &problems),
+	                 ATT_OK);
+	ck_assert_uint_eq(res.problems, 1);
+	ck_assert_int_eq(problems, 1);
+	/* and wrong impacts: block 0's first pair's tf one higher (they
+	 * follow the blocks; offsets from the end of the skip table) */
+	p = read_all(path, &n);
+	att_put_u32le(p + ti.post_off + 20, 0);
+	{ /* qxtitle's 6 blocks (asserted above): 6 skip entries */
+		uint64_t at = ti.post_off + 6 * ATT_SKIP_ENTRY +
+		              att_get_u32le(p + ti.post_off + 24);
+
+		ck_assert_uint_lt(p[at], 0x7f);
+		p[at]++;
+	}
+	reseal(p, n);
+	write_all(path, p, n);
+	free(p);
+	problems = 0;
 	ck_assert_int_eq(att_index_check(&res, dir, skip_problem, &problems),
 	                 ATT_OK);
 	ck_assert_uint_eq(res.problems, 1);
@@ -2910,8 +2971,8 @@ START_TEST(positions_damaged)
 	                                    msg, sizeof msg), ATT_OK);
 	ck_assert_int_eq(found, 1);
 	/* block 1's and 2's positions offsets, skip entry field 8 */
-	b1 = att_get_u32le(seg.f[ATT_SEG_POSTINGS].p + ti.post_off + 24 + 8);
-	b2 = att_get_u32le(seg.f[ATT_SEG_POSTINGS].p + ti.post_off + 48 + 8);
+	b1 = att_get_u32le(seg.f[ATT_SEG_POSTINGS].p + ti.post_off + ATT_SKIP_ENTRY + 8);
+	b2 = att_get_u32le(seg.f[ATT_SEG_POSTINGS].p + ti.post_off + 2 * ATT_SKIP_ENTRY + 8);
 	ck_assert_uint_lt(b1, b2);
 	att_segment_close(&seg);
 	att_manifest_release(&m);
@@ -2935,7 +2996,8 @@ START_TEST(positions_damaged)
 	att_seg_path(path, sizeof path, dir, 1, ATT_SEG_POSTINGS);
 	free(orig);
 	orig = read_all(path, &n);
-	att_put_u32le(orig + ti.post_off + 48 + 8, (uint32_t)ti.pos_len + 1);
+	att_put_u32le(orig + ti.post_off + 2 * ATT_SKIP_ENTRY + 8,
+	              (uint32_t)ti.pos_len + 1);
 	reseal(orig, n);
 	write_all(path, orig, n);
 	ck_assert_int_eq(pt_read_all(dir), ATT_ECORRUPT);
@@ -3044,8 +3106,8 @@ START_TEST(old_version_index)
 
 		file_name(path, sizeof path, dir, f);
 		p = read_all(path, &n);
-		ck_assert_uint_eq(att_get_u32le(p + 4), 6);
-		att_put_u32le(p + 4, 5);
+		ck_assert_uint_eq(att_get_u32le(p + 4), 7);
+		att_put_u32le(p + 4, 6);
 		reseal(p, n);
 		write_all(path, p, n);
 		if (f == ATT_SEG_POSTINGS || f == ATT_SEG_DICT) {
@@ -3062,15 +3124,15 @@ START_TEST(old_version_index)
 			                                    att_seg_magic[f], vmsg,
 			                                    sizeof vmsg),
 			                 ATT_EVERSION);
-			ck_assert_ptr_nonnull(strstr(vmsg, "format version 5, this "
-			                             "attache reads 6; rebuild"));
+			ck_assert_ptr_nonnull(strstr(vmsg, "format version 6, this "
+			                             "attache reads 7; rebuild"));
 			ck_assert_int_eq(unlink(v3), 0);
 		}
 		free(p);
 	}
 	msg = searcher_open_fails(dir, ATT_EVERSION);
-	ck_assert_ptr_nonnull(strstr(msg, "MANIFEST: format version 5, this "
-	                             "attache reads 6; rebuild the index"));
+	ck_assert_ptr_nonnull(strstr(msg, "MANIFEST: format version 6, this "
+	                             "attache reads 7; rebuild the index"));
 	free(msg);
 	msg = NULL;
 	ck_assert_int_eq(att_writer_open(&w, dir, NULL, &msg), ATT_EVERSION);
