@@ -44,5 +44,7 @@ int cli_parse_size(size_t *out, const char *s);
 /* Parses a double / a size_t option value; -1 if invalid. */
 int cli_parse_double(double *out, const char *s);
 int cli_parse_count(size_t *out, const char *s);
+/* The att_field_type named S ("keyword", "date", "number"), or -1. */
+int cli_field_type(const char *s);
 
 #endif

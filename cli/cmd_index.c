@@ -70,6 +70,9 @@ static void index_usage(FILE *f)
 	        "                           default is $ATTACHE_BACKEND if set\n"
 	        "      --shards N           xapian: a new index of N shards, a\n"
 	        "                           document's shard chosen by its id\n"
+	        "      --field NAME:TYPE    a typed field (keyword, date or number),\n"
+	        "                           declared when the index is created;\n"
+	        "                           repeat for each (docs/QUERY.md)\n"
 	        "      --skip-bad           skip malformed records, and count them\n"
 	        "      --replace-invalid-utf8  replace bad bytes with U+FFFD instead\n"
 	        "                           of rejecting the document\n"
@@ -191,12 +194,15 @@ int cmd_index(int argc, char **argv)
 		{ "shards", required_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "skip-bad", no_argument, NULL, 's' },
+		{ "field", required_argument, NULL, 'F' },
 		{ "replace-invalid-utf8", no_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	att_writer_options wo;
+	att_field_decl fields[64];
+	char names[64][40];
 	const char *index = NULL;
 	char *msg = NULL;
 	att_status rc;
@@ -231,6 +237,28 @@ int cmd_index(int argc, char **argv)
 			break;
 		case 'l': wo.language = optarg; break;
 		case 's': r.skip_bad = 1; break;
+		case 'F': {
+			const char *colon = strrchr(optarg, ':');
+			size_t nl = colon ? (size_t)(colon - optarg) : 0;
+			int t = colon ? cli_field_type(colon + 1) : -1;
+
+			if (t < 0 || nl == 0 || nl >= sizeof names[0]) {
+				fprintf(stderr, "attache index: --field '%s': give NAME:TYPE, "
+				        "TYPE keyword, date or number\n", optarg);
+				return EXIT_USAGE;
+			}
+			if (wo.nfields == sizeof fields / sizeof fields[0]) {
+				fprintf(stderr, "attache index: more than 64 --field\n");
+				return EXIT_USAGE;
+			}
+			memcpy(names[wo.nfields], optarg, nl);
+			names[wo.nfields][nl] = '\0';
+			fields[wo.nfields].name = names[wo.nfields];
+			fields[wo.nfields].type = (att_field_type)t;
+			wo.nfields++;
+			wo.fields = fields;
+			break;
+		}
 		case 'u': wo.replace_invalid_utf8 = 1; break;
 		case 'q': r.quiet = 1; break;
 		case 'h': index_usage(stdout); return 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "server.h"
 
 enum output { OUT_TEXT, OUT_JSON, OUT_TREC };
 
@@ -182,6 +183,22 @@ static void print_text(const sctx *c, const att_results *r, const char *qid)
 		printf("%zu. %.*s\n   %.*s  score %.4f (document %.4f, passage %.4f)\n",
 		       c->o.offset + i + 1, (int)h.title_len, h.title, (int)h.id_len,
 		       h.id, h.score, h.doc_score, h.passage_score);
+		for (k = 0; k < h.nfields; k++) { /* "date 1987-03-01T..  places a, b" */
+			att_hit_field f;
+			const char *prev = NULL;
+
+			if (k > 0) {
+				att_results_field(&f, r, i, k - 1);
+				prev = f.name;
+			}
+			att_results_field(&f, r, i, k);
+			if (prev != NULL && strcmp(prev, f.name) == 0)
+				printf(", %s", f.value);
+			else
+				printf("%s%s %s", k == 0 ? "   " : "  ", f.name, f.value);
+		}
+		if (h.nfields > 0)
+			printf("\n");
 		if (h.explanation != NULL)
 			print_explanation(h.explanation);
 		for (k = 0; k < h.npassages; k++) {
@@ -229,6 +246,8 @@ static json_t *hit_json(const att_results *r, size_t i)
 	json_object_set_new(hit, "score", json_real(h.score));
 	json_object_set_new(hit, "doc_score", json_real(h.doc_score));
 	json_object_set_new(hit, "passage_score", json_real(h.passage_score));
+	if (h.nfields > 0)
+		json_object_set_new(hit, "fields", srv_typed_fields(r, i));
 	if (h.explanation != NULL)
 		json_object_set_new(hit, "explanation", json_string(h.explanation));
 	for (k = 0; k < h.npassages; k++) {

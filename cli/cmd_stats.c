@@ -49,7 +49,7 @@ static void print_stats(const att_index_stats *st, int json)
 {
 	uint64_t total = st->bytes_dict + st->bytes_postings + st->bytes_positions +
 	    st->bytes_docs + st->bytes_sentences + st->bytes_store +
-	    st->bytes_manifest;
+	    st->bytes_values + st->bytes_manifest;
 	uint64_t inv = st->bytes_postings + st->bytes_positions;
 
 	if (strcmp(st->backend, "xapian") == 0) {
@@ -62,7 +62,8 @@ static void print_stats(const att_index_stats *st, int json)
 		       "\"segments\":%u,\"generation\":%llu,\"language\":\"%s\","
 		       "\"raw_bytes\":%llu,\"bytes\":{\"dictionary\":%llu,"
 		       "\"postings\":%llu,\"positions\":%llu,\"documents\":%llu,"
-		       "\"sentences\":%llu,\"store\":%llu,\"manifest\":%llu,"
+		       "\"sentences\":%llu,\"store\":%llu,\"values\":%llu,"
+		       "\"manifest\":%llu,"
 		       "\"total\":%llu},\"postings_positions_percent\":%.2f,"
 		       "\"total_percent\":%.2f}\n",
 		       (unsigned long long)st->docs, (unsigned long long)st->terms,
@@ -76,6 +77,7 @@ static void print_stats(const att_index_stats *st, int json)
 		       (unsigned long long)st->bytes_docs,
 		       (unsigned long long)st->bytes_sentences,
 		       (unsigned long long)st->bytes_store,
+		       (unsigned long long)st->bytes_values,
 		       (unsigned long long)st->bytes_manifest,
 		       (unsigned long long)total, pct(inv, st->raw_bytes),
 		       pct(total, st->raw_bytes));
@@ -107,6 +109,9 @@ static void print_stats(const att_index_stats *st, int json)
 	printf("stored text   %12llu bytes  %6.2f%%\n",
 	       (unsigned long long)st->bytes_store,
 	       pct(st->bytes_store, st->raw_bytes));
+	printf("typed fields  %12llu bytes  %6.2f%%\n",
+	       (unsigned long long)st->bytes_values,
+	       pct(st->bytes_values, st->raw_bytes));
 	printf("total         %12llu bytes  %6.2f%% of raw text\n",
 	       (unsigned long long)total, pct(total, st->raw_bytes));
 	printf("postings+positions: %.2f%% of raw text\n",

@@ -88,6 +88,17 @@ int cli_parse_count(size_t *out, const char *s)
 	return 0;
 }
 
+int cli_field_type(const char *s)
+{
+	if (strcmp(s, "keyword") == 0)
+		return ATT_FIELD_KEYWORD;
+	if (strcmp(s, "date") == 0)
+		return ATT_FIELD_DATE;
+	if (strcmp(s, "number") == 0)
+		return ATT_FIELD_NUMBER;
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {

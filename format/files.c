@@ -283,7 +283,8 @@ int att_magic_paged(const char *magic)
 	       strcmp(magic, ATT_MAGIC_POSITIONS) == 0 ||
 	       strcmp(magic, ATT_MAGIC_DOCS) == 0 ||
 	       strcmp(magic, ATT_MAGIC_SENTENCES) == 0 ||
-	       strcmp(magic, ATT_MAGIC_STORE) == 0;
+	       strcmp(magic, ATT_MAGIC_STORE) == 0 ||
+	       strcmp(magic, ATT_MAGIC_VALUES) == 0;
 }
 
 /* Checks page I of P; 0 if sound. */

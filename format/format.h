@@ -91,6 +91,12 @@ static inline void att_put_u32le(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+static inline void att_put_u64le(uint8_t *p, uint64_t v)
+{
+	att_put_u32le(p, (uint32_t)v);
+	att_put_u32le(p + 4, (uint32_t)(v >> 32));
+}
+
 /* Varints: 7 bits a byte, least significant group first, high bit set on
  * every byte but the last (the LEB128 layout). At most 10 bytes. */
 #define ATT_VARINT_MAX 10
@@ -307,7 +313,7 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
  * 5: the store's blocks are zstd frames against a per-segment dictionary.
  * 6: .dic, .doc and .sen are paged files too.
  * 7: skip entries of 28 bytes, pointing at each block's impacts. */
-#define ATT_FORMAT_VERSION 7u
+#define ATT_FORMAT_VERSION 8u
 /* A postings skip entry's bytes (FORMAT.md 5.3). */
 #define ATT_SKIP_ENTRY 28
 #define ATT_HEADER_SIZE 8
@@ -320,6 +326,7 @@ uint32_t att_crc32(uint32_t crc, const void *p, size_t n);
 #define ATT_MAGIC_DOCS "ATDO"
 #define ATT_MAGIC_SENTENCES "ATSE"
 #define ATT_MAGIC_STORE "ATST"
+#define ATT_MAGIC_VALUES "ATVA"
 #define ATT_MAGIC_DELETES "ATDL"
 
 /*
@@ -527,6 +534,77 @@ static inline size_t att_field_term(char *out, size_t cap, const char *name,
 	return nlen + tlen + 2;
 }
 
+/* ---- fields.c: typed fields ------------------------------------------------ */
+
+/* A typed field (att_field_type, attache.h) is declared once for an
+ * index and kept in its manifest: its values go into each segment's
+ * columns (.val, docs/FORMAT.md 5.11) for filters, sorts and facets. A
+ * keyword field's values are indexed as field terms of the whole folded
+ * value; dates and numbers have no terms. */
+#define ATT_SCHEMA_MAX 64
+/* A keyword value's bytes after folding, at most. */
+#define ATT_KEYWORD_MAX 256
+
+typedef struct att_schema {
+	uint32_t n;
+	struct {
+		char name[ATT_FIELD_NAME_MAX + 1]; /* lowercased, NUL-ended */
+		uint8_t len;
+		uint8_t type;                      /* ATT_FIELD_KEYWORD... */
+	} f[ATT_SCHEMA_MAX];
+} att_schema;
+
+/* "keyword", "date", "number"; the type named NAME, or -1. */
+const char *att_field_type_name(unsigned type);
+int att_field_type_of(const char *name, size_t len);
+/* The index of the field named NAME (lowercased), or -1. */
+int att_schema_find(const att_schema *s, const char *name, size_t len);
+/* Declares NAME (lowercased) as TYPE; ATT_OK if it already is;
+ * ATT_EINVAL (a bad name, or declared as another type) or ATT_ELIMIT
+ * with a message. */
+att_status att_schema_add(att_schema *s, const char *name, size_t len,
+                          unsigned type, char *msg, size_t msgcap);
+
+/* Parses a date (fields.c has the forms): *LO and *HI get the first and
+ * last second of the period it names, in seconds since 1970 UTC.
+ * ATT_OK or ATT_EINVAL. */
+att_status att_date_parse(int64_t *lo, int64_t *hi, const char *s, size_t n);
+/* "YYYY-MM-DDTHH:MM:SSZ" into OUT; its length, or 0 if CAP is short. */
+size_t att_date_format(char *out, size_t cap, int64_t t);
+int64_t att_days_from_civil(int64_t y, int m, int d);
+/* An integer or decimal number; ATT_OK or ATT_EINVAL. */
+att_status att_number_parse(double *v, const char *s, size_t n);
+/* A whole number under 10^15 in digits, else the shortest text that
+ * reads back as V; its length, or 0. */
+size_t att_number_format(char *out, size_t cap, double v);
+/* 64-bit keys that sort as the values do. */
+uint64_t att_key_of_date(int64_t t);
+int64_t att_date_of_key(uint64_t k);
+uint64_t att_key_of_number(double v);
+double att_number_of_key(uint64_t k);
+
+/* Packed arrays: N values of W bits (0 to 64), LSB first in u64le
+ * words, ceil(N * W / 64) of them. */
+unsigned att_bitlen64(uint64_t v);
+void att_pack_put(att_buf *b, const uint64_t *v, size_t n, unsigned w);
+static inline size_t att_pack_bytes(uint64_t n, unsigned w)
+{
+	return (size_t)((n * w + 63) / 64 * 8);
+}
+/* Value I of the packed array at P (of att_pack_bytes(n, W) bytes). */
+static inline uint64_t att_pack_get(const uint8_t *p, uint64_t i, unsigned w)
+{
+	uint64_t bit = i * w, v;
+	unsigned sh = (unsigned)(bit & 63);
+
+	if (w == 0)
+		return 0;
+	v = att_get_u64le(p + (bit >> 6) * 8) >> sh;
+	if (sh + w > 64)
+		v |= att_get_u64le(p + (bit >> 6) * 8 + 8) << (64 - sh);
+	return w == 64 ? v : v & ((UINT64_C(1) << w) - 1);
+}
+
 #define ATT_MANIFEST_NAME "MANIFEST"
 #define ATT_LOCK_NAME "LOCK"
 #define ATT_LANG_MAX 31
@@ -539,6 +617,7 @@ enum att_seg_file {
 	ATT_SEG_DOCS,
 	ATT_SEG_SENTENCES,
 	ATT_SEG_STORE,
+	ATT_SEG_VALUES,
 	ATT_SEG_NFILES
 };
 
@@ -571,6 +650,7 @@ typedef struct att_manifest {
 	uint64_t docs, tokens, raw_bytes, title_tokens; /* live sums over
 	                                                   segments */
 	uint64_t file_bytes;
+	att_schema schema;  /* the typed fields */
 } att_manifest;
 
 /* Reads DIR/MANIFEST. ATT_ENOTFOUND if there is none; ATT_ECORRUPT or
@@ -656,7 +736,27 @@ typedef struct att_segment {
 	struct att_store_dict *sdict; /* the store's dictionary, read when a
 	                               * block first needs it (segread.c) */
 	att_deletes del;
+	struct att_valcol *vcols; /* the typed-field columns (.val) */
+	uint32_t nvcols;
 } att_segment;
+
+/* A typed field's column in a segment (docs/FORMAT.md 5.11), its layout
+ * read at open. */
+typedef struct att_valcol {
+	uint8_t type, len;              /* ATT_FIELD_*, name length */
+	char name[ATT_FIELD_NAME_MAX + 1];
+	uint64_t off, size;             /* its bytes in .val */
+	const uint8_t *p;
+	uint64_t base;                  /* dates, numbers: keys are base + */
+	unsigned width;                 /* packed - 1, 0 packed for none */
+	const uint8_t *packed;
+	uint32_t nvalues;               /* keywords: distinct values */
+	uint64_t nords, vbytes_len;     /* ordinals in all; the values' bytes */
+	const uint8_t *voff, *vbytes;   /* nvalues + 1 u32 offsets; bytes */
+	unsigned wstart, word;          /* widths of starts and ordinals */
+	const uint8_t *starts, *ords;
+	int checked;                    /* its pages verified (atomic) */
+} att_valcol;
 
 /* Maps and checks every file of the segment INFO describes, in DIR, and
  * its deletions if it has any. */
@@ -679,6 +779,31 @@ static inline att_status att_segment_check(const att_segment *seg,
 		return ATT_OK;
 	return att_pages_check(pg, seg->f[f].p, off, len);
 }
+/* Column I of SEG, its pages checked the first time (ATT_ECORRUPT if
+ * one fails, or there is no column I). */
+att_status att_segment_column(const att_valcol **out, const att_segment *seg,
+                              uint32_t i);
+/* The column of field NAME (lowercased), or -1. */
+int att_segment_column_find(const att_segment *seg, const char *name,
+                            size_t len);
+/* A date or number column's key for DOC: 1 and *KEY, or 0 if none. */
+static inline int att_valcol_num(uint64_t *key, const att_valcol *c,
+                                 uint32_t doc)
+{
+	uint64_t v = att_pack_get(c->packed, doc, c->width);
+
+	*key = c->base + v - 1;
+	return v != 0;
+}
+/* A keyword column: DOC's ordinals are [*FIRST, *FIRST + *N) of the
+ * column's sequence; att_valcol_ord reads one, att_valcol_value gives an
+ * ordinal's bytes. ATT_ECORRUPT if out of bounds. */
+att_status att_valcol_doc(uint64_t *first, uint32_t *n, const att_valcol *c,
+                          uint32_t doc);
+att_status att_valcol_ord(uint32_t *ord, const att_valcol *c, uint64_t i);
+att_status att_valcol_value(const uint8_t **p, size_t *len, const att_valcol *c,
+                            uint32_t ord);
+
 /* If a page of one of SEG's files failed its CRC: 1, with "FILE:
  * checksum mismatch in page P (bytes A to B)" in MSG; else 0. */
 int att_segment_damage(const att_segment *seg, char *msg, size_t msgcap);

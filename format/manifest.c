@@ -10,7 +10,8 @@
  * at any moment leaves either the old generation or the new one.
  *
  * Layout (docs/FORMAT.md has it byte by byte): header "ATMF" + version,
- * u64 generation, u8 language length + language, u32 next segment id,
+ * u64 generation, u8 language length + language, u8 typed-field count
+ * and per field u8 type, u8 name length, name; u32 next segment id,
  * u32 segment count, then per segment u32 id, u32 documents, u32 live
  * documents, u32 deletions generation, u64 live tokens, u64 live raw
  * bytes, u64 live title tokens; CRC-32 trailer.
@@ -25,11 +26,11 @@
 #include "format.h"
 
 const char *const att_seg_ext[ATT_SEG_NFILES] = {
-	"dic", "pst", "pos", "doc", "sen", "sto"
+	"dic", "pst", "pos", "doc", "sen", "sto", "val"
 };
 const char *const att_seg_magic[ATT_SEG_NFILES] = {
 	ATT_MAGIC_DICT, ATT_MAGIC_POSTINGS, ATT_MAGIC_POSITIONS,
-	ATT_MAGIC_DOCS, ATT_MAGIC_SENTENCES, ATT_MAGIC_STORE
+	ATT_MAGIC_DOCS, ATT_MAGIC_SENTENCES, ATT_MAGIC_STORE, ATT_MAGIC_VALUES
 };
 
 #define SEG_ENTRY_SIZE 40u
@@ -108,6 +109,26 @@ static att_status parse(att_manifest *m, const uint8_t *p, size_t n,
 		memcpy(m->language, lang, ll);
 		m->language[ll] = '\0';
 	}
+	if (c.p < c.end) { /* the typed fields */
+		uint32_t nf = *c.p++, k;
+
+		for (k = 0; k < nf; k++) {
+			const uint8_t *name;
+			uint8_t t, nl;
+			char err[8];
+
+			if (c.end - c.p < 2)
+				goto corrupt;
+			t = *c.p++;
+			nl = *c.p++;
+			if (att_cursor_bytes(&c, &name, nl) != 0 ||
+			    att_schema_find(&m->schema, (const char *)name, nl) >= 0 ||
+			    att_schema_add(&m->schema, (const char *)name, nl, t, err,
+			                   sizeof err) != ATT_OK ||
+			    memcmp(m->schema.f[k].name, name, nl) != 0)
+				goto corrupt;
+		}
+	}
 	att_cursor_u32le(&c, &m->next_seg);
 	att_cursor_u32le(&c, &m->nsegs);
 	if (c.err || m->nsegs > MAX_SEGS ||
@@ -181,6 +202,18 @@ att_status att_manifest_write(const att_manifest *m, const char *dir,
 	att_fw_u64le(&fw, m->generation);
 	att_fw_write(&fw, &l8, 1);
 	att_fw_write(&fw, m->language, ll);
+	{
+		uint8_t nf = (uint8_t)m->schema.n;
+
+		att_fw_write(&fw, &nf, 1);
+		for (i = 0; i < m->schema.n; i++) {
+			uint8_t t = m->schema.f[i].type, nl = m->schema.f[i].len;
+
+			att_fw_write(&fw, &t, 1);
+			att_fw_write(&fw, &nl, 1);
+			att_fw_write(&fw, m->schema.f[i].name, nl);
+		}
+	}
 	att_fw_u32le(&fw, m->next_seg);
 	att_fw_u32le(&fw, m->nsegs);
 	for (i = 0; i < m->nsegs; i++) {

@@ -314,6 +314,174 @@ att_status att_segment_store_dict(const uint8_t **p, size_t *n,
 	return ATT_OK;
 }
 
+/* ---- typed-field columns (.val) ------------------------------------------- */
+
+/* Checks the pages of [OFF, OFF+LEN) of .val; 0 if sound and in the body. */
+static int val_check(const att_segment *seg, uint64_t off, uint64_t len)
+{
+	return off + len < off || off + len > body_end(seg, ATT_SEG_VALUES) ||
+	    att_segment_check(seg, ATT_SEG_VALUES, off, len) != ATT_OK;
+}
+
+/* Reads column C's layout, from C->off (C->size bytes): 0, or -1. */
+static int parse_column(const att_segment *seg, att_valcol *c)
+{
+	const uint8_t *p = seg->f[ATT_SEG_VALUES].p;
+	uint64_t at = c->off, need;
+
+	if (c->size < 16 || val_check(seg, at, 16))
+		return -1;
+	c->p = p + at;
+	if (c->type != ATT_FIELD_KEYWORD) {
+		c->base = att_get_u64le(c->p);
+		need = att_get_u64le(c->p + 8);
+		if (need > 64)
+			return -1;
+		c->width = (unsigned)need;
+		c->packed = c->p + 16;
+		return c->size == 16 + att_pack_bytes(seg->ndocs, c->width) ? 0 : -1;
+	}
+	c->nvalues = att_get_u32le(c->p);
+	c->nords = att_get_u64le(c->p + 8);
+	if (att_get_u32le(c->p + 4) != 0 || c->nvalues > c->nords ||
+	    (c->nvalues == 0) != (c->nords == 0) || c->nords > c->size)
+		return -1;
+	need = 16 + 4 * ((uint64_t)c->nvalues + 1);
+	if (need + 2 > c->size || val_check(seg, at + need - 4, 4))
+		return -1;
+	c->voff = c->p + 16;
+	c->vbytes = c->p + need;
+	c->vbytes_len = att_get_u32le(c->p + need - 4);
+	need += c->vbytes_len;
+	if (need + 2 > c->size || val_check(seg, at + need, 2))
+		return -1;
+	c->wstart = c->p[need];
+	c->word = c->p[need + 1];
+	if (c->wstart > 64 || c->word > 64)
+		return -1;
+	need += 2;
+	c->starts = c->p + need;
+	need += att_pack_bytes((uint64_t)seg->ndocs + 1, c->wstart);
+	c->ords = c->p + need;
+	need += att_pack_bytes(c->nords, c->word);
+	return need == c->size ? 0 : -1;
+}
+
+static att_status parse_values(att_segment *seg, char *msg, size_t msgcap)
+{
+	const uint8_t *p = seg->f[ATT_SEG_VALUES].p;
+	uint64_t end = body_end(seg, ATT_SEG_VALUES), at = ATT_HEADER_SIZE + 8;
+	uint64_t next;
+	uint32_t n, i;
+
+	if (end < at || val_check(seg, ATT_HEADER_SIZE, 8))
+		return corrupt(seg, ATT_SEG_VALUES, ATT_HEADER_SIZE, "header", msg,
+		               msgcap);
+	n = att_get_u32le(p + ATT_HEADER_SIZE + 4);
+	if (att_get_u32le(p + ATT_HEADER_SIZE) != seg->ndocs || n > ATT_SCHEMA_MAX)
+		return corrupt(seg, ATT_SEG_VALUES, ATT_HEADER_SIZE, "header", msg,
+		               msgcap);
+	if (n == 0)
+		return at == end ? ATT_OK
+		                 : corrupt(seg, ATT_SEG_VALUES, at, "end", msg, msgcap);
+	seg->vcols = att_calloc(n, sizeof *seg->vcols);
+	if (seg->vcols == NULL)
+		return ATT_ENOMEM;
+	seg->nvcols = n;
+	for (i = 0; i < n; i++) { /* the directory */
+		att_valcol *c = &seg->vcols[i];
+		char low[ATT_FIELD_NAME_MAX];
+
+		if (val_check(seg, at, 2) || p[at] < ATT_FIELD_KEYWORD ||
+		    p[at] > ATT_FIELD_NUMBER || val_check(seg, at + 2, p[at + 1] + 16u) ||
+		    att_field_name(low, (const char *)p + at + 2, p[at + 1]) == 0 ||
+		    memcmp(low, p + at + 2, p[at + 1]) != 0)
+			return corrupt(seg, ATT_SEG_VALUES, at, "column directory", msg,
+			               msgcap);
+		c->type = p[at];
+		c->len = p[at + 1];
+		memcpy(c->name, p + at + 2, c->len);
+		c->off = att_get_u64le(p + at + 2 + c->len);
+		c->size = att_get_u64le(p + at + 10 + c->len);
+		at += 18 + c->len;
+	}
+	for (next = at, i = 0; i < n; i++) {
+		att_valcol *c = &seg->vcols[i];
+
+		if (c->off != next || c->size > end - next || parse_column(seg, c) != 0)
+			return corrupt(seg, ATT_SEG_VALUES, c->off, "column", msg, msgcap);
+		next += c->size;
+	}
+	return next == end ? ATT_OK
+	                   : corrupt(seg, ATT_SEG_VALUES, next, "end", msg, msgcap);
+}
+
+att_status att_segment_column(const att_valcol **out, const att_segment *seg,
+                              uint32_t i)
+{
+	att_valcol *c;
+
+	*out = NULL;
+	if (i >= seg->nvcols)
+		return ATT_ECORRUPT;
+	c = &seg->vcols[i];
+	if (!__atomic_load_n(&c->checked, __ATOMIC_ACQUIRE)) {
+		if (att_segment_check(seg, ATT_SEG_VALUES, c->off, c->size) != ATT_OK)
+			return ATT_ECORRUPT;
+		__atomic_store_n(&c->checked, 1, __ATOMIC_RELEASE);
+	}
+	*out = c;
+	return ATT_OK;
+}
+
+int att_segment_column_find(const att_segment *seg, const char *name,
+                            size_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < seg->nvcols; i++)
+		if (seg->vcols[i].len == len && memcmp(seg->vcols[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+att_status att_valcol_doc(uint64_t *first, uint32_t *n, const att_valcol *c,
+                          uint32_t doc)
+{
+	uint64_t a = att_pack_get(c->starts, doc, c->wstart);
+	uint64_t b = att_pack_get(c->starts, (uint64_t)doc + 1, c->wstart);
+
+	*first = a;
+	*n = 0;
+	if (a > b || b > c->nords || b - a > UINT32_MAX)
+		return ATT_ECORRUPT;
+	*n = (uint32_t)(b - a);
+	return ATT_OK;
+}
+
+att_status att_valcol_ord(uint32_t *ord, const att_valcol *c, uint64_t i)
+{
+	uint64_t o = att_pack_get(c->ords, i, c->word);
+
+	*ord = (uint32_t)o;
+	return o < c->nvalues ? ATT_OK : ATT_ECORRUPT;
+}
+
+att_status att_valcol_value(const uint8_t **p, size_t *len, const att_valcol *c,
+                            uint32_t ord)
+{
+	uint32_t a = att_get_u32le(c->voff + 4 * (size_t)ord);
+	uint32_t b = att_get_u32le(c->voff + 4 * (size_t)ord + 4);
+
+	*p = NULL;
+	*len = 0;
+	if (ord >= c->nvalues || a > b || b > c->vbytes_len)
+		return ATT_ECORRUPT;
+	*p = c->vbytes + a;
+	*len = b - a;
+	return ATT_OK;
+}
+
 att_status att_segment_open(att_segment *seg, const char *dir,
                             const att_seg_info *info, char *msg,
                             size_t msgcap)
@@ -330,6 +498,8 @@ att_status att_segment_open(att_segment *seg, const char *dir,
 		rc = map_file(seg, (enum att_seg_file)f, dir, msg, msgcap);
 	if (rc == ATT_OK)
 		rc = parse_tables(seg, msg, msgcap);
+	if (rc == ATT_OK)
+		rc = parse_values(seg, msg, msgcap);
 	if (rc == ATT_OK) {
 		seg->sdict = att_calloc(1, sizeof *seg->sdict);
 		if (seg->sdict == NULL)
@@ -376,6 +546,9 @@ void att_segment_close(att_segment *seg)
 		seg->sdict = NULL;
 	}
 	att_deletes_close(&seg->del);
+	att_free(seg->vcols);
+	seg->vcols = NULL;
+	seg->nvcols = 0;
 }
 
 /* The offset of dictionary group G (< ngroups) into *OFF, its sample

@@ -117,6 +117,31 @@ uint64_t att_reader_bytes(const att_reader *r);
 const char *att_reader_errmsg(const att_reader *r);
 void att_reader_free(att_reader *r);
 
+/* ---- typed fields -------------------------------------------------------- */
+
+/* A field of the documents (JSONL keys besides id, title and text) can be
+ * declared with a type when an index is created; its values are then
+ * checked, stored in columns and returned with each hit. An undeclared
+ * field stays searchable text (docs/QUERY.md). */
+typedef enum att_field_type {
+	ATT_FIELD_KEYWORD = 1, /* exact values, several per document (a JSON
+	                          array of strings is several; so are several
+	                          att_fields of the name): folded as query
+	                          words are (case, accents, NFKC), not stemmed,
+	                          at most 256 bytes */
+	ATT_FIELD_DATE = 2,    /* ISO 8601: YYYY, YYYY-MM, YYYY-MM-DD, or a
+	                          date and time with or without a zone (UTC
+	                          if none), kept as whole seconds UTC */
+	ATT_FIELD_NUMBER = 3   /* an integer or decimal, kept as a double */
+} att_field_type;
+
+typedef struct att_field_decl {
+	const char *name;      /* 1 to 32 ASCII letters, digits, '_', '-' or
+	                          '.' (matched without case); not id, title
+	                          or text */
+	att_field_type type;
+} att_field_decl;
+
 /* ---- writing an index --------------------------------------------------- */
 
 typedef struct att_writer_options {
@@ -140,6 +165,14 @@ typedef struct att_writer_options {
 	                           the machine's cores; 1: all on the
 	                           caller's thread). The index, scores and
 	                           hits are the same for any number */
+	const att_field_decl *fields; /* typed fields, declared when the index
+	                           is created and kept in it: later writers
+	                           may repeat the declarations or leave them
+	                           out. A field declared again with another
+	                           type, or a new field for an index that
+	                           has documents, is ATT_EINVAL. Native
+	                           backend only, for now */
+	size_t nfields;
 } att_writer_options;
 
 void att_writer_options_init(att_writer_options *o);
@@ -310,6 +343,7 @@ typedef struct att_index_stats {
 	                          shards; positions counts field terms too;
 	                          generation is the database's revision, 0
 	                          for several shards) */
+	uint64_t bytes_values; /* the typed-field columns (native) */
 } att_index_stats;
 
 /* Fills *OUT; reads the whole dictionary to count postings. ATT_OK, or
@@ -391,7 +425,22 @@ typedef struct att_hit {
 	                           not re-ranked); score = doc_score +
 	                           passage_weight * passage_score +
 	                           proximity_weight * proximity_score */
+	size_t nfields;       /* the document's typed-field values, for
+	                         att_results_field */
 } att_hit;
+
+/* One typed-field value of a hit. A keyword field with several values
+ * gives one of these for each, one after another, in byte order. */
+typedef struct att_hit_field {
+	const char *name;     /* the field's declared name, lowercased */
+	att_field_type type;
+	const char *value;    /* NUL-terminated: a keyword as indexed (folded);
+	                         a date as "YYYY-MM-DDTHH:MM:SSZ"; a number as
+	                         the shortest text that reads back the same */
+	size_t value_len;
+	double number;        /* a number's value, a date's seconds since
+	                         1970-01-01T00:00:00Z; 0 for a keyword */
+} att_hit_field;
 
 typedef struct att_results att_results;
 
@@ -434,6 +483,9 @@ void att_results_hit(att_hit *out, const att_results *r, size_t i);
 /* The K-th passage of hit I, 0 <= k < hit.npassages. */
 void att_results_passage(att_passage *out, const att_results *r, size_t i,
                          size_t k);
+/* The K-th typed-field value of hit I, 0 <= k < hit.nfields. */
+void att_results_field(att_hit_field *out, const att_results *r, size_t i,
+                       size_t k);
 void att_results_free(att_results *r);
 
 #ifdef __cplusplus

@@ -25,7 +25,7 @@
 #define FILE_LIMIT (3u << 30) /* flush before a segment file nears 4 GiB */
 
 att_status att_builder_init(att_builder *b, const char *dir,
-                            const char *language)
+                            const char *language, const att_schema *schema)
 {
 	att_status rc;
 
@@ -35,11 +35,12 @@ att_status att_builder_init(att_builder *b, const char *dir,
 	att_buf_init(&b->rows);
 	att_buf_init(&b->names);
 	att_buf_init(&b->open_del);
+	att_valbuild_init(&b->vals, schema);
 	rc = att_analyzer_new(&b->an, language);
 	if (rc == ATT_OK)
 		rc = att_inverter_new(&b->inv);
-	if (rc == ATT_OK)
-		att_docan_init(&b->da, b->an, b->inv);
+	att_docan_init(&b->da, b->an, b->inv);
+	b->da.schema = schema;
 	return rc;
 }
 
@@ -52,6 +53,7 @@ void att_builder_release(att_builder *b)
 	att_buf_release(&b->rows);
 	att_buf_release(&b->names);
 	att_buf_release(&b->open_del);
+	att_valbuild_release(&b->vals);
 	memset(b, 0, sizeof *b);
 	b->sen.fd = -1;
 }
@@ -89,6 +91,7 @@ att_status att_builder_open(att_builder *b, uint32_t id)
 	att_buf_clear(&b->rows);
 	att_buf_clear(&b->names);
 	att_buf_clear(&b->open_del);
+	att_valbuild_clear(&b->vals);
 	b->nopen_del = 0;
 	b->open = 1;
 	return ATT_OK;
@@ -124,9 +127,11 @@ att_status att_builder_add(att_builder *b, const att_doc *d)
 	if (rc != ATT_OK) {
 		snprintf(b->msg, sizeof b->msg, "document \"%.*s\": analysis failed: "
 		         "%s", (int)(d->id_len > 200 ? 200 : d->id_len), d->id,
-		         att_status_str(rc));
+		         rc == ATT_EINPUT ? b->da.msg : att_status_str(rc));
 		return rc;
 	}
+	if (att_valbuild_add(&b->vals, &b->da.vals) != ATT_OK)
+		return berr(b, ATT_ENOMEM, NULL);
 	dl = b->da.length;
 	rc = att_inverter_add_doc(b->inv, doc, b->da.keys, b->da.nkeys + 1);
 	if (rc != ATT_OK)
@@ -157,7 +162,7 @@ size_t att_builder_memory(const att_builder *b)
 {
 	return att_inverter_memory(b->inv) + b->rows.cap + b->names.cap +
 	    b->da.capkeys * sizeof(uint64_t) + att_store_memory(&b->store) +
-	    b->da.sent.cap + b->open_del.cap;
+	    b->da.sent.cap + b->open_del.cap + att_valbuild_memory(&b->vals);
 }
 
 int att_builder_full(const att_builder *b, size_t budget)
@@ -184,6 +189,9 @@ att_status att_builder_flush(att_builder *b, att_seg_info *info,
 	if (rc == ATT_OK)
 		rc = att_docs_write(b->dir, b->cur.id, b->cur.docs, &b->rows,
 		                    &b->names, b->msg, sizeof b->msg);
+	if (rc == ATT_OK)
+		rc = att_values_write(b->dir, b->cur.id, &b->vals, b->msg,
+		                      sizeof b->msg);
 	if (rc == ATT_OK)
 		rc = att_store_finish(&b->store, b->msg, sizeof b->msg);
 	else

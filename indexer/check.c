@@ -12,7 +12,9 @@
  * compared the same way, each skip entry's block bounds against its
  * block's postings, the deletion file's adjustments against the deleted
  * documents' own analysis, and the manifest's live counts, tokens, title
- * tokens and raw bytes against the sums.
+ * tokens and raw bytes against the sums. The typed-field columns (.val)
+ * are encoded again from the stored documents' values and compared byte
+ * for byte.
  *
  * Opening a segment already verifies every file's magic, version and
  * CRC-32 and the fixed tables' sizes (segread.c), except that a
@@ -48,6 +50,8 @@ typedef struct checker {
 	size_t poscap;
 	att_field *fields;
 	size_t nfields;
+	att_valbuild vals;         /* the columns the documents give */
+	att_buf valbody;
 	uint64_t live, tokens, raw, titles;
 	char msg[1024];
 } checker;
@@ -119,11 +123,15 @@ static att_status check_doc(checker *c, uint32_t doc, uint32_t *ngone)
 	rc = att_doc_from_record(&d, &c->fields, &c->nfields, &rec);
 	if (rc == ATT_OK)
 		rc = att_docan_run(&c->da_all, &d);
-	if (rc == ATT_EUTF8 || rc == ATT_EINVAL || rc == ATT_ECORRUPT) {
+	if (rc == ATT_EUTF8 || rc == ATT_EINVAL || rc == ATT_ECORRUPT ||
+	    rc == ATT_EINPUT) {
 		problem(c, ATT_SEG_STORE, 0, "document %u: stored record has an "
-		        "invalid id, text or field", (unsigned)doc);
+		        "invalid id, text or field%s%s", (unsigned)doc,
+		        rc == ATT_EINPUT ? ": " : "", rc == ATT_EINPUT ? c->da_all.msg : "");
 		return ATT_OK;
 	}
+	if (rc == ATT_OK)
+		rc = att_valbuild_add(&c->vals, &c->da_all.vals);
 	if (rc == ATT_OK)
 		rc = att_inverter_add_doc(c->all, doc, c->da_all.keys,
 		                          c->da_all.nkeys + 1);
@@ -361,6 +369,29 @@ static void check_deletions(checker *c)
 		        (unsigned)d->nadj, (unsigned)n);
 }
 
+/* The .val body against the columns the stored documents give. A
+ * document whose record failed is missing from them: then the columns
+ * are not compared (that document was reported). */
+static att_status check_values(checker *c)
+{
+	const att_segment *g = &c->seg;
+	size_t n = g->f[ATT_SEG_VALUES].end - ATT_HEADER_SIZE, i;
+	const uint8_t *p = g->f[ATT_SEG_VALUES].p + ATT_HEADER_SIZE;
+
+	if (c->vals.ndocs != g->ndocs)
+		return ATT_OK;
+	att_buf_clear(&c->valbody);
+	if (att_valbuild_encode(&c->valbody, &c->vals) != ATT_OK)
+		return ATT_ENOMEM;
+	for (i = 0; i < n && i < c->valbody.n && p[i] == c->valbody.p[i]; i++)
+		;
+	if (i < n || i < c->valbody.n)
+		problem(c, ATT_SEG_VALUES, ATT_HEADER_SIZE + i, "typed-field columns "
+		        "differ from the stored documents' values (%zu bytes, they "
+		        "give %zu)", n, c->valbody.n);
+	return ATT_OK;
+}
+
 static att_status check_segment(checker *c, att_postings *pc)
 {
 	uint32_t d, ngone = 0;
@@ -370,8 +401,11 @@ static att_status check_segment(checker *c, att_postings *pc)
 	att_inverter_reset(c->all);
 	att_inverter_reset(c->gone);
 	c->cache.seg = NULL;
+	att_valbuild_clear(&c->vals);
 	for (d = 0, rc = ATT_OK; rc == ATT_OK && d < c->seg.ndocs; d++)
 		rc = check_doc(c, d, &ngone);
+	if (rc == ATT_OK)
+		rc = check_values(c);
 	if (rc == ATT_OK)
 		rc = att_inverter_sort(c->all);
 	if (rc == ATT_OK)
@@ -493,12 +527,17 @@ att_status att_index_check(att_check_result *out, const char *path,
 		rc = att_inverter_new(&c.gone);
 	att_docan_init(&c.da_all, c.an, c.all);
 	att_docan_init(&c.da_gone, c.an, c.gone);
+	c.da_all.schema = c.da_gone.schema = &m.schema;
+	att_valbuild_init(&c.vals, &m.schema);
+	att_buf_init(&c.valbody);
 	if (rc == ATT_OK)
 		rc = check_all(&c, &m, &out->segments, &out->documents);
 	out->problems = c.problems;
 	out->generation = m.generation;
 	att_docan_release(&c.da_all);
 	att_docan_release(&c.da_gone);
+	att_valbuild_release(&c.vals);
+	att_buf_release(&c.valbody);
 	att_inverter_free(c.all);
 	att_inverter_free(c.gone);
 	att_analyzer_free(c.an);

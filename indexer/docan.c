@@ -21,8 +21,11 @@
  * title or text (their terms would mix with the title's, or read as the
  * built-in fields) or repeats an earlier field's (the two would give one
  * term the same position twice); and only the first ATT_FIELDS_INDEXED
- * such fields are. Last comes the id term (the byte ATT_ID_PREFIX and
- * the id) at position 0, as keys[nkeys].
+ * such fields are. A typed field (values.c) is not analysed into words:
+ * a keyword field's values are field terms each whole, "\x02NAME:VALUE"
+ * folded, at positions 0, 1, ... in byte order; a date or number field
+ * has none. Last comes the id term (the byte ATT_ID_PREFIX and the id)
+ * at position 0, as keys[nkeys].
  */
 #include <assert.h>
 #include <string.h>
@@ -38,12 +41,14 @@ void att_docan_init(att_docan *da, att_analyzer *an, att_inverter *inv)
 	da->an = an;
 	da->inv = inv;
 	att_buf_init(&da->sent);
+	att_docvals_init(&da->vals);
 }
 
 void att_docan_release(att_docan *da)
 {
 	att_free(da->keys);
 	att_buf_release(&da->sent);
+	att_docvals_release(&da->vals);
 	memset(da, 0, sizeof *da);
 }
 
@@ -134,15 +139,62 @@ static int take_field(att_docan *da, const char *name, size_t len)
 	return 1;
 }
 
+/* 1 if the field named NAME is typed: not analysed into words. */
+static int typed(const att_docan *da, const char *name, size_t len)
+{
+	char low[ATT_FIELD_NAME_MAX];
+	size_t n;
+
+	if (da->schema == NULL || da->schema->n == 0)
+		return 0;
+	n = att_field_name(low, name, len);
+	return n > 0 && att_schema_find(da->schema, low, n) >= 0;
+}
+
+/* The keyword values of da->vals as field terms. */
+static att_status keyword_terms(att_docan *da)
+{
+	char term[2 + ATT_FIELD_NAME_MAX + ATT_KEYWORD_MAX];
+	size_t off = 0, k;
+	uint32_t pos = 0;
+	int prev = -1, rc;
+
+	for (k = 0; k < da->vals.nkw; k++) {
+		const uint8_t *e = da->vals.kw.p + off;
+		size_t len = att_get_u16le(e + 1);
+		const char *name = da->schema->f[e[0]].name;
+		size_t n = att_field_term(term, sizeof term, name,
+		                          da->schema->f[e[0]].len,
+		                          (const char *)e + 3, len);
+
+		pos = e[0] == prev ? pos + 1 : 0;
+		prev = e[0];
+		rc = push(da, term, n, pos);
+		if (rc != ATT_OK)
+			return rc;
+		off += 3 + len;
+	}
+	return ATT_OK;
+}
+
 static att_status analyse_fields(att_docan *da, const att_doc *d)
 {
 	size_t i;
 	int rc;
 
+	if (da->schema != NULL && da->schema->n > 0) {
+		rc = att_docvals_extract(&da->vals, da->schema, d, da->msg,
+		                         sizeof da->msg);
+		if (rc == ATT_OK)
+			rc = keyword_terms(da);
+		if (rc != ATT_OK)
+			return rc;
+	}
 	for (i = 0; i < d->nfields; i++) {
 		const att_field *f = &d->fields[i];
 
-		if (!take_field(da, f->name, f->name_len))
+		if (typed(da, f->name, f->name_len) ||
+		    !take_field(da, f->name, f->name_len))
 			continue;
 		rc = att_analyze(da->an, f->value, f->value_len, 0,
 		                 on_field_token, da, NULL);

@@ -87,6 +87,53 @@ void att_inverter_reset(att_inverter *inv);
 int64_t att_inverter_last_doc(const att_inverter *inv, const char *term,
                               size_t len);
 
+/* ---- values.c ------------------------------------------------------------ */
+
+/* One document's typed-field values (values.c). */
+typedef struct att_docvals {
+	uint32_t n;                      /* the schema's fields */
+	uint8_t has[ATT_SCHEMA_MAX];     /* dates, numbers: 1 if it has one */
+	uint64_t key[ATT_SCHEMA_MAX];    /* and its key */
+	att_buf kw;                      /* keyword values: per value u8 field,
+	                                    u16le length, the folded bytes; by
+	                                    field, then bytes, no repeats */
+	uint32_t nkw;
+} att_docvals;
+
+void att_docvals_init(att_docvals *v);
+void att_docvals_release(att_docvals *v);
+/* Reads D's fields that S declares into V. ATT_OK; ATT_EINPUT (a value
+ * that does not parse, or a second date or number) with the field and
+ * the value in MSG; ATT_ENOMEM. */
+att_status att_docvals_extract(att_docvals *v, const att_schema *s,
+                               const att_doc *d, char *msg, size_t cap);
+
+/* A segment's columns while its documents are added. */
+typedef struct att_valbuild {
+	const att_schema *schema; /* borrowed */
+	uint32_t ndocs;
+	att_buf num[ATT_SCHEMA_MAX]; /* dates, numbers: per document u64le key,
+	                                u8 has */
+	att_buf kwv[ATT_SCHEMA_MAX]; /* keywords: u16le length and bytes, */
+	att_buf kwd[ATT_SCHEMA_MAX]; /* and the document (u32le) of each */
+} att_valbuild;
+
+void att_valbuild_init(att_valbuild *b, const att_schema *s);
+void att_valbuild_release(att_valbuild *b);
+void att_valbuild_clear(att_valbuild *b);
+size_t att_valbuild_memory(const att_valbuild *b);
+/* Appends the next document's values. */
+att_status att_valbuild_add(att_valbuild *b, const att_docvals *v);
+/* Appends document DOC of SEG's columns (a merge); ATT_ECORRUPT if they
+ * are damaged or are not the schema's. */
+att_status att_valbuild_copy(att_valbuild *b, const att_segment *seg,
+                             uint32_t doc);
+/* The .val file's body (after the header) for B's documents. */
+att_status att_valbuild_encode(att_buf *out, const att_valbuild *b);
+/* Writes DIR/segNNNNNN.val. */
+att_status att_values_write(const char *dir, uint32_t seg,
+                            const att_valbuild *b, char *msg, size_t msgcap);
+
 /* ---- docan.c ------------------------------------------------------------ */
 
 /* A document's first 64 extra fields with indexable names are indexed;
@@ -110,14 +157,21 @@ typedef struct att_docan {
 	char field[ATT_FIELDS_INDEXED + 1][ATT_FIELD_NAME_MAX + 1]; /* names
 	                         indexed: "title", then extra fields' */
 	size_t nfield;
+	const att_schema *schema; /* the typed fields, or NULL (none) */
+	att_docvals vals;     /* after a run: the document's typed values */
+	char msg[256];        /* why a typed value was refused */
 } att_docan;
 
 void att_docan_init(att_docan *da, att_analyzer *an, att_inverter *inv);
 void att_docan_release(att_docan *da);
 /* Analyses D's title and text, its indexed fields (all valid UTF-8) and
- * its id. Returns ATT_OK, ATT_EINVAL (id empty or too long), ATT_EUTF8
- * (an indexed field's value is not valid UTF-8), ATT_ENOMEM or
- * ATT_ELIMIT. */
+ * its id; with a schema, also reads its typed values into da->vals, and
+ * indexes a keyword field's values, each whole, as field terms (the
+ * first value at position 0, then 1...), instead of the field's words; a
+ * date or number field gets no terms. Returns ATT_OK, ATT_EINVAL (id
+ * empty or too long), ATT_EUTF8 (an indexed field's value is not valid
+ * UTF-8), ATT_EINPUT (a typed value that does not parse: da->msg),
+ * ATT_ENOMEM or ATT_ELIMIT. */
 att_status att_docan_run(att_docan *da, const att_doc *d);
 
 /* ---- store.c ------------------------------------------------------------- */
@@ -169,16 +223,18 @@ typedef struct att_builder {
 	att_fwriter sen;
 	att_buf rows;             /* ATT_DOC_ROW bytes per document */
 	att_buf names;            /* their ids and titles */
+	att_valbuild vals;        /* their typed-field values */
 	att_seg_info cur;
 	att_buf open_del;         /* bitmap: documents replaced inside it */
 	uint32_t nopen_del;
 	char msg[1024];
 } att_builder;
 
-/* Sets up B for the index in DIR (which must outlive B) analysing in
- * LANGUAGE. ATT_OK, ATT_ENOMEM or ATT_ENOTFOUND (no such language). */
+/* Sets up B for the index in DIR analysing in LANGUAGE, with the typed
+ * fields of SCHEMA (both must outlive B). ATT_OK, ATT_ENOMEM or
+ * ATT_ENOTFOUND (no such language). */
 att_status att_builder_init(att_builder *b, const char *dir,
-                            const char *language);
+                            const char *language, const att_schema *schema);
 void att_builder_release(att_builder *b);
 /* Opens segment ID's store and sentences files. */
 att_status att_builder_open(att_builder *b, uint32_t id);
@@ -223,11 +279,13 @@ typedef struct att_wseg {
 typedef struct att_wbatch att_wbatch;
 
 /* Starts N threads building segments in DIR (borrowed) analysed in
- * LANGUAGE, all of them within BUDGET bytes, batches and builders
+ * LANGUAGE with SCHEMA's typed fields (borrowed), all of them within
+ * BUDGET bytes, batches and builders
  * together. Segment ids come from *NEXT_ID, which the caller may only
  * touch through att_workers_id while the workers run. */
 att_status att_workers_new(att_workers **out, const char *dir,
-                           const char *language, unsigned n, size_t budget,
+                           const char *language, const att_schema *schema,
+                           unsigned n, size_t budget,
                            uint32_t *next_id);
 /* The next segment id, taken under the workers' lock. */
 uint32_t att_workers_id(att_workers *wk);
@@ -347,12 +405,14 @@ att_status att_docs_write(const char *dir, uint32_t seg, uint32_t ndocs,
 
 /* ---- merge.c ------------------------------------------------------------- */
 
-/* Merges the N segments SRC of DIR into a new segment NEWID, without
+/* Merges the N segments SRC of DIR (whose typed fields SCHEMA declares)
+ * into a new segment NEWID, without
  * their deleted documents, and fills *OUT. DEL[i], if DEL and it are
  * non-NULL, is source i's deletion bitmap, else its .del file's is used.
  * Documents keep their order (SRC's, then each segment's). On failure
  * the new segment's files are removed. */
 att_status att_merge_segments(att_seg_info *out, const char *dir,
+                              const att_schema *schema,
                               const att_seg_info *src,
                               const uint8_t *const *del, uint32_t n,
                               uint32_t newid, char *msg, size_t msgcap);

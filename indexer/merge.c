@@ -8,7 +8,8 @@
  * (re-blocked and recompressed), sentence tables, document rows, and for
  * every term, found by walking the N dictionaries in step, the postings
  * and positions of its live documents, re-encoded in blocks by the same
- * encoder a flush uses (segment.c). Deleted documents and their
+ * encoder a flush uses (segment.c); typed-field values are read from the
+ * sources' columns and encoded anew (values.c). Deleted documents and their
  * statistics adjustments vanish together, and the new segment has no
  * deletions. Nothing a reader uses is touched: the sources stay until a
  * manifest no longer names them.
@@ -36,6 +37,7 @@ typedef struct merger {
 	att_store_writer store;
 	att_fwriter sen;
 	att_buf rows, names, stream, sentbuf;
+	att_valbuild vals;
 	att_block_cache cache;
 	att_sentence *sents;
 	size_t sentcap;
@@ -89,6 +91,9 @@ static att_status copy_doc(merger *m, uint32_t i, uint32_t d)
 		                       &len);
 	if (rc == ATT_OK)
 		rc = att_segment_sentences(&m->sents, &m->sentcap, &nsent, s, d);
+	if (rc == ATT_OK && (rc = att_valbuild_copy(&m->vals, s, d)) == ATT_ECORRUPT)
+		snprintf(m->msg, m->msgcap, "%s.val: corrupt column of document %u",
+		         s->path, (unsigned)d);
 	if (rc != ATT_OK)
 		return rc;
 	att_buf_clear(&m->sentbuf);
@@ -238,6 +243,8 @@ static att_status write_new(merger *m, uint32_t newid)
 		rc = att_docs_write(m->dir, newid, m->out.docs, &m->rows, &m->names,
 		                    m->msg, m->msgcap);
 	if (rc == ATT_OK)
+		rc = att_values_write(m->dir, newid, &m->vals, m->msg, m->msgcap);
+	if (rc == ATT_OK)
 		rc = att_segenc_open(&enc, m->dir, newid, m->rows.p);
 	if (rc == ATT_OK)
 		rc = merge_terms(m, enc, it, has, pc);
@@ -252,6 +259,7 @@ static att_status write_new(merger *m, uint32_t newid)
 }
 
 att_status att_merge_segments(att_seg_info *out, const char *dir,
+                              const att_schema *schema,
                               const att_seg_info *src,
                               const uint8_t *const *del, uint32_t n,
                               uint32_t newid, char *msg, size_t msgcap)
@@ -267,6 +275,7 @@ att_status att_merge_segments(att_seg_info *out, const char *dir,
 	m.msgcap = msgcap;
 	m.sen.fd = -1;
 	m.store.fw.fd = -1;
+	att_valbuild_init(&m.vals, schema);
 	msg[0] = '\0';
 	m.src = att_calloc(n + 1, sizeof *m.src);
 	m.map = att_calloc(n + 1, sizeof *m.map);
@@ -299,6 +308,7 @@ att_status att_merge_segments(att_seg_info *out, const char *dir,
 	att_buf_release(&m.names);
 	att_buf_release(&m.stream);
 	att_buf_release(&m.sentbuf);
+	att_valbuild_release(&m.vals);
 	att_block_cache_release(&m.cache);
 	att_free(m.sents);
 	att_free(m.pos);

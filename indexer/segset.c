@@ -41,6 +41,7 @@ struct att_segset {
 	uint32_t n, cap;
 	att_seg_info *infos;     /* for the manifest */
 	uint32_t lookups;        /* id look-ups since pages were released */
+	att_schema schema;       /* the index's typed fields */
 };
 
 att_status att_segset_new(att_segset **out, const char *dir,
@@ -55,6 +56,7 @@ att_status att_segset_new(att_segset **out, const char *dir,
 	ss->dir = att_strndup(dir, strlen(dir));
 	if (ss->dir == NULL)
 		goto nomem;
+	ss->schema = m->schema;
 	for (i = 0; i < m->nsegs; i++) {
 		if (att_segset_add(ss, &m->segs[i], NULL, 0) != ATT_OK)
 			goto nomem;
@@ -300,6 +302,7 @@ static att_status write_deletes(att_segset *ss, entry *e, att_analyzer *an,
 	memset(&r, 0, sizeof r);
 	att_buf_init(&r.cache.buf);
 	att_docan_init(&r.da, an, inv);
+	r.da.schema = &ss->schema;
 	if (rc == ATT_OK)
 		rc = open_reader(ss, e, msg, msgcap);
 	for (d = 0; rc == ATT_OK && d < e->info.docs; d++)
@@ -392,8 +395,8 @@ att_status att_segset_merge(att_segset *ss, const uint32_t *pick, uint32_t n,
 		del[i] = ss->e[pick[i]].bits;
 	}
 	if (rc == ATT_OK)
-		rc = att_merge_segments(&out, ss->dir, src, del, n, newid, msg,
-		                        msgcap);
+		rc = att_merge_segments(&out, ss->dir, &ss->schema, src, del, n,
+		                        newid, msg, msgcap);
 	att_free(src);
 	att_free(del);
 	if (rc != ATT_OK)

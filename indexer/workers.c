@@ -418,7 +418,8 @@ static void *worker(void *arg)
 /* ---- the writer's side -------------------------------------------------- */
 
 att_status att_workers_new(att_workers **out, const char *dir,
-                           const char *language, unsigned n, size_t budget,
+                           const char *language, const att_schema *schema,
+                           unsigned n, size_t budget,
                            uint32_t *next_id)
 {
 	att_workers *wk = att_calloc(1, sizeof *wk);
@@ -448,7 +449,7 @@ att_status att_workers_new(att_workers **out, const char *dir,
 		rc = ATT_ENOMEM;
 	}
 	for (i = 0; rc == ATT_OK && i < n; i++)
-		rc = att_builder_init(&wk->b[i], dir, language);
+		rc = att_builder_init(&wk->b[i], dir, language, schema);
 	for (i = 0; rc == ATT_OK && i < n; i++)
 		if (pthread_create(&wk->threads[i], NULL, worker, wk) != 0)
 			rc = ATT_ENOMEM;

@@ -54,6 +54,7 @@ struct att_writer {
 	att_builder b;           /* one thread: the open segment */
 	att_workers *wk;         /* several: the workers */
 	att_xwriter *x;          /* the Xapian backend's, or NULL */
+	att_docvals vals;        /* a document's typed values, as checked */
 	char msg[1024];
 };
 
@@ -97,6 +98,34 @@ static att_status set_err(att_writer *w, att_status rc, const char *fmt, ...)
 	if (rc == ATT_EIO || rc == ATT_ENOMEM)
 		w->failed = rc;
 	return rc;
+}
+
+/* Adds the declarations of OPTS to the index's: a field it has already
+ * must keep its type, and a new one needs an index without documents
+ * (segments written before it would have its values as text). */
+static att_status declare_fields(att_writer *w, const att_writer_options *o)
+{
+	att_schema next = w->man.schema;
+	size_t i;
+	att_status rc;
+
+	for (i = 0; i < o->nfields; i++) {
+		const att_field_decl *f = &o->fields[i];
+		size_t len = f->name ? strlen(f->name) : 0;
+		uint32_t before = next.n;
+
+		rc = att_schema_add(&next, f->name ? f->name : "", len,
+		                    (unsigned)f->type, w->msg, sizeof w->msg);
+		if (rc != ATT_OK)
+			return rc;
+		if (next.n > before && w->man.nsegs > 0)
+			return set_err(w, ATT_EINVAL, "field \"%s\" is not declared in "
+			               "%s, which has documents: typed fields are declared "
+			               "when an index is created", next.f[before].name,
+			               w->dir);
+	}
+	w->man.schema = next;
+	return ATT_OK;
 }
 
 /* Takes DIR/LOCK with flock and writes our PID into it. */
@@ -202,6 +231,9 @@ static att_status writer_init(att_writer *w, const char *path,
 	w->auto_merge = !opts->no_merge;
 	if (x < 0)
 		return ATT_EINVAL;
+	if (x && opts->nfields > 0)
+		return set_err(w, ATT_EINVAL, "%s: typed fields (--field) need the "
+		               "native backend for now", path);
 	if (x) {
 #ifdef ATTACHE_WITH_XAPIAN
 		return att_xwriter_open(&w->x, path, opts, kind, w->msg,
@@ -220,6 +252,8 @@ static att_status writer_init(att_writer *w, const char *path,
 	if ((rc = take_lock(w)) != ATT_OK)
 		return rc;
 	if ((rc = load_manifest(w, opts->language)) != ATT_OK)
+		return rc;
+	if ((rc = declare_fields(w, opts)) != ATT_OK)
 		return rc;
 	att_segset_cleanup(w->dir, &w->man);
 	if (att_segset_new(&w->ss, w->dir, &w->man) != ATT_OK)
@@ -241,10 +275,12 @@ static att_status writer_init(att_writer *w, const char *path,
 	if (w->threads > MAX_THREADS)
 		w->threads = MAX_THREADS;
 	if (w->threads == 1)
-		rc = att_builder_init(&w->b, w->dir, w->man.language);
+		rc = att_builder_init(&w->b, w->dir, w->man.language,
+		                      &w->man.schema);
 	else
-		rc = att_workers_new(&w->wk, w->dir, w->man.language, w->threads,
-		                     w->budget, &w->man.next_seg);
+		rc = att_workers_new(&w->wk, w->dir, w->man.language,
+		                     &w->man.schema, w->threads, w->budget,
+		                     &w->man.next_seg);
 	if (rc != ATT_OK)
 		return set_err(w, ATT_ENOMEM, "out of memory");
 	return ATT_OK;
@@ -362,6 +398,17 @@ static att_status check_fields(att_writer *w, att_doc *d, att_field **copy)
 			d->fields = *copy;
 		}
 		(*copy)[i] = f;
+	}
+	if (w->man.schema.n > 0) {
+		char why[512];
+
+		rc = att_docvals_extract(&w->vals, &w->man.schema, d, why, sizeof why);
+		if (rc == ATT_EINPUT) /* name the document, as the analyser does */
+			return set_err(w, rc, "document \"%.*s\": %s",
+			               (int)(d->id_len > 200 ? 200 : d->id_len), d->id,
+			               why);
+		if (rc != ATT_OK)
+			return set_err(w, rc, "out of memory");
 	}
 	return ATT_OK;
 }
@@ -729,6 +776,7 @@ void att_writer_free(att_writer *w)
 		close(w->lockfd);
 	att_analyzer_free(w->an);
 	att_manifest_release(&w->man);
+	att_docvals_release(&w->vals);
 	att_segset_free(w->ss);
 	att_free(w->dir);
 	att_free(w);

@@ -208,12 +208,47 @@ static int on_term(void *ctx, const att_token *tok)
 	return ATT_OK;
 }
 
-/* Analyses [at, at+n) of the query into terms; returns how many, or FAIL. */
+/* 1 if the field scoping the atom is a declared keyword field. */
+static int keyword_field(const parser *ps)
+{
+	const att_schema *sc = ps->env->schema;
+	int f;
+
+	if (ps->field_len == 0 || sc == NULL || sc->n == 0)
+		return 0;
+	f = att_schema_find(sc, ps->field, ps->field_len);
+	return f >= 0 && sc->f[f].type == ATT_FIELD_KEYWORD;
+}
+
+/* Analyses [at, at+n) of the query into terms; returns how many, or FAIL.
+ * In a keyword field the text is one value, folded as the writer folds
+ * it (fold.c): one term, or none if nothing is left. */
 static int analyse(parser *ps, size_t at, size_t n)
 {
 	uint32_t before = ps->q->nterms;
 	term_sink ts = { ps, at };
-	int rc = att_analyze(ps->env->an, ps->s + at, n, 0, on_term, &ts, NULL);
+	int rc;
+
+	if (keyword_field(ps)) {
+		char kw[ATT_KEYWORD_MAX];
+		att_token tok;
+		size_t len;
+
+		memset(&tok, 0, sizeof tok);
+		rc = att_keyword_fold(&len, kw, sizeof kw, ps->s + at, n);
+		if (rc == ATT_ELIMIT) /* too long to be indexed: matches nothing */
+			rc = ATT_OK, len = 0;
+		if (rc == ATT_OK && len > 0) {
+			tok.term = kw;
+			tok.term_len = len;
+			rc = on_term(&ts, &tok);
+		}
+		if (rc != ATT_OK)
+			return fail(ps, rc == ATT_EUTF8 ? ATT_EPARSE : rc, at,
+			            rc == ATT_EUTF8 ? "invalid UTF-8" : att_status_str(rc));
+		return (int)(ps->q->nterms - before);
+	}
+	rc = att_analyze(ps->env->an, ps->s + at, n, 0, on_term, &ts, NULL);
 
 	if (rc != ATT_OK)
 		return fail(ps, rc == ATT_EUTF8 ? ATT_EPARSE : rc, at,

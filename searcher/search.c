@@ -310,6 +310,7 @@ att_status att_searcher_stats(att_index_stats *out, const att_searcher *s)
 		out->bytes_docs += g->f[ATT_SEG_DOCS].n;
 		out->bytes_sentences += g->f[ATT_SEG_SENTENCES].n;
 		out->bytes_store += g->f[ATT_SEG_STORE].n;
+		out->bytes_values += g->f[ATT_SEG_VALUES].n;
 	}
 	return ATT_OK;
 }
@@ -428,13 +429,16 @@ static uint64_t term_df(void *ctx, const char *term, size_t len)
 	return df;
 }
 
-/* Field names the index has: some segment has a term "\x02NAME:...". */
+/* Field names the index has: a typed field it declares, or some segment
+ * has a term "\x02NAME:...". */
 static int field_exists(void *ctx, const char *name, size_t len)
 {
 	const att_searcher *s = ctx;
 	uint8_t key[ATT_FIELD_NAME_MAX + 2];
 	uint32_t i;
 
+	if (att_schema_find(&s->man.schema, name, len) >= 0)
+		return 1;
 	key[0] = ATT_FIELD_PREFIX;
 	memcpy(key + 1, name, len);
 	key[len + 1] = ':';
@@ -744,6 +748,105 @@ static att_status explain_hit(att_res_hit *h, eval *e, const att_cand *c)
 	return rc != ATT_OK ? rc : ATT_ENOMEM;
 }
 
+/* One typed value of a hit while its list is made: offsets into the
+ * text being gathered. */
+typedef struct hit_value {
+	size_t name, value, len;
+	att_field_type type;
+	double number;
+} hit_value;
+
+static void put_value(att_buf *text, att_buf *vals, const char *name,
+                      att_field_type type, const char *v, size_t len,
+                      double number)
+{
+	hit_value hv;
+
+	hv.name = text->n;
+	att_buf_append(text, name, strlen(name) + 1);
+	hv.value = text->n;
+	hv.len = len;
+	att_buf_append(text, v, len);
+	att_buf_putc(text, 0);
+	hv.type = type;
+	hv.number = number;
+	att_buf_append(vals, &hv, sizeof hv);
+}
+
+/* The typed-field values of document DOC of SEG, from its columns. */
+att_status att_hit_fields(att_res_hit *h, const att_schema *sc,
+                          const att_segment *seg, uint32_t doc)
+{
+	att_buf text, vals;
+	att_status rc = ATT_OK;
+	uint32_t f;
+	size_t i, n;
+
+	att_buf_init(&text);
+	att_buf_init(&vals);
+	for (f = 0; rc == ATT_OK && f < sc->n; f++) {
+		int ci = att_segment_column_find(seg, sc->f[f].name, sc->f[f].len);
+		const att_valcol *c;
+		char num[64];
+		uint64_t key, first, k;
+		uint32_t nv, ord;
+
+		if (ci < 0 || att_segment_column(&c, seg, (uint32_t)ci) != ATT_OK) {
+			rc = ATT_ECORRUPT;
+			break;
+		}
+		if (c->type == ATT_FIELD_DATE && att_valcol_num(&key, c, doc)) {
+			int64_t t = att_date_of_key(key);
+
+			put_value(&text, &vals, c->name, ATT_FIELD_DATE, num,
+			          att_date_format(num, sizeof num, t), (double)t);
+		} else if (c->type == ATT_FIELD_NUMBER && att_valcol_num(&key, c, doc)) {
+			double x = att_number_of_key(key);
+
+			put_value(&text, &vals, c->name, ATT_FIELD_NUMBER, num,
+			          att_number_format(num, sizeof num, x), x);
+		} else if (c->type == ATT_FIELD_KEYWORD) {
+			rc = att_valcol_doc(&first, &nv, c, doc);
+			for (k = 0; rc == ATT_OK && k < nv; k++) {
+				const uint8_t *p;
+				size_t len;
+
+				rc = att_valcol_ord(&ord, c, first + k);
+				if (rc == ATT_OK)
+					rc = att_valcol_value(&p, &len, c, ord);
+				if (rc == ATT_OK)
+					put_value(&text, &vals, c->name, ATT_FIELD_KEYWORD,
+					          (const char *)p, len, 0);
+			}
+		}
+	}
+	n = vals.n / sizeof(hit_value);
+	if (rc == ATT_OK && (text.rc != ATT_OK || vals.rc != ATT_OK))
+		rc = ATT_ENOMEM;
+	if (rc == ATT_OK && n > 0) {
+		h->fields = att_calloc(n, sizeof *h->fields);
+		if (h->fields == NULL)
+			rc = ATT_ENOMEM;
+	}
+	if (rc == ATT_OK && n > 0) {
+		h->fieldtext = (char *)text.p; /* the text moves to the hit */
+		text.p = NULL;
+		for (i = 0; i < n; i++) {
+			const hit_value *hv = (const hit_value *)vals.p + i;
+
+			h->fields[i].name = h->fieldtext + hv->name;
+			h->fields[i].type = hv->type;
+			h->fields[i].value = h->fieldtext + hv->value;
+			h->fields[i].value_len = hv->len;
+			h->fields[i].number = hv->number;
+		}
+		h->h.nfields = n;
+	}
+	att_buf_release(&text);
+	att_buf_release(&vals);
+	return rc;
+}
+
 static att_status build_hit(att_res_hit *h, eval *e, const att_cand *c)
 {
 	const att_segment *seg = &e->s->segs[c->seg];
@@ -768,6 +871,13 @@ static att_status build_hit(att_res_hit *h, eval *e, const att_cand *c)
 	h->h.doc_score = c->doc_score;
 	h->h.passage_score = c->passage_score;
 	h->h.proximity_score = c->prox_score;
+	if (e->s->man.schema.n > 0 &&
+	    (rc = att_hit_fields(h, &e->s->man.schema, seg, c->doc)) != ATT_OK) {
+		if (rc == ATT_ECORRUPT)
+			snprintf(e->s->msg, sizeof e->s->msg, "%s.val: corrupt column of "
+			         "document %u", seg->path, (unsigned)c->doc);
+		return rc;
+	}
 	if (e->o->explain && (rc = explain_hit(h, e, c)) != ATT_OK)
 		return rc;
 	if (e->o->passages == 0 || c->nwin == 0)
@@ -816,6 +926,8 @@ void att_results_free(att_results *r)
 			att_free((void *)r->hits[i].passages[k].marks);
 		}
 		att_free(r->hits[i].passages);
+		att_free(r->hits[i].fields);
+		att_free(r->hits[i].fieldtext);
 	}
 	att_free(r->hits);
 	att_free(r->query);
@@ -890,6 +1002,12 @@ int att_results_total_exact(const att_results *r)
 void att_results_hit(att_hit *out, const att_results *r, size_t i)
 {
 	*out = r->hits[i].h;
+}
+
+void att_results_field(att_hit_field *out, const att_results *r, size_t i,
+                       size_t k)
+{
+	*out = r->hits[i].fields[k];
 }
 
 void att_results_passage(att_passage *out, const att_results *r, size_t i,
@@ -995,6 +1113,7 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	env.field_exists = field_exists;
 	env.term_df = term_df;
 	env.ctx = s;
+	env.schema = &s->man.schema;
 	env.syntax = opts->syntax;
 	rc = att_query_parse(&q, &env, query, query_len, s->msg, sizeof s->msg);
 	if (rc == ATT_EEMPTY && opts->syntax != ATT_SYNTAX_STRICT)

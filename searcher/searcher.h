@@ -75,8 +75,9 @@ enum att_qkind {
 #define ATT_QUERY_MAX_DEPTH 32
 #define ATT_QUERY_MAX_SLOP 1000
 /* A query term: an analysed term, or for a field-scoped one the index's
- * field term (ATT_FIELD_PREFIX, the field's name, ':', the term). */
-#define ATT_QTERM_MAX ATT_FIELD_TERM_MAX
+ * field term (ATT_FIELD_PREFIX, the field's name, ':', the term or, in a
+ * keyword field, the whole folded value). */
+#define ATT_QTERM_MAX (ATT_FIELD_NAME_MAX + 2 + ATT_KEYWORD_MAX)
 
 typedef struct att_qterm {
 	char text[ATT_QTERM_MAX + 1]; /* NUL-terminated */
@@ -120,6 +121,8 @@ typedef struct att_parse_env {
 	uint64_t (*term_df)(void *ctx, const char *term, size_t len);
 	void *ctx;
 	att_syntax syntax;      /* forgiving (0), strict or plain */
+	const att_schema *schema; /* the typed fields, or NULL: a keyword
+	                           field's word or phrase is one folded value */
 } att_parse_env;
 
 /* Parses Q into OUT, as ENV->syntax says (docs/QUERY.md):
@@ -314,6 +317,8 @@ att_status att_fb_finish(att_fb *fb, size_t nq, size_t nterms, double weight);
 typedef struct att_res_hit {
 	att_hit h;
 	att_passage *passages;
+	att_hit_field *fields;  /* h.nfields, their strings in fieldtext */
+	char *fieldtext;
 } att_res_hit;
 
 struct att_results {
@@ -324,6 +329,11 @@ struct att_results {
 	att_notes notes;        /* the query's: what parsing repaired */
 	char *query;            /* with explain: the rendered query */
 };
+
+/* Fills H's typed-field values (fields, fieldtext, h.nfields) for
+ * document DOC of SEG, from its columns. ATT_ECORRUPT, ATT_ENOMEM. */
+att_status att_hit_fields(att_res_hit *h, const att_schema *sc,
+                          const att_segment *seg, uint32_t doc);
 
 /* Gives R the notes of Q and, with EXPLAIN, its rendering. ATT_OK or
  * ATT_ENOMEM. */

@@ -244,8 +244,41 @@ static json_t *passage_json(const att_passage *p)
 	return o;
 }
 
-/* The hits of RES as a JSON array; with FIELDS, each hit's stored fields
- * (read through the slot's searcher). */
+json_t *srv_typed_fields(const att_results *res, size_t i)
+{
+	json_t *o = json_object(), *arr = NULL;
+	const char *arr_name = NULL;
+	att_hit hit;
+	size_t k;
+
+	att_results_hit(&hit, res, i);
+	for (k = 0; o != NULL && k < hit.nfields; k++) {
+		att_hit_field f;
+
+		att_results_field(&f, res, i, k);
+		if (f.type == ATT_FIELD_KEYWORD) { /* an array, its values in a row */
+			if (arr_name == NULL || strcmp(arr_name, f.name) != 0) {
+				arr = json_array();
+				arr_name = f.name;
+				json_object_set_new(o, f.name, arr);
+			}
+			json_array_append_new(arr, json_stringn(f.value, f.value_len));
+		} else if (f.type == ATT_FIELD_NUMBER) {
+			int whole = f.number >= -9e15 && f.number <= 9e15 &&
+			            f.number == (double)(json_int_t)f.number;
+
+			json_object_set_new(o, f.name, whole
+			                    ? json_integer((json_int_t)f.number)
+			                    : json_real(f.number));
+		} else {
+			json_object_set_new(o, f.name, json_stringn(f.value, f.value_len));
+		}
+	}
+	return o;
+}
+
+/* The hits of RES as a JSON array: each hit's typed fields, and with
+ * FIELDS its stored fields too (read through the slot's searcher). */
 static json_t *hits_json(const att_results *res, srv_slot *slot,
                          const json_t *fields)
 {
@@ -273,6 +306,17 @@ static json_t *hits_json(const att_results *res, srv_slot *slot,
 		    srv_document_json(&f, slot->s, hit.id, hit.id_len,
 		                      fields) == ATT_OK && f != NULL)
 			json_object_set_new(h, "fields", f);
+		if (h != NULL && hit.nfields > 0) { /* typed values win */
+			json_t *t = srv_typed_fields(res, i), *all;
+
+			all = json_object_get(h, "fields");
+			if (all == NULL)
+				json_object_set_new(h, "fields", t);
+			else {
+				json_object_update(all, t);
+				json_decref(t);
+			}
+		}
 		if (h == NULL || json_array_append_new(hits, h) != 0) {
 			json_decref(hits);
 			hits = NULL;
@@ -414,7 +458,7 @@ void api_stats(srv *s, srv_resp *r)
 		srv_writes_counts(srv_writer(s), &pending, &commits);
 	r->json = json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:i,s:I,s:s,"
-	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
+	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},"
 	    "s:{s:b,s:I,s:I,s:i,s:i}}",
 	    "docs", (json_int_t)st.docs, "terms", (json_int_t)st.terms,
 	    "postings", (json_int_t)st.postings,
@@ -427,6 +471,7 @@ void api_stats(srv *s, srv_resp *r)
 	    "documents", (json_int_t)st.bytes_docs,
 	    "sentences", (json_int_t)st.bytes_sentences,
 	    "store", (json_int_t)st.bytes_store,
+	    "values", (json_int_t)st.bytes_values,
 	    "manifest", (json_int_t)st.bytes_manifest,
 	    "server", "writes", srv_writer(s) != NULL,
 	    "pending_writes", (json_int_t)pending, "commits", (json_int_t)commits,

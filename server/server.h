@@ -190,4 +190,10 @@ typedef struct srv_asset {
 extern const srv_asset srv_assets[];
 extern const size_t srv_nassets;
 
+/* The typed-field values of hit I of RES as a JSON object: a keyword
+ * field's as an array of strings, a date's as "YYYY-MM-DDTHH:MM:SSZ", a
+ * number's as a JSON number (an integer when it is one). Empty if the
+ * index declares none. */
+json_t *srv_typed_fields(const att_results *res, size_t i);
+
 #endif

@@ -94,4 +94,13 @@ int att_analyze(att_analyzer *a, const char *text, size_t len,
 size_t att_analyze_word(att_analyzer *a, char *out, size_t cap,
                         const char *word, size_t len);
 
+/* ---- fold.c -------------------------------------------------------------- */
+
+/* Folds the keyword [S, S+N) (valid UTF-8) into OUT, of CAP bytes, as
+ * typed keyword fields index it (fold.c): *OUT_LEN gets its length (0
+ * if nothing is left). ATT_OK, ATT_ELIMIT (longer than CAP), ATT_EUTF8
+ * or ATT_ENOMEM. */
+att_status att_keyword_fold(size_t *out_len, char *out, size_t cap,
+                            const char *s, size_t n);
+
 #endif

@@ -3106,8 +3106,8 @@ START_TEST(old_version_index)
 
 		file_name(path, sizeof path, dir, f);
 		p = read_all(path, &n);
-		ck_assert_uint_eq(att_get_u32le(p + 4), 7);
-		att_put_u32le(p + 4, 6);
+		ck_assert_uint_eq(att_get_u32le(p + 4), 8);
+		att_put_u32le(p + 4, 7);
 		reseal(p, n);
 		write_all(path, p, n);
 		if (f == ATT_SEG_POSTINGS || f == ATT_SEG_DICT) {
@@ -3124,15 +3124,15 @@ START_TEST(old_version_index)
 			                                    att_seg_magic[f], vmsg,
 			                                    sizeof vmsg),
 			                 ATT_EVERSION);
-			ck_assert_ptr_nonnull(strstr(vmsg, "format version 6, this "
-			                             "attache reads 7; rebuild"));
+			ck_assert_ptr_nonnull(strstr(vmsg, "format version 7, this "
+			                             "attache reads 8; rebuild"));
 			ck_assert_int_eq(unlink(v3), 0);
 		}
 		free(p);
 	}
 	msg = searcher_open_fails(dir, ATT_EVERSION);
-	ck_assert_ptr_nonnull(strstr(msg, "MANIFEST: format version 6, this "
-	                             "attache reads 7; rebuild the index"));
+	ck_assert_ptr_nonnull(strstr(msg, "MANIFEST: format version 7, this "
+	                             "attache reads 8; rebuild the index"));
 	free(msg);
 	msg = NULL;
 	ck_assert_int_eq(att_writer_open(&w, dir, NULL, &msg), ATT_EVERSION);
@@ -3368,6 +3368,255 @@ START_TEST(alloc_fail_search_then_retry)
 }
 END_TEST
 
+/* ---- typed fields ------------------------------------------------------------ */
+
+static const att_field_decl typed_decls[] = {
+	{ "date", ATT_FIELD_DATE }, { "Places", ATT_FIELD_KEYWORD },
+	{ "price", ATT_FIELD_NUMBER },
+};
+
+static att_writer *typed_writer(const char *dir, unsigned threads)
+{
+	att_writer_options o;
+	att_writer *w = NULL;
+	char *msg = NULL;
+	att_status rc;
+
+	att_writer_options_init(&o);
+	o.threads = threads;
+	o.fields = typed_decls;
+	o.nfields = 3;
+	rc = att_writer_open(&w, dir, &o, &msg);
+	ck_assert_msg(rc == ATT_OK, "writer open: %s", msg ? msg : "");
+	return w;
+}
+
+static att_status add_typed(att_writer *w, const char *id, const char *text,
+                            const char *date, const char *places,
+                            const char *price)
+{
+	att_field f[3];
+	att_doc d = make_doc(id, "", text);
+	size_t n = 0;
+
+	if (date)
+		f[n++] = (att_field){ "date", 4, date, strlen(date) };
+	if (places)
+		f[n++] = (att_field){ "places", 6, places, strlen(places) };
+	if (price)
+		f[n++] = (att_field){ "PRICE", 5, price, strlen(price) };
+	d.fields = f;
+	d.nfields = n;
+	return att_writer_add(w, &d);
+}
+
+/* Hit I of R's typed fields as "name=value;..." */
+static void hit_fields_are(const att_results *r, size_t i, const char *want)
+{
+	char got[512] = "";
+	att_hit h;
+	size_t k;
+
+	att_results_hit(&h, r, i);
+	for (k = 0; k < h.nfields; k++) {
+		att_hit_field f;
+
+		att_results_field(&f, r, i, k);
+		ck_assert_uint_eq(strlen(f.value), f.value_len);
+		snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s=%s",
+		         k ? ";" : "", f.name, f.value);
+		if (f.type == ATT_FIELD_DATE) {
+			int64_t lo, hi;
+
+			ck_assert_int_eq(att_date_parse(&lo, &hi, f.value, f.value_len),
+			                 ATT_OK);
+			ck_assert(f.number == (double)lo);
+		}
+	}
+	ck_assert_msg(strcmp(got, want) == 0, "hit %zu: %s, want %s", i, got, want);
+}
+
+/* One hit for Q: its id and typed fields. */
+static void typed_hit(att_searcher *s, const char *q, const char *id,
+                      const char *fields)
+{
+	att_search_options o;
+	att_results *r;
+	att_hit h;
+
+	att_search_options_init(&o);
+	r = search_ok(s, q, &o);
+	ck_assert_msg(att_results_count(r) == 1, "%s: %zu hits", q,
+	              att_results_count(r));
+	att_results_hit(&h, r, 0);
+	ck_assert_str_eq(h.id, id);
+	hit_fields_are(r, 0, fields);
+	att_results_free(r);
+}
+
+/*
+ * Typed values go in, come back with each hit (from the columns), and
+ * survive a second segment, a merge, deletions and threads; keyword
+ * values are matched whole and folded, not stemmed; check finds the
+ * columns sound.
+ */
+START_TEST(typed_fields_round_trip)
+{
+	char *dir = test_tmpdir("typed"), first[512];
+	att_writer *w = typed_writer(dir, 1);
+	att_searcher *s;
+	att_index_stats st;
+	uint32_t gone;
+
+	ck_assert_int_eq(add_typed(w, "a", "oil summit", "1987-03-01T04:00:48+01:00",
+	                           "[\"United  States\", \"Japan\"]", "12.5"), ATT_OK);
+	ck_assert_int_eq(add_typed(w, "b", "gas deal", "1987-03", "T\xc3\xbcrkiye",
+	                           "-3"), ATT_OK);
+	ck_assert_int_eq(add_typed(w, "c", "plain text", NULL, NULL, NULL), ATT_OK);
+	commit_free(w);
+	w = typed_writer(dir, 2); /* the declarations again, and threads */
+	ck_assert_int_eq(add_typed(w, "d", "rail freight", "2024-02-29",
+	                           "[\"Kazakhstan\", \"Running\"]", "1e3"), ATT_OK);
+	ck_assert_int_eq(add_typed(w, "e", "to delete", "2000", "japan", "1"), ATT_OK);
+	commit_free(w);
+	s = open_searcher(dir);
+	typed_hit(s, "summit", "a", "date=1987-03-01T03:00:48Z;places=japan;"
+	          "places=united states;price=12.5");
+	typed_hit(s, "gas", "b", "date=1987-03-01T00:00:00Z;places=turkiye;price=-3");
+	typed_hit(s, "plain", "c", "");
+	typed_hit(s, "places:\"united states\"", "a",
+	          "date=1987-03-01T03:00:48Z;places=japan;places=united states;"
+	          "price=12.5");
+	typed_hit(s, "places:T\xc3\x9cRKIYE", "b",
+	          "date=1987-03-01T00:00:00Z;places=turkiye;price=-3");
+	typed_hit(s, "places:running", "d", "date=2024-02-29T00:00:00Z;"
+	          "places=kazakhstan;places=running;price=1000");
+	/* not stemmed: "run" is not the keyword "running" */
+	{
+		att_search_options o;
+		att_results *r;
+
+		att_search_options_init(&o);
+		r = search_ok(s, "places:run", &o);
+		ck_assert_uint_eq(att_results_count(r), 0);
+		att_results_free(r);
+		/* a date field is a field with no terms (ranges are to come):
+		 * date:plain is not the words "date" and "plain" */
+		r = search_ok(s, "date:plain", &o);
+		ck_assert_uint_eq(att_results_count(r), 0);
+		att_results_free(r);
+	}
+	ck_assert_int_eq(att_searcher_stats(&st, s), ATT_OK);
+	ck_assert_uint_gt(st.bytes_values, 2 * (ATT_HEADER_SIZE + ATT_PAGED_TAIL));
+	att_searcher_free(s);
+	ck_assert_uint_eq(check_problems(dir, first), 0);
+	/* deletions and a merge into one segment keep every value */
+	w = typed_writer(dir, 1);
+	ck_assert_int_eq(att_writer_delete(&gone, w, "e", 1), ATT_OK);
+	ck_assert_uint_eq(gone, 1);
+	ck_assert_int_eq(att_writer_merge(w, 1), ATT_OK);
+	att_writer_free(w);
+	ck_assert_uint_eq(check_problems(dir, first), 0);
+	s = open_searcher(dir);
+	ck_assert_int_eq(att_searcher_stats(&st, s), ATT_OK);
+	ck_assert_uint_eq(st.segments, 1);
+	typed_hit(s, "summit", "a", "date=1987-03-01T03:00:48Z;places=japan;"
+	          "places=united states;price=12.5");
+	typed_hit(s, "freight", "d", "date=2024-02-29T00:00:00Z;"
+	          "places=kazakhstan;places=running;price=1000");
+	typed_hit(s, "places:japan", "a", "date=1987-03-01T03:00:48Z;"
+	          "places=japan;places=united states;price=12.5");
+	att_searcher_free(s);
+	test_remove_tmpdir(dir);
+}
+END_TEST
+
+START_TEST(typed_fields_refused)
+{
+	char *dir = test_tmpdir("typed"), *msg = NULL;
+	att_writer_options o;
+	att_writer *w = typed_writer(dir, 1);
+	att_field_decl other = { "other", ATT_FIELD_KEYWORD };
+	att_field_decl retyped = { "PLACES", ATT_FIELD_DATE };
+	att_field_decl same = { "price", ATT_FIELD_NUMBER };
+
+	ck_assert_int_eq(add_typed(w, "a", "x", "1987-13-01", NULL, NULL), ATT_EINPUT);
+	ck_assert_str_eq(att_writer_errmsg(w), "document \"a\": field \"date\": "
+	                 "\"1987-13-01\" is not a date (YYYY, YYYY-MM, YYYY-MM-DD, "
+	                 "or a date and time such as 1987-03-01T04:00:48Z)");
+	ck_assert_int_eq(add_typed(w, "a", "x", NULL, "[1, 2]", NULL), ATT_EINPUT);
+	ck_assert_int_eq(add_typed(w, "a", "x", NULL, NULL, "twelve"), ATT_EINPUT);
+	ck_assert_str_eq(att_writer_errmsg(w), "document \"a\": field \"price\": "
+	                 "\"twelve\" is not a number");
+	/* refused documents leave the writer usable */
+	ck_assert_int_eq(add_typed(w, "a", "x", "1987", "usa", "1"), ATT_OK);
+	commit_free(w);
+	att_writer_options_init(&o);
+	o.fields = &retyped;
+	o.nfields = 1;
+	ck_assert_int_eq(att_writer_open(&w, dir, &o, &msg), ATT_EINVAL);
+	ck_assert_str_eq(msg, "field \"places\" is declared as keyword, not date");
+	free(msg);
+	msg = NULL;
+	o.fields = &other;
+	ck_assert_int_eq(att_writer_open(&w, dir, &o, &msg), ATT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(msg, "field \"other\" is not declared in "));
+	ck_assert_ptr_nonnull(strstr(msg, "typed fields are declared when an index "
+	                             "is created"));
+	free(msg);
+	msg = NULL;
+	o.fields = &same; /* repeating one is fine, and so is leaving them out */
+	ck_assert_int_eq(att_writer_open(&w, dir, &o, &msg), ATT_OK);
+	ck_assert_int_eq(add_typed(w, "b", "y", "1987-02-29", NULL, NULL), ATT_EINPUT);
+	att_writer_free(w);
+	test_remove_tmpdir(dir);
+}
+END_TEST
+
+/* A column changed under a valid CRC: check names .val; a column whose
+ * layout no longer adds up is refused at open. */
+START_TEST(typed_columns_damaged)
+{
+	char *dir = test_tmpdir("typed"), first[512], path[512], *msg;
+	att_writer *w = typed_writer(dir, 1);
+	uint8_t *p, *copy;
+	size_t n;
+
+	ck_assert_int_eq(add_typed(w, "a", "x", "1987-03-01", "usa", "1"), ATT_OK);
+	ck_assert_int_eq(add_typed(w, "b", "y", "1988-03-01", "japan", "2"), ATT_OK);
+	commit_free(w);
+	att_seg_path(path, sizeof path, dir, 1, ATT_SEG_VALUES);
+	p = read_all(path, &n);
+	copy = malloc(n);
+	memcpy(copy, p, n);
+	/* the date column's values: after the directory (3 entries of 18 +
+	 * name bytes) and its 16-byte header; document 0's is 1 (the base),
+	 * made 2: a second later */
+	{
+		size_t at = ATT_HEADER_SIZE + 8 + 18 * 3 + 4 + 6 + 5 + 16;
+
+		ck_assert_uint_eq(p[at], 1);
+		p[at] = 2;
+	}
+	reseal(p, n);
+	write_all(path, p, n);
+	ck_assert_uint_eq(check_problems(dir, first), 1);
+	ck_assert_ptr_nonnull(strstr(first, "seg000001.val: typed-field columns "
+	                             "differ from the stored documents' values"));
+	/* a column size that does not match its layout */
+	memcpy(p, copy, n);
+	p[ATT_HEADER_SIZE + 8 + 2 + 4 + 8] += 8;
+	reseal(p, n);
+	write_all(path, p, n);
+	msg = searcher_open_fails(dir, ATT_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(msg, "seg000001.val: corrupt column"));
+	free(msg);
+	free(copy);
+	free(p);
+	test_remove_tmpdir(dir);
+}
+END_TEST
+
 static Suite *index_suite(void)
 {
 	Suite *s = suite_create("index");
@@ -3407,6 +3656,11 @@ static Suite *index_suite(void)
 	tcase_add_test(tc, old_version_index);
 	tcase_add_test(tc, positions_round_trip);
 	tcase_add_test(tc, positions_damaged);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("typed");
+	tcase_add_test(tc, typed_fields_round_trip);
+	tcase_add_test(tc, typed_fields_refused);
+	tcase_add_test(tc, typed_columns_damaged);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("alloc");
 	tcase_add_test(tc, alloc_fail_writer);

@@ -129,12 +129,15 @@ def manifest():
         b = open(os.path.join(IDX, "MANIFEST"), "rb").read()
         gen = struct.unpack_from("<Q", b, 8)[0]
         L = b[16]
-        nsegs = struct.unpack_from("<I", b, 21 + L)[0]
+        at = 17 + L + 1  # then the typed fields: u8 type, u8 length, name
+        for _ in range(b[17 + L]):
+            at += 2 + b[at + 1]
+        nsegs = struct.unpack_from("<I", b, at + 4)[0]
         names = set()
         for i in range(nsegs):
-            sid, _, _, g = struct.unpack_from("<IIII", b, 25 + L + 32 * i)
+            sid, _, _, g = struct.unpack_from("<IIII", b, at + 8 + 40 * i)
             names.update("seg%06u.%s" % (sid, e) for e in
-                         ("dic", "pst", "pos", "doc", "sen", "sto"))
+                         ("dic", "pst", "pos", "doc", "sen", "sto", "val"))
             if g:
                 names.add("seg%06u_%u.del" % (sid, g))
         return gen, names
@@ -182,7 +185,7 @@ def phase(kind, g0, before):
         if f.startswith("seg") and "." in f and "_" not in f:
             segs.setdefault(f.split(".")[0], set()).add(f.split(".")[1])
     dels = [f for f in extra if f.endswith(".del")]
-    flushing = any(s & {"pst", "pos", "dic", "doc"} and len(s) < 6
+    flushing = any(s & {"pst", "pos", "dic", "doc", "val"} and len(s) < 7
                    for s in segs.values())
     if kind == "index" and gen > g0:
         if flushing or segs:

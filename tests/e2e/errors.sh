@@ -37,7 +37,7 @@ if [ "$BACKEND" = native ]; then
 seg=$(ls "$T/good"/seg000001.pst >/dev/null && echo "$T/good/seg000001")
 
 # damaged files: truncated and bit-flipped, each file kind
-for ext in dic pst pos doc sen sto; do
+for ext in dic pst pos doc sen val sto; do
 	rm -rf "$T/bad" && cp -r "$T/good" "$T/bad"
 	f="$T/bad/seg000001.$ext"
 	truncate -s $(( $(stat -c %s "$f") / 2 )) "$f"

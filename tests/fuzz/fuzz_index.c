@@ -4,13 +4,15 @@
  * Once per process, LLVMFuzzerInitialize builds a small seed index with
  * the public API in a fresh directory under $TMPDIR (or /tmp): two
  * segments from two commits (the second with posting lists long enough
- * for packed blocks and skip entries), then a deletion committed as a third
- * generation, so the directory holds MANIFEST, seg000001.* and seg000002.*
- * (dic, pst, pos, doc, sen, sto) and seg000001_3.del. It keeps every
- * file's bytes.
+ * for packed blocks and skip entries), with typed fields (a date, a
+ * keyword field of several values, a number), then a deletion committed
+ * as a third generation, so the directory holds MANIFEST, seg000001.*
+ * and seg000002.* (dic, pst, pos, doc, sen, sto, val) and
+ * seg000001_3.del. It keeps every file's bytes.
  *
  * Each input's first byte is a selector: bits 0-2 choose a file (MANIFEST,
- * .dic, .pst, .pos, .doc, .sen, .sto, .del), bit 3 segment 1 or 2. The
+ * .dic, .pst, .pos, .doc, .sen, .sto, .del), or bit 7 the .val, and bit 3
+ * segment 1 or 2. The
  * rest of the input gives the file's new contents in one of two ways:
  *   - bit 5 clear: the bytes replace the file;
  *   - bit 5 set: they patch a copy of the seed file, so that mutations
@@ -24,7 +26,8 @@
  * (pages, page table, file): the mutated bytes then reach the parsers
  * behind the checksum. The target then opens a searcher, reads its
  * statistics and runs a few queries that reach the dictionary, postings,
- * positions, sentence tables and stored text, and finally puts the
+ * positions, sentence tables, stored text and the hits' typed values
+ * (the columns), and finally puts the
  * original file back. Any status is fine: a damaged index must give an
  * error, never a crash, a hang, a leak or an out-of-bounds read (ASan,
  * UBSan).
@@ -50,7 +53,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 extern size_t att_lazy_min;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NFILES 13
+#define NFILES 15
 
 typedef struct seed_file {
 	char name[32];
@@ -101,14 +104,25 @@ static void commit_docs(size_t from, size_t to, const char *delete_id)
 	uint32_t gone;
 	size_t i;
 
+	static const att_field_decl decls[] = { { "date", ATT_FIELD_DATE },
+	                                        { "places", ATT_FIELD_KEYWORD },
+	                                        { "price", ATT_FIELD_NUMBER } };
+	static const att_field fields[] = {
+		{ "date", 4, "1987-03-01T04:00:48Z", 20 },
+		{ "places", 6, "[\"usa\", \"japan\"]", 17 },
+		{ "price", 5, "12.5", 4 },
+	};
+
 	att_writer_options_init(&o);
 	o.no_merge = 1;
+	o.fields = decls;
+	o.nfields = 3;
 	if (att_writer_open(&wr, dir, &o, &msg) != ATT_OK)
 		die("att_writer_open", msg);
 	for (i = from; i < to; i++) {
 		att_doc d = { texts[i][0], strlen(texts[i][0]), texts[i][1],
 		              strlen(texts[i][1]), texts[i][2], strlen(texts[i][2]),
-		              NULL, 0 };
+		              fields + i % 2, 3 - i % 2 };
 
 		if (att_writer_add(wr, &d) != ATT_OK)
 			die("att_writer_add", att_writer_errmsg(wr));
@@ -122,12 +136,20 @@ static void commit_docs(size_t from, size_t to, const char *delete_id)
 			int n;
 			att_doc d;
 
+			char date[16];
+			att_field f[2];
+
 			snprintf(id, sizeof id, "g%03zu", i);
 			n = snprintf(text, sizeof text, "%s %s %s. The %s %s of %zu "
 			             "ships. %s.", words[i % 6], words[(i / 6) % 6],
 			             words[i % 5], words[(i / 3) % 6], words[i % 4], i,
 			             words[(i * 7) % 6]);
-			d = (att_doc){ id, strlen(id), "", 0, text, (size_t)n, NULL, 0 };
+			snprintf(date, sizeof date, "19%02zu-%02zu", 50 + i % 50,
+			         1 + i % 12);
+			f[0] = (att_field){ "date", 4, date, strlen(date) };
+			f[1] = (att_field){ "places", 6, words[i % 6], strlen(words[i % 6]) };
+			d = (att_doc){ id, strlen(id), "", 0, text, (size_t)n, f,
+			               i % 3 ? 2 : 1 };
 			if (att_writer_add(wr, &d) != ATT_OK)
 				die("att_writer_add", att_writer_errmsg(wr));
 		}
@@ -180,7 +202,9 @@ static const seed_file *choose(uint8_t s)
 	char name[32];
 	size_t i;
 
-	if (s % 8 == 0)
+	if (s & 128)
+		snprintf(name, sizeof name, "seg%06u.val", (s >> 3) & 1 ? 2u : 1u);
+	else if (s % 8 == 0)
 		snprintf(name, sizeof name, "MANIFEST");
 	else if (s % 8 == 7)
 		snprintf(name, sizeof name, "seg000001_3.del");
@@ -213,18 +237,19 @@ static void write_seeds(const char *to)
 	size_t i;
 	int k;
 
-	for (i = 0; i < 16; i++) {
-		const seed_file *f = choose((uint8_t)i);
+	for (i = 0; i < 18; i++) {
+		uint8_t sel = (uint8_t)(i < 16 ? i : 128 | (i - 16) << 3);
+		const seed_file *f = choose(sel);
 
-		if (f == NULL || (i % 8 == 0 && i) || (i % 8 == 7 && i != 7))
+		if (f == NULL || (i < 16 && ((i % 8 == 0 && i) || (i % 8 == 7 && i != 7))))
 			continue;
-		write_seed(to, f->name, 0, (uint8_t)i, f->data, f->n);
+		write_seed(to, f->name, 0, sel, f->data, f->n);
 		for (k = 1; k <= 8; k++) { /* one byte changed, CRC fixed */
 			size_t off = 8 + (f->n - 12) * (size_t)k / 9;
 			uint8_t patch[4] = { (uint8_t)off, (uint8_t)(off >> 8), 1,
 			                     (uint8_t)(f->data[off] ^ (1u << k % 8)) };
 
-			write_seed(to, f->name, k, (uint8_t)(i | 32), patch, 4);
+			write_seed(to, f->name, k, (uint8_t)(sel | 32), patch, 4);
 		}
 	}
 }
@@ -251,9 +276,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const names[NFILES] = {
 		"MANIFEST", "seg000001.dic", "seg000001.pst", "seg000001.pos",
-		"seg000001.doc", "seg000001.sen", "seg000001.sto", "seg000002.dic",
-		"seg000002.pst", "seg000002.pos", "seg000002.doc", "seg000002.sen",
-		"seg000002.sto",
+		"seg000001.doc", "seg000001.sen", "seg000001.sto", "seg000001.val",
+		"seg000002.dic", "seg000002.pst", "seg000002.pos", "seg000002.doc",
+		"seg000002.sen", "seg000002.sto", "seg000002.val",
 	};
 	const char *tmp = getenv("TMPDIR");
 	const char *seeds = getenv("ATT_FUZZ_SEEDS");
@@ -308,6 +333,12 @@ static void search(att_searcher *s, const char *q, size_t passages)
 			if (p.text_len)
 				sink ^= p.text[p.text_len - 1];
 		}
+		for (k = 0; k < h.nfields; k++) {
+			att_hit_field f;
+
+			att_results_field(&f, r, i, k);
+			sink ^= f.value[f.value_len]; /* the NUL */
+		}
 		(void)sink;
 	}
 	att_results_free(r);
@@ -333,7 +364,8 @@ static void reseal_pages(uint8_t *p, size_t n)
 
 	if (n < 24 || (memcmp(p, "ATDI", 4) && memcmp(p, "ATPO", 4) &&
 	               memcmp(p, "ATPS", 4) && memcmp(p, "ATDO", 4) &&
-	               memcmp(p, "ATSE", 4) && memcmp(p, "ATST", 4)))
+	               memcmp(p, "ATSE", 4) && memcmp(p, "ATST", 4) &&
+	               memcmp(p, "ATVA", 4)))
 		return;
 	np = (uint64_t)p[n - 12] | (uint64_t)p[n - 11] << 8 |
 	     (uint64_t)p[n - 10] << 16 | (uint64_t)p[n - 9] << 24;
@@ -412,6 +444,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		search(s, "\"gas corridor\" +azerbaijan -armenia", 2);
 		search(s, "talks shipping insurers", 0);
 		search(s, "caspian", 1);
+		search(s, "places:usa grain", 0);
 		att_searcher_free(s);
 	}
 	free(msg);

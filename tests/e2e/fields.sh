@@ -1,0 +1,87 @@
+#!/bin/bash
+# Typed fields end to end (docs/QUERY.md, "Typed fields"): declared with
+# --field, their values come back with each hit in text and JSON, bad
+# values are reported with file, line, field and value (and counted under
+# --skip-bad), declarations are kept, and merges and check keep the
+# columns exact.
+# usage: fields.sh ATTACHE
+set -u
+ATTACHE=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+passes=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { passes=$((passes + 1)); }
+
+cat > "$T/a.jsonl" <<'J'
+{"id":"a","title":"Oil summit","text":"Ministers met in Ankara.","date":"1987-03-01T04:00:48Z","places":["USA","Japan"],"price":12.5,"source":"Reuters"}
+{"id":"b","title":"Gas deal","text":"A gas deal was signed.","date":"1987-03","places":"T\u00fcrkiye","price":"-3"}
+{"id":"c","title":"No fields","text":"Nothing typed here, only rail."}
+J
+cat > "$T/bad.jsonl" <<'J'
+{"id":"d","title":"Rail","text":"Rail freight grows.","date":"1987-04-02"}
+{"id":"e","title":"Bad","text":"rail","date":"1987-02-30"}
+{"id":"f","title":"Worse","text":"rail","price":"twelve"}
+J
+"$ATTACHE" index -q -i "$T/i" --field date:date --field places:keyword \
+    --field price:number "$T/a.jsonl" || fail "index with --field"
+
+# JSON: typed values under "fields", keywords as arrays, numbers as numbers
+"$ATTACHE" search -i "$T/i" --json 'places:"usa"' | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+h = o["hits"]
+assert [x["id"] for x in h] == ["a"], h
+assert h[0]["fields"] == {"date": "1987-03-01T04:00:48Z",
+                          "places": ["japan", "usa"], "price": 12.5}, h[0]
+' && ok || fail "JSON fields of places:usa"
+"$ATTACHE" search -i "$T/i" --json 'places:TÜRKIYE gas' | python3 -c '
+import json, sys
+h = json.load(sys.stdin)["hits"]
+assert h[0]["id"] == "b" and h[0]["fields"] == {"date": "1987-03-01T00:00:00Z",
+    "places": ["turkiye"], "price": -3}, h
+' && ok || fail "JSON fields of places:TÜRKIYE"
+# text: a line of values under the id; an undeclared field stays text
+"$ATTACHE" search -i "$T/i" source:reuters > "$T/out"
+grep -q '^   date 1987-03-01T04:00:48Z  places japan, usa  price 12.5$' "$T/out" \
+    && ok || fail "text output: $(cat "$T/out")"
+
+# a bad value: file, line, field and value; nothing half-written
+"$ATTACHE" index -q -i "$T/i" "$T/bad.jsonl" 2> "$T/err"
+[ $? -ne 0 ] && grep -q "bad.jsonl:2: document \"e\": field \"date\": \"1987-02-30\" is not a date" "$T/err" \
+    && ok || fail "bad date: $(cat "$T/err")"
+n=$("$ATTACHE" stats -i "$T/i" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
+[ "$n" = 3 ] && ok || fail "a failed run changed the index: $n documents"
+"$ATTACHE" index -i "$T/i" --skip-bad "$T/bad.jsonl" > "$T/out" 2> "$T/err"
+grep -q "skipped 2 bad records" "$T/out" && grep -q 'bad.jsonl:3: document "f": field "price": "twelve" is not a number' "$T/err" \
+    && ok || fail "--skip-bad: $(cat "$T/out" "$T/err")"
+# the declarations were kept (no --field given): d has its date
+"$ATTACHE" search -i "$T/i" --json freight | grep -q '"fields":{"date":"1987-04-02T00:00:00Z"}' \
+    && ok || fail "declarations kept"
+# another type, or a new field for an index with documents: refused
+"$ATTACHE" index -q -i "$T/i" --field places:date "$T/a.jsonl" 2> "$T/err"
+[ $? -ne 0 ] && grep -q 'field "places" is declared as keyword, not date' "$T/err" \
+    && ok || fail "retyped field: $(cat "$T/err")"
+"$ATTACHE" index -q -i "$T/i" --field topic:keyword "$T/a.jsonl" 2> "$T/err"
+[ $? -ne 0 ] && grep -q 'typed fields are declared when an index is created' "$T/err" \
+    && ok || fail "new field: $(cat "$T/err")"
+"$ATTACHE" index -q -i "$T/x" --field 'bad name:keyword' "$T/a.jsonl" 2> "$T/err"
+rc=$?
+[ "$rc" -ne 0 ] && grep -q "cannot be typed" "$T/err" \
+    && ok || fail "bad declaration ($rc): $(cat "$T/err")"
+"$ATTACHE" index -q -i "$T/x" --field 'name:text' "$T/a.jsonl" 2> "$T/err"
+rc=$?
+[ "$rc" -ne 0 ] && grep -q "give NAME:TYPE" "$T/err" \
+    && ok || fail "bad type ($rc): $(cat "$T/err")"
+
+# merged into one segment, checked: the values are the same
+"$ATTACHE" merge -i "$T/i" > /dev/null || fail "merge"
+"$ATTACHE" check -i "$T/i" > "$T/out" && grep -q sound "$T/out" \
+    && ok || fail "check: $(cat "$T/out")"
+"$ATTACHE" search -i "$T/i" --json 'places:japan' | grep -q '"fields":{"date":"1987-03-01T04:00:48Z","places":\["japan","usa"\],"price":12.5}' \
+    && ok || fail "after merge"
+"$ATTACHE" stats -i "$T/i" | grep -q '^typed fields ' && ok || fail "stats"
+
+echo "fields.sh: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]
