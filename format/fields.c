@@ -375,11 +375,9 @@ void att_pack_put(att_buf *b, const uint64_t *v, size_t n, unsigned w)
 		return;
 	for (i = 0; i < n; i++) {
 		word |= v[i] << used;
-		if (used + w >= 64) {
+		if (used + w >= 64) { /* the word is full; carry the value's rest */
 			att_buf_put_u64le(b, word);
-			word = used == 0 ? 0 : (w == 64 ? 0 : v[i] >> (64 - used));
-			if (used + w == 64)
-				word = 0;
+			word = used + w > 64 ? v[i] >> (64 - used) : 0;
 			used = used + w - 64;
 		} else {
 			used += w;
