@@ -55,6 +55,9 @@ static void search_usage(FILE *f)
 	        "                           syntax is an error naming its column\n"
 	        "      --plain              words only: no operator, quote, bracket\n"
 	        "                           or field has a meaning\n"
+	        "      --filter QUERY       only documents QUERY matches, which does\n"
+	        "                           not score (repeatable); with no other\n"
+	        "                           QUERY, every document it matches\n"
 	        "      --k1 X, --b X        BM25 parameters (default 1.2, 0.75)\n"
 	        "      --title-weight X     BM25F: a title word counts X times\n"
 	        "                           (default 1: title and text as one)\n"
@@ -455,11 +458,13 @@ int cmd_search(int argc, char **argv)
 		{ "keep-stop-words", no_argument, NULL, 'S' },
 		{ "exhaustive", no_argument, NULL, 'X' },
 		{ "explain", no_argument, NULL, 'E' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "timeout-ms", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *index = NULL, *queries = NULL;
+	const char *filters[ATT_SEARCH_MAX_FILTERS];
 	char *msg = NULL, *q = NULL;
 	size_t qlen = 0, timeout_ms = 10000;
 	att_status rc;
@@ -483,6 +488,15 @@ int cmd_search(int argc, char **argv)
 		case 'S': c.o.stop_words = 0; break;
 		case 'X': c.o.exhaustive = 1; break;
 		case 'E': c.o.explain = 1; break;
+		case 'f':
+			if (c.o.nfilters == ATT_SEARCH_MAX_FILTERS) {
+				fprintf(stderr, "attache search: at most %d --filter\n",
+				        ATT_SEARCH_MAX_FILTERS);
+				return EXIT_USAGE;
+			}
+			filters[c.o.nfilters++] = optarg;
+			c.o.filters = filters;
+			break;
 		case 'M':
 			if (cli_parse_count(&timeout_ms, optarg) != 0 ||
 			    timeout_ms > 3600000) {
@@ -501,7 +515,8 @@ int cmd_search(int argc, char **argv)
 			}
 		}
 	}
-	if (index == NULL || (queries == NULL && optind >= argc)) {
+	if (index == NULL ||
+	    (queries == NULL && optind >= argc && c.o.nfilters == 0)) {
 		fprintf(stderr, "attache search: %s\n", index == NULL
 		        ? "-i INDEX is required" : "no QUERY given");
 		search_usage(stderr);
@@ -532,7 +547,7 @@ int cmd_search(int argc, char **argv)
 			memcpy(q + qlen, argv[i], l + 1);
 			qlen += l;
 		}
-		ex = one_query(&c, NULL, q, qlen);
+		ex = one_query(&c, NULL, q != NULL ? q : "", qlen);
 		free(q);
 	}
 	att_searcher_free(c.s);

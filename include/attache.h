@@ -392,7 +392,14 @@ typedef struct att_search_options {
 	                          neighbouring occurrences, added to their
 	                          score (default 0.5; 0: off; finite, >= 0) */
 	att_syntax syntax;     /* default ATT_SYNTAX_FORGIVING */
+	const char *const *filters; /* NUL-terminated queries, each a required
+	                          restriction that never scores (Lucene's
+	                          filter clauses, Xapian's OP_FILTER); with
+	                          an empty query, every document they match */
+	size_t nfilters;       /* at most ATT_SEARCH_MAX_FILTERS */
 } att_search_options;
+
+#define ATT_SEARCH_MAX_FILTERS 32
 
 void att_search_options_init(att_search_options *o);
 

@@ -357,8 +357,9 @@ static att_status build_prefix(att_match *m, att_enode *n, const att_query *q,
 	return rc;
 }
 
-/* Orders a group's members: required, then optional, then excluded, and
- * drops optional stop words when the group has anything else to match. */
+/* Orders a group's members: required (ranges and `*`, which scan, after
+ * the posting lists), then optional, then excluded, and drops optional
+ * stop words when the group has anything else to match. */
 static void order_kids(att_match *m, att_enode *n)
 {
 	att_enode **k = n->kids;
@@ -381,6 +382,14 @@ static void order_kids(att_match *m, att_enode *n)
 			k[j++] = x;
 		}
 	n->nmust = j;
+	for (i = 0, j = 0; i < n->nmust; i++)  /* scans after the lists */
+		if (k[i]->kind != ATT_Q_RANGE && k[i]->kind != ATT_Q_ALL) {
+			att_enode *x = k[i];
+
+			memmove(k + j + 1, k + j, (i - j) * sizeof *k);
+			k[j++] = x;
+		}
+	j = n->nmust;
 	for (i = j; i < n->nkids; i++)
 		if (k[i]->occur == ATT_SHOULD) {
 			att_enode *x = k[i];
@@ -404,10 +413,18 @@ static att_status build_node(att_match *m, att_enode **out, const att_query *q,
 		return merr(m, ATT_ENOMEM, NULL);
 	n->kind = qn->kind;
 	n->occur = qn->occur;
-	n->boost = qn->boost;
+	n->boost = qn->filter ? 0 : qn->boost; /* a filter never scores */
+	n->filter = qn->filter;
 	n->slop = qn->slop;
 	n->stop = qn->stop;
 	n->column = qn->column;
+	if (qn->kind == ATT_Q_RANGE) {
+		if (q->schema == NULL || qn->field >= q->schema->n)
+			return merr(m, ATT_EINVAL, "range on an undeclared field");
+		memcpy(n->field, q->schema->f[qn->field].name, sizeof n->field);
+		n->lo = qn->lo;
+		n->hi = qn->hi;
+	}
 	if (qn->kind == ATT_Q_TERM && qn->prefix)
 		return build_prefix(m, n, q, qn);
 	if (qn->kind != ATT_Q_BOOL)
@@ -426,12 +443,12 @@ static att_status build_node(att_match *m, att_enode **out, const att_query *q,
 }
 
 /* Marks the terms whose positions make passages and whose words are
- * highlighted: default-field terms not under an exclusion. */
+ * highlighted: default-field terms not under an exclusion or a filter. */
 static void mark_positive(att_match *m, att_enode *n, int excluded)
 {
 	uint32_t i;
 
-	excluded |= n->occur == ATT_MUST_NOT;
+	excluded |= n->occur == ATT_MUST_NOT || n->filter;
 	if (n->kind == ATT_Q_BOOL) {
 		for (i = 0; i < n->nkids; i++)
 			mark_positive(m, n->kids[i], excluded);
@@ -645,15 +662,31 @@ void att_match_release(att_match *m)
 
 /* ---- cursors and positions ------------------------------------------------- */
 
-static void reset_nodes(att_enode *n)
+/* Rewinds the nodes for segment SEG, a range finding its column there
+ * (none: it matches nothing). */
+static att_status reset_nodes(att_match *m, att_enode *n, const att_segment *seg)
 {
+	att_status rc = ATT_OK;
 	uint32_t i;
 
 	n->doc = 0;
 	n->started = 0;
 	n->scdoc = ATT_DOC_END;
-	for (i = 0; i < n->nkids; i++)
-		reset_nodes(n->kids[i]);
+	n->ndocs = seg->ndocs;
+	if (n->kind == ATT_Q_RANGE) {
+		int c = att_segment_column_find(seg, n->field, strlen(n->field));
+
+		n->col = NULL;
+		if (c >= 0 && att_segment_column(&n->col, seg, (uint32_t)c) != ATT_OK) {
+			if (!att_segment_damage(seg, m->msg, m->msgcap))
+				snprintf(m->msg, m->msgcap, "%s.val: corrupt column \"%s\"",
+				         seg->path, n->field);
+			return ATT_ECORRUPT;
+		}
+	}
+	for (i = 0; i < n->nkids && rc == ATT_OK; i++)
+		rc = reset_nodes(m, n->kids[i], seg);
+	return rc;
 }
 
 /* Opens the cursors of segment SEG: every slot's, or with PASSAGES only
@@ -683,9 +716,7 @@ static att_status open_slots(att_match *m, uint32_t seg, int passages)
 			return rc;
 		}
 	}
-	if (m->root != NULL)
-		reset_nodes(m->root);
-	return ATT_OK;
+	return m->root != NULL ? reset_nodes(m, m->root, &m->segs[seg]) : ATT_OK;
 }
 
 att_status att_match_open_segment(att_match *m, uint32_t seg)
@@ -796,6 +827,22 @@ static int near_at(att_match *m, const att_enode *n)
 
 /* ---- the iterators --------------------------------------------------------- */
 
+/* The first document >= TARGET whose value in range N's column is within
+ * its keys, or ATT_DOC_END. */
+static uint32_t range_advance(const att_enode *n, uint32_t target)
+{
+	const att_valcol *c = n->col;
+	uint64_t key;
+	uint32_t d;
+
+	if (c == NULL)
+		return ATT_DOC_END;
+	for (d = target; d < n->ndocs; d++)
+		if (att_valcol_num(&key, c, d) && key >= n->lo && key <= n->hi)
+			return d;
+	return ATT_DOC_END;
+}
+
 /* The first document >= TARGET that node N matches, or ATT_DOC_END;
  * targets never go back within a segment. Errors set m->rc. */
 static uint32_t nadvance(att_match *m, att_enode *n, uint32_t target)
@@ -808,6 +855,14 @@ static uint32_t nadvance(att_match *m, att_enode *n, uint32_t target)
 	for (;;) {
 		if (n->kind == ATT_Q_TERM) {
 			d = term_advance(m, n->t[0], target);
+			break;
+		}
+		if (n->kind == ATT_Q_ALL) {
+			d = target < n->ndocs ? target : ATT_DOC_END;
+			break;
+		}
+		if (n->kind == ATT_Q_RANGE) {
+			d = range_advance(n, target);
 			break;
 		}
 		if (n->kind == ATT_Q_PHRASE || n->kind == ATT_Q_NEAR) {
@@ -975,6 +1030,8 @@ static double nscore(att_match *m, att_enode *n, uint32_t doc)
 	double s = 0;
 	uint32_t i;
 
+	if (n->boost == 0)   /* a filter */
+		return 0;
 	if (n->kind != ATT_Q_BOOL) {
 		for (i = 0; i < n->nt; i++)
 			s += term_score(m, n->t[i], doc, NULL);
@@ -997,6 +1054,8 @@ static double bound(att_match *m, att_enode *n, uint32_t target,
 	double s = 0;
 	uint32_t i;
 
+	if (n->boost == 0)
+		return 0;
 	if (n->kind != ATT_Q_BOOL) {
 		for (i = 0; i < n->nt; i++) {
 			uint32_t u = n->t[i], at;
@@ -1373,7 +1432,8 @@ static void put_term(att_buf *b, const att_eterm *e)
 static void explain_node(att_match *m, att_enode *n, uint32_t doc, int depth,
                          att_buf *b)
 {
-	static const char *const kinds[] = { "term", "phrase", "near", "group" };
+	static const char *const kinds[] = { "term", "phrase", "near", "group",
+	                                     "range", "all" };
 	static const char *const occ[] = { "", "+", "-" };
 	double s = nscore(m, n, doc);
 	uint32_t i;
@@ -1382,8 +1442,12 @@ static void explain_node(att_match *m, att_enode *n, uint32_t doc, int depth,
 	               n == m->root ? "" : occ[n->occur], kinds[n->kind]);
 	if (n->kind == ATT_Q_NEAR)
 		att_buf_printf(b, "/%u", (unsigned)n->slop);
-	if (n->boost != 1)
+	if (n->filter)
+		att_buf_printf(b, " (filter)");
+	else if (n->boost != 1)
 		att_buf_printf(b, " ^%g", n->boost);
+	if (n->kind == ATT_Q_RANGE)
+		att_buf_printf(b, " %s", n->field);
 	if (n->kind == ATT_Q_BOOL) {
 		att_buf_printf(b, "\n");
 		for (i = 0; i < n->nkids; i++) {

@@ -18,7 +18,8 @@
  * The canonical rendering is what `--explain` shows as "searched" and
  * what the tests compare: word, title:word, word* (a prefix), word? (an
  * optional stop word), "a b" (a phrase), near/N(a b), (...) a group,
- * +required, -excluded, ^N a boost.
+ * +required, -excluded, ^N a boost, name:LO..HI a range of a typed
+ * field (an open end empty), * every document.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,35 @@ static void put_term(att_buf *b, const att_qterm *t)
 		att_buf_append(b, t->text, t->len);
 }
 
+/* A range bound's key as the field's type writes it. */
+static void put_key(att_buf *b, unsigned type, uint64_t key)
+{
+	char v[64];
+
+	if (type == ATT_FIELD_DATE)
+		att_date_format(v, sizeof v, att_date_of_key(key));
+	else
+		att_number_format(v, sizeof v, att_number_of_key(key));
+	att_buf_printf(b, "%s", v);
+}
+
+/* name:LO..HI, an open end left empty. */
+static void render_range(att_buf *b, const att_query *q, const att_qnode *nd)
+{
+	const att_schema *sc = q->schema;
+	unsigned type = ATT_FIELD_NUMBER;
+
+	if (sc != NULL && nd->field < sc->n) {
+		att_buf_printf(b, "%s:", sc->f[nd->field].name);
+		type = sc->f[nd->field].type;
+	}
+	if (nd->lo != 0)
+		put_key(b, type, nd->lo);
+	att_buf_printf(b, "..");
+	if (nd->hi != UINT64_MAX)
+		put_key(b, type, nd->hi);
+}
+
 static void render(att_buf *b, const att_query *q, uint32_t n, int root)
 {
 	const att_qnode *nd = &q->nodes[n];
@@ -303,6 +333,12 @@ static void render(att_buf *b, const att_query *q, uint32_t n, int root)
 			put_term(b, &q->terms[nd->first + i]);
 		}
 		att_buf_putc(b, nd->kind == ATT_Q_NEAR ? ')' : '"');
+		break;
+	case ATT_Q_RANGE:
+		render_range(b, q, nd);
+		break;
+	case ATT_Q_ALL:
+		att_buf_putc(b, '*');
 		break;
 	case ATT_Q_BOOL:
 		att_buf_putc(b, '(');

@@ -208,8 +208,8 @@ static int on_term(void *ctx, const att_token *tok)
 	return ATT_OK;
 }
 
-/* 1 if the field scoping the atom is a declared keyword field. */
-static int keyword_field(const parser *ps)
+/* The type of the typed field scoping the atom, or 0. */
+static unsigned typed_field(const parser *ps, int *index)
 {
 	const att_schema *sc = ps->env->schema;
 	int f;
@@ -217,7 +217,14 @@ static int keyword_field(const parser *ps)
 	if (ps->field_len == 0 || sc == NULL || sc->n == 0)
 		return 0;
 	f = att_schema_find(sc, ps->field, ps->field_len);
-	return f >= 0 && sc->f[f].type == ATT_FIELD_KEYWORD;
+	if (index != NULL)
+		*index = f;
+	return f >= 0 ? sc->f[f].type : 0;
+}
+
+static int keyword_field(const parser *ps)
+{
+	return typed_field(ps, NULL) == ATT_FIELD_KEYWORD;
 }
 
 /* Analyses [at, at+n) of the query into terms; returns how many, or FAIL.
@@ -524,6 +531,116 @@ static int parse_phrase(parser *ps)
 	            slop < 0 ? 0 : (uint32_t)slop);
 }
 
+/* One bound of a range on a date or number field: a date's first second
+ * (LOW) or last, a number; its key in *KEY. 0, or -1 if it does not
+ * parse. */
+static int range_bound(uint64_t *key, unsigned type, const char *s, size_t n,
+                       int low)
+{
+	int64_t lo, hi;
+	double v;
+
+	if (type == ATT_FIELD_DATE) {
+		if (att_date_parse(&lo, &hi, s, n) != ATT_OK)
+			return -1;
+		*key = att_key_of_date(low ? lo : hi);
+		return 0;
+	}
+	if (att_number_parse(&v, s, n) != ATT_OK)
+		return -1;
+	*key = att_key_of_number(v);
+	return 0;
+}
+
+/* One bound of a range at the cursor: a quoted value's content, or the
+ * text up to "..", a boost or the word's end; the cursor moves past it. */
+static int range_text(parser *ps, const char **v, size_t *n)
+{
+	size_t at = ps->i, ql = quote_at(ps, at), e, i;
+
+	if (ql > 0) {
+		size_t close = at + ql, cl = 0;
+
+		while (close < ps->len && (cl = quote_at(ps, close)) == 0)
+			close++;
+		if (close >= ps->len)
+			return fail(ps, ATT_EPARSE, at, "unterminated quote");
+		*v = ps->s + at + ql;
+		*n = close - at - ql;
+		ps->i = close + cl;
+		return 0;
+	}
+	e = word_end(ps, at);
+	for (i = at; i < e && ps->s[i] != '^' &&
+	     !(ps->s[i] == '.' && i + 1 < e && ps->s[i + 1] == '.'); i++)
+		;
+	*v = ps->s + at;
+	*n = i - at;
+	ps->i = i;
+	return 0;
+}
+
+/* A range on the typed date or number field scoping the atom, at the
+ * cursor: A..B, A.., ..B, or A alone (a date: the period it names; a
+ * number: that number), both ends inclusive; either bound may be quoted.
+ * A value that does not parse is an error in strict mode, else left out
+ * with a note. */
+static int parse_range(parser *ps, unsigned type, int field)
+{
+	size_t at = ps->i, n, bn = 0;
+	const char *v, *bv = NULL;
+	uint64_t lo = 0, hi = UINT64_MAX;
+	int bad = 0, nd, dots = 0;
+
+	if (range_text(ps, &v, &n) == FAIL)
+		return FAIL;
+	if (ps->i + 1 < ps->len && ps->s[ps->i] == '.' && ps->s[ps->i + 1] == '.') {
+		dots = 1;
+		ps->i += 2;
+		if (ps->i < ps->len && !is_space(ps->s[ps->i]) &&
+		    ps->s[ps->i] != ')' && ps->s[ps->i] != '^' &&
+		    range_text(ps, &bv, &bn) == FAIL)
+			return FAIL;
+	}
+	if (!dots) {
+		bad = range_bound(&lo, type, v, n, 1) != 0 ||
+		      range_bound(&hi, type, v, n, 0) != 0;
+	} else {
+		if (n > 0)
+			bad |= range_bound(&lo, type, v, n, 1) != 0;
+		if (bn > 0)
+			bad |= range_bound(&hi, type, bv, bn, 0) != 0;
+		if (n == 0 && bn == 0)
+			bad = 1;
+	}
+	if (ps->i < ps->len && !is_space(ps->s[ps->i]) && ps->s[ps->i] != ')' &&
+	    ps->s[ps->i] != '^') {
+		bad = 1;   /* more after the range: "1987..1988..1989" */
+		ps->i = word_end(ps, ps->i);
+	}
+	v = ps->s + at;
+	n = ps->i - at;
+	if (bad) {
+		char what[160];
+
+		snprintf(what, sizeof what, "%.*s:%.*s is not a %s range",
+		         (int)ps->field_len, ps->field, (int)(n > 60 ? 60 : n), v,
+		         type == ATT_FIELD_DATE ? "date" : "number");
+		if (!ps->forgive)
+			return fail(ps, ATT_EPARSE, at, what);
+		att_note(&ps->q->notes, "%s: left out", what);
+		return NONE;
+	}
+	nd = new_node(ps, ATT_Q_RANGE, at);
+	if (nd < 0)
+		return nd;
+	ps->q->nodes[nd].field = (uint32_t)field;
+	ps->q->nodes[nd].lo = lo;
+	ps->q->nodes[nd].hi = hi;
+	ps->q->nodes[nd].filter = 1;
+	return nd;
+}
+
 /* 1 if the bytes at [at, colon) name a field the index has. */
 static int is_field(parser *ps, size_t at, size_t colon)
 {
@@ -552,7 +669,13 @@ static int parse_atom(parser *ps)
 		ps->field_len = saved;
 		return nd;
 	}
-	if (quote_at(ps, at) > 0) {
+	if (ps->s[at] != '(' && (typed_field(ps, NULL) == ATT_FIELD_DATE ||
+	                         typed_field(ps, NULL) == ATT_FIELD_NUMBER)) {
+		int f = -1;
+		unsigned type = typed_field(ps, &f);
+
+		nd = parse_range(ps, type, f);
+	} else if (quote_at(ps, at) > 0) {
 		nd = parse_phrase(ps);
 	} else if (ps->s[at] == '(') {
 		if (++ps->depth > ATT_QUERY_MAX_DEPTH)
@@ -566,11 +689,18 @@ static int parse_atom(parser *ps)
 			return fail(ps, ATT_EPARSE, at, "unclosed bracket");
 		ps->i++;
 		ps->depth--;
+	} else if (ps->field_len == 0 && end == at + 1 && ps->s[at] == '*') {
+		nd = new_node(ps, ATT_Q_ALL, at); /* `*`: every document */
+		if (nd >= 0)
+			ps->q->nodes[nd].filter = 1;
+		ps->i = end;
 	} else {
 		nd = parse_word(ps, end);
 	}
 	if (nd == FAIL)
 		return FAIL;
+	if (nd >= 0 && keyword_field(ps))
+		ps->q->nodes[nd].filter = 1; /* a keyword matches, never scores */
 	return parse_boost(ps, nd);
 }
 
@@ -685,7 +815,7 @@ static int parse_near(parser *ps)
 static int close_group(parser *ps, uint32_t base, size_t at)
 {
 	att_query *q = ps->q;
-	uint32_t n = ps->nstk - base;
+	uint32_t n = ps->nstk - base, i, f;
 	int nd;
 	void *p;
 
@@ -708,6 +838,15 @@ static int close_group(parser *ps, uint32_t base, size_t at)
 	q->nodes[nd].n = n;
 	q->nkids += n;
 	ps->nstk = base;
+	/* a group of filters (and exclusions) is a filter */
+	for (i = 0, f = 0; i < n; i++) {
+		const att_qnode *c = &q->nodes[q->kids[q->nodes[nd].first + i]];
+
+		if (c->occur != ATT_MUST_NOT && !c->filter)
+			break;
+		f += c->occur != ATT_MUST_NOT;
+	}
+	q->nodes[nd].filter = i == n && f > 0;
 	return nd;
 }
 
@@ -735,6 +874,45 @@ static int drop_op(parser *ps, const char *op)
 	att_note(&ps->q->notes, "%s without something on %s side ignored", op,
 	         strcmp(op, "NOT") == 0 ? "its right" : "each");
 	return 1;
+}
+
+/* A seq whose required members stk[base..) are all filters: its
+ * optional members, which alone score, must match one of them ("oil gas
+ * date:1987" is oil or gas in 1987), so they become one required group. */
+static int filtered_words(parser *ps, uint32_t base)
+{
+	att_query *q = ps->q;
+	uint32_t k, j, nshould = 0, nmust = 0, nfilter = 0;
+	uint32_t *s = ps->stk;
+	int g;
+
+	for (k = base; k < ps->nstk; k++) {
+		const att_qnode *c = &q->nodes[s[k]];
+
+		nshould += c->occur == ATT_SHOULD;
+		nmust += c->occur == ATT_MUST;
+		nfilter += c->occur == ATT_MUST && c->filter;
+	}
+	if (nshould == 0 || nfilter == 0 || nfilter < nmust)
+		return 0;
+	if (nshould == 1) {
+		for (k = base; k < ps->nstk; k++)
+			if (q->nodes[s[k]].occur == ATT_SHOULD)
+				q->nodes[s[k]].occur = ATT_MUST;
+		return 0;
+	}
+	/* the optional members to the end, in order, then grouped */
+	for (j = base, k = base; k < ps->nstk; k++)
+		if (q->nodes[s[k]].occur != ATT_SHOULD) {
+			uint32_t x = s[k];
+
+			memmove(s + j + 1, s + j, (k - j) * sizeof *s);
+			s[j++] = x;
+		}
+	g = close_group(ps, j, q->nodes[s[j]].column - 1);
+	if (g < 0)
+		return g;
+	return add_member(ps, g, ATT_MUST);
 }
 
 static int parse_seq(parser *ps)
@@ -771,10 +949,12 @@ static int parse_seq(parser *ps)
 				continue;
 		}
 		nd = parse_near(ps);
+		if (nd >= 0 && occur == ATT_SHOULD && ps->q->nodes[nd].filter)
+			occur = ATT_MUST; /* a free filter restricts */
 		if (add_member(ps, nd, occur) == FAIL)
 			return FAIL;
 	}
-	return close_group(ps, base, at);
+	return filtered_words(ps, base) == FAIL ? FAIL : close_group(ps, base, at);
 }
 
 static int parse_and(parser *ps)
@@ -1094,6 +1274,7 @@ att_status att_query_parse(att_query *out, const att_parse_env *env,
 
 	memset(out, 0, sizeof *out);
 	memset(&ps, 0, sizeof ps);
+	out->schema = env->schema;
 	ps.q = out;
 	ps.env = env;
 	ps.s = q;
@@ -1145,3 +1326,132 @@ void att_query_release(att_query *q)
 	release_tree(q);
 	memset(q, 0, sizeof *q);
 }
+
+/* ---- filters ---------------------------------------------------------------- */
+
+/* Appends F's tree to Q's (indices moved) and makes the root a required
+ * group of Q's old root and F's, which filters: it matches and never
+ * scores. Q without a tree (an empty query) becomes `*` first. */
+static att_status graft_filter(att_query *q, const att_query *f)
+{
+	uint32_t nn = q->nnodes, nk = q->nkids, nt = q->nterms, i;
+	uint32_t extra = q->nnodes == 0 ? 2 : 1;
+	att_qnode *nodes;
+	uint32_t *kids;
+	att_qterm *terms = q->terms;
+
+	nodes = att_realloc(q->nodes, (nn + f->nnodes + extra) * sizeof *nodes);
+	if (nodes == NULL)
+		return ATT_ENOMEM;
+	q->nodes = nodes;
+	kids = att_realloc(q->kids, (nk + f->nkids + 2) * sizeof *kids);
+	if (kids == NULL)
+		return ATT_ENOMEM;
+	q->kids = kids;
+	if (f->nterms > 0) {
+		terms = att_realloc(q->terms, (nt + f->nterms) * sizeof *terms);
+		if (terms == NULL)
+			return ATT_ENOMEM;
+		q->terms = terms;
+		memcpy(terms + nt, f->terms, f->nterms * sizeof *terms);
+		q->nterms += f->nterms;
+	}
+	if (nn == 0) {   /* `*` */
+		memset(&nodes[0], 0, sizeof nodes[0]);
+		nodes[0].kind = ATT_Q_ALL;
+		nodes[0].occur = ATT_MUST;
+		nodes[0].boost = 1;
+		nodes[0].filter = 1;
+		nodes[0].column = 1;
+		q->root = 0;
+		nn = q->nnodes = 1;
+	}
+	for (i = 0; i < f->nnodes; i++) {
+		att_qnode *c = &nodes[nn + i];
+
+		*c = f->nodes[i];
+		c->first += c->kind == ATT_Q_BOOL ? nk : c->kind == ATT_Q_RANGE ||
+		            c->kind == ATT_Q_ALL ? 0 : nt;
+	}
+	for (i = 0; i < f->nkids; i++)
+		kids[nk + i] = f->kids[i] + nn;
+	q->nnodes = nn + f->nnodes + 1;
+	q->nkids = nk + f->nkids + 2;
+	kids[nk + f->nkids] = q->root;
+	kids[nk + f->nkids + 1] = f->root + nn;
+	nodes[q->root].occur = ATT_MUST;
+	nodes[f->root + nn].occur = ATT_MUST;
+	nodes[f->root + nn].filter = 1;
+	memset(&nodes[q->nnodes - 1], 0, sizeof nodes[0]);
+	nodes[q->nnodes - 1].kind = ATT_Q_BOOL;
+	nodes[q->nnodes - 1].occur = ATT_MUST;
+	nodes[q->nnodes - 1].boost = 1;
+	nodes[q->nnodes - 1].first = nk + f->nkids;
+	nodes[q->nnodes - 1].n = 2;
+	nodes[q->nnodes - 1].column = 1;
+	q->root = q->nnodes - 1;
+	return ATT_OK;
+}
+
+/* 1 if Q[0..LEN) is only white space. */
+static int blank(const char *q, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!is_space(q[i]))
+			return 0;
+	return 1;
+}
+
+att_status att_query_parse_filtered(att_query *out, const att_parse_env *env,
+                                    const char *q, size_t len,
+                                    const char *const *filters,
+                                    size_t nfilters, char *msg, size_t msgcap)
+{
+	att_status rc;
+	size_t i;
+
+	if (nfilters > 0 && blank(q, len)) {   /* every document, filtered */
+		memset(out, 0, sizeof *out);
+		out->schema = env->schema;
+		msg[0] = '\0';
+		rc = ATT_OK;
+	} else {
+		rc = att_query_parse(out, env, q, len, msg, msgcap);
+	}
+	for (i = 0; i < nfilters && rc == ATT_OK; i++) {
+		const char *fq = filters[i] != NULL ? filters[i] : "";
+		att_query f;
+		char fmsg[256];
+		size_t k;
+
+		rc = att_query_parse(&f, env, fq, strlen(fq), fmsg, sizeof fmsg);
+		for (k = 0; k < f.notes.n; k++)
+			att_note(&out->notes, "filter %zu: %s", i + 1, f.notes.text[k]);
+		if (rc == ATT_EEMPTY && env->syntax != ATT_SYNTAX_STRICT) {
+			att_query_release(&f);   /* filters nothing: left out */
+			rc = ATT_OK;
+			continue;
+		}
+		if (rc == ATT_OK)
+			rc = graft_filter(out, &f);
+		if (rc != ATT_OK && rc != ATT_ENOMEM)
+			snprintf(msg, msgcap, "filter %zu: %s", i + 1, fmsg);
+		else if (rc == ATT_ENOMEM)
+			snprintf(msg, msgcap, "out of memory");
+		att_query_release(&f);
+	}
+	if (rc == ATT_OK && out->nnodes == 0) {   /* blank, filters left out */
+		snprintf(msg, msgcap, "query has no searchable words");
+		rc = ATT_EEMPTY;
+	}
+	if (rc != ATT_OK && out->nodes != NULL) {
+		att_notes keep = out->notes;
+
+		att_query_release(out);
+		out->notes = keep;
+	}
+	return rc;
+}
+

@@ -1079,7 +1079,9 @@ static int options_ok(const att_search_options *o)
 	    o->title_weight <= 100 && o->feedback_docs <= 1000 &&
 	    o->feedback_terms <= 64 && isfinite(o->feedback_weight) &&
 	    o->feedback_weight > 0 && o->feedback_weight <= 1 &&
-	    isfinite(o->proximity_weight) && o->proximity_weight >= 0;
+	    isfinite(o->proximity_weight) && o->proximity_weight >= 0 &&
+	    o->nfilters <= ATT_SEARCH_MAX_FILTERS &&
+	    (o->nfilters == 0 || o->filters != NULL);
 }
 
 att_status att_search(att_results **out, att_searcher *s, const char *query,
@@ -1115,7 +1117,8 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	env.ctx = s;
 	env.schema = &s->man.schema;
 	env.syntax = opts->syntax;
-	rc = att_query_parse(&q, &env, query, query_len, s->msg, sizeof s->msg);
+	rc = att_query_parse_filtered(&q, &env, query, query_len, opts->filters,
+	                              opts->nfilters, s->msg, sizeof s->msg);
 	if (rc == ATT_EEMPTY && opts->syntax != ATT_SYNTAX_STRICT)
 		rc = att_results_nothing(out, &q, opts->explain);
 	if (rc != ATT_OK || *out != NULL)

@@ -62,7 +62,9 @@ enum att_qkind {
 	ATT_Q_TERM,    /* one term (or a prefix to expand) */
 	ATT_Q_PHRASE,  /* terms adjacent and in order */
 	ATT_Q_NEAR,    /* terms in any order, at most slop words between */
-	ATT_Q_BOOL     /* a group: required, optional and excluded members */
+	ATT_Q_BOOL,    /* a group: required, optional and excluded members */
+	ATT_Q_RANGE,   /* a typed field's value within [lo, hi] (keys) */
+	ATT_Q_ALL      /* every document: `*` */
 };
 
 #define ATT_QUERY_MAX_BYTES 8192
@@ -94,6 +96,10 @@ typedef struct att_qnode {
 	uint32_t slop;         /* NEAR: words allowed between the terms */
 	int prefix;            /* TERM: terms[first] is a prefix to expand */
 	int stop;              /* TERM: an optional stop word */
+	int filter;            /* matches without adding to the score: a
+	                          range, `*`, a keyword field's value */
+	uint32_t field;        /* RANGE: the schema's field */
+	uint64_t lo, hi;       /* RANGE: keys, both inclusive */
 	size_t column;         /* 1-based byte column where it starts */
 } att_qnode;
 
@@ -105,6 +111,7 @@ typedef struct att_query {
 	att_qterm *terms;
 	uint32_t nterms;
 	att_notes notes;       /* what forgiving parsing repaired */
+	const att_schema *schema; /* the parse environment's: RANGE fields */
 } att_query;
 
 /* What the parser needs from the index. */
@@ -139,6 +146,15 @@ typedef struct att_parse_env {
 att_status att_query_parse(att_query *out, const att_parse_env *env,
                            const char *q, size_t len, char *msg,
                            size_t msgcap);
+/* att_query_parse, then each of FILTERS[0..NFILTERS) (NUL-terminated
+ * queries) parsed alike and joined to it as a required member that
+ * never scores. A blank Q with filters is `*`, every document. A
+ * filter with nothing to search is left out (forgiving, noted) or
+ * ATT_EEMPTY (strict); MSG says "filter N: ...". */
+att_status att_query_parse_filtered(att_query *out, const att_parse_env *env,
+                                    const char *q, size_t len,
+                                    const char *const *filters,
+                                    size_t nfilters, char *msg, size_t msgcap);
 void att_query_release(att_query *q);
 
 /* The number of bytes of a quotation mark at S[I] (S has LEN bytes):
@@ -394,6 +410,11 @@ struct att_enode {
 	uint32_t *t, nt;        /* leaves: slots, in term order */
 	uint32_t slop;          /* NEAR */
 	int stop;               /* an optional stop word */
+	int filter;             /* matches, never scores (boost 0) */
+	char field[ATT_FIELD_NAME_MAX + 1]; /* RANGE: the column's name, */
+	uint64_t lo, hi;        /* and the keys it takes */
+	const att_valcol *col;  /* its column in the segment, or NULL */
+	uint32_t ndocs;         /* the segment's documents */
 	att_enode **kids;       /* groups: required, optional, excluded */
 	uint32_t nkids, nmust, nshould;
 	size_t column;

@@ -679,8 +679,14 @@ static att_status node_query(xq *c, att_xquery **out, const att_query *q,
 	att_xstatus st;
 
 	*out = NULL;
-	excluded |= qn->occur == ATT_MUST_NOT;
-	if (qn->kind == ATT_Q_BOOL)
+	excluded |= qn->occur == ATT_MUST_NOT || qn->filter;
+	if (qn->kind == ATT_Q_ALL) {
+		st = att_xquery_all(&raw, &c->err);
+		rc = st == ATT_X_OK ? ATT_OK : qfail(c, st);
+	} else if (qn->kind == ATT_Q_RANGE) {
+		rc = fail(c->x, ATT_EINVAL, "typed fields are not on the Xapian "
+		          "backend yet");
+	} else if (qn->kind == ATT_Q_BOOL)
 		rc = group_query(c, &raw, q, qn, excluded);
 	else if (qn->kind == ATT_Q_TERM && qn->prefix)
 		rc = prefix_query(c, &raw, &q->terms[qn->first], qn->column,
@@ -690,11 +696,12 @@ static att_status node_query(xq *c, att_xquery **out, const att_query *q,
 		                q->terms[qn->first].len, excluded);
 	else
 		rc = window_query(c, &raw, q, qn, excluded);
-	if (rc != ATT_OK || qn->boost == 1.0) {
+	if (rc != ATT_OK || (qn->boost == 1.0 && !qn->filter)) {
 		*out = raw;
 		return rc;
 	}
-	st = att_xquery_scale(out, &c->err, raw, qn->boost);
+	/* a filter matches with weight 0 */
+	st = att_xquery_scale(out, &c->err, raw, qn->filter ? 0.0 : qn->boost);
 	att_xquery_free(raw);
 	return st == ATT_X_OK ? ATT_OK : qfail(c, st);
 }
@@ -1374,7 +1381,8 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	env.ctx = x;
 	env.syntax = o->syntax;
 	*out = NULL;
-	rc = att_query_parse(&q, &env, query, len, x->msg, x->cap);
+	rc = att_query_parse_filtered(&q, &env, query, len, o->filters,
+	                              o->nfilters, x->msg, x->cap);
 	if (rc == ATT_EEMPTY && o->syntax != ATT_SYNTAX_STRICT)
 		rc = att_results_nothing(out, &q, o->explain);
 	if (rc != ATT_OK || *out != NULL)

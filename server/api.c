@@ -1,7 +1,8 @@
 /*
  * api.c: the read endpoints.
  *
- *   GET /search?q=&n=&offset=&passages=&fields=&and=&syntax=&strict=&explain=
+ *   GET /search?q=&filter=&n=&offset=&passages=&fields=&and=&syntax=&strict=
+ *               &explain=
  *   GET /documents/{id}
  *   GET /stats
  *   GET /health
@@ -325,8 +326,37 @@ static json_t *hits_json(const att_results *res, srv_slot *slot,
 	return hits;
 }
 
+/* The filter parameters, each a query: 0, or 1 with R filled. */
+static int filter_args(att_search_options *o, const char **v, const srv_req *q,
+                       size_t max_query, srv_resp *r)
+{
+	size_t len[ATT_SEARCH_MAX_FILTERS], i;
+
+	o->nfilters = srv_args(q, "filter", v, len, ATT_SEARCH_MAX_FILTERS);
+	o->filters = v;
+	if (o->nfilters > ATT_SEARCH_MAX_FILTERS) {
+		srv_error(r, 400, "invalid_parameter", "at most %d filter parameters",
+		          ATT_SEARCH_MAX_FILTERS);
+		return 1;
+	}
+	for (i = 0; i < o->nfilters; i++) {
+		if (len[i] > max_query) {
+			srv_error(r, 400, "query_too_long", "filter %zu is over %zu "
+			          "bytes", i + 1, max_query);
+			return 1;
+		}
+		if (!srv_utf8(v[i], len[i])) {
+			srv_error(r, 400, "invalid_utf8", "filter %zu is not valid "
+			          "UTF-8", i + 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void api_search(srv *s, const srv_req *q, srv_resp *r)
 {
+	const char *filters[ATT_SEARCH_MAX_FILTERS];
 	const srv_config *c = srv_cfg(s);
 	att_search_options o;
 	att_results *res = NULL;
@@ -337,6 +367,13 @@ void api_search(srv *s, const srv_req *q, srv_resp *r)
 	att_status st;
 	double t0, took;
 
+	att_search_options_init(&o);
+	if (filter_args(&o, filters, q, c->max_query, r))
+		return;
+	if (qv == NULL && o.nfilters > 0) {   /* filters alone: every document */
+		qv = "";
+		qlen = 0;
+	}
 	if (qv == NULL) {
 		srv_error(r, 400, "missing_parameter", "the parameter q (the query) "
 		          "is required");
@@ -347,7 +384,6 @@ void api_search(srv *s, const srv_req *q, srv_resp *r)
 		          c->max_query);
 		return;
 	}
-	att_search_options_init(&o);
 	if (syntax_arg(&o.syntax, q, r))
 		return;
 	qs = srv_utf8(qv, qlen) ? json_stringn(qv, qlen) : NULL;

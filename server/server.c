@@ -66,7 +66,7 @@
 	X(MHD_queue_response) X(MHD_destroy_response) \
 	X(MHD_lookup_connection_value) X(MHD_lookup_connection_value_n) \
 	X(MHD_start_daemon) X(MHD_quiesce_daemon) X(MHD_stop_daemon) \
-	X(MHD_get_daemon_info)
+	X(MHD_get_daemon_info) X(MHD_get_connection_values_n)
 
 static struct {
 #define MHD_FIELD(f) __typeof__(f) *f;
@@ -264,6 +264,39 @@ const char *srv_arg(const srv_req *q, const char *name, size_t *len)
 		*len = 0;
 	}
 	return v;
+}
+
+struct args_walk {
+	const char *name;
+	const char **v;
+	size_t *len, max, n;
+};
+
+static enum MHD_Result arg_seen(void *cls, enum MHD_ValueKind kind,
+                                const char *key, size_t key_size,
+                                const char *value, size_t value_size)
+{
+	struct args_walk *w = cls;
+
+	(void)kind;
+	if (key_size != strlen(w->name) || memcmp(key, w->name, key_size) != 0)
+		return MHD_YES;
+	if (w->n < w->max) {
+		w->v[w->n] = value != NULL ? value : "";
+		w->len[w->n] = value != NULL ? value_size : 0;
+	}
+	w->n++;
+	return MHD_YES;
+}
+
+size_t srv_args(const srv_req *q, const char *name, const char **v,
+                size_t *len, size_t max)
+{
+	struct args_walk w = { name, v, len, max, 0 };
+
+	mhd.MHD_get_connection_values_n(q->conn, MHD_GET_ARGUMENT_KIND, arg_seen,
+	                                &w);
+	return w.n;
 }
 
 static int method_of(const char *m)

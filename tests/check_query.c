@@ -26,11 +26,21 @@
 #include "stemmer.h"
 
 static att_analyzer *an, *plain;
+static att_schema schema;   /* date:date, places:keyword, price:number */
 
 static void setup(void)
 {
+	char msg[128];
+
 	ck_assert_int_eq(att_analyzer_new(&an, "english"), ATT_OK);
 	ck_assert_int_eq(att_analyzer_new(&plain, "none"), ATT_OK);
+	memset(&schema, 0, sizeof schema);
+	ck_assert_int_eq(att_schema_add(&schema, "date", 4, ATT_FIELD_DATE, msg,
+	                                sizeof msg), ATT_OK);
+	ck_assert_int_eq(att_schema_add(&schema, "places", 6, ATT_FIELD_KEYWORD,
+	                                msg, sizeof msg), ATT_OK);
+	ck_assert_int_eq(att_schema_add(&schema, "price", 5, ATT_FIELD_NUMBER,
+	                                msg, sizeof msg), ATT_OK);
 }
 
 static void teardown(void)
@@ -39,12 +49,14 @@ static void teardown(void)
 	att_analyzer_free(plain);
 }
 
-/* The test's index has the fields "title" and "source". */
+/* The test's index has the fields "title" and "source", and the typed
+ * ones of the schema. */
 static int fields(void *ctx, const char *name, size_t len)
 {
 	(void)ctx;
 	return (len == 5 && memcmp(name, "title", 5) == 0) ||
-	    (len == 6 && memcmp(name, "source", 6) == 0);
+	    (len == 6 && memcmp(name, "source", 6) == 0) ||
+	    att_schema_find(&schema, name, len) >= 0;
 }
 
 /* The tree in the notation above (att_query_render). */
@@ -83,6 +95,7 @@ static att_status parse_len(att_query *q, const char *s, size_t len,
 	env.field_exists = fields;
 	env.term_df = fake_df;
 	env.syntax = syntax;
+	env.schema = &schema;
 	return att_query_parse(q, &env, s, len, msg, msgcap);
 }
 
@@ -260,7 +273,6 @@ END_TEST
 START_TEST(nothing_to_search)
 {
 	expect_error("", ATT_EEMPTY, "query has no searchable words");
-	expect_error("*", ATT_EEMPTY, NULL);
 	expect_error("... !!! \"\"", ATT_EEMPTY, NULL);
 	expect_error("()", ATT_EEMPTY, NULL);
 	expect_error("-gas", ATT_EEMPTY, "query has only excluded terms");
@@ -268,7 +280,6 @@ START_TEST(nothing_to_search)
 	expect_error("-gas -\"x y\"", ATT_EEMPTY, "query has only excluded terms");
 	/* forgiving: no hits and a note, or the exclusions read as words */
 	expect_fix("", "", "nothing to search for");
-	expect_fix("*", "", "nothing to search for");
 	expect_fix("... !!! \"\"", "", "nothing to search for");
 	expect_fix("()", "", "nothing to search for");
 	expect_fix("+=", "", "nothing to search for");
@@ -276,6 +287,116 @@ START_TEST(nothing_to_search)
 	expect_fix("NOT gas", "gas", "only excluded words");
 	expect_fix("-gas -\"x y\"", "(gas \"x y\")", "only excluded words");
 	expect_fix("-Wredundant-decls", "\"wredund decl\"", "only excluded words");
+}
+END_TEST
+
+/* Ranges on date and number fields, keyword values, `*`: filters that
+ * never score; free ones restrict, and the words beside them must match
+ * one of theirs. */
+START_TEST(typed_ranges_and_filters)
+{
+	const char *m = "date:1987-03-01T00:00:00Z..1987-03-31T23:59:59Z";
+	char want[256], msg[256] = "";
+	att_query q;
+
+	expect("date:1987-03", m);
+	expect("date:1987..1988", "date:1987-01-01T00:00:00Z..1988-12-31T23:59:59Z");
+	expect("date:1987-03-15..", "date:1987-03-15T00:00:00Z..");
+	expect("date:..1987-03-15", "date:..1987-03-15T23:59:59Z");
+	expect("date:\"1987-03-01T10:00:00+02:00\"..\"1987-03-02\"",
+	       "date:1987-03-01T08:00:00Z..1987-03-02T23:59:59Z");
+	expect("price:..100", "price:..100");
+	expect("price:1.5..20", "price:1.5..20");
+	expect("price:-3", "price:-3..-3");
+	expect("*", "*");
+	expect("* -places:usa", "(+* -places:usa)");
+	snprintf(want, sizeof want, "(+oil +%s)", m);
+	expect("oil date:1987-03", want);
+	snprintf(want, sizeof want, "(+%s +(oil gas))", m);
+	expect("oil gas date:1987-03", want);
+	expect("oil +places:usa", "(+oil +places:usa)");
+	expect("oil places:\"United States\"", "(+oil +places:united states)");
+	expect("places:usa OR places:japan", "(places:usa places:japan)");
+	expect("oil (places:usa OR places:japan)",
+	       "(+oil +(places:usa places:japan))");
+	/* a word that is not free keeps its own occurrence */
+	expect("+oil gas price:..10", "(+oil gas +price:..10)");
+	expect("oil OR price:..10", "(oil price:..10)");
+	expect_mode("oil gas date:1987", 1,
+	            "(+oil +gas +date:1987-01-01T00:00:00Z..1987-12-31T23:59:59Z)");
+	/* not a range */
+	expect_error("date:bogus", ATT_EPARSE,
+	             "column 6: date:bogus is not a date range");
+	expect_error("oil price:cheap", ATT_EPARSE,
+	             "column 11: price:cheap is not a number range");
+	expect_error("date:1987..1988..1989", ATT_EPARSE, NULL);
+	expect_error("date:..", ATT_EPARSE, NULL);
+	expect_fix("oil date:1987-02-30", "oil",
+	           "date:1987-02-30 is not a date range: left out");
+	expect_fix("date:x", "", "nothing to search for");
+	/* a range's filter flag, field and keys */
+	ck_assert_int_eq(parse(&q, "price:10..20", 0, msg, sizeof msg), ATT_OK);
+	ck_assert_int_eq(q.nodes[q.root].kind, ATT_Q_RANGE);
+	ck_assert_int_eq(q.nodes[q.root].filter, 1);
+	ck_assert_uint_eq(q.nodes[q.root].field, 2);
+	ck_assert(q.nodes[q.root].lo == att_key_of_number(10));
+	ck_assert(q.nodes[q.root].hi == att_key_of_number(20));
+	att_query_release(&q);
+}
+END_TEST
+
+/* --filter: each a required member that never scores; a blank query
+ * with filters is every document. */
+static void expect_filtered(const char *s, const char *const *f, size_t nf,
+                            att_syntax syn, att_status want_rc,
+                            const char *want)
+{
+	char got[1024] = "", msg[256] = "";
+	att_parse_env env;
+	att_query q;
+	att_status rc;
+
+	memset(&env, 0, sizeof env);
+	env.an = an;
+	env.plain = plain;
+	env.stop_words = 1;
+	env.field_exists = fields;
+	env.syntax = syn;
+	env.schema = &schema;
+	rc = att_query_parse_filtered(&q, &env, s, strlen(s), f, nf, msg,
+	                              sizeof msg);
+	ck_assert_msg(rc == want_rc, "[%s]: %s (%s)", s, att_status_str(rc), msg);
+	if (rc != ATT_OK) {
+		ck_assert_msg(strcmp(msg, want) == 0, "[%s]: message %s, want %s", s,
+		              msg, want);
+		ck_assert_ptr_null(q.nodes);
+		return;
+	}
+	render(got, sizeof got, &q);
+	ck_assert_msg(strcmp(got, want) == 0, "[%s]: got %s, want %s", s, got,
+	              want);
+	ck_assert(q.nodes[q.kids[q.nodes[q.root].first + 1]].filter);
+	att_query_release(&q);
+}
+
+START_TEST(filters_join_the_query)
+{
+	const char *one[] = { "places:usa" };
+	const char *two[] = { "price:..10", "source:reuters -places:uk" };
+	const char *bad[] = { "price:cheap" };
+	const char *empty[] = { "" };
+
+	expect_filtered("oil gas", one, 1, ATT_SYNTAX_STRICT, ATT_OK,
+	                "(+(oil gas) +places:usa)");
+	expect_filtered("", one, 1, ATT_SYNTAX_STRICT, ATT_OK, "(+* +places:usa)");
+	expect_filtered("  ", two, 2, ATT_SYNTAX_FORGIVING, ATT_OK,
+	                "(+(+* +price:..10) +(source:reuter -places:uk))");
+	expect_filtered("oil", bad, 1, ATT_SYNTAX_STRICT, ATT_EPARSE,
+	                "filter 1: column 7: price:cheap is not a number range");
+	expect_filtered("oil", empty, 1, ATT_SYNTAX_STRICT, ATT_EEMPTY,
+	                "filter 1: query has no searchable words");
+	expect_filtered("", empty, 1, ATT_SYNTAX_FORGIVING, ATT_EEMPTY,
+	                "query has no searchable words");
 }
 END_TEST
 
@@ -524,6 +645,8 @@ static Suite *query_suite(void)
 	tcase_add_test(tc, boolean_operators);
 	tcase_add_test(tc, proximity_prefix_fields_boosts);
 	tcase_add_test(tc, nothing_to_search);
+	tcase_add_test(tc, typed_ranges_and_filters);
+	tcase_add_test(tc, filters_join_the_query);
 	tcase_add_test(tc, errors_name_the_column);
 	tcase_add_test(tc, forgiving_quotes);
 	tcase_add_test(tc, forgiving_brackets_and_operators);

@@ -2,8 +2,8 @@
 # Typed fields end to end (docs/QUERY.md, "Typed fields"): declared with
 # --field, their values come back with each hit in text and JSON, bad
 # values are reported with file, line, field and value (and counted under
-# --skip-bad), declarations are kept, and merges and check keep the
-# columns exact.
+# --skip-bad), declarations are kept, merges and check keep the columns
+# exact, and ranges, `*` and --filter select the right documents.
 # usage: fields.sh ATTACHE
 set -u
 ATTACHE=$1
@@ -82,6 +82,30 @@ rc=$?
 "$ATTACHE" search -i "$T/i" --json 'places:japan' | grep -q '"fields":{"date":"1987-03-01T04:00:48Z","places":\["japan","usa"\],"price":12.5}' \
     && ok || fail "after merge"
 "$ATTACHE" stats -i "$T/i" | grep -q '^typed fields ' && ok || fail "stats"
+
+# ranges and filters (docs/QUERY.md, "Ranges", "Filters")
+ids() { python3 -c 'import json,sys; print(",".join(sorted(h["id"] for h in json.load(sys.stdin)["hits"])))'; }
+got=$("$ATTACHE" search -i "$T/i" --json 'date:1987-03' | ids)
+[ "$got" = "a,b" ] && ok || fail "date:1987-03: $got"
+got=$("$ATTACHE" search -i "$T/i" --json 'date:1987-03-02..' | ids)
+[ "$got" = "d" ] && ok || fail "date:1987-03-02..: $got"
+got=$("$ATTACHE" search -i "$T/i" --json 'price:..0' | ids)
+[ "$got" = "b" ] && ok || fail "price:..0: $got"
+got=$("$ATTACHE" search -i "$T/i" --json '* -places:usa' | ids)
+[ "$got" = "b,c,d" ] && ok || fail "* -places:usa: $got"
+got=$("$ATTACHE" search -i "$T/i" --json --filter 'date:1987' --filter 'price:..20' | ids)
+[ "$got" = "a,b" ] && ok || fail "--filter alone: $got"
+"$ATTACHE" search -i "$T/i" --json --filter 'date:1987-03' 'rail OR gas' | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+assert [h["id"] for h in o["hits"]] == ["b"] and o["hits"][0]["score"] > 0, o
+' && ok || fail "--filter with words"
+"$ATTACHE" search -i "$T/i" --strict --filter 'price:cheap' gas 2> "$T/err" > /dev/null
+[ $? -ne 0 ] && grep -q 'filter 1: column 7: price:cheap is not a number range' "$T/err" \
+    && ok || fail "bad filter, strict: $(cat "$T/err")"
+"$ATTACHE" search -i "$T/i" 'gas date:bogus' > "$T/out" 2>&1
+grep -q 'note: date:bogus is not a date range: left out' "$T/out" \
+    && ok || fail "bad range, forgiving: $(cat "$T/out")"
 
 echo "fields.sh: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -1,0 +1,467 @@
+/*
+ * check_values.c: typed fields at search time (issue 14), against a
+ * model.
+ *
+ * The test generates a collection of news-like documents with a date, a
+ * few places and a price (some missing), indexes it through the public
+ * writer in two runs with two threads and a small memory budget (so in
+ * several segments), deletes some documents, and keeps its own copy of
+ * every value. Each query's hits are then compared with what the model
+ * computes independently: ranges on dates and numbers (whole months and
+ * years, open ends), keyword values, `*`, filters given as options, and
+ * words combined with filters, whose scores must be exactly those of the
+ * words alone. Pruned and exhaustive evaluation must agree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "testdir.h"
+
+#include "attache.h"
+#include "format.h"
+
+#define NDOCS 900
+#define NWORDS 10
+#define NPLACES 5
+#define MAX_HITS 1000
+
+static const char *const words[NWORDS] = {
+	"oil", "gas", "wheat", "rail", "port", "bank", "coal", "gold", "corn",
+	"ship"
+};
+/* folded as the index keeps them */
+static const char *const places[NPLACES] = {
+	"usa", "uk", "japan", "france", "turkiye"
+};
+
+typedef struct mdoc {
+	char id[16];
+	int deleted;
+	int has_date, has_price;
+	int64_t date;          /* seconds since 1970 UTC */
+	double price;
+	unsigned places;       /* bit i: places[i] */
+	unsigned words;        /* bit i: words[i] in the text */
+} mdoc;
+
+static mdoc model[NDOCS];
+static char *dir;
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t next(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)((rng >> 11) % n);
+}
+
+/* 1987-01-01T00:00:00Z and the two years from it */
+#define T1987 536457600LL
+#define TWO_YEARS (731LL * 86400)
+
+static int64_t day_of(int y, int m, int d)  /* seconds at 00:00 UTC */
+{
+	int64_t lo, hi;
+	char s[16];
+
+	snprintf(s, sizeof s, "%04d-%02d-%02d", y, m, d);
+	ck_assert_int_eq(att_date_parse(&lo, &hi, s, strlen(s)), ATT_OK);
+	return lo;
+}
+
+static void add_doc(att_writer *w, mdoc *m)
+{
+	char text[256] = "", date[40], price[40], pl[128] = "[";
+	att_field f[3];
+	att_doc d;
+	size_t nf = 0;
+	unsigned i, n = 3 + next(8);
+	att_status rc;
+
+	for (i = 0; i < n; i++) {
+		/* skewed: the first words far more frequent */
+		unsigned k = next(NWORDS) < 5 ? next(3) : next(NWORDS);
+
+		snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s",
+		         i ? " " : "", words[k]);
+		m->words |= 1u << k;
+	}
+	m->has_date = next(100) < 85;
+	if (m->has_date) {
+		m->date = T1987 + (int64_t)next((uint32_t)TWO_YEARS);
+		if (next(4) == 0) {   /* a day alone: its first second */
+			m->date -= m->date % 86400;
+			att_date_format(date, sizeof date, m->date);
+			date[10] = '\0';
+		} else {
+			att_date_format(date, sizeof date, m->date);
+		}
+		f[nf++] = (att_field){ "date", 4, date, strlen(date) };
+	}
+	m->has_price = next(100) < 80;
+	if (m->has_price) {
+		m->price = (double)next(1100) / 2 - 50;   /* -50 .. 499.5 */
+		snprintf(price, sizeof price, "%g", m->price);
+		f[nf++] = (att_field){ "price", 5, price, strlen(price) };
+	}
+	for (i = 0; i < NPLACES; i++)
+		if (next(3) == 0) {
+			m->places |= 1u << i;
+			snprintf(pl + strlen(pl), sizeof pl - strlen(pl), "%s\"%s\"",
+			         strlen(pl) > 1 ? "," : "",
+			         i == 4 ? "T\xc3\xbcrkiye" : places[i]);
+		}
+	strcat(pl, "]");
+	f[nf++] = (att_field){ "places", 6, pl, strlen(pl) };
+	memset(&d, 0, sizeof d);
+	d.id = m->id;
+	d.id_len = strlen(m->id);
+	d.text = text;
+	d.text_len = strlen(text);
+	d.fields = f;
+	d.nfields = nf;
+	rc = att_writer_add(w, &d);
+	ck_assert_msg(rc == ATT_OK, "add %s: %s", m->id, att_writer_errmsg(w));
+}
+
+static const att_field_decl decls[] = {
+	{ "date", ATT_FIELD_DATE }, { "places", ATT_FIELD_KEYWORD },
+	{ "price", ATT_FIELD_NUMBER },
+};
+
+static att_writer *writer(void)
+{
+	att_writer_options o;
+	att_writer *w = NULL;
+	char *msg = NULL;
+	att_status rc;
+
+	att_writer_options_init(&o);
+	o.threads = 2;
+	o.memory_budget = 64 * 1024;
+	o.no_merge = 1;
+	o.fields = decls;
+	o.nfields = 3;
+	rc = att_writer_open(&w, dir, &o, &msg);
+	ck_assert_msg(rc == ATT_OK, "writer: %s", msg ? msg : "");
+	return w;
+}
+
+static void build(void)
+{
+	att_writer *w;
+	uint32_t i, gone;
+
+	dir = test_tmpdir("values");
+	for (i = 0; i < NDOCS; i++)
+		snprintf(model[i].id, sizeof model[i].id, "d%04u", (unsigned)i);
+	w = writer();
+	for (i = 0; i < NDOCS / 2; i++)
+		add_doc(w, &model[i]);
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	att_writer_free(w);
+	w = writer();
+	for (; i < NDOCS; i++)
+		add_doc(w, &model[i]);
+	for (i = 0; i < NDOCS; i += 17) {
+		ck_assert_int_eq(att_writer_delete(&gone, w, model[i].id,
+		                                   strlen(model[i].id)), ATT_OK);
+		ck_assert_uint_eq(gone, 1);
+		model[i].deleted = 1;
+	}
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	att_writer_free(w);
+}
+
+static void setup(void)
+{
+	if (dir == NULL)
+		build();
+}
+
+static att_searcher *open_index(void)
+{
+	att_searcher *s = NULL;
+	att_index_stats st;
+	char *msg = NULL;
+
+	ck_assert_int_eq(att_searcher_open(&s, dir, &msg), ATT_OK);
+	ck_assert_int_eq(att_searcher_stats(&st, s), ATT_OK);
+	ck_assert_uint_gt(st.segments, 2);   /* the test wants several */
+	return s;
+}
+
+/* ---- the model's answers ---------------------------------------------------- */
+
+typedef int (*pred)(const mdoc *m, const void *arg);
+
+typedef struct range { int64_t lo, hi; } range;
+typedef struct nrange { double lo, hi; } nrange;
+
+static int in_dates(const mdoc *m, const void *a)
+{
+	const range *r = a;
+
+	return m->has_date && m->date >= r->lo && m->date <= r->hi;
+}
+
+static int in_prices(const mdoc *m, const void *a)
+{
+	const nrange *r = a;
+
+	return m->has_price && m->price >= r->lo && m->price <= r->hi;
+}
+
+/* the live documents P holds for, in id order, into IDS; their count */
+static size_t want_ids(char ids[][16], pred p, const void *arg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < NDOCS; i++)
+		if (!model[i].deleted && p(&model[i], arg))
+			memcpy(ids[n++], model[i].id, 16);
+	return n;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static att_results *run(att_searcher *s, const char *q,
+                        const char *const *filters, size_t nf, int exhaustive)
+{
+	att_search_options o;
+	att_results *r = NULL;
+	att_status rc;
+
+	att_search_options_init(&o);
+	o.n = MAX_HITS;
+	o.passages = 0;
+	o.rerank_depth = MAX_HITS;   /* every hit re-ranked, filtered or not */
+	o.exhaustive = exhaustive;
+	o.filters = filters;
+	o.nfilters = nf;
+	rc = att_search(&r, s, q, strlen(q), &o);
+	ck_assert_msg(rc == ATT_OK, "[%s]: %s (%s)", q, att_status_str(rc),
+	              att_searcher_errmsg(s));
+	return r;
+}
+
+/* Q (with filters F) finds exactly the documents P holds for, pruned and
+ * exhaustively, with an exact total. */
+static void expect_set(att_searcher *s, const char *q, const char *const *f,
+                       size_t nf, pred p, const void *arg)
+{
+	static char want[NDOCS][16], got[NDOCS][16];
+	size_t nw = want_ids(want, p, arg), i, pass;
+
+	ck_assert_msg(nw > 0 && nw < NDOCS - NDOCS / 17 - 1,
+	              "[%s]: the model's set (%zu) should be a real subset", q, nw);
+	for (pass = 0; pass < 2; pass++) {
+		att_results *r = run(s, q, f, nf, (int)pass);
+		size_t n = att_results_count(r);
+
+		ck_assert_msg(n == nw, "[%s]%s: %zu hits, the model %zu", q,
+		              pass ? " exhaustive" : "", n, nw);
+		ck_assert_uint_eq(att_results_total(r), nw);
+		for (i = 0; i < n; i++) {
+			att_hit h;
+
+			att_results_hit(&h, r, i);
+			memcpy(got[i], h.id, h.id_len + 1);
+		}
+		qsort(got, n, 16, cmp_id);
+		for (i = 0; i < n; i++)
+			ck_assert_msg(strcmp(got[i], want[i]) == 0, "[%s]: hit %s, the "
+			              "model %s", q, got[i], want[i]);
+		att_results_free(r);
+	}
+}
+
+/* ---- ranges, keywords and `*` ----------------------------------------------- */
+
+static int has_place(const mdoc *m, const void *a)
+{
+	return (m->places & *(const unsigned *)a) != 0;
+}
+
+static int all_but(const mdoc *m, const void *a)
+{
+	return (m->places & *(const unsigned *)a) == 0;
+}
+
+START_TEST(ranges_match_the_model)
+{
+	att_searcher *s = open_index();
+	range march = { day_of(1987, 3, 1), day_of(1987, 4, 1) - 1 };
+	range spring = { day_of(1987, 3, 15), day_of(1987, 7, 1) - 1 };
+	range y88 = { day_of(1988, 1, 1), day_of(1989, 1, 1) - 1 };
+	range from = { day_of(1988, 6, 1), INT64_MAX };
+	range upto = { INT64_MIN, day_of(1987, 2, 11) - 1 };
+	range exact = { 0, 0 };
+	nrange cheap = { -1e300, 100 }, mid = { 10.5, 20 }, dear = { 200, 1e300 };
+	nrange neg = { -50, -0.5 };
+	char q[128];
+	size_t i;
+
+	expect_set(s, "date:1987-03", NULL, 0, in_dates, &march);
+	expect_set(s, "date:1987-03-15..1987-06", NULL, 0, in_dates, &spring);
+	expect_set(s, "date:1988", NULL, 0, in_dates, &y88);
+	expect_set(s, "date:1988-06..", NULL, 0, in_dates, &from);
+	expect_set(s, "date:..1987-02-10", NULL, 0, in_dates, &upto);
+	expect_set(s, "date:\"1988-06-01T00:00:00+00:00\"..", NULL, 0, in_dates,
+	           &from);
+	expect_set(s, "price:..100", NULL, 0, in_prices, &cheap);
+	expect_set(s, "price:10.5..20", NULL, 0, in_prices, &mid);
+	expect_set(s, "price:200..", NULL, 0, in_prices, &dear);
+	expect_set(s, "price:-50..-0.5", NULL, 0, in_prices, &neg);
+	/* a date-time to the second: the documents with exactly that time */
+	for (i = 0; i < NDOCS && (model[i].deleted || !model[i].has_date); i++)
+		;
+	exact.lo = exact.hi = model[i].date;
+	att_date_format(q, sizeof q, model[i].date);
+	memmove(q + 5, q, strlen(q) + 1);
+	memcpy(q, "date:", 5);
+	expect_set(s, q, NULL, 0, in_dates, &exact);
+	att_searcher_free(s);
+}
+END_TEST
+
+static int always(const mdoc *m, const void *a)
+{
+	(void)m;
+	(void)a;
+	return 1;
+}
+
+START_TEST(keywords_and_everything)
+{
+	att_searcher *s = open_index();
+	static char want[NDOCS][16];
+	unsigned usa = 1, uk = 2, usa_japan = 1 | 4, tr = 16;
+	att_results *r;
+	size_t n;
+
+	expect_set(s, "places:usa", NULL, 0, has_place, &usa);
+	expect_set(s, "places:USA OR places:Japan", NULL, 0, has_place, &usa_japan);
+	expect_set(s, "places:T\xc3\x9cRKIYE", NULL, 0, has_place, &tr);
+	expect_set(s, "* -places:uk", NULL, 0, all_but, &uk);
+	/* `*` is every live document: not a subset, so counted here */
+	n = want_ids(want, always, NULL);
+	r = run(s, "*", NULL, 0, 0);
+	ck_assert_uint_eq(att_results_count(r), n);
+	ck_assert_uint_eq(att_results_total(r), n);
+	att_results_free(r);
+	att_searcher_free(s);
+}
+END_TEST
+
+/* ---- filters with words ----------------------------------------------------- */
+
+typedef struct wf {
+	unsigned words;        /* any of these words */
+	range dates;
+	unsigned places;       /* one of these (0: any) */
+} wf;
+
+static int words_filtered(const mdoc *m, const void *a)
+{
+	const wf *x = a;
+
+	return (m->words & x->words) && in_dates(m, &x->dates) &&
+	    (x->places == 0 || (m->places & x->places));
+}
+
+/* Each hit of the filtered query has the score the words alone give it. */
+static void same_scores(att_searcher *s, const char *words_q,
+                        const char *filtered_q, const char *const *f,
+                        size_t nf)
+{
+	att_results *all = run(s, words_q, NULL, 0, 1);
+	att_results *some = run(s, filtered_q, f, nf, 0);
+	size_t i, j;
+
+	ck_assert_uint_gt(att_results_count(some), 0);
+	ck_assert_uint_lt(att_results_count(some), att_results_count(all));
+	for (i = 0; i < att_results_count(some); i++) {
+		att_hit h, g;
+
+		att_results_hit(&h, some, i);
+		for (j = 0; j < att_results_count(all); j++) {
+			att_results_hit(&g, all, j);
+			if (strcmp(g.id, h.id) == 0)
+				break;
+		}
+		ck_assert_msg(j < att_results_count(all), "%s: not a hit of %s", h.id,
+		              words_q);
+		ck_assert_msg(h.doc_score == g.doc_score && h.score == g.score,
+		              "%s: score %.17g, alone %.17g", h.id, h.score, g.score);
+		if (i > 0) {   /* and still in score order */
+			att_hit p;
+
+			att_results_hit(&p, some, i - 1);
+			ck_assert(p.score >= h.score);
+		}
+	}
+	att_results_free(all);
+	att_results_free(some);
+}
+
+START_TEST(filters_restrict_and_never_score)
+{
+	att_searcher *s = open_index();
+	const char *f1[] = { "date:1987" };
+	const char *f2[] = { "date:1987", "places:usa" };
+	wf a = { 1 | 2, { day_of(1987, 1, 1), day_of(1988, 1, 1) - 1 }, 0 };
+	wf b = { 1 | 2, { day_of(1987, 1, 1), day_of(1988, 1, 1) - 1 }, 1 };
+	wf c = { 1 << 3, { day_of(1988, 3, 1), day_of(1988, 4, 1) - 1 }, 0 };
+	range y87 = { day_of(1987, 1, 1), day_of(1988, 1, 1) - 1 };
+
+	expect_set(s, "oil gas", f1, 1, words_filtered, &a);
+	expect_set(s, "oil gas date:1987", NULL, 0, words_filtered, &a);
+	expect_set(s, "oil gas", f2, 2, words_filtered, &b);
+	expect_set(s, "rail date:1988-03", NULL, 0, words_filtered, &c);
+	/* a blank query with filters is every document they match */
+	expect_set(s, "", f1, 1, in_dates, &y87);
+	expect_set(s, "  ", f1, 1, in_dates, &y87);
+	same_scores(s, "oil gas", "oil gas", f2, 2);
+	same_scores(s, "oil gas", "oil gas date:1987 places:usa", NULL, 0);
+	same_scores(s, "rail", "rail +date:1988-03", NULL, 0);
+	att_searcher_free(s);
+}
+END_TEST
+
+static Suite *values_suite(void)
+{
+	Suite *s = suite_create("values");
+	TCase *tc = tcase_create("search");
+
+	tcase_add_unchecked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, ranges_match_the_model);
+	tcase_add_test(tc, keywords_and_everything);
+	tcase_add_test(tc, filters_restrict_and_never_score);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(values_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (dir != NULL && test_rmtree(dir) != 0)
+		failed++;
+	free(dir);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
