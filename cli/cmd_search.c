@@ -58,6 +58,8 @@ static void search_usage(FILE *f)
 	        "      --filter QUERY       only documents QUERY matches, which does\n"
 	        "                           not score (repeatable); with no other\n"
 	        "                           QUERY, every document it matches\n"
+	        "      --sort FIELD[:asc|:desc]  by a date or number field (no\n"
+	        "                           value last), ties by score\n"
 	        "      --k1 X, --b X        BM25 parameters (default 1.2, 0.75)\n"
 	        "      --title-weight X     BM25F: a title word counts X times\n"
 	        "                           (default 1: title and text as one)\n"
@@ -459,6 +461,7 @@ int cmd_search(int argc, char **argv)
 		{ "exhaustive", no_argument, NULL, 'X' },
 		{ "explain", no_argument, NULL, 'E' },
 		{ "filter", required_argument, NULL, 'f' },
+		{ "sort", required_argument, NULL, 's' },
 		{ "timeout-ms", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -497,6 +500,7 @@ int cmd_search(int argc, char **argv)
 			filters[c.o.nfilters++] = optarg;
 			c.o.filters = filters;
 			break;
+		case 's': c.o.sort = optarg; break;
 		case 'M':
 			if (cli_parse_count(&timeout_ms, optarg) != 0 ||
 			    timeout_ms > 3600000) {

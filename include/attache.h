@@ -397,6 +397,11 @@ typedef struct att_search_options {
 	                          filter clauses, Xapian's OP_FILTER); with
 	                          an empty query, every document they match */
 	size_t nfilters;       /* at most ATT_SEARCH_MAX_FILTERS */
+	const char *sort;      /* NULL or "relevance": by score; "FIELD",
+	                          "FIELD:asc" or "FIELD:desc": by a date or
+	                          number field (documents without a value
+	                          last), ties by score, then id. Every match
+	                          is looked at, so the total is exact */
 } att_search_options;
 
 #define ATT_SEARCH_MAX_FILTERS 32

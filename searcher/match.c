@@ -716,6 +716,20 @@ static att_status open_slots(att_match *m, uint32_t seg, int passages)
 			return rc;
 		}
 	}
+	m->sort_col = NULL;
+	if (m->sort_field != NULL) {
+		const att_segment *sg = &m->segs[seg];
+		int c = att_segment_column_find(sg, m->sort_field,
+		                                strlen(m->sort_field));
+
+		if (c >= 0 && att_segment_column(&m->sort_col, sg, (uint32_t)c) !=
+		    ATT_OK) {
+			if (!att_segment_damage(sg, m->msg, m->msgcap))
+				snprintf(m->msg, m->msgcap, "%s.val: corrupt column \"%s\"",
+				         sg->path, m->sort_field);
+			return ATT_ECORRUPT;
+		}
+	}
 	return m->root != NULL ? reset_nodes(m, m->root, &m->segs[seg]) : ATT_OK;
 }
 
@@ -1114,11 +1128,14 @@ static double nmax(att_match *m, att_enode *n)
  * do not depend on how the documents were segmented, merged or spread
  * over indexing threads. (Only a damaged document table falls back to
  * the place in the index.) */
-static int worse(const att_segment *segs, double as, uint32_t aseg,
-                 uint32_t adoc, double bs, uint32_t bseg, uint32_t bdoc)
+static int worse(const att_segment *segs, uint64_t ar, double as,
+                 uint32_t aseg, uint32_t adoc, uint64_t br, double bs,
+                 uint32_t bseg, uint32_t bdoc)
 {
 	att_record ra, rb;
 
+	if (ar != br)
+		return ar > br;
 	if (as != bs)
 		return as < bs;
 	if ((aseg != bseg || adoc != bdoc) && segs != NULL &&
@@ -1138,13 +1155,15 @@ static int worse(const att_segment *segs, double as, uint32_t aseg,
 int att_scored_worse(const att_segment *segs, const att_scored *a,
                      const att_scored *b)
 {
-	return worse(segs, a->score, a->seg, a->doc, b->score, b->seg, b->doc);
+	return worse(segs, a->rank, a->score, a->seg, a->doc, b->rank, b->score,
+	             b->seg, b->doc);
 }
 
 int att_cand_worse(const att_segment *segs, const att_cand *a,
                    const att_cand *b)
 {
-	return worse(segs, a->score, a->seg, a->doc, b->score, b->seg, b->doc);
+	return worse(segs, a->rank, a->score, a->seg, a->doc, b->rank, b->score,
+	             b->seg, b->doc);
 }
 
 static void sift_down(const att_segment *segs, att_scored *h, size_t n,
@@ -1167,9 +1186,30 @@ static void sift_down(const att_segment *segs, att_scored *h, size_t n,
 	}
 }
 
-static void heap_push(att_match *m, double score, uint32_t doc)
+/* DOC's place in the sort order (lower first): its key in the sort
+ * column, inverted for descending; no value, or no sort: the same for
+ * all (UINT64_MAX, 0). */
+static uint64_t sort_rank(const att_match *m, uint32_t doc)
 {
-	att_scored c = { score, m->seg, doc };
+	uint64_t key;
+
+	if (m->sort_field == NULL)
+		return 0;
+	if (m->sort_col == NULL || !att_valcol_num(&key, m->sort_col, doc))
+		return UINT64_MAX;
+	return m->sort_desc ? UINT64_MAX - 1 - key : key;
+}
+
+/* 1 if a document of RANK cannot enter the full heap whatever its
+ * score: sorting, skip scoring it. */
+static int outranked(const att_match *m, uint64_t rank)
+{
+	return m->nheap == m->k && rank > m->heap[0].rank;
+}
+
+static void heap_push(att_match *m, double score, uint32_t doc, uint64_t rank)
+{
+	att_scored c = { score, m->seg, doc, rank };
 	size_t i;
 
 	if (m->nheap == m->k) {
@@ -1205,6 +1245,7 @@ static void drive_generic(att_match *m)
 {
 	const att_deletes *del = &m->segs[m->seg].del;
 	uint32_t target = 0, upto = 0, d;
+	uint64_t rank;
 	int have = 0;
 	double ub = 0;
 
@@ -1238,7 +1279,9 @@ static void drive_generic(att_match *m)
 		if (att_deleted(del, d))
 			continue;
 		m->total++;
-		heap_push(m, nscore(m, m->root, d), d);
+		rank = sort_rank(m, d);
+		if (!outranked(m, rank))
+			heap_push(m, nscore(m, m->root, d), d, rank);
 	}
 }
 
@@ -1304,6 +1347,7 @@ static void drive_maxscore(att_match *m)
 	att_enode *r = m->root, **s = r->order;
 	const att_deletes *del = &m->segs[m->seg].del;
 	uint32_t ns = r->nshould, ess = 0, i, target = 0, d;
+	uint64_t rank;
 	double *pre = r->prefix_max;
 
 	for (i = 0; i < ns; i++) {
@@ -1348,7 +1392,10 @@ static void drive_maxscore(att_match *m)
 		if (i < r->nkids)
 			continue;
 		m->total++;
-		heap_push(m, theta > -INFINITY ? kept_score(r, d) : nscore(m, r, d), d);
+		rank = sort_rank(m, d);
+		if (!outranked(m, rank))
+			heap_push(m, theta > -INFINITY ? kept_score(r, d)
+			          : nscore(m, r, d), d, rank);
 	}
 }
 
@@ -1410,6 +1457,7 @@ att_status att_match_run(att_match *m)
 		c->score = c->doc_score = m->heap[0].score;
 		c->seg = m->heap[0].seg;
 		c->doc = m->heap[0].doc;
+		c->rank = m->heap[0].rank;
 		m->heap[0] = m->heap[--m->nheap];
 		sift_down(m->segs, m->heap, m->nheap, 0);
 	}

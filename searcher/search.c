@@ -1027,7 +1027,9 @@ static att_status run(eval *e, const att_query *q)
 		rc = att_match_prepare(m);
 	if (rc == ATT_OK)
 		rc = att_match_run(m);
-	if (rc == ATT_OK && e->o->feedback_docs > 0) {
+	if (rc == ATT_OK && e->o->feedback_docs > 0 && m->sort_field != NULL)
+		att_note(m->notes, "feedback is not used when sorting by a field");
+	else if (rc == ATT_OK && e->o->feedback_docs > 0) {
 		rc = rerank(e);
 		if (rc == ATT_OK)
 			rc = feedback(e);
@@ -1069,6 +1071,47 @@ static att_status make_results(att_results **out, eval *e)
 	return ATT_OK;
 }
 
+/* O->sort as a field of SC and a direction: 0, with *FIELD NULL for
+ * relevance; or -1 with the reason in MSG. */
+int att_sort_spec(const char **field, int *desc, const att_schema *sc,
+                  const char *sort, char *msg, size_t msgcap)
+{
+	char low[ATT_FIELD_NAME_MAX + 1];
+	const char *colon;
+	size_t n, ln;
+	int f = -1;
+
+	*field = NULL;
+	*desc = 0;
+	if (sort == NULL || strcmp(sort, "relevance") == 0 ||
+	    strcmp(sort, "relevance:desc") == 0)
+		return 0;
+	colon = strrchr(sort, ':');
+	n = colon != NULL ? (size_t)(colon - sort) : strlen(sort);
+	if (colon != NULL && strcmp(colon, ":asc") != 0 &&
+	    strcmp(colon, ":desc") != 0) {
+		snprintf(msg, msgcap, "sort \"%.64s\": give FIELD, FIELD:asc or "
+		         "FIELD:desc", sort);
+		return -1;
+	}
+	*desc = colon != NULL && strcmp(colon, ":desc") == 0;
+	ln = att_field_name(low, sort, n);
+	if (sc != NULL && ln > 0)
+		f = att_schema_find(sc, low, ln);
+	if (f < 0) {
+		snprintf(msg, msgcap, "sort \"%.64s\": no date or number field "
+		         "\"%.*s\" is declared", sort, (int)(n > 32 ? 32 : n), sort);
+		return -1;
+	}
+	if (sc->f[f].type == ATT_FIELD_KEYWORD) {
+		snprintf(msg, msgcap, "sort \"%.64s\": \"%s\" is a keyword field; "
+		         "sort by a date or number field", sort, sc->f[f].name);
+		return -1;
+	}
+	*field = sc->f[f].name;
+	return 0;
+}
+
 static int options_ok(const att_search_options *o)
 {
 	return o->n <= 10000 && o->offset <= 100000 && o->passages <= 8 &&
@@ -1088,6 +1131,8 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
                       size_t query_len, const att_search_options *opts)
 {
 	att_search_options defaults;
+	const char *sort_field;
+	int sort_desc;
 	att_parse_env env;
 	att_query q;
 	att_status rc;
@@ -1117,6 +1162,9 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	env.ctx = s;
 	env.schema = &s->man.schema;
 	env.syntax = opts->syntax;
+	if (att_sort_spec(&sort_field, &sort_desc, &s->man.schema, opts->sort,
+	                  s->msg, sizeof s->msg) != 0)
+		return ATT_EINVAL;
 	rc = att_query_parse_filtered(&q, &env, query, query_len, opts->filters,
 	                              opts->nfilters, s->msg, sizeof s->msg);
 	if (rc == ATT_EEMPTY && opts->syntax != ATT_SYNTAX_STRICT)
@@ -1135,7 +1183,9 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	e.m.b = opts->b;
 	e.m.title_weight = opts->title_weight;
 	e.m.stop_words = env.stop_words;
-	e.m.prune = !opts->exhaustive;
+	e.m.prune = !opts->exhaustive && sort_field == NULL;
+	e.m.sort_field = sort_field;
+	e.m.sort_desc = sort_desc;
 	e.m.forgive = opts->syntax != ATT_SYNTAX_STRICT;
 	e.m.notes = &q.notes;
 	e.m.msg = s->msg;

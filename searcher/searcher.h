@@ -383,6 +383,11 @@ att_status att_xsearcher_document(att_doc *doc, int *found, att_xsearcher *x,
 void att_xsearcher_free(att_xsearcher *x);
 #endif
 
+/* The sort option (att_search_options.sort) as field SC declares and a
+ * direction: 0, *FIELD NULL for relevance; -1 with the reason in MSG. */
+int att_sort_spec(const char **field, int *desc, const att_schema *sc,
+                  const char *sort, char *msg, size_t msgcap);
+
 /* ---- match.c ------------------------------------------------------------- */
 
 enum att_et_kind {
@@ -453,12 +458,15 @@ void att_prefix_keep(att_pfx_term *v, size_t *n);
 typedef struct att_scored {
 	double score;
 	uint32_t seg, doc;
+	uint64_t rank;             /* sorting by a field: lower first (0 when
+	                              ranking by score) */
 } att_scored;
 
 /* A candidate the heap kept, then re-ranked, then maybe a hit. */
 typedef struct att_cand {
 	double score, doc_score, passage_score, prox_score;
 	uint32_t seg, doc;
+	uint64_t rank;             /* att_scored's */
 	att_window *win;           /* up to 8, in att_match's wins */
 	size_t nwin;
 	int done;                  /* what search.c's re-ranking computed */
@@ -482,6 +490,11 @@ typedef struct att_match {
 	                              its word, noted, not ATT_ELIMIT */
 	att_notes *notes;
 	size_t k;                  /* heap size */
+	/* sorting by a date or number field (prune must be 0): its name,
+	 * and the direction; documents without a value come last */
+	const char *sort_field;    /* NULL: by score */
+	int sort_desc;
+	const att_valcol *sort_col; /* in the open segment, or NULL */
 	char *msg;
 	size_t msgcap;
 	/* the query */

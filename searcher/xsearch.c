@@ -1381,6 +1381,13 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	env.ctx = x;
 	env.syntax = o->syntax;
 	*out = NULL;
+	{   /* no typed fields here yet: only relevance */
+		const char *sf;
+		int sd;
+
+		if (att_sort_spec(&sf, &sd, NULL, o->sort, x->msg, x->cap) != 0)
+			return ATT_EINVAL;
+	}
 	rc = att_query_parse_filtered(&q, &env, query, len, o->filters,
 	                              o->nfilters, x->msg, x->cap);
 	if (rc == ATT_EEMPTY && o->syntax != ATT_SYNTAX_STRICT)

@@ -1,8 +1,8 @@
 /*
  * api.c: the read endpoints.
  *
- *   GET /search?q=&filter=&n=&offset=&passages=&fields=&and=&syntax=&strict=
- *               &explain=
+ *   GET /search?q=&filter=&sort=&n=&offset=&passages=&fields=&and=&syntax=
+ *               &strict=&explain=
  *   GET /documents/{id}
  *   GET /stats
  *   GET /health
@@ -354,6 +354,24 @@ static int filter_args(att_search_options *o, const char **v, const srv_req *q,
 	return 0;
 }
 
+/* sort=FIELD[:asc|:desc]: 0, or 1 with R filled (the library checks
+ * the field). */
+static int sort_arg(att_search_options *o, const srv_req *q, srv_resp *r)
+{
+	size_t len;
+	const char *v = srv_arg(q, "sort", &len);
+
+	if (v == NULL || len == 0)
+		return 0;
+	if (len > 64 || memchr(v, '\0', len) != NULL) {
+		srv_error(r, 400, "invalid_parameter", "sort must be FIELD, FIELD:asc "
+		          "or FIELD:desc");
+		return 1;
+	}
+	o->sort = v;
+	return 0;
+}
+
 void api_search(srv *s, const srv_req *q, srv_resp *r)
 {
 	const char *filters[ATT_SEARCH_MAX_FILTERS];
@@ -368,7 +386,7 @@ void api_search(srv *s, const srv_req *q, srv_resp *r)
 	double t0, took;
 
 	att_search_options_init(&o);
-	if (filter_args(&o, filters, q, c->max_query, r))
+	if (filter_args(&o, filters, q, c->max_query, r) || sort_arg(&o, q, r))
 		return;
 	if (qv == NULL && o.nfilters > 0) {   /* filters alone: every document */
 		qv = "";

@@ -10,11 +10,13 @@
  * computes independently: ranges on dates and numbers (whole months and
  * years, open ends), keyword values, `*`, filters given as options, and
  * words combined with filters, whose scores must be exactly those of the
- * words alone. Pruned and exhaustive evaluation must agree.
+ * words alone; sorting by a date or a number, each page of it, ties by
+ * score. Pruned and exhaustive evaluation must agree.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <check.h>
 
@@ -437,6 +439,119 @@ START_TEST(filters_restrict_and_never_score)
 }
 END_TEST
 
+/* ---- sort -------------------------------------------------------------------- */
+
+typedef struct sorted {
+	const mdoc *m;
+	double score;
+	int has;
+	double key;
+} sorted;
+
+static int sort_desc;
+
+static int cmp_sorted(const void *a, const void *b)
+{
+	const sorted *x = a, *y = b;
+
+	if (x->has != y->has)
+		return y->has - x->has;   /* no value last */
+	if (x->has && x->key != y->key)
+		return (x->key < y->key) == !sort_desc ? -1 : 1;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return strcmp(x->m->id, y->m->id);
+}
+
+/* Q (with filters F) sorted by SORT gives the model's order: the
+ * matches of the unsorted, exhaustive run, ordered by the field's value
+ * (documents without one last), ties by score, then id; every page of
+ * it too. */
+static void expect_sorted(att_searcher *s, const char *q, const char *const *f,
+                          size_t nf, const char *sort)
+{
+	static sorted want[NDOCS];
+	att_results *all = run(s, q, f, nf, 1), *r;
+	att_search_options o;
+	size_t n = att_results_count(all), i, j, pages[][2] = {
+		{ 0, MAX_HITS }, { 0, 10 }, { 7, 10 }, { 0, 1 }, { 0, 0 } };
+	int date = strncasecmp(sort, "date", 4) == 0;
+
+	sort_desc = strstr(sort, ":desc") != NULL;
+	ck_assert_uint_gt(n, 20);
+	for (i = 0; i < n; i++) {
+		att_hit h;
+
+		att_results_hit(&h, all, i);
+		for (j = 0; strcmp(model[j].id, h.id) != 0; j++)
+			;
+		want[i].m = &model[j];
+		want[i].score = h.score;
+		want[i].has = date ? model[j].has_date : model[j].has_price;
+		want[i].key = date ? (double)model[j].date : model[j].price;
+	}
+	qsort(want, n, sizeof *want, cmp_sorted);
+	att_results_free(all);
+	for (j = 0; pages[j][1] > 0; j++) {
+		att_search_options_init(&o);
+		o.n = pages[j][1];
+		o.offset = pages[j][0];
+		o.passages = 0;
+		o.rerank_depth = MAX_HITS;
+		o.filters = f;
+		o.nfilters = nf;
+		o.sort = sort;
+		ck_assert_int_eq(att_search(&r, s, q, strlen(q), &o), ATT_OK);
+		ck_assert_uint_eq(att_results_total(r), n);
+		ck_assert(att_results_total_exact(r));
+		ck_assert_uint_eq(att_results_count(r),
+		                  n - o.offset < o.n ? n - o.offset : o.n);
+		for (i = 0; i < att_results_count(r); i++) {
+			att_hit h;
+
+			att_results_hit(&h, r, i);
+			ck_assert_msg(strcmp(h.id, want[o.offset + i].m->id) == 0,
+			              "[%s] --sort %s, hit %zu of page %zu+%zu: %s, the "
+			              "model %s", q, sort, i, o.offset, o.n, h.id,
+			              want[o.offset + i].m->id);
+			ck_assert(h.score == want[o.offset + i].score);
+		}
+		att_results_free(r);
+	}
+}
+
+START_TEST(sort_matches_the_model)
+{
+	att_searcher *s = open_index();
+	const char *f[] = { "places:usa OR places:japan" };
+	att_search_options o;
+	att_results *r = NULL;
+
+	expect_sorted(s, "oil", NULL, 0, "date");
+	expect_sorted(s, "oil", NULL, 0, "date:desc");
+	expect_sorted(s, "oil gas", f, 1, "DATE:asc");
+	expect_sorted(s, "*", NULL, 0, "price");          /* many ties */
+	expect_sorted(s, "rail OR coal", NULL, 0, "price:desc");
+	expect_sorted(s, "", f, 1, "price:desc");
+	/* a keyword field, an unknown one, a bad direction; relevance by name */
+	att_search_options_init(&o);
+	o.sort = "places";
+	ck_assert_int_eq(att_search(&r, s, "oil", 3, &o), ATT_EINVAL);
+	ck_assert_str_eq(att_searcher_errmsg(s), "sort \"places\": \"places\" is "
+	                 "a keyword field; sort by a date or number field");
+	o.sort = "nothing:desc";
+	ck_assert_int_eq(att_search(&r, s, "oil", 3, &o), ATT_EINVAL);
+	ck_assert_str_eq(att_searcher_errmsg(s), "sort \"nothing:desc\": no date "
+	                 "or number field \"nothing\" is declared");
+	o.sort = "date:newest";
+	ck_assert_int_eq(att_search(&r, s, "oil", 3, &o), ATT_EINVAL);
+	o.sort = "relevance";
+	ck_assert_int_eq(att_search(&r, s, "oil", 3, &o), ATT_OK);
+	att_results_free(r);
+	att_searcher_free(s);
+}
+END_TEST
+
 static Suite *values_suite(void)
 {
 	Suite *s = suite_create("values");
@@ -447,6 +562,7 @@ static Suite *values_suite(void)
 	tcase_add_test(tc, ranges_match_the_model);
 	tcase_add_test(tc, keywords_and_everything);
 	tcase_add_test(tc, filters_restrict_and_never_score);
+	tcase_add_test(tc, sort_matches_the_model);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -107,5 +107,15 @@ assert [h["id"] for h in o["hits"]] == ["b"] and o["hits"][0]["score"] > 0, o
 grep -q 'note: date:bogus is not a date range: left out' "$T/out" \
     && ok || fail "bad range, forgiving: $(cat "$T/out")"
 
+# sort: by date, newest first, no date last; a keyword field refused
+order() { python3 -c 'import json,sys; print(",".join(h["id"] for h in json.load(sys.stdin)["hits"]))'; }
+got=$("$ATTACHE" search -i "$T/i" --json --sort date:desc '*' | order)
+[ "$got" = "d,a,b,c" ] && ok || fail "--sort date:desc: $got"
+got=$("$ATTACHE" search -i "$T/i" --json --sort price '*' | order)
+[ "$got" = "b,a,c,d" ] && ok || fail "--sort price: $got"
+"$ATTACHE" search -i "$T/i" --sort places gas 2> "$T/err" > /dev/null
+[ $? -ne 0 ] && grep -q '"places" is a keyword field' "$T/err" \
+    && ok || fail "--sort places: $(cat "$T/err")"
+
 echo "fields.sh: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
