@@ -60,6 +60,9 @@ static void search_usage(FILE *f)
 	        "                           QUERY, every document it matches\n"
 	        "      --sort FIELD[:asc|:desc]  by a date or number field (no\n"
 	        "                           value last), ties by score\n"
+	        "      --facet SPEC         count values over all matches: FIELD\n"
+	        "                           or FIELD:N (top N), DATE:year|month|day,\n"
+	        "                           NUMBER:ranges=0,10,100 (repeatable)\n"
 	        "      --k1 X, --b X        BM25 parameters (default 1.2, 0.75)\n"
 	        "      --title-weight X     BM25F: a title word counts X times\n"
 	        "                           (default 1: title and text as one)\n"
@@ -221,6 +224,22 @@ static void print_text(const sctx *c, const att_results *r, const char *qid)
 		}
 		printf("\n");
 	}
+	for (i = 0; i < att_results_facets(r); i++) {   /* places: usa 12, uk 7 */
+		size_t nv;
+		const char *name = att_results_facet(r, i, &nv);
+
+		printf("%s:", name);
+		for (k = 0; k < nv; k++) {
+			att_facet_value v;
+
+			att_results_facet_value(&v, r, i, k);
+			printf("%s %s %llu", k ? "," : "", v.value,
+			       (unsigned long long)v.count);
+		}
+		printf("\n");
+	}
+	if (att_results_facets(r) > 0)
+		printf("\n");
 	printf("%zu of %s%llu matching documents\n", n,
 	       att_results_total_exact(r) ? "" : "at least ",
 	       (unsigned long long)att_results_total(r));
@@ -299,6 +318,8 @@ static void print_json(const att_results *r, const char *qid, const char *q,
 	for (i = 0; i < n; i++)
 		json_array_append_new(hits, hit_json(r, i));
 	json_object_set_new(o, "hits", hits);
+	if (att_results_facets(r) > 0)
+		json_object_set_new(o, "facets", srv_facets(r));
 	s = json_dumps(o, JSON_COMPACT);
 	if (s == NULL) {
 		fprintf(stderr, "attache search: out of memory\n");
@@ -462,12 +483,14 @@ int cmd_search(int argc, char **argv)
 		{ "explain", no_argument, NULL, 'E' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "sort", required_argument, NULL, 's' },
+		{ "facet", required_argument, NULL, 'g' },
 		{ "timeout-ms", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *index = NULL, *queries = NULL;
 	const char *filters[ATT_SEARCH_MAX_FILTERS];
+	const char *facets[ATT_SEARCH_MAX_FACETS];
 	char *msg = NULL, *q = NULL;
 	size_t qlen = 0, timeout_ms = 10000;
 	att_status rc;
@@ -501,6 +524,15 @@ int cmd_search(int argc, char **argv)
 			c.o.filters = filters;
 			break;
 		case 's': c.o.sort = optarg; break;
+		case 'g':
+			if (c.o.nfacets == ATT_SEARCH_MAX_FACETS) {
+				fprintf(stderr, "attache search: at most %d --facet\n",
+				        ATT_SEARCH_MAX_FACETS);
+				return EXIT_USAGE;
+			}
+			facets[c.o.nfacets++] = optarg;
+			c.o.facets = facets;
+			break;
 		case 'M':
 			if (cli_parse_count(&timeout_ms, optarg) != 0 ||
 			    timeout_ms > 3600000) {

@@ -134,7 +134,7 @@ int64_t att_days_from_civil(int64_t y, int m, int d)
 }
 
 /* The inverse: the civil date of day Z since 1970-01-01. */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void att_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -257,7 +257,7 @@ size_t att_date_format(char *out, size_t cap, int64_t t)
 	int m, d;
 	int n;
 
-	civil_from_days(days, &y, &m, &d);
+	att_civil_from_days(days, &y, &m, &d);
 	n = snprintf(out, cap, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y, m,
 	             d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;

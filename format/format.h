@@ -572,6 +572,8 @@ att_status att_date_parse(int64_t *lo, int64_t *hi, const char *s, size_t n);
 /* "YYYY-MM-DDTHH:MM:SSZ" into OUT; its length, or 0 if CAP is short. */
 size_t att_date_format(char *out, size_t cap, int64_t t);
 int64_t att_days_from_civil(int64_t y, int m, int d);
+/* The civil date of day Z since 1970-01-01. */
+void att_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 /* An integer or decimal number; ATT_OK or ATT_EINVAL. */
 att_status att_number_parse(double *v, const char *s, size_t n);
 /* A whole number under 10^15 in digits, else the shortest text that

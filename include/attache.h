@@ -402,7 +402,16 @@ typedef struct att_search_options {
 	                          number field (documents without a value
 	                          last), ties by score, then id. Every match
 	                          is looked at, so the total is exact */
+	const char *const *facets; /* counts over every match (docs/QUERY.md,
+	                          Facets): "FIELD" or "FIELD:N" the N (default
+	                          10) most frequent values of a keyword or
+	                          number field; "DATE:year", ":month", ":day"
+	                          a histogram; "NUMBER:ranges=0,10,100"
+	                          buckets. Facets make the total exact */
+	size_t nfacets;        /* at most ATT_SEARCH_MAX_FACETS */
 } att_search_options;
+
+#define ATT_SEARCH_MAX_FACETS 16
 
 #define ATT_SEARCH_MAX_FILTERS 32
 
@@ -454,6 +463,18 @@ typedef struct att_hit_field {
 	                         1970-01-01T00:00:00Z; 0 for a keyword */
 } att_hit_field;
 
+/* One value of a facet and the matching documents that have it. */
+typedef struct att_facet_value {
+	const char *value;    /* NUL-terminated: a keyword as indexed; a
+	                         number's shortest text; a date bucket as
+	                         "1987", "1987-03" or "1987-03-01"; a range
+	                         bucket as "..0", "0..10" or "100.." */
+	size_t value_len;
+	uint64_t count;
+	double from, to;      /* a range bucket: from <= value < to (-inf,
+	                         +inf when open); other facets: NaN */
+} att_facet_value;
+
 typedef struct att_results att_results;
 
 /* Parses and evaluates QUERY. Query syntax (docs/QUERY.md): words,
@@ -498,6 +519,15 @@ void att_results_passage(att_passage *out, const att_results *r, size_t i,
 /* The K-th typed-field value of hit I, 0 <= k < hit.nfields. */
 void att_results_field(att_hit_field *out, const att_results *r, size_t i,
                        size_t k);
+/* The facets asked for (options.facets), in the order asked: how many;
+ * facet I's name ("places", "date:month", "price") and its number of
+ * values in *NVALUES; its K-th value. A keyword or number facet's values
+ * go most frequent first (ties by value), a histogram's and ranges' in
+ * their order. */
+size_t att_results_facets(const att_results *r);
+const char *att_results_facet(const att_results *r, size_t i, size_t *nvalues);
+void att_results_facet_value(att_facet_value *out, const att_results *r,
+                             size_t i, size_t k);
 void att_results_free(att_results *r);
 
 #ifdef __cplusplus

@@ -1279,6 +1279,8 @@ static void drive_generic(att_match *m)
 		if (att_deleted(del, d))
 			continue;
 		m->total++;
+		if (m->facets != NULL)
+			att_facets_add(m->facets, d);
 		rank = sort_rank(m, d);
 		if (!outranked(m, rank))
 			heap_push(m, nscore(m, m->root, d), d, rank);
@@ -1392,6 +1394,8 @@ static void drive_maxscore(att_match *m)
 		if (i < r->nkids)
 			continue;
 		m->total++;
+		if (m->facets != NULL)
+			att_facets_add(m->facets, d);
 		rank = sort_rank(m, d);
 		if (!outranked(m, rank))
 			heap_push(m, theta > -INFINITY ? kept_score(r, d)
@@ -1425,15 +1429,28 @@ att_status att_match_run(att_match *m)
 		if (r->order == NULL || r->prefix_max == NULL)
 			return merr(m, ATT_ENOMEM, NULL);
 	}
+	att_facets_reset(m->facets);
 	for (s = 0; s < m->nsegs && m->rc == ATT_OK; s++) {
 		att_status rc = att_match_open_segment(m, s);
 
+		if (rc == ATT_OK && m->facets != NULL)
+			rc = att_facets_open_segment(m->facets, &m->segs[s], m->msg,
+			                             m->msgcap);
 		if (rc != ATT_OK)
 			return rc;
 		if (maxscore)
 			drive_maxscore(m);
 		else
 			drive_generic(m);
+		if (m->facets != NULL && m->rc == ATT_OK &&
+		    att_facets_close_segment(m->facets) != ATT_OK) {
+			m->rc = att_facets_status(m->facets);
+			if (m->rc == ATT_ENOMEM)
+				snprintf(m->msg, m->msgcap, "out of memory");
+			else if (!att_segment_damage(&m->segs[s], m->msg, m->msgcap))
+				snprintf(m->msg, m->msgcap, "%s.val: corrupt keyword column",
+				         m->segs[s].path);
+		}
 		for (uint32_t u = 0; u < m->nslots && m->rc == ATT_OK; u++)
 			if (m->present[u] && m->pc[u].err) {
 				m->rc = ATT_ECORRUPT;

@@ -931,6 +931,7 @@ void att_results_free(att_results *r)
 	}
 	att_free(r->hits);
 	att_free(r->query);
+	att_facet_res_free(r->facets, r->nfacets);
 	att_free(r);
 }
 
@@ -1008,6 +1009,23 @@ void att_results_field(att_hit_field *out, const att_results *r, size_t i,
                        size_t k)
 {
 	*out = r->hits[i].fields[k];
+}
+
+size_t att_results_facets(const att_results *r)
+{
+	return r->nfacets;
+}
+
+const char *att_results_facet(const att_results *r, size_t i, size_t *nvalues)
+{
+	*nvalues = r->facets[i].n;
+	return r->facets[i].name;
+}
+
+void att_results_facet_value(att_facet_value *out, const att_results *r,
+                             size_t i, size_t k)
+{
+	*out = r->facets[i].values[k];
 }
 
 void att_results_passage(att_passage *out, const att_results *r, size_t i,
@@ -1132,6 +1150,7 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 {
 	att_search_options defaults;
 	const char *sort_field;
+	att_facets *facets = NULL;
 	int sort_desc;
 	att_parse_env env;
 	att_query q;
@@ -1165,12 +1184,24 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	if (att_sort_spec(&sort_field, &sort_desc, &s->man.schema, opts->sort,
 	                  s->msg, sizeof s->msg) != 0)
 		return ATT_EINVAL;
+	rc = att_facets_new(&facets, &s->man.schema, opts->facets, opts->nfacets,
+	                    s->msg, sizeof s->msg);
+	if (rc != ATT_OK)
+		return rc;
 	rc = att_query_parse_filtered(&q, &env, query, query_len, opts->filters,
 	                              opts->nfilters, s->msg, sizeof s->msg);
 	if (rc == ATT_EEMPTY && opts->syntax != ATT_SYNTAX_STRICT)
 		rc = att_results_nothing(out, &q, opts->explain);
-	if (rc != ATT_OK || *out != NULL)
+	if (rc == ATT_OK && *out != NULL && facets != NULL &&
+	    att_facets_results(&(*out)->facets, &(*out)->nfacets, facets) != ATT_OK) {
+		att_results_free(*out);   /* nothing searched: facets of none */
+		*out = NULL;
+		rc = ATT_ENOMEM;
+	}
+	if (rc != ATT_OK || *out != NULL) {
+		att_facets_free(facets);
 		return rc;
+	}
 	memset(&e, 0, sizeof e);
 	e.s = s;
 	e.o = opts;
@@ -1183,7 +1214,8 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	e.m.b = opts->b;
 	e.m.title_weight = opts->title_weight;
 	e.m.stop_words = env.stop_words;
-	e.m.prune = !opts->exhaustive && sort_field == NULL;
+	e.m.prune = !opts->exhaustive && sort_field == NULL && facets == NULL;
+	e.m.facets = facets;
 	e.m.sort_field = sort_field;
 	e.m.sort_desc = sort_desc;
 	e.m.forgive = opts->syntax != ATT_SYNTAX_STRICT;
@@ -1200,6 +1232,13 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	rc = run(&e, &q);
 	if (rc == ATT_OK)
 		rc = make_results(out, &e);
+	if (rc == ATT_OK && facets != NULL &&
+	    att_facets_results(&(*out)->facets, &(*out)->nfacets, facets) != ATT_OK) {
+		att_results_free(*out);
+		*out = NULL;
+		rc = ATT_ENOMEM;
+	}
+	att_facets_free(facets);
 	if (rc == ATT_OK && att_results_describe(*out, &q, opts->explain) != ATT_OK) {
 		att_results_free(*out);
 		*out = NULL;

@@ -344,6 +344,8 @@ struct att_results {
 	int exact;
 	att_notes notes;        /* the query's: what parsing repaired */
 	char *query;            /* with explain: the rendered query */
+	struct att_facet_res *facets;
+	size_t nfacets;
 };
 
 /* Fills H's typed-field values (fields, fieldtext, h.nfields) for
@@ -387,6 +389,40 @@ void att_xsearcher_free(att_xsearcher *x);
  * direction: 0, *FIELD NULL for relevance; -1 with the reason in MSG. */
 int att_sort_spec(const char **field, int *desc, const att_schema *sc,
                   const char *sort, char *msg, size_t msgcap);
+
+/* ---- facets.c ------------------------------------------------------------ */
+
+typedef struct att_facets att_facets;
+
+/* One facet's answer: its name and values (their text in TEXT). */
+typedef struct att_facet_res {
+	char name[ATT_FIELD_NAME_MAX + 8];
+	att_facet_value *values;
+	size_t *offs;             /* each value's offset in text */
+	size_t n;
+	char *text;
+} att_facet_res;
+
+/* The facets SPECS[0..N) ask for, checked against SC (a NULL *OUT when N
+ * is 0); ATT_EINVAL with the reason in MSG ("facet \"x\": ..."). */
+att_status att_facets_new(att_facets **out, const att_schema *sc,
+                          const char *const *specs, size_t n, char *msg,
+                          size_t cap);
+void att_facets_free(att_facets *fs);
+/* Zero counts, before a run. */
+void att_facets_reset(att_facets *fs);
+/* Counting in SEG: its columns found (ATT_ECORRUPT if damaged), then
+ * att_facets_add for each matching live document, then close (which
+ * merges a keyword facet's counts). Errors stay in att_facets_status. */
+att_status att_facets_open_segment(att_facets *fs, const att_segment *seg,
+                                   char *msg, size_t cap);
+void att_facets_add(att_facets *fs, uint32_t doc);
+att_status att_facets_close_segment(att_facets *fs);
+att_status att_facets_status(const att_facets *fs);
+/* The counts, sorted, as results; att_facet_res_free frees them. */
+att_status att_facets_results(att_facet_res **out, size_t *nout,
+                              att_facets *fs);
+void att_facet_res_free(att_facet_res *r, size_t n);
 
 /* ---- match.c ------------------------------------------------------------- */
 
@@ -495,6 +531,7 @@ typedef struct att_match {
 	const char *sort_field;    /* NULL: by score */
 	int sort_desc;
 	const att_valcol *sort_col; /* in the open segment, or NULL */
+	att_facets *facets;        /* counts every match (prune must be 0) */
 	char *msg;
 	size_t msgcap;
 	/* the query */

@@ -1385,8 +1385,14 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 		const char *sf;
 		int sd;
 
+		att_facets *fs = NULL;
+
 		if (att_sort_spec(&sf, &sd, NULL, o->sort, x->msg, x->cap) != 0)
 			return ATT_EINVAL;
+		rc = att_facets_new(&fs, NULL, o->facets, o->nfacets, x->msg, x->cap);
+		att_facets_free(fs);
+		if (rc != ATT_OK)
+			return rc;
 	}
 	rc = att_query_parse_filtered(&q, &env, query, len, o->filters,
 	                              o->nfilters, x->msg, x->cap);

@@ -1,8 +1,8 @@
 /*
  * api.c: the read endpoints.
  *
- *   GET /search?q=&filter=&sort=&n=&offset=&passages=&fields=&and=&syntax=
- *               &strict=&explain=
+ *   GET /search?q=&filter=&sort=&facet=&n=&offset=&passages=&fields=&and=
+ *               &syntax=&strict=&explain=
  *   GET /documents/{id}
  *   GET /stats
  *   GET /health
@@ -16,6 +16,7 @@
  * text HTML-escaped with <mark> around the matches ("html"), ready for
  * a page.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,40 @@ static json_t *passage_json(const att_passage *p)
 	return o;
 }
 
+static json_t *number_json(double v)
+{
+	int whole = v >= -9e15 && v <= 9e15 && v == (double)(json_int_t)v;
+
+	return whole ? json_integer((json_int_t)v) : json_real(v);
+}
+
+json_t *srv_facets(const att_results *res)
+{
+	json_t *o = json_object();
+	size_t i, k, n;
+
+	for (i = 0; o != NULL && i < att_results_facets(res); i++) {
+		const char *name = att_results_facet(res, i, &n);
+		json_t *arr = json_array();
+
+		for (k = 0; arr != NULL && k < n; k++) {
+			att_facet_value v;
+			json_t *e;
+
+			att_results_facet_value(&v, res, i, k);
+			e = json_pack("{s:s%,s:I}", "value", v.value, v.value_len,
+			              "count", (json_int_t)v.count);
+			if (e != NULL && isfinite(v.from))   /* a range's bounds */
+				json_object_set_new(e, "from", number_json(v.from));
+			if (e != NULL && isfinite(v.to))
+				json_object_set_new(e, "to", number_json(v.to));
+			json_array_append_new(arr, e);
+		}
+		json_object_set_new(o, name, arr);
+	}
+	return o;
+}
+
 json_t *srv_typed_fields(const att_results *res, size_t i)
 {
 	json_t *o = json_object(), *arr = NULL;
@@ -265,12 +300,7 @@ json_t *srv_typed_fields(const att_results *res, size_t i)
 			}
 			json_array_append_new(arr, json_stringn(f.value, f.value_len));
 		} else if (f.type == ATT_FIELD_NUMBER) {
-			int whole = f.number >= -9e15 && f.number <= 9e15 &&
-			            f.number == (double)(json_int_t)f.number;
-
-			json_object_set_new(o, f.name, whole
-			                    ? json_integer((json_int_t)f.number)
-			                    : json_real(f.number));
+			json_object_set_new(o, f.name, number_json(f.number));
 		} else {
 			json_object_set_new(o, f.name, json_stringn(f.value, f.value_len));
 		}
@@ -354,6 +384,30 @@ static int filter_args(att_search_options *o, const char **v, const srv_req *q,
 	return 0;
 }
 
+/* The facet parameters (the library checks them): 0, or 1 with R
+ * filled. */
+static int facet_args(att_search_options *o, const char **v, const srv_req *q,
+                      srv_resp *r)
+{
+	size_t len[ATT_SEARCH_MAX_FACETS], i;
+
+	o->nfacets = srv_args(q, "facet", v, len, ATT_SEARCH_MAX_FACETS);
+	o->facets = v;
+	if (o->nfacets > ATT_SEARCH_MAX_FACETS) {
+		srv_error(r, 400, "invalid_parameter", "at most %d facet parameters",
+		          ATT_SEARCH_MAX_FACETS);
+		return 1;
+	}
+	for (i = 0; i < o->nfacets; i++)
+		if (len[i] > 1024 || memchr(v[i], '\0', len[i]) != NULL) {
+			srv_error(r, 400, "invalid_parameter", "facet %zu is not FIELD, "
+			          "FIELD:N, DATE:year|month|day or NUMBER:ranges=A,B",
+			          i + 1);
+			return 1;
+		}
+	return 0;
+}
+
 /* sort=FIELD[:asc|:desc]: 0, or 1 with R filled (the library checks
  * the field). */
 static int sort_arg(att_search_options *o, const srv_req *q, srv_resp *r)
@@ -375,6 +429,7 @@ static int sort_arg(att_search_options *o, const srv_req *q, srv_resp *r)
 void api_search(srv *s, const srv_req *q, srv_resp *r)
 {
 	const char *filters[ATT_SEARCH_MAX_FILTERS];
+	const char *facet_specs[ATT_SEARCH_MAX_FACETS];
 	const srv_config *c = srv_cfg(s);
 	att_search_options o;
 	att_results *res = NULL;
@@ -386,7 +441,8 @@ void api_search(srv *s, const srv_req *q, srv_resp *r)
 	double t0, took;
 
 	att_search_options_init(&o);
-	if (filter_args(&o, filters, q, c->max_query, r) || sort_arg(&o, q, r))
+	if (filter_args(&o, filters, q, c->max_query, r) || sort_arg(&o, q, r) ||
+	    facet_args(&o, facet_specs, q, r))
 		return;
 	if (qv == NULL && o.nfilters > 0) {   /* filters alone: every document */
 		qv = "";
@@ -450,6 +506,8 @@ void api_search(srv *s, const srv_req *q, srv_resp *r)
 			json_array_append_new(notes, json_string(att_results_note(res, i)));
 		json_object_set_new(r->json, "notes", notes);
 	}
+	if (r->json != NULL && att_results_facets(res) > 0)
+		json_object_set_new(r->json, "facets", srv_facets(res));
 	if (r->json != NULL && att_results_query(res) != NULL)
 		json_object_set_new(r->json, "searched",
 		                    json_string(att_results_query(res)));

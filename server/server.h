@@ -199,5 +199,8 @@ extern const size_t srv_nassets;
  * number's as a JSON number (an integer when it is one). Empty if the
  * index declares none. */
 json_t *srv_typed_fields(const att_results *res, size_t i);
+/* The results' facets: {"places": [{"value": "usa", "count": 12}, ...],
+ * ...}; a range bucket has "from" and "to" where it is bounded. */
+json_t *srv_facets(const att_results *res);
 
 #endif

@@ -11,8 +11,12 @@
  * years, open ends), keyword values, `*`, filters given as options, and
  * words combined with filters, whose scores must be exactly those of the
  * words alone; sorting by a date or a number, each page of it, ties by
- * score. Pruned and exhaustive evaluation must agree.
+ * score; facets (keyword top N, date histograms, number values and
+ * ranges) with exact counts. Some documents are replaced before the
+ * checks. Pruned and exhaustive evaluation must agree.
  */
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +44,7 @@ static const char *const places[NPLACES] = {
 };
 
 typedef struct mdoc {
-	char id[16];
+	char id[16];           /* first: an update clears what follows */
 	int deleted;
 	int has_date, has_price;
 	int64_t date;          /* seconds since 1970 UTC */
@@ -178,6 +182,17 @@ static void build(void)
 	}
 	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
 	att_writer_free(w);
+	/* updates: some documents replaced with new values */
+	w = writer();
+	for (i = 5; i < NDOCS; i += 13)
+		if (!model[i].deleted) {
+			memset((char *)&model[i] + offsetof(mdoc, deleted), 0,
+			       sizeof *model - offsetof(mdoc, deleted));
+			add_doc(w, &model[i]);
+		}
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	ck_assert_uint_gt(att_writer_replaced(w), 50);
+	att_writer_free(w);
 }
 
 static void setup(void)
@@ -225,8 +240,11 @@ static size_t want_ids(char ids[][16], pred p, const void *arg)
 	size_t i, n = 0;
 
 	for (i = 0; i < NDOCS; i++)
-		if (!model[i].deleted && p(&model[i], arg))
-			memcpy(ids[n++], model[i].id, 16);
+		if (!model[i].deleted && p(&model[i], arg)) {
+			if (ids != NULL)
+				memcpy(ids[n], model[i].id, 16);
+			n++;
+		}
 	return n;
 }
 
@@ -371,6 +389,11 @@ typedef struct wf {
 	range dates;
 	unsigned places;       /* one of these (0: any) */
 } wf;
+
+static int has_words(const mdoc *m, const void *a)
+{
+	return (m->words & *(const unsigned *)a) != 0;
+}
 
 static int words_filtered(const mdoc *m, const void *a)
 {
@@ -552,6 +575,223 @@ START_TEST(sort_matches_the_model)
 }
 END_TEST
 
+/* ---- facets ------------------------------------------------------------------- */
+
+typedef struct mval {
+	char label[40];
+	double key;            /* numbers, dates: the order of values */
+	uint64_t count;
+} mval;
+
+static int cmp_mval_key(const void *a, const void *b)
+{
+	const mval *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+static int cmp_mval_count(const void *a, const void *b)
+{
+	const mval *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return cmp_mval_key(a, b);
+}
+
+static void count_value(mval *v, size_t *n, const char *label, double key)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(v[i].label, label) == 0) {
+			v[i].count++;
+			return;
+		}
+	snprintf(v[*n].label, sizeof v[*n].label, "%s", label);
+	v[*n].key = key;
+	v[(*n)++].count = 1;
+}
+
+/* The model's facet SPEC over the live documents P holds for. */
+static size_t model_facet(mval *v, const char *spec, pred p, const void *arg)
+{
+	size_t n = 0, i, k, limit = 10;
+	const char *colon = strchr(spec, ':');
+
+	for (i = 0; i < NDOCS; i++) {
+		const mdoc *m = &model[i];
+		char l[40];
+
+		if (m->deleted || !p(m, arg))
+			continue;
+		if (strncasecmp(spec, "places", 6) == 0) {
+			for (k = 0; k < NPLACES; k++)
+				if (m->places & (1u << k))
+					count_value(v, &n, places[k], 0);
+		} else if (strncmp(spec, "date", 4) == 0 && m->has_date) {
+			att_date_format(l, sizeof l, m->date);
+			l[strcmp(colon, ":year") == 0 ? 4 : strcmp(colon, ":month") == 0
+			  ? 7 : 10] = '\0';
+			count_value(v, &n, l, 0);
+		} else if (strncmp(spec, "price", 5) == 0 && m->has_price) {
+			att_number_format(l, sizeof l, m->price);
+			count_value(v, &n, l, m->price);
+		}
+	}
+	if (strncmp(spec, "date", 4) == 0) {   /* a histogram: in time order */
+		qsort(v, n, sizeof *v, cmp_mval_key);   /* labels sort as dates */
+		return n;
+	}
+	if (colon != NULL)
+		limit = (size_t)atoi(colon + 1);
+	qsort(v, n, sizeof *v, cmp_mval_count);
+	return n < limit ? n : limit;
+}
+
+static void expect_facet(const att_results *r, size_t i, const char *name,
+                         const mval *want, size_t nw)
+{
+	size_t nv, k;
+	const char *got = att_results_facet(r, i, &nv);
+
+	ck_assert_str_eq(got, name);
+	ck_assert_msg(nv == nw, "facet %s: %zu values, the model %zu", name, nv,
+	              nw);
+	for (k = 0; k < nv; k++) {
+		att_facet_value v;
+
+		att_results_facet_value(&v, r, i, k);
+		ck_assert_uint_eq(strlen(v.value), v.value_len);
+		ck_assert_msg(strcmp(v.value, want[k].label) == 0 &&
+		              v.count == want[k].count, "facet %s, value %zu: %s %llu,"
+		              " the model %s %llu", name, k, v.value,
+		              (unsigned long long)v.count, want[k].label,
+		              (unsigned long long)want[k].count);
+		ck_assert(v.from != v.from && v.to != v.to);   /* NaN: not ranges */
+	}
+}
+
+/* Q (filters F) with facets SPECS[0..NS), each but ranges against the
+ * model for P. */
+static att_results *facets_run(att_searcher *s, const char *q,
+                               const char *const *f, size_t nf,
+                               const char *const *specs, size_t ns, pred p,
+                               const void *arg)
+{
+	static mval want[NDOCS * NPLACES];
+	att_search_options o;
+	att_results *r = NULL;
+	size_t i, nw;
+
+	att_search_options_init(&o);
+	o.n = 3;
+	o.filters = f;
+	o.nfilters = nf;
+	o.facets = specs;
+	o.nfacets = ns;
+	ck_assert_int_eq(att_search(&r, s, q, strlen(q), &o), ATT_OK);
+	/* exact with facets */
+	ck_assert_uint_eq(att_results_total(r), want_ids(NULL, p, arg));
+	ck_assert(att_results_total_exact(r));
+	ck_assert_uint_eq(att_results_facets(r), ns);
+	for (i = 0; i < ns; i++) {
+		char name[40];
+
+		if (strstr(specs[i], "ranges=") != NULL)
+			continue;
+		nw = model_facet(want, specs[i], p, arg);
+		ck_assert_uint_gt(nw, 0);
+		snprintf(name, sizeof name, "%s", specs[i]);
+		name[0] = (char)(name[0] | 0x20);     /* "Places:2" is "places" */
+		if (strncmp(name, "date", 4) != 0 && strchr(name, ':') != NULL)
+			*strchr(name, ':') = '\0';
+		expect_facet(r, i, name, want, nw);
+	}
+	return r;
+}
+
+static void expect_facets(att_searcher *s, const char *q, const char *const *f,
+                          size_t nf, pred p, const void *arg)
+{
+	static const char *const one[] = {
+		"places", "date:year", "date:month", "date:day", "price"
+	};
+	static const char *const two[] = {
+		"Places:2", "price:25", "date:day"
+	};
+	static const char *const three[] = { "price:ranges=0,10.5,100,250" };
+	static const char *const labels[] = { "..0", "0..10.5", "10.5..100",
+	                                      "100..250", "250.." };
+	const double bounds[] = { 0, 10.5, 100, 250 };
+	uint64_t buckets[5] = { 0 };
+	att_results *r;
+	size_t i, nv;
+
+	att_results_free(facets_run(s, q, f, nf, one, 5, p, arg));
+	att_results_free(facets_run(s, q, f, nf, two, 3, p, arg));
+	r = facets_run(s, q, f, nf, three, 1, p, arg);
+	for (i = 0; i < NDOCS; i++) {   /* below 0, [0, 10.5), ... */
+		size_t b = 0;
+
+		if (model[i].deleted || !p(&model[i], arg) || !model[i].has_price)
+			continue;
+		while (b < 4 && model[i].price >= bounds[b])
+			b++;
+		buckets[b]++;
+	}
+	ck_assert_str_eq(att_results_facet(r, 0, &nv), "price");
+	ck_assert_uint_eq(nv, 5);
+	for (i = 0; i < 5; i++) {
+		att_facet_value v;
+
+		att_results_facet_value(&v, r, 0, i);
+		ck_assert_str_eq(v.value, labels[i]);
+		ck_assert_uint_eq(v.count, buckets[i]);
+		ck_assert(v.from == (i ? bounds[i - 1] : -INFINITY));
+		ck_assert(v.to == (i < 4 ? bounds[i] : INFINITY));
+	}
+	att_results_free(r);
+}
+
+START_TEST(facets_match_the_model)
+{
+	att_searcher *s = open_index();
+	const char *f[] = { "date:1987" };
+	const char *dup[] = { "price", "price:ranges=1,2" };
+	const char *bad[] = { "date" };
+	wf a = { 1 | 2, { day_of(1987, 1, 1), day_of(1988, 1, 1) - 1 }, 0 };
+	att_search_options o;
+	att_results *r = NULL;
+	unsigned usa = 1, oil = 1;
+
+	expect_facets(s, "*", NULL, 0, always, NULL);
+	expect_facets(s, "oil gas", f, 1, words_filtered, &a);
+	expect_facets(s, "places:usa", NULL, 0, has_place, &usa);
+	/* a sort and pruning-free ranking alongside */
+	att_search_options_init(&o);
+	o.facets = dup;
+	o.nfacets = 1;
+	o.sort = "date:desc";
+	ck_assert_int_eq(att_search(&r, s, "oil", 3, &o), ATT_OK);
+	ck_assert_uint_eq(att_results_total(r), want_ids(NULL, has_words, &oil));
+	att_results_free(r);
+	o.sort = NULL;
+	o.nfacets = 2;
+	ck_assert_int_eq(att_search(&r, s, "oil", 3, &o), ATT_EINVAL);
+	ck_assert_str_eq(att_searcher_errmsg(s), "facet \"price\" is asked for "
+	                 "twice");
+	o.facets = bad;
+	o.nfacets = 1;
+	ck_assert_int_eq(att_search(&r, s, "oil", 3, &o), ATT_EINVAL);
+	ck_assert_str_eq(att_searcher_errmsg(s), "facet \"date\": a date field "
+	                 "takes :year, :month or :day");
+	att_searcher_free(s);
+}
+END_TEST
+
 static Suite *values_suite(void)
 {
 	Suite *s = suite_create("values");
@@ -563,6 +803,7 @@ static Suite *values_suite(void)
 	tcase_add_test(tc, keywords_and_everything);
 	tcase_add_test(tc, filters_restrict_and_never_score);
 	tcase_add_test(tc, sort_matches_the_model);
+	tcase_add_test(tc, facets_match_the_model);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -117,5 +117,26 @@ got=$("$ATTACHE" search -i "$T/i" --json --sort price '*' | order)
 [ $? -ne 0 ] && grep -q '"places" is a keyword field' "$T/err" \
     && ok || fail "--sort places: $(cat "$T/err")"
 
+# facets: counts over every match, in JSON and text
+"$ATTACHE" search -i "$T/i" --json -n 0 --facet places --facet date:month \
+    --facet price:ranges=0,20 '*' | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+f = o["facets"]
+assert o["total"] == 4 and o["total_exact"], o
+assert f["places"] == [{"value": "japan", "count": 1}, {"value": "turkiye", "count": 1},
+                       {"value": "usa", "count": 1}], f
+assert f["date:month"] == [{"value": "1987-03", "count": 2},
+                           {"value": "1987-04", "count": 1}], f
+assert f["price"] == [{"value": "..0", "count": 1, "to": 0},
+                      {"value": "0..20", "count": 1, "from": 0, "to": 20},
+                      {"value": "20..", "count": 0, "from": 20}], f
+' && ok || fail "--facet JSON"
+"$ATTACHE" search -i "$T/i" -n 0 --facet date:year --filter 'date:1987' > "$T/out"
+grep -q '^date:year: 1987 3$' "$T/out" && ok || fail "--facet text: $(cat "$T/out")"
+"$ATTACHE" search -i "$T/i" --facet date gas 2> "$T/err" > /dev/null
+[ $? -ne 0 ] && grep -q 'a date field takes :year, :month or :day' "$T/err" \
+    && ok || fail "--facet date: $(cat "$T/err")"
+
 echo "fields.sh: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
