@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +108,50 @@ static int is_deletion(const att_doc *d)
 }
 
 /* Adds D, or deletes its id if it is a deletion record. */
+/* The types a new index of text files gives their front-matter fields
+ * (docs/QUERY.md, "Typed fields"). */
+static const att_field_decl front_matter_fields[] = {
+	{ "date", ATT_FIELD_DATE },       { "source", ATT_FIELD_KEYWORD },
+	{ "countries", ATT_FIELD_KEYWORD }, { "places", ATT_FIELD_KEYWORD },
+	{ "tags", ATT_FIELD_KEYWORD },    { "language", ATT_FIELD_KEYWORD },
+	{ "author", ATT_FIELD_KEYWORD },
+};
+
+/* 1 if INPUT is read as text files: by FORMAT, or a directory or a .txt
+ * file when it is chosen by name. */
+static int text_input(att_input_format format, const char *input)
+{
+	struct stat st;
+	size_t n = strlen(input);
+
+	if (format != ATT_INPUT_AUTO)
+		return format == ATT_INPUT_TEXT;
+	if (stat(input, &st) == 0 && S_ISDIR(st.st_mode))
+		return 1;
+	return n > 4 && strcmp(input + n - 4, ".txt") == 0;
+}
+
+/* 1 if INDEX holds no documents yet (it may not exist), on the native
+ * backend: a first run of text files declares their front matter. */
+static int new_native_index(const char *index, const char *backend)
+{
+	att_searcher *s = NULL;
+	att_index_stats st;
+	char *msg = NULL;
+	int fresh;
+
+	if (backend != NULL && strcmp(backend, "native") != 0)
+		return 0;
+	if (att_searcher_open(&s, index, &msg) != ATT_OK) {
+		free(msg);
+		return 1;   /* none yet (or the writer says what is wrong) */
+	}
+	fresh = strcmp(att_searcher_backend(s), "native") == 0 &&
+	    att_searcher_stats(&st, s) == ATT_OK && st.segments == 0;
+	att_searcher_free(s);
+	return fresh;
+}
+
 static att_status apply(run *r, const att_doc *d)
 {
 	uint32_t gone;
@@ -286,6 +331,17 @@ int cmd_index(int argc, char **argv)
 		        ? "-i INDEX is required" : "no INPUT given");
 		index_usage(stderr);
 		return EXIT_USAGE;
+	}
+	if (wo.nfields == 0) {   /* text files' front matter: typed */
+		int text = 1;
+
+		for (i = optind; i < argc; i++)
+			text &= text_input(r.format, argv[i]);
+		if (text && new_native_index(index, wo.backend)) {
+			wo.fields = front_matter_fields;
+			wo.nfields = sizeof front_matter_fields /
+			             sizeof *front_matter_fields;
+		}
 	}
 	rc = att_writer_open(&r.w, index, &wo, &msg);
 	if (rc != ATT_OK) {

@@ -337,6 +337,27 @@ att_status att_segment_write_postings(const att_inverter *inv,
                                       const uint8_t *rows, char *msg,
                                       size_t msgcap);
 
+/* ---- frontmatter.c ------------------------------------------------------- */
+
+#define ATT_FM_MAX 32
+
+/* A text file's front-matter block (frontmatter.c has the syntax). */
+typedef struct att_fm {
+	size_t used;            /* bytes of the block, fences included; 0: none */
+	size_t lines;           /* its lines */
+	const char *title;      /* a "title" key's value (into the bytes read) */
+	size_t title_len;
+	att_field fields[ATT_FM_MAX];
+	size_t nfields;
+	att_buf arena;          /* the fields' names and values */
+} att_fm;
+
+/* Reads the block at the start of P[0..N) into FM, which the caller
+ * att_buf_init's FM->arena for and releases. ATT_EINPUT with "line L:
+ * ..." in MSG for a malformed block; ATT_ENOMEM. */
+att_status att_front_matter(att_fm *fm, const uint8_t *p, size_t n,
+                            char *msg, size_t cap);
+
 /* ---- segset.c ------------------------------------------------------------ */
 
 typedef struct att_segset att_segset;

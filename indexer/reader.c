@@ -58,6 +58,7 @@
 #include "attache.h"
 #include "format.h"
 #include "stemmer.h"
+#include "indexer.h"
 
 #define LIMIT ((size_t)64 << 20)   /* largest file, JSON line, TREC record */
 #define BINARY_PROBE 8192          /* bytes searched for a NUL */
@@ -264,6 +265,7 @@ struct att_reader {
 	att_buf id, title, text, arena; /* the document's strings */
 	att_field *fields;
 	size_t fields_cap;
+	att_fm fm;        /* text: the file's front matter */
 	json_t *json;     /* JSONL: the object the document points into */
 	char idnum[32];   /* JSONL: an integer id as text */
 };
@@ -406,6 +408,8 @@ static att_status text_doc(att_reader *r, uint8_t *p, size_t n,
 	const char *file = att_reader_file(r);
 	const uint8_t *nl, *t, *q, *zero;
 	uint8_t *end = p + n;
+	char fmsg[160];
+	att_status st;
 	size_t tn;
 
 	zero = memchr(p, 0, n < BINARY_PROBE ? n : BINARY_PROBE);
@@ -416,11 +420,25 @@ static att_status text_doc(att_reader *r, uint8_t *p, size_t n,
 		p += 3;
 	if (p == end)
 		return fail(r, ATT_EINPUT, "%s: empty file", file);
-	nl = memchr(p, '\n', (size_t)(end - p));
-	t = p;
-	tn = (size_t)((nl != NULL ? nl : end) - p);
-	trim(&t, &tn);
-	q = nl != NULL ? nl + 1 : end;
+	st = att_front_matter(&r->fm, p, (size_t)(end - p), fmsg, sizeof fmsg);
+	if (st != ATT_OK)
+		return st == ATT_ENOMEM ? oom(r)
+		                        : fail(r, st, "%s:%s", file, fmsg);
+	p += r->fm.used;
+	if (r->fm.title != NULL) {   /* the title is given: all is text */
+		t = (const uint8_t *)r->fm.title;
+		tn = r->fm.title_len;
+		q = p;
+	} else {
+		if (p == end)
+			return fail(r, ATT_EINPUT, "%s: no title after the front "
+			            "matter", file);
+		nl = memchr(p, '\n', (size_t)(end - p));
+		t = p;
+		tn = (size_t)((nl != NULL ? nl : end) - p);
+		trim(&t, &tn);
+		q = nl != NULL ? nl + 1 : end;
+	}
 	while (q < end) {
 		nl = memchr(q, '\n', (size_t)(end - q));
 		if (!is_blank(q, (size_t)((nl != NULL ? nl : end) - q)))
@@ -436,6 +454,8 @@ static att_status text_doc(att_reader *r, uint8_t *p, size_t n,
 	doc->title_len = tn;
 	doc->text = (const char *)q;
 	doc->text_len = (size_t)(end - q);
+	doc->fields = r->fm.fields;
+	doc->nfields = r->fm.nfields;
 	return ATT_OK;
 }
 
@@ -1537,6 +1557,7 @@ void att_reader_free(att_reader *r)
 	att_buf_release(&r->msg);
 	att_buf_release(&r->id);
 	att_buf_release(&r->title);
+	att_buf_release(&r->fm.arena);
 	att_buf_release(&r->text);
 	att_buf_release(&r->arena);
 	att_free(r->fields);

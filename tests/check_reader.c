@@ -330,8 +330,6 @@ START_TEST(text_empty_dir)
 }
 END_TEST
 
-/* ---- JSONL --------------------------------------------------------------- */
-
 static void expect_field(const att_doc *d, size_t i, const char *name,
                          const char *value)
 {
@@ -344,6 +342,67 @@ static void expect_field(const att_doc *d, size_t i, const char *name,
 	              (int)d->fields[i].value_len, d->fields[i].value, value);
 	ck_assert_int_eq(d->fields[i].value[d->fields[i].value_len], 0);
 }
+
+/* A front-matter block: scalars, lists (quoted items keep commas), a
+ * given title, comments; malformed blocks name the file and line. */
+START_TEST(text_front_matter)
+{
+	att_reader *r;
+	att_doc d;
+	int has;
+
+	puts_file("fm/a.txt", "---\ndate: 2025-05-29\nSource:  Dawn \r\n"
+	          "# a comment\n\ncountries: [Pakistan, \"T\xc3\xbcrkiye\", "
+	          "\"Bosnia, and Herzegovina\" ,, ]\nempty:\n---\nThe title\n\n"
+	          "Body.\n");
+	puts_file("fm/b.txt", "---\ntitle: \"Given: title\"\ntags: []\n---\n\n"
+	          "First line is text.\n");
+	puts_file("fm/c.txt", "----\nnot a block\n");
+	r = open_ok("fm", ATT_INPUT_AUTO);
+	ck_assert_int_eq(att_reader_next(&d, &has, r), ATT_OK);
+	ck_assert(mem_is(d.title, d.title_len, "The title"));
+	ck_assert(mem_is(d.text, d.text_len, "Body.\n"));
+	ck_assert_uint_eq(d.nfields, 4);
+	expect_field(&d, 0, "date", "2025-05-29");
+	expect_field(&d, 1, "source", "Dawn");
+	expect_field(&d, 2, "countries", "[\"Pakistan\",\"T\xc3\xbcrkiye\","
+	             "\"Bosnia, and Herzegovina\"]");
+	expect_field(&d, 3, "empty", "");
+	ck_assert_int_eq(att_reader_next(&d, &has, r), ATT_OK);
+	ck_assert(mem_is(d.title, d.title_len, "Given: title"));
+	ck_assert(mem_is(d.text, d.text_len, "First line is text.\n"));
+	ck_assert_uint_eq(d.nfields, 1);
+	expect_field(&d, 0, "tags", "[]");
+	expect_doc(r, "c", "----", "not a block\n");
+	expect_end(r);
+	att_reader_free(r);
+
+	puts_file("fmbad/a.txt", "---\ndate: 2025\nno colon here\n---\nT\n");
+	puts_file("fmbad/b.txt", "---\ndate: 2025\n");
+	puts_file("fmbad/c.txt", "---\nbad name!: x\n---\nT\n");
+	puts_file("fmbad/d.txt", "---\ndate: 1\nDATE: 2\n---\nT\n");
+	puts_file("fmbad/e.txt", "---\nid: x\n---\nT\n");
+	puts_file("fmbad/f.txt", "---\nc: [a, \"b]\n---\nT\n");
+	puts_file("fmbad/g.txt", "---\nc: a\n---\n");
+	r = open_ok("fmbad", ATT_INPUT_AUTO);
+	expect_err(r, ATT_EINPUT, "fmbad/a.txt:3: front matter line is not "
+	           "\"key: value\"");
+	expect_err(r, ATT_EINPUT, "fmbad/b.txt:1: front matter opened with --- "
+	           "is not closed");
+	expect_err(r, ATT_EINPUT, "fmbad/c.txt:2: \"bad name!\" is not a field "
+	           "name (1 to 32 letters, digits, _ - .)");
+	expect_err(r, ATT_EINPUT, "fmbad/d.txt:3: \"date\" is given twice");
+	expect_err(r, ATT_EINPUT, "fmbad/e.txt:2: \"id\" cannot be set in front "
+	           "matter");
+	expect_err(r, ATT_EINPUT, "fmbad/f.txt:2: a list is [a, b, ...], its "
+	           "quotes closed");
+	expect_err(r, ATT_EINPUT, "fmbad/g.txt: no title after the front matter");
+	expect_end(r);
+	att_reader_free(r);
+}
+END_TEST
+
+/* ---- JSONL --------------------------------------------------------------- */
 
 static const char jsonl_lines[] =
     "{\"id\":\"a\",\"title\":\"T\",\"text\":\"hello \\u00e9\",\"n\":42,"
@@ -862,6 +921,7 @@ static Suite *reader_suite(void)
 	tcase_add_test(tc, text_bad_files);
 	tcase_add_test(tc, text_single_file);
 	tcase_add_test(tc, text_empty_dir);
+	tcase_add_test(tc, text_front_matter);
 	tcase_add_test(tc, jsonl_records);
 	tcase_add_test(tc, jsonl_fast_path);
 	tcase_add_test(tc, jsonl_big_value);

@@ -138,5 +138,28 @@ grep -q '^date:year: 1987 3$' "$T/out" && ok || fail "--facet text: $(cat "$T/ou
 [ $? -ne 0 ] && grep -q 'a date field takes :year, :month or :day' "$T/err" \
     && ok || fail "--facet date: $(cat "$T/err")"
 
+# a tree of text files with front matter: a new index types its fields
+mkdir -p "$T/fm"
+printf -- '---\ndate: 2025-05-29\nsource: Dawn\ncountries: [Pakistan, T\303\274rkiye]\nkind: analysis\n---\nTour ends\nThe tour ended in Baku.\n' > "$T/fm/a.txt"
+printf 'No block\nBaku again.\n' > "$T/fm/b.txt"
+"$ATTACHE" index -q -i "$T/fmi" "$T/fm" || fail "index front matter"
+"$ATTACHE" search -i "$T/fmi" --json --facet countries baku | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+h = {x["id"]: x for x in o["hits"]}
+assert h["a"]["title"] == "Tour ends", h
+assert h["a"]["fields"] == {"date": "2025-05-29T00:00:00Z", "source": ["dawn"],
+                            "countries": ["pakistan", "turkiye"]}, h["a"]
+assert "fields" not in h["b"], h["b"]
+assert o["facets"]["countries"] == [{"value": "pakistan", "count": 1},
+                                    {"value": "turkiye", "count": 1}], o
+' && ok || fail "front matter fields"
+got=$("$ATTACHE" search -i "$T/fmi" --json 'kind:analysis' | ids)
+[ "$got" = "a" ] && ok || fail "an untyped front-matter key is text: $got"
+printf -- '---\ndate: 2025-02-30\n---\nBad\nx\n' > "$T/fm/c.txt"
+"$ATTACHE" index -q -i "$T/fmi" "$T/fm" 2> "$T/err"
+[ $? -ne 0 ] && grep -q 'c.txt:.*field "date": "2025-02-30" is not a date' "$T/err" \
+    && ok || fail "bad front-matter date: $(cat "$T/err")"
+
 echo "fields.sh: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
