@@ -132,8 +132,10 @@ static const char *field(json_t *obj, const char *key, size_t *len,
 	return NULL;
 }
 
-int bench_read_jsonl(const char *path, bench_doc_fn fn, void *ctx,
-                     long *ndocs, long long *raw_bytes)
+/* The reader behind both entry points: TYPED_FN when set, else FN. */
+static int read_jsonl(const char *path, bench_doc_fn fn,
+                      bench_typed_doc_fn typed_fn, void *ctx, long *ndocs,
+                      long long *raw_bytes)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL, idbuf[32];
@@ -170,7 +172,26 @@ int bench_read_jsonl(const char *path, bench_doc_fn fn, void *ctx,
 			title = "";
 			tlen = 0;
 		}
-		stop = fn(ctx, id, title, tlen, text, xlen);
+		if (typed_fn != NULL) {
+			bench_doc d;
+			size_t dl = 0, cl = 0;
+
+			d.id = id;
+			d.title = title;
+			d.title_len = tlen;
+			d.text = text;
+			d.text_len = xlen;
+			d.date = field(o, "date", &dl, NULL, 0);
+			d.category = field(o, "category", &cl, NULL, 0);
+			if (d.date != NULL && dl != 20) {
+				fprintf(stderr, "bench: %s:%zu: date '%s' is not "
+				        "YYYY-MM-DDTHH:MM:SSZ\n", path, lineno, d.date);
+				exit(2);
+			}
+			stop = typed_fn(ctx, &d);
+		} else {
+			stop = fn(ctx, id, title, tlen, text, xlen);
+		}
 		(*ndocs)++;
 		*raw_bytes += (long long)(tlen + xlen);
 		json_decref(o);
@@ -178,6 +199,18 @@ int bench_read_jsonl(const char *path, bench_doc_fn fn, void *ctx,
 	free(line);
 	fclose(f);
 	return stop;
+}
+
+int bench_read_jsonl(const char *path, bench_doc_fn fn, void *ctx,
+                     long *ndocs, long long *raw_bytes)
+{
+	return read_jsonl(path, fn, NULL, ctx, ndocs, raw_bytes);
+}
+
+int bench_read_jsonl_typed(const char *path, bench_typed_doc_fn fn, void *ctx,
+                           long *ndocs, long long *raw_bytes)
+{
+	return read_jsonl(path, NULL, fn, ctx, ndocs, raw_bytes);
 }
 
 void bench_queries_load(bench_queries *out, const char *path)
@@ -231,6 +264,8 @@ void bench_queries_free(bench_queries *q)
 	memset(q, 0, sizeof *q);
 }
 
+#define MAX_SPLIT 1024
+
 size_t bench_split_words(char **words, size_t max, const char *s)
 {
 	size_t n = 0;
@@ -249,6 +284,51 @@ size_t bench_split_words(char **words, size_t max, const char *s)
 		s += len;
 	}
 	return n;
+}
+
+/* Is S (N bytes) a date "YYYY-MM-DD"? */
+static int is_day(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	return 1;
+}
+
+size_t bench_split_typed(char **words, size_t max, const char *s,
+                         char lo[21], char hi[21], int *has_range)
+{
+	char *all[MAX_SPLIT];
+	size_t n = bench_split_words(all, MAX_SPLIT, s), i, k = 0;
+
+	*has_range = 0;
+	for (i = 0; i < n; i++) {
+		const char *w = all[i];
+		const char *dots = strstr(w, "..");
+
+		if (strncmp(w, "date:", 5) != 0) {
+			if (k < max)
+				words[k++] = all[i];
+			else
+				free(all[i]);
+			continue;
+		}
+		if (dots == NULL || !is_day(w + 5, (size_t)(dots - w - 5)) ||
+		    !is_day(dots + 2, strlen(dots + 2)) || *has_range) {
+			fprintf(stderr, "bench: '%s': a typed query takes one "
+			        "range date:YYYY-MM-DD..YYYY-MM-DD\n", s);
+			exit(2);
+		}
+		snprintf(lo, 21, "%.10sT00:00:00Z", w + 5);
+		snprintf(hi, 21, "%.10sT23:59:59Z", dots + 2);
+		*has_range = 1;
+		free(all[i]);
+	}
+	return k;
 }
 
 void bench_words_free(char **words, size_t n)
@@ -332,12 +412,15 @@ void bench_write_times(const char *path, const bench_queries *q,
 static void usage(const char *prog, int status)
 {
 	fprintf(status ? stderr : stdout,
-	        "usage: %s index --db PATH [--contentless] DOCS.jsonl\n"
-	        "       %s query --db PATH --mode or|and|phrase|snippet\n"
+	        "usage: %s index --db PATH [--contentless] [--typed] DOCS.jsonl\n"
+	        "       %s query --db PATH --mode MODE\n"
 	        "                [--repeat R] [--hits N] [--times FILE]\n"
 	        "                [--contentless] [--snippet-bytes N] QUERIES.tsv\n"
-	        "Prints one JSON line of measurements on stdout.\n",
-	        prog, prog);
+	        "       %s check --db PATH --mode MODE [--hits N] QUERIES.tsv\n"
+	        "MODE: or, and, phrase, snippet; with a --typed index also\n"
+	        "filter, sort, facet, facetyear.\n"
+	        "Prints one JSON line of measurements on stdout (check: one a query).\n",
+	        prog, prog, prog);
 	exit(status);
 }
 
@@ -351,7 +434,6 @@ static int positive(const char *s)
 
 void bench_parse_args(bench_opts *o, int argc, char **argv)
 {
-	static const char *modes[] = { "or", "and", "phrase", "snippet" };
 	int i, m;
 
 	memset(o, 0, sizeof *o);
@@ -369,6 +451,8 @@ void bench_parse_args(bench_opts *o, int argc, char **argv)
 		o->action = BENCH_QUERY;
 	else if (strcmp(argv[1], "run") == 0)
 		o->action = BENCH_RUN;
+	else if (strcmp(argv[1], "check") == 0)
+		o->action = BENCH_CHECK;
 	else
 		usage(argv[0], 1);
 	for (i = 2; i < argc; i++) {
@@ -376,6 +460,10 @@ void bench_parse_args(bench_opts *o, int argc, char **argv)
 
 		if (strcmp(a, "--contentless") == 0) {
 			o->contentless = 1;
+			continue;
+		}
+		if (strcmp(a, "--typed") == 0) {
+			o->typed = 1;
 			continue;
 		}
 		if (a[0] != '-') {
@@ -398,9 +486,10 @@ void bench_parse_args(bench_opts *o, int argc, char **argv)
 		} else if (strcmp(a, "--snippet-bytes") == 0) {
 			o->snippet_bytes = positive(v);
 		} else if (strcmp(a, "--mode") == 0) {
-			for (m = 0; m < 4 && strcmp(v, modes[m]) != 0; m++)
+			for (m = 0; m < BENCH_NMODES &&
+			     strcmp(v, bench_mode_name((bench_mode)m)) != 0; m++)
 				;
-			if (m == 4)
+			if (m == BENCH_NMODES)
 				usage(argv[0], 1);
 			o->mode = (bench_mode)m;
 		} else {
@@ -414,7 +503,8 @@ void bench_parse_args(bench_opts *o, int argc, char **argv)
 
 const char *bench_mode_name(bench_mode m)
 {
-	static const char *names[] = { "or", "and", "phrase", "snippet" };
+	static const char *names[] = { "or", "and", "phrase", "snippet",
+	                               "filter", "sort", "facet", "facetyear" };
 
 	return names[m];
 }

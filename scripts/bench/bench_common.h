@@ -52,6 +52,30 @@ typedef int (*bench_doc_fn)(void *ctx, const char *id, const char *title,
 int bench_read_jsonl(const char *path, bench_doc_fn fn, void *ctx,
                      long *ndocs, long long *raw_bytes);
 
+/* One record with its typed fields (the typed benchmark, scripts/bench/
+ * typed): DATE is the "date" string ("YYYY-MM-DDTHH:MM:SSZ", fixed width,
+ * so that byte order is time order) and CATEGORY the "category" string,
+ * each NULL when the record has none. Valid only during the callback. */
+typedef struct {
+	const char *id, *title, *text, *date, *category;
+	size_t title_len, text_len;
+} bench_doc;
+
+typedef int (*bench_typed_doc_fn)(void *ctx, const bench_doc *doc);
+
+/* bench_read_jsonl, with the typed fields as well. */
+int bench_read_jsonl_typed(const char *path, bench_typed_doc_fn fn, void *ctx,
+                           long *ndocs, long long *raw_bytes);
+
+/* Splits a typed query ("w1 w2 date:2003-01-01..2003-12-31") into at most
+ * MAX words (as bench_split_words) and at most one date range, whose
+ * inclusive bounds are written to LO and HI as "YYYY-MM-DDT00:00:00Z" and
+ * "YYYY-MM-DDT23:59:59Z" (the range tokens are not among the words).
+ * Returns the number of words; *HAS_RANGE says whether a range was found.
+ * Exits with a message on a malformed range. */
+size_t bench_split_typed(char **words, size_t max, const char *s,
+                         char lo[21], char hi[21], int *has_range);
+
 /* A query set: parallel arrays of ids and query strings. */
 typedef struct {
 	char **qid;
@@ -93,10 +117,25 @@ void bench_write_times(const char *path, const bench_queries *q,
  *   NAME query --db PATH --mode or|and|phrase|snippet [--repeat R]
  *              [--hits N] [--times FILE] [--contentless]
  *              [--snippet-bytes N] QUERIES.tsv
+ *   NAME check --db PATH --mode MODE QUERIES.tsv
+ * --typed (index) also stores each record's date and category; the typed
+ * modes (filter, sort, facet, facetyear) need an index made so. check
+ * answers each query once, untimed, and prints a JSON line per query:
+ * {"qid","total" (the exact number of matches),"ids":[top N],
+ *  "facets":[[value,count],...]}, for the driver to compare engines.
  * The same options for both engines; an engine rejects those it has no
  * use for. */
-typedef enum { BENCH_INDEX, BENCH_QUERY, BENCH_RUN } bench_action;
-typedef enum { BENCH_OR, BENCH_AND, BENCH_PHRASE, BENCH_SNIPPET } bench_mode;
+typedef enum { BENCH_INDEX, BENCH_QUERY, BENCH_RUN, BENCH_CHECK } bench_action;
+/* The typed modes (scripts/bench/typed; indexes made with --typed):
+ *   filter     the words OR'ed, ranked, restricted to the query's date
+ *              range without scoring
+ *   sort       the words OR'ed, sorted by date, newest first, ties by score
+ *   facet      the words OR'ed (or "*": every document), ranked, and the
+ *              10 most frequent categories among all matches, exact
+ *   facetyear  the same with a histogram of the dates' years */
+typedef enum { BENCH_OR, BENCH_AND, BENCH_PHRASE, BENCH_SNIPPET,
+               BENCH_FILTER, BENCH_SORT, BENCH_FACET, BENCH_FACET_YEAR,
+               BENCH_NMODES } bench_mode;
 
 typedef struct {
 	bench_action action;
@@ -108,12 +147,13 @@ typedef struct {
 	const char *times;    /* per-query times of the median run, or NULL */
 	int contentless;      /* FTS5 only: content='' */
 	int snippet_bytes;    /* Xapian only: MSet::snippet length (200) */
+	int typed;            /* index: store date and category as well */
 } bench_opts;
 
 /* Parses ARGV into OPTS; prints usage and exits 1 on a bad command line. */
 void bench_parse_args(bench_opts *opts, int argc, char **argv);
 
-/* The name of a mode: "or", "and", "phrase", "snippet". */
+/* The name of a mode: "or", "and", "phrase", "snippet", "filter", ... */
 const char *bench_mode_name(bench_mode m);
 
 /* Answers one query; returns the number of hits produced (>= 0), or -1

@@ -38,6 +38,30 @@
  *       about --snippet-bytes bytes (default 200, FTS5's 32 tokens). The
  *       Enquire is made once and given each query in turn.
  *
+ *   xapian_bench index --db DIR --typed DOCS.jsonl
+ *       The same, plus the typed fields in value slots, as Xapian's
+ *       documentation teaches for sorting, ranges and facets: slot 1 the
+ *       date as its fixed-width text "YYYY-MM-DDTHH:MM:SSZ" (byte order is
+ *       time order, so string ranges and sorts are right), slot 2 the
+ *       category, slot 3 the date's year (what a year histogram counts).
+ *
+ *   xapian_bench query --db DIR --mode filter|sort|facet|facetyear ...
+ *       The typed query sets (scripts/bench/typed): the words parsed as
+ *       for or, then
+ *           filter    Query(OP_FILTER, words, Query(OP_VALUE_RANGE, 1,
+ *                     lo, hi)): restricts without scoring
+ *           sort      Enquire::set_sort_by_value_then_relevance(1, true):
+ *                     newest first, ties by score
+ *           facet     a ValueCountMatchSpy on slot 2 and get_mset(0, N,
+ *                     doccount): every match is counted, exactly; then
+ *                     its top_values (10) are read
+ *           facetyear the same on slot 3
+ *       "*" is Query::MatchAll.
+ *
+ *   xapian_bench check --db DIR --mode MODE QUERIES.tsv
+ *       Untimed: each typed query's exact match count, top-N ids and
+ *       facet counts, one JSON line a query (bench_common.h).
+ *
  *   xapian_bench run --db DIR [--hits N] QUERIES.tsv
  *       For evaluation: answers every qid<TAB>query line with the OR
  *       query above and prints a TREC run (qid Q0 id rank score xapian),
@@ -59,6 +83,10 @@
 namespace {
 
 const Xapian::valueno SLOT_ID = 0;
+const Xapian::valueno SLOT_DATE = 1;
+const Xapian::valueno SLOT_CATEGORY = 2;
+const Xapian::valueno SLOT_YEAR = 3;
+const size_t MAX_WORDS = 512;
 
 struct indexer {
 	Xapian::WritableDatabase *db;
@@ -72,6 +100,8 @@ struct searcher {
 	Xapian::Stem stem;
 	bench_mode mode;
 	unsigned flags;
+	bool check;           /* check: print each query's results */
+	const char *qid;      /* check: the query being answered */
 	Xapian::doccount hits;
 	size_t snippet_bytes;
 	std::string snippet; /* the last snippet made, kept as a caller would */
@@ -113,6 +143,131 @@ static int add_doc(void *ctx, const char *id, const char *title,
 		std::exit(2);
 	}
 	return 0;
+}
+
+/* bench_typed_doc_fn: a Document with the typed fields in slots. */
+static int add_typed(void *ctx, const bench_doc *d)
+{
+	indexer *ix = static_cast<indexer *>(ctx);
+
+	try {
+		Xapian::Document doc;
+		std::string body(d->text, d->text_len);
+
+		ix->tg.set_document(doc);
+		ix->tg.index_text(std::string(d->title, d->title_len));
+		ix->tg.increase_termpos();
+		ix->tg.index_text(body);
+		doc.set_data(body);
+		doc.add_value(SLOT_ID, d->id);
+		if (d->date != nullptr) {
+			doc.add_value(SLOT_DATE, d->date);
+			doc.add_value(SLOT_YEAR, std::string(d->date, 4));
+		}
+		if (d->category != nullptr)
+			doc.add_value(SLOT_CATEGORY, d->category);
+		ix->db->add_document(doc);
+	} catch (const Xapian::Error &e) {
+		std::cerr << "xapian_bench: " << d->id << ": " << e.get_description()
+		          << "\n";
+		std::exit(2);
+	} catch (...) {
+		std::cerr << "xapian_bench: " << d->id << ": out of memory or "
+		          << "unexpected exception\n";
+		std::exit(2);
+	}
+	return 0;
+}
+
+/* Prints S as a JSON string (the ids and values here are plain text). */
+static void print_json_string(const std::string &s)
+{
+	std::putchar('"');
+	for (char c : s) {
+		if (c == '"' || c == '\\')
+			std::putchar('\\');
+		if (static_cast<unsigned char>(c) >= 0x20)
+			std::putchar(c);
+	}
+	std::putchar('"');
+}
+
+/* bench_query_fn for the typed modes (see the comment at the top). */
+static long run_typed(void *ctx, const char *query)
+{
+	searcher *s = static_cast<searcher *>(ctx);
+	long n = 0;
+
+	try {
+		char *w[MAX_WORDS], lo[21], hi[21];
+		int has_range;
+		size_t nw = bench_split_typed(w, MAX_WORDS, query, lo, hi, &has_range);
+		std::string words;
+
+		for (size_t i = 0; i < nw; i++)
+			words += (i ? " " : "") + std::string(w[i]);
+		bench_words_free(w, nw);
+		Xapian::Query q = words == "*" ? Xapian::Query::MatchAll
+		                               : s->qp.parse_query(words, s->flags);
+		if (has_range)
+			q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+			                  Xapian::Query(Xapian::Query::OP_VALUE_RANGE,
+			                                SLOT_DATE, lo, hi));
+		s->enq->set_query(q);
+		bool facets = s->mode == BENCH_FACET || s->mode == BENCH_FACET_YEAR;
+		Xapian::ValueCountMatchSpy spy(s->mode == BENCH_FACET_YEAR ? SLOT_YEAR
+		                                                         : SLOT_CATEGORY);
+		Xapian::doccount at_least = s->check ? s->db.get_doccount() : 0;
+
+		s->enq->clear_matchspies();
+		if (facets) {
+			s->enq->add_matchspy(&spy);
+			at_least = s->db.get_doccount();
+		}
+		Xapian::MSet m = s->enq->get_mset(0, s->hits, at_least);
+		if (s->check)
+			std::printf("{\"qid\":\"%s\",\"total\":%lu,\"ids\":[", s->qid,
+			            static_cast<unsigned long>(m.get_matches_estimated()));
+		for (Xapian::MSetIterator i = m.begin(); i != m.end(); ++i) {
+			std::string id = i.get_document().get_value(SLOT_ID);
+
+			if (s->check) {
+				if (n)
+					std::putchar(',');
+				print_json_string(id);
+			}
+			n++;
+		}
+		if (s->check)
+			std::printf("],\"facets\":[");
+		if (facets) {
+			int k = 0;
+
+			for (Xapian::TermIterator t = spy.top_values_begin(10);
+			     t != spy.top_values_end(10); ++t, ++k) {
+				std::string v = *t;
+				Xapian::doccount c = t.get_termfreq();
+
+				if (s->check) {
+					std::printf("%s[", k ? "," : "");
+					print_json_string(v);
+					std::printf(",%lu]", static_cast<unsigned long>(c));
+				}
+			}
+		}
+		if (s->check)
+			std::printf("]}\n");
+		s->enq->clear_matchspies();
+	} catch (const Xapian::Error &e) {
+		std::cerr << "xapian_bench: query '" << query << "': "
+		          << e.get_description() << "\n";
+		return -1;
+	} catch (...) {
+		std::cerr << "xapian_bench: query '" << query << "': unexpected "
+		          << "exception\n";
+		return -1;
+	}
+	return n;
 }
 
 /* bench_query_fn: one query, its top-N hits read, snippets if asked. */
@@ -167,7 +322,10 @@ int do_index(const bench_opts &o)
 	ix.db = &db;
 	ix.tg.set_stemmer(Xapian::Stem("english"));
 	ix.tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-	bench_read_jsonl(o.input, add_doc, &ix, &ndocs, &raw);
+	if (o.typed)
+		bench_read_jsonl_typed(o.input, add_typed, &ix, &ndocs, &raw);
+	else
+		bench_read_jsonl(o.input, add_doc, &ix, &ndocs, &raw);
 	db.commit();
 	double secs = (bench_now_us() - t0) / 1e6;
 	long rss = bench_peak_rss_kb();
@@ -202,9 +360,31 @@ int do_query(const bench_opts &o)
 	Xapian::Enquire enq(s.db);
 	enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
 	s.enq = &enq;
+	bool typed = o.mode == BENCH_FILTER || o.mode == BENCH_SORT ||
+	             o.mode == BENCH_FACET || o.mode == BENCH_FACET_YEAR;
+	s.check = o.action == BENCH_CHECK;
+	s.qid = nullptr;
+	if (s.check && !typed) {
+		std::cerr << "xapian_bench: check is for the typed modes\n";
+		return 1;
+	}
+	if (typed)
+		s.qp.set_default_op(Xapian::Query::OP_OR);
+	if (o.mode == BENCH_SORT)
+		enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
 
 	bench_queries_load(&q, o.input);
-	int rc = bench_run_queries(&o, "xapian", "glass", &q, run_one, &s);
+	int rc = 0;
+	if (s.check) {
+		for (size_t i = 0; i < q.n; i++) {
+			s.qid = q.qid[i];
+			if (run_typed(&s, q.text[i]) < 0)
+				rc = 1;
+		}
+	} else {
+		rc = bench_run_queries(&o, "xapian", "glass", &q,
+		                       typed ? run_typed : run_one, &s);
+	}
 	bench_queries_free(&q);
 	return rc;
 }
