@@ -131,23 +131,22 @@ static int text_input(att_input_format format, const char *input)
 	return n > 4 && strcmp(input + n - 4, ".txt") == 0;
 }
 
-/* 1 if INDEX holds no documents yet (it may not exist), on the native
- * backend: a first run of text files declares their front matter. */
-static int new_native_index(const char *index, const char *backend)
+/* 1 if INDEX holds no documents yet (it may not exist) and declares no
+ * typed fields: a first run of text files declares their front matter. */
+static int new_index(const char *index)
 {
 	att_searcher *s = NULL;
 	att_index_stats st;
 	char *msg = NULL;
 	int fresh;
 
-	if (backend != NULL && strcmp(backend, "native") != 0)
-		return 0;
 	if (att_searcher_open(&s, index, &msg) != ATT_OK) {
 		free(msg);
 		return 1;   /* none yet (or the writer says what is wrong) */
 	}
-	fresh = strcmp(att_searcher_backend(s), "native") == 0 &&
-	    att_searcher_stats(&st, s) == ATT_OK && st.segments == 0;
+	fresh = att_searcher_fields(s) == 0 &&
+	    att_searcher_stats(&st, s) == ATT_OK && st.docs == 0 &&
+	    (strcmp(att_searcher_backend(s), "native") != 0 || st.segments == 0);
 	att_searcher_free(s);
 	return fresh;
 }
@@ -337,7 +336,7 @@ int cmd_index(int argc, char **argv)
 
 		for (i = optind; i < argc; i++)
 			text &= text_input(r.format, argv[i]);
-		if (text && new_native_index(index, wo.backend)) {
+		if (text && new_index(index)) {
 			wo.fields = front_matter_fields;
 			wo.nfields = sizeof front_matter_fields /
 			             sizeof *front_matter_fields;

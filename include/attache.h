@@ -307,6 +307,11 @@ att_status att_searcher_open_timeout(att_searcher **out, const char *path,
 
 /* "native" or "xapian": the backend S searches. */
 const char *att_searcher_backend(const att_searcher *s);
+/* The typed fields the index declares (att_writer_options.fields): how
+ * many; the I-th's name (lowercased) and, in *TYPE, its type. */
+size_t att_searcher_fields(const att_searcher *s);
+const char *att_searcher_field(const att_searcher *s, size_t i,
+                               att_field_type *type);
 const char *att_searcher_errmsg(const att_searcher *s);
 
 /* Moves S to the generation committed since it was opened, if any:

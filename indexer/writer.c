@@ -231,9 +231,6 @@ static att_status writer_init(att_writer *w, const char *path,
 	w->auto_merge = !opts->no_merge;
 	if (x < 0)
 		return ATT_EINVAL;
-	if (x && opts->nfields > 0)
-		return set_err(w, ATT_EINVAL, "%s: typed fields (--field) need the "
-		               "native backend for now", path);
 	if (x) {
 #ifdef ATTACHE_WITH_XAPIAN
 		return att_xwriter_open(&w->x, path, opts, kind, w->msg,

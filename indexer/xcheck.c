@@ -32,6 +32,7 @@ typedef struct xchecker {
 	struct want *w;         /* the document's expected postings */
 	size_t capw;
 	att_buf sen;            /* its expected sentence table */
+	att_schema schema;      /* the typed fields (attache:fields) */
 } xchecker;
 
 /* One expected posting: a term and a position. */
@@ -281,20 +282,34 @@ static att_status check_db(xchecker *c, att_check_result *out,
 
 /* The language the database at PATH records ("english" if unreadable:
  * check_db reports that). */
-static void language_of(char *lang, size_t cap, const char *path)
+/* PATH's language (english if it records none) and typed fields into
+ * SC: 0, or -1 if its declarations do not read. */
+static int language_of(char *lang, size_t cap, att_schema *sc,
+                       const char *path)
 {
 	att_xdb *db = NULL;
-	char *err = NULL;
-	const char *p;
-	size_t n = 0;
+	char *err = NULL, msg[128];
+	const char *p, *end, *name, *type;
+	size_t n = 0, nl, tl;
+	int bad = 0, r, t;
 
 	snprintf(lang, cap, "english");
+	memset(sc, 0, sizeof *sc);
 	if (att_xdb_open(&db, &err, path) == ATT_X_OK &&
 	    att_xdb_get_metadata(db, &p, &n, "attache:language") == ATT_X_OK &&
 	    n > 0 && n < cap)
 		snprintf(lang, cap, "%.*s", (int)n, p);
+	if (db != NULL &&
+	    att_xdb_get_metadata(db, &p, &n, ATT_XMETA_FIELDS) == ATT_X_OK)
+		for (end = p + n; !bad &&
+		     (r = att_xmeta_field_next(&p, end, &name, &nl, &type, &tl)) != 0;) {
+			t = r > 0 ? att_field_type_of(type, tl) : -1;
+			bad = t < 0 || att_schema_add(sc, name, nl, (unsigned)t, msg,
+			                              sizeof msg) != ATT_OK;
+		}
 	free(err);
 	att_xdb_free(db);
+	return bad ? -1 : 0;
 }
 
 att_status att_xcheck(att_check_result *out, const char *path,
@@ -319,7 +334,10 @@ att_status att_xcheck(att_check_result *out, const char *path,
 	}
 	snprintf(shard, sizeof shard, kind == ATT_KIND_XSHARDS ? "%s/shard0"
 	         : "%s", path);
-	language_of(lang, sizeof lang, shard);
+	if (language_of(lang, sizeof lang, &c.schema, shard) != 0) {
+		c.shard = "";
+		problem(&c, "the %s metadata is damaged", ATT_XMETA_FIELDS);
+	}
 	rc = att_analyzer_new(&c.an, lang);
 	if (rc == ATT_ENOTFOUND) {
 		c.shard = "";
@@ -330,6 +348,7 @@ att_status att_xcheck(att_check_result *out, const char *path,
 	if (rc == ATT_OK)
 		rc = att_inverter_new(&c.inv);
 	att_docan_init(&c.da, c.an, c.inv);
+	c.da.schema = &c.schema;   /* keyword values are terms whole */
 	for (i = 0; rc == ATT_OK; i++) {
 		if (kind == ATT_KIND_XSHARDS) {
 			snprintf(shard, sizeof shard, "%s/shard%u", path, (unsigned)i);

@@ -35,6 +35,20 @@
  * ("attache:language") and the data version ("attache:version"),
  * committed when the database is created: an indexing run that fails
  * leaves an empty index, which searches as one.
+ *
+ * Typed fields. Their declarations are the metadata "attache:fields"
+ * (ATT_XMETA_FIELDS, "NAME:TYPE" lines), in every shard, read back by
+ * each later run, the searcher and the checker; declaring a field again
+ * with another type, or a new one on an index with documents, fails as
+ * natively. docan.c reads a document's values with the schema (values.c,
+ * the native writer's check), refusing a bad value before anything is
+ * written, and indexes a keyword's values as the native field terms.
+ * The values go into value slots (attache_xapian.h has the layout):
+ * dates' and numbers' keys as 8 bytes big-endian, so Xapian's range
+ * queries, sorts and match spies order them as the values, once as they
+ * are and once with a marker above every key where there is none (for
+ * ascending sorts); a keyword field's k-th value in a slot of its own
+ * per k, so that one ValueCountMatchSpy per k counts them all.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -60,6 +74,7 @@ struct att_xwriter {
 	uint32_t nshards;
 	att_xdoc *doc;
 	att_buf data, sen;       /* the document's data and sentence table */
+	att_schema schema;       /* the typed fields */
 	char *msg;
 	size_t cap;
 };
@@ -151,28 +166,120 @@ static att_status write_shard_stub(const char *dir, uint32_t n, char *msg,
 	return ATT_OK;
 }
 
-/* The language recorded in the database at PATH ("" if none). */
-static att_status stored_language(char *lang, size_t lcap, const char *path,
-                                  char *msg, size_t cap)
+/* The declarations of metadata P, N into S; ATT_ECORRUPT if damaged. */
+static att_status schema_of_meta(att_schema *s, const char *p, size_t n,
+                                 char *msg, size_t cap)
+{
+	const char *end = p + n, *name, *type;
+	size_t nl, tl;
+	int r, t;
+
+	memset(s, 0, sizeof *s);
+	while ((r = att_xmeta_field_next(&p, end, &name, &nl, &type, &tl)) != 0) {
+		t = r > 0 ? att_field_type_of(type, tl) : -1;
+		if (t < 0 || att_schema_add(s, name, nl, (unsigned)t, msg, cap) !=
+		    ATT_OK) {
+			snprintf(msg, cap, "the %s metadata is damaged",
+			         ATT_XMETA_FIELDS);
+			return ATT_ECORRUPT;
+		}
+	}
+	return ATT_OK;
+}
+
+/* What the index at PATH (a database, or shards and their stub) records:
+ * its language ("" if none), typed fields and number of documents. */
+static att_status stored_meta(att_xwriter *x, char *lang, size_t lcap,
+                              uint32_t *docs, const char *path)
 {
 	att_xdb *db = NULL;
 	char *err = NULL;
 	const char *p;
 	size_t n = 0;
+	att_status rc;
 	att_xstatus st = att_xdb_open(&db, &err, path);
 
 	lang[0] = '\0';
 	if (st == ATT_X_OK)
 		st = att_xdb_get_metadata(db, &p, &n, "attache:language");
+	if (st == ATT_X_OK)
+		snprintf(lang, lcap, "%.*s", (int)(n < lcap ? n : lcap - 1), p);
+	if (st == ATT_X_OK)
+		st = att_xdb_doccount(db, docs);
+	if (st == ATT_X_OK)
+		st = att_xdb_get_metadata(db, &p, &n, ATT_XMETA_FIELDS);
 	if (st != ATT_X_OK) {
-		snprintf(msg, cap, "%s: %s", path, err ? err : att_xdb_errmsg(db));
+		snprintf(x->msg, x->cap, "%s: %s", path,
+		         err ? err : att_xdb_errmsg(db));
 		free(err);
 		att_xdb_free(db);
 		return att_status_of_x(st);
 	}
-	snprintf(lang, lcap, "%.*s", (int)(n < lcap ? n : lcap - 1), p);
+	rc = schema_of_meta(&x->schema, p, n, x->msg, x->cap);
+	if (rc != ATT_OK)
+		snprintf(x->msg, x->cap, "%s: the %s metadata is damaged", path,
+		         ATT_XMETA_FIELDS);
 	att_xdb_free(db);
+	return rc;
+}
+
+/* Adds O's declarations to the stored ones, as the native writer does
+ * (writer.c): a field again with its type is nothing; with another
+ * type, or a new field where there are DOCS documents, an error.
+ * *CHANGED is 1 if a field was added. */
+static att_status declare_fields(att_xwriter *x, int *changed,
+                                 const att_writer_options *o,
+                                 const char *path, uint32_t docs)
+{
+	att_schema next = x->schema;
+	size_t i;
+	att_status rc;
+
+	*changed = 0;
+	for (i = 0; i < o->nfields; i++) {
+		const att_field_decl *f = &o->fields[i];
+		size_t len = f->name ? strlen(f->name) : 0;
+		uint32_t before = next.n;
+
+		rc = att_schema_add(&next, f->name ? f->name : "", len,
+		                    (unsigned)f->type, x->msg, x->cap);
+		if (rc != ATT_OK)
+			return rc;
+		if (next.n > before && docs > 0) {
+			snprintf(x->msg, x->cap, "field \"%s\" is not declared in %s, "
+			         "which has documents: typed fields are declared when "
+			         "an index is created", next.f[before].name, path);
+			return ATT_EINVAL;
+		}
+	}
+	*changed = next.n != x->schema.n;
+	x->schema = next;
 	return ATT_OK;
+}
+
+/* Records the typed fields in every shard, committed with the next
+ * commit. */
+static att_status put_fields(att_xwriter *x, const char *path)
+{
+	att_buf b;
+	uint32_t i;
+	att_status rc = ATT_OK;
+
+	att_buf_init(&b);
+	for (i = 0; i < x->schema.n; i++)
+		att_buf_printf(&b, "%s:%s\n", x->schema.f[i].name,
+		               att_field_type_name(x->schema.f[i].type));
+	if (b.rc != ATT_OK)
+		rc = ATT_ENOMEM;
+	for (i = 0; rc == ATT_OK && i < x->nshards; i++) {
+		att_xstatus st = att_xwdb_set_metadata(x->db[i], ATT_XMETA_FIELDS,
+		                                       (const char *)b.p, b.n);
+
+		if (st != ATT_X_OK)
+			rc = xerr(x, st, path, att_xwdb_errmsg(x->db[i]));
+	}
+	att_buf_release(&b);
+	return rc;
 }
 
 static att_status open_shard(att_xwriter *x, const char *path, int create)
@@ -212,19 +319,14 @@ static att_status open_shards(att_xwriter *x, const char *dir, uint32_t n,
 	return rc;
 }
 
-/* Checks LANGUAGE (NULL: the default) against the one DIR recorded, if
- * any; the analyser is the recorded one, else the asked one. */
-static att_status pick_language(att_xwriter *x, const char *first_db,
-                                const char *language, int existing)
+/* Checks LANGUAGE (NULL: the default) against STORED, the one the index
+ * recorded ("" if none); the analyser is the recorded one, else the
+ * asked one. */
+static att_status pick_language(att_xwriter *x, const char *stored,
+                                const char *language)
 {
-	char stored[32] = "";
 	att_status rc;
 
-	if (existing) {
-		rc = stored_language(stored, sizeof stored, first_db, x->msg, x->cap);
-		if (rc != ATT_OK)
-			return rc;
-	}
 	rc = att_analyzer_new(&x->an, stored[0] ? stored
 	                      : language ? language : "english");
 	if (rc == ATT_ENOTFOUND) {
@@ -256,9 +358,10 @@ static att_status xwriter_init(att_xwriter *x, const char *path,
 {
 	int existing = kind != ATT_KIND_NONE;
 	int sharded = existing ? kind == ATT_KIND_XSHARDS : o->shards > 1;
-	uint32_t n = !existing && o->shards > 1 ? o->shards : 1;
-	char first[4096];
-	att_status rc;
+	uint32_t n = !existing && o->shards > 1 ? o->shards : 1, docs = 0;
+	char stored[32] = "";
+	int changed = 0;
+	att_status rc = ATT_OK;
 	size_t i;
 
 	if (kind == ATT_KIND_XSTUB) {
@@ -286,12 +389,18 @@ static att_status xwriter_init(att_xwriter *x, const char *path,
 		         path, strerror(errno));
 		return ATT_EIO;
 	}
-	snprintf(first, sizeof first, sharded ? "%s/shard0" : "%s", path);
-	rc = pick_language(x, first, o->language, existing);
+	if (existing)
+		rc = stored_meta(x, stored, sizeof stored, &docs, path);
+	if (rc == ATT_OK)
+		rc = pick_language(x, stored, o->language);
+	if (rc == ATT_OK)
+		rc = declare_fields(x, &changed, o, path, docs);
 	if (rc == ATT_OK)
 		rc = open_shards(x, path, n, sharded, !existing);
 	if (rc == ATT_OK && sharded && !existing)
 		rc = write_shard_stub(path, n, x->msg, x->cap);
+	if (rc == ATT_OK && changed)
+		rc = put_fields(x, path);
 	for (i = 0; rc == ATT_OK && !existing && i < x->nshards; i++) {
 		const char *lang = att_analyzer_language(x->an);
 		att_xstatus st = att_xwdb_set_metadata(x->db[i], "attache:language",
@@ -308,8 +417,10 @@ static att_status xwriter_init(att_xwriter *x, const char *path,
 		rc = ATT_ENOMEM;
 	if (rc == ATT_OK && att_inverter_new(&x->inv) != ATT_OK)
 		rc = ATT_ENOMEM;
-	if (rc == ATT_OK)
+	if (rc == ATT_OK) {
 		att_docan_init(&x->da, x->an, x->inv);
+		x->da.schema = &x->schema;
+	}
 	return rc;
 }
 
@@ -339,6 +450,61 @@ att_status att_xwriter_open(att_xwriter **out, const char *path,
 uint32_t att_xwriter_shards(const att_xwriter *x)
 {
 	return x->nshards;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* Puts the analysed document D's typed values (x->da.vals) into
+ * x->doc's slots. */
+static att_status add_values(att_xwriter *x, const att_doc *d)
+{
+	static const uint8_t none[9] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	                                 0xff, 0xff, 0xff };
+	const att_docvals *v = &x->da.vals;
+	att_xstatus st = ATT_X_OK;
+	uint8_t key[8];
+	size_t off = 0, k;
+	uint32_t f, nth = 0;
+	int prev = -1;
+
+	for (f = 0; f < x->schema.n && st == ATT_X_OK; f++) {
+		if (x->schema.f[f].type == ATT_FIELD_KEYWORD)
+			continue;
+		put_be64(key, v->key[f]);
+		if (v->has[f])
+			st = att_xdoc_add_value(x->doc, ATT_XVALUE_KEY(f),
+			                        (const char *)key, 8);
+		if (st == ATT_X_OK)
+			st = att_xdoc_add_value(x->doc, ATT_XVALUE_ASC(f),
+			                        (const char *)(v->has[f] ? key : none),
+			                        v->has[f] ? 8 : 9);
+	}
+	for (k = 0; k < v->nkw && st == ATT_X_OK; k++) {
+		const uint8_t *e = v->kw.p + off;
+		size_t len = att_get_u16le(e + 1);
+
+		nth = e[0] == prev ? nth + 1 : 0;
+		prev = e[0];
+		if (nth > ATT_XVALUE_KW_MAX) {
+			snprintf(x->msg, x->cap, "document \"%.*s\": more than %u "
+			         "values of field \"%s\"", (int)(d->id_len > 200 ? 200
+			         : d->id_len), d->id, ATT_XVALUE_KW_MAX + 1,
+			         x->schema.f[e[0]].name);
+			return ATT_ELIMIT;
+		}
+		st = att_xdoc_add_value(x->doc, ATT_XVALUE_KW(e[0], nth),
+		                        (const char *)e + 3, len);
+		off += 3 + len;
+	}
+	if (st != ATT_X_OK)
+		return xerr(x, st, "document", att_xdoc_errmsg(x->doc));
+	return ATT_OK;
 }
 
 /* Fills x->doc with the analysed document D and its data. */
@@ -371,7 +537,7 @@ static att_status build_doc(att_xwriter *x, const att_doc *d)
 		                        x->sen.n);
 	if (st != ATT_X_OK)
 		return xerr(x, st, "document", att_xdoc_errmsg(x->doc));
-	return ATT_OK;
+	return x->schema.n > 0 ? add_values(x, d) : ATT_OK;
 }
 
 static void id_term(char *term, const char *id, size_t len)
@@ -401,6 +567,10 @@ att_status att_xwriter_add(att_xwriter *x, int *replaced, const att_doc *d)
 		if (rc == ATT_EUTF8)
 			snprintf(x->msg, x->cap, "document \"%.*s\": a field is not "
 			         "valid UTF-8", (int)d->id_len, d->id);
+		else if (rc == ATT_EINPUT) /* as the native writer names it */
+			snprintf(x->msg, x->cap, "document \"%.*s\": %s",
+			         (int)(d->id_len > 200 ? 200 : d->id_len), d->id,
+			         x->da.msg);
 		return rc;
 	}
 	if ((rc = build_doc(x, d)) != ATT_OK)

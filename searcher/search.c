@@ -240,6 +240,27 @@ const char *att_searcher_backend(const att_searcher *s)
 	return s->x != NULL ? "xapian" : "native";
 }
 
+static const att_schema *schema_of(const att_searcher *s)
+{
+#ifdef ATTACHE_WITH_XAPIAN
+	if (s->x != NULL)
+		return att_xsearcher_schema(s->x);
+#endif
+	return &s->man.schema;
+}
+
+size_t att_searcher_fields(const att_searcher *s)
+{
+	return schema_of(s)->n;
+}
+
+const char *att_searcher_field(const att_searcher *s, size_t i,
+                               att_field_type *type)
+{
+	*type = (att_field_type)schema_of(s)->f[i].type;
+	return schema_of(s)->f[i].name;
+}
+
 att_status att_searcher_open_timeout(att_searcher **out, const char *path,
                                      unsigned timeout_ms, char **errmsg_out)
 {

@@ -53,6 +53,7 @@
 #include <sys/stat.h>
 
 #include "attache_xapian.h"
+#include "indexer.h"
 #include "searcher.h"
 
 #define MAX_WINDOWS 8
@@ -62,6 +63,7 @@ struct att_xsearcher {
 	att_xdb *db;
 	att_analyzer *an, *plain;
 	char language[32];
+	att_schema schema;       /* the typed fields (attache:fields) */
 	uint32_t nshards;
 	uint64_t bytes;          /* of the local databases' files */
 	char *doc;               /* att_xsearcher_document's data, copied */
@@ -266,6 +268,28 @@ static att_status read_language(att_xsearcher *x, const char *path)
 	return rc;
 }
 
+/* The typed fields the database declares (ATT_XMETA_FIELDS). */
+static att_status read_fields(att_xsearcher *x, const char *path)
+{
+	const char *p, *end, *name, *type;
+	size_t n = 0, nl, tl;
+	int r, t;
+	att_xstatus st = att_xdb_get_metadata(x->db, &p, &n, ATT_XMETA_FIELDS);
+
+	if (st != ATT_X_OK)
+		return fail(x, xstatus(x, st), "%s: %s", path, att_xdb_errmsg(x->db));
+	memset(&x->schema, 0, sizeof x->schema);
+	for (end = p + n; (r = att_xmeta_field_next(&p, end, &name, &nl, &type,
+	                                            &tl)) != 0;) {
+		t = r > 0 ? att_field_type_of(type, tl) : -1;
+		if (t < 0 || att_schema_add(&x->schema, name, nl, (unsigned)t, x->msg,
+		                            x->cap) != ATT_OK)
+			return fail(x, ATT_ECORRUPT, "%s: the %s metadata is damaged",
+			            path, ATT_XMETA_FIELDS);
+	}
+	return ATT_OK;
+}
+
 att_status att_xsearcher_open(att_xsearcher **out, const char *path,
                               att_index_kind kind, unsigned timeout_ms,
                               char *msg, size_t cap)
@@ -293,6 +317,8 @@ att_status att_xsearcher_open(att_xsearcher **out, const char *path,
 	}
 	if (rc == ATT_OK)
 		rc = read_language(x, path);
+	if (rc == ATT_OK)
+		rc = read_fields(x, path);
 	if (rc != ATT_OK) {
 		if (rc == ATT_ENOMEM)
 			snprintf(msg, cap, "out of memory");
@@ -615,6 +641,38 @@ static att_status window_query(xq *c, att_xquery **out, const att_query *q,
 static att_status node_query(xq *c, att_xquery **out, const att_query *q,
                              uint32_t qi, int excluded);
 
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* A range of a date or number field: its keys, big-endian, in the
+ * field's slot (the bounds inclusive, as natively). */
+static att_status range_query(xq *c, att_xquery **out, const att_qnode *qn)
+{
+	uint8_t lo[8], hi[8];
+	att_xstatus st;
+
+	put_be64(lo, qn->lo);
+	put_be64(hi, qn->hi);
+	st = att_xquery_value_range(out, &c->err, ATT_XVALUE_KEY(qn->field),
+	                            (const char *)lo, 8, (const char *)hi, 8);
+	return st == ATT_X_OK ? ATT_OK : qfail(c, st);
+}
+
 /* A group: (AND of required) AND_MAYBE (OR of optional), AND_NOT
  * (excluded); optional stop words dropped as natively (match.c). */
 static att_status group_query(xq *c, att_xquery **out, const att_query *q,
@@ -684,8 +742,7 @@ static att_status node_query(xq *c, att_xquery **out, const att_query *q,
 		st = att_xquery_all(&raw, &c->err);
 		rc = st == ATT_X_OK ? ATT_OK : qfail(c, st);
 	} else if (qn->kind == ATT_Q_RANGE) {
-		rc = fail(c->x, ATT_EINVAL, "typed fields are not on the Xapian "
-		          "backend yet");
+		rc = range_query(c, &raw, qn);
 	} else if (qn->kind == ATT_Q_BOOL)
 		rc = group_query(c, &raw, q, qn, excluded);
 	else if (qn->kind == ATT_Q_TERM && qn->prefix)
@@ -727,6 +784,8 @@ static int field_exists(void *ctx, const char *name, size_t len)
 
 	att_xstatus st;
 
+	if (att_schema_find(&x->schema, name, len) >= 0)
+		return 1;
 	key[0] = ATT_FIELD_PREFIX;
 	memcpy(key + 1, name, len);
 	key[len + 1] = ':';
@@ -742,6 +801,7 @@ static int field_exists(void *ctx, const char *name, size_t len)
 
 typedef struct xcand {
 	att_xdocid id;
+	uint64_t rank;           /* the sort order's (lower first; 0 by score) */
 	double score, doc_score, passage_score, prox_score;
 	att_window win[MAX_WINDOWS];
 	size_t nwin;
@@ -767,7 +827,313 @@ typedef struct xrun {
 	size_t *apcap, napos;    /* for napos terms */
 	uint32_t ntok;           /* remote: tokens the re-analysis met */
 	double avlen;            /* the mean document length, once read */
+	int sort_f, sort_desc;   /* the sort field (-1: by score), direction */
+	struct xfacet *fc;       /* the facets asked for */
+	size_t nfc;
+	uint32_t *spy;           /* their slots, a match spy each */
+	size_t nspy;
+	att_facet_res *fres;     /* the last run's facets */
 } xrun;
+
+/* ---- typed fields: facets ------------------------------------------------- */
+
+enum xfkind { XF_VALUES, XF_YEAR, XF_MONTH, XF_DAY, XF_RANGES };
+
+/* A facet asked for (the spec as facets.c reads it) and its spies. */
+typedef struct xfacet {
+	char name[ATT_FIELD_NAME_MAX + 8];
+	uint32_t f;              /* the schema's field */
+	unsigned type;
+	enum xfkind kind;
+	size_t limit;
+	double bounds[64];
+	size_t nbounds;
+	size_t spy, nspy;        /* its spies: xrun.spy[spy .. spy + nspy) */
+} xfacet;
+
+/* A counted value while a facet's answer is made. */
+typedef struct fval {
+	const char *p;           /* a keyword's bytes, */
+	size_t n;
+	uint64_t key;            /* or a number's key, a date bucket's */
+	uint64_t count;
+} fval;
+
+/* SPEC (checked by att_facets_new against SC) into F. */
+static void facet_spec(xfacet *f, const att_schema *sc, const char *spec)
+{
+	const char *colon = strchr(spec, ':'), *opt = colon ? colon + 1 : NULL;
+	size_t n = colon != NULL ? (size_t)(colon - spec) : strlen(spec), ln;
+	char low[ATT_FIELD_NAME_MAX + 1];
+
+	memset(f, 0, sizeof *f);
+	ln = att_field_name(low, spec, n);
+	f->f = (uint32_t)att_schema_find(sc, low, ln);
+	f->type = sc->f[f->f].type;
+	f->limit = 10;
+	snprintf(f->name, sizeof f->name, "%s", sc->f[f->f].name);
+	if (f->type == ATT_FIELD_DATE) {
+		f->kind = strcmp(opt, "year") == 0 ? XF_YEAR
+		    : strcmp(opt, "month") == 0 ? XF_MONTH : XF_DAY;
+		snprintf(f->name, sizeof f->name, "%s:%s", sc->f[f->f].name, opt);
+	} else if (opt != NULL && strncmp(opt, "ranges=", 7) == 0) {
+		const char *p = opt + 7;
+
+		f->kind = XF_RANGES;
+		for (;;) {
+			const char *e = strchr(p, ',');
+			size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+
+			att_number_parse(&f->bounds[f->nbounds++], p, len);
+			if (e == NULL || f->nbounds == 64)
+				break;
+			p = e + 1;
+		}
+	} else if (opt != NULL) {
+		f->limit = strtoul(opt, NULL, 10);
+	}
+}
+
+/* The facets O asks for, checked as natively, with a match spy per
+ * slot they count: a date's or number's key slot; a keyword's slot of
+ * each k-th value that some document has. */
+static att_status plan_facets(xrun *r, const att_search_options *o)
+{
+	att_xsearcher *x = r->q.x;
+	att_facets *fs = NULL;
+	att_status rc = att_facets_new(&fs, &x->schema, o->facets, o->nfacets,
+	                               x->msg, x->cap);
+	size_t i, cap = 0;
+
+	att_facets_free(fs);
+	if (rc != ATT_OK || o->nfacets == 0)
+		return rc;
+	r->fc = att_calloc(o->nfacets, sizeof *r->fc);
+	if (r->fc == NULL)
+		return ATT_ENOMEM;
+	for (i = 0; i < o->nfacets; i++) {
+		xfacet *f = &r->fc[r->nfc++];
+		uint32_t k, freq = 1;
+
+		facet_spec(f, &x->schema, o->facets[i]);
+		f->spy = r->nspy;
+		for (k = 0; freq > 0 && k <= ATT_XVALUE_KW_MAX; k++) {
+			uint32_t slot = f->type == ATT_FIELD_KEYWORD
+			    ? ATT_XVALUE_KW(f->f, k) : ATT_XVALUE_KEY(f->f);
+			att_xstatus st = att_xdb_value_freq(x->db, &freq, slot);
+
+			if (st != ATT_X_OK)
+				return fail(x, xstatus(x, st), "%s: %s", x->path,
+				            att_xdb_errmsg(x->db));
+			if (freq == 0)
+				break;
+			if (r->nspy == cap) {
+				size_t nc = cap ? cap * 2 : 16;
+				uint32_t *p = att_realloc(r->spy, nc * sizeof *p);
+
+				if (p == NULL)
+					return ATT_ENOMEM;
+				r->spy = p;
+				cap = nc;
+			}
+			r->spy[r->nspy++] = slot;
+			f->nspy++;
+			if (f->type != ATT_FIELD_KEYWORD)
+				break;
+		}
+	}
+	return ATT_OK;
+}
+
+static int cmp_fbytes(const void *a, const void *b)
+{
+	const fval *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+
+	return c != 0 ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+static int cmp_fkey(const void *a, const void *b)
+{
+	const fval *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Most frequent first, ties by value (facets.c's order). */
+static int cmp_ffrequent(const void *a, const void *b)
+{
+	const fval *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return x->p != NULL ? cmp_fbytes(a, b) : cmp_fkey(a, b);
+}
+
+/* The first second of T's bucket (facets.c's). */
+static int64_t bucket_of(enum xfkind k, int64_t t)
+{
+	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), y;
+	int m, d;
+
+	if (k == XF_DAY)
+		return days * 86400;
+	att_civil_from_days(days, &y, &m, &d);
+	return att_days_from_civil(y, k == XF_YEAR ? 1 : m, 1) * 86400;
+}
+
+/* Appends a value to R, its text to TEXT (facets.c's layout). */
+static void res_put(att_facet_res *r, att_buf *text, const char *v, size_t n,
+                    uint64_t count, double from, double to)
+{
+	att_facet_value *fv = &r->values[r->n];
+
+	fv->value_len = n;
+	fv->count = count;
+	fv->from = from;
+	fv->to = to;
+	r->offs[r->n++] = text->n;
+	att_buf_append(text, v, n);
+	att_buf_putc(text, '\0');
+}
+
+/* Sums equal values of V[0..*N), sorted with CMP, in place. */
+static void merge_equal(fval *v, size_t *n, int (*cmp)(const void *,
+                                                       const void *))
+{
+	size_t i, k = 0;
+
+	qsort(v, *n, sizeof *v, cmp);
+	for (i = 0; i < *n; i++) {
+		if (k > 0 && cmp(&v[k - 1], &v[i]) == 0)
+			v[k - 1].count += v[i].count;
+		else
+			v[k++] = v[i];
+	}
+	*n = k;
+}
+
+/* Facet F's answer in R from MS's spies, as facets.c makes it. */
+static att_status facet_answer(att_facet_res *r, const xfacet *f,
+                               const att_xmset *ms)
+{
+	fval *v = NULL;
+	size_t n = 0, cap = 0, i, j, k;
+	att_buf text;
+	char lab[96];
+
+	memset(r, 0, sizeof *r);
+	memcpy(r->name, f->name, sizeof r->name);
+	for (k = 0; ms != NULL && k < f->nspy; k++)
+		cap += att_xmset_spy_size(ms, f->spy + k);
+	v = att_malloc((cap + f->nbounds + 2) * sizeof *v);
+	r->values = att_calloc(cap + f->nbounds + 2, sizeof *r->values);
+	r->offs = att_calloc(cap + f->nbounds + 2, sizeof *r->offs);
+	if (v == NULL || r->values == NULL || r->offs == NULL) {
+		att_free(v);
+		return ATT_ENOMEM;
+	}
+	for (k = 0; ms != NULL && k < f->nspy; k++)
+		for (j = 0; j < att_xmset_spy_size(ms, f->spy + k); j++) {
+			uint32_t count;
+			const char *p;
+			size_t len;
+
+			att_xmset_spy_value(ms, f->spy + k, j, &p, &len, &count);
+			if (f->type != ATT_FIELD_KEYWORD && len != 8) {
+				att_free(v);
+				return ATT_ECORRUPT;
+			}
+			v[n].p = f->type == ATT_FIELD_KEYWORD ? p : NULL;
+			v[n].n = len;
+			v[n].key = len == 8 ? get_be64((const uint8_t *)p) : 0;
+			if (f->kind >= XF_YEAR && f->kind <= XF_DAY)
+				v[n].key = att_key_of_date(bucket_of(f->kind,
+				                            att_date_of_key(v[n].key)));
+			v[n++].count = count;
+		}
+	att_buf_init(&text);
+	if (f->kind == XF_RANGES) {
+		uint64_t b[65] = { 0 };
+
+		for (i = 0; i < n; i++) {
+			double x = att_number_of_key(v[i].key);
+			size_t lo = 0, hi = f->nbounds;
+
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+
+				if (x >= f->bounds[mid])
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			b[lo] += v[i].count;
+		}
+		for (i = 0; i <= f->nbounds; i++) {
+			char a[40] = "", z[40] = "";
+			double from = i > 0 ? f->bounds[i - 1] : -INFINITY;
+			double to = i < f->nbounds ? f->bounds[i] : INFINITY;
+
+			if (i > 0)
+				att_number_format(a, sizeof a, from);
+			if (i < f->nbounds)
+				att_number_format(z, sizeof z, to);
+			snprintf(lab, sizeof lab, "%s..%s", a, z);
+			res_put(r, &text, lab, strlen(lab), b[i], from, to);
+		}
+	} else {
+		merge_equal(v, &n, f->type == ATT_FIELD_KEYWORD ? cmp_fbytes
+		            : cmp_fkey);
+		if (f->kind == XF_VALUES) {
+			qsort(v, n, sizeof *v, cmp_ffrequent);
+			n = n > f->limit ? f->limit : n;
+		}
+		for (i = 0; i < n; i++) {
+			if (f->type == ATT_FIELD_KEYWORD) {
+				res_put(r, &text, v[i].p, v[i].n, v[i].count, NAN, NAN);
+				continue;
+			}
+			if (f->type == ATT_FIELD_NUMBER) {
+				att_number_format(lab, sizeof lab,
+				                  att_number_of_key(v[i].key));
+			} else {
+				att_date_format(lab, sizeof lab, att_date_of_key(v[i].key));
+				lab[f->kind == XF_YEAR ? 4 : f->kind == XF_MONTH ? 7 : 10] =
+				    '\0';
+			}
+			res_put(r, &text, lab, strlen(lab), v[i].count, NAN, NAN);
+		}
+	}
+	att_free(v);
+	if (text.rc != ATT_OK) {
+		att_buf_release(&text);
+		return ATT_ENOMEM;
+	}
+	r->text = (char *)text.p;
+	for (i = 0; i < r->n; i++)
+		r->values[i].value = r->text + r->offs[i];
+	return ATT_OK;
+}
+
+/* The facets of the run that gave MS (NULL: of no match), into
+ * r->fres. */
+static att_status facet_answers(xrun *r, const att_xmset *ms)
+{
+	att_status rc = ATT_OK;
+	size_t i;
+
+	att_facet_res_free(r->fres, r->nfc);
+	r->fres = att_calloc(r->nfc, sizeof *r->fres);
+	if (r->fres == NULL)
+		return ATT_ENOMEM;
+	for (i = 0; i < r->nfc && rc == ATT_OK; i++)
+		rc = facet_answer(&r->fres[i], &r->fc[i], ms);
+	if (rc == ATT_ECORRUPT)
+		fail(r->q.x, rc, "%s: a date or number value is not 8 bytes",
+		     r->q.x->path);
+	return rc;
+}
 
 /* A copy of the N bytes at P in *OUT (and *LEN). */
 static int copy_bytes(char **out, size_t *len, const char *p, size_t n)
@@ -1007,6 +1373,8 @@ static int cmp_cand(const void *a, const void *b)
 {
 	const xcand *x = a, *y = b;
 
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
@@ -1016,15 +1384,27 @@ static int cmp_cand(const void *a, const void *b)
 static att_status run_query(xrun *r, size_t k)
 {
 	att_xbm25 bm = ATT_XBM25_ATTACHE;
+	att_xsearch_opts so;
 	att_xmset *ms = NULL;
+	att_status rc;
 	att_xstatus st;
 	uint32_t est = 0, lo = 0, hi = 0;
 	size_t i;
 
 	bm.k1 = r->q.o->k1;
 	bm.b = r->q.o->b;
-	st = att_xdb_search(&ms, r->q.x->db, r->query, &bm, 0, (uint32_t)k,
-	                    r->q.o->exhaustive ? r->q.docs : 0);
+	memset(&so, 0, sizeof so);
+	if (r->sort_f >= 0) { /* no value: last either way (attache_xapian.h) */
+		so.sort_by_value = 1;
+		so.sort_reverse = r->sort_desc;
+		so.sort_slot = r->sort_desc ? ATT_XVALUE_KEY(r->sort_f)
+		                            : ATT_XVALUE_ASC(r->sort_f);
+	}
+	so.spy_slots = r->spy;
+	so.nspy = r->nspy;
+	st = att_xdb_search_with(&ms, r->q.x->db, r->query, &bm, 0, (uint32_t)k,
+	                         r->q.o->exhaustive || r->nfc > 0 ? r->q.docs
+	                         : 0, &so);
 	if (st != ATT_X_OK)
 		return fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path,
 		            att_xdb_errmsg(r->q.x->db));
@@ -1041,6 +1421,15 @@ static att_status run_query(xrun *r, size_t k)
 
 		c->id = att_xmset_docid(ms, i);
 		c->doc_score = c->score = att_xmset_weight(ms, i);
+		if (r->sort_f >= 0) { /* native's order: match.c's sort_rank */
+			const char *kp;
+			size_t kn;
+
+			att_xmset_sort_key(ms, i, &kp, &kn);
+			c->rank = kn != 8 ? UINT64_MAX
+			    : r->sort_desc ? UINT64_MAX - 1 - get_be64((const uint8_t *)kp)
+			    : get_be64((const uint8_t *)kp);
+		}
 		if (r->q.x->remote) /* both in one round trip: analysis needs both */
 			st = att_xmset_doc(ms, i, ATT_XVALUE_SENTENCES, &d, &dn, &p, &n);
 		else /* the data (zlib in glass) only for the hits shown */
@@ -1051,10 +1440,15 @@ static att_status run_query(xrun *r, size_t k)
 		if (c->sen != NULL)
 			r->n++; /* freed with the others */
 	}
-	if (st != ATT_X_OK)
-		fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path, att_xmset_errmsg(ms));
+	if (st != ATT_X_OK) {
+		fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path,
+		     att_xmset_errmsg(ms));
+		att_xmset_free(ms);
+		return xstatus(r->q.x, st);
+	}
+	rc = r->nfc > 0 ? facet_answers(r, ms) : ATT_OK;
 	att_xmset_free(ms);
-	return xstatus(r->q.x, st);
+	return rc;
 }
 
 /* att_passage_cut's test: a positive query term. */
@@ -1148,6 +1542,86 @@ static att_status explain(att_res_hit *h, xrun *r, xcand *c)
 	return ATT_OK;
 }
 
+/* H's typed values, read again from its stored record REC as the
+ * writer read them (values.c), in att_hit_fields' order and form: the
+ * schema's fields in turn, a keyword's values ascending. */
+static att_status hit_fields(att_res_hit *h, xrun *r, const att_record *rec)
+{
+	const att_schema *sc = &r->q.x->schema;
+	att_field *fields = NULL;
+	size_t fcap = 0, n = 0, off, k, i;
+	att_buf text;
+	att_docvals v;
+	att_doc d;
+	char num[64], why[256];
+	att_status rc = att_doc_from_record(&d, &fields, &fcap, rec);
+	uint32_t f;
+
+	att_docvals_init(&v);
+	att_buf_init(&text);
+	if (rc == ATT_OK)
+		rc = att_docvals_extract(&v, sc, &d, why, sizeof why);
+	if (rc == ATT_EINPUT)
+		rc = fail(r->q.x, ATT_ECORRUPT, "%s: document \"%.*s\": %s",
+		          r->q.x->path, (int)rec->id_len, rec->id, why);
+	if (rc == ATT_OK && (h->fields = att_calloc(sc->n + v.nkw + 1,
+	                                            sizeof *h->fields)) == NULL)
+		rc = ATT_ENOMEM;
+	for (f = 0; rc == ATT_OK && f < sc->n; f++) {
+		att_hit_field *hf = &h->fields[n];
+		size_t len = 0;
+
+		hf->type = sc->f[f].type;
+		if (sc->f[f].type == ATT_FIELD_DATE && v.has[f]) {
+			hf->number = (double)att_date_of_key(v.key[f]);
+			len = att_date_format(num, sizeof num, att_date_of_key(v.key[f]));
+		} else if (sc->f[f].type == ATT_FIELD_NUMBER && v.has[f]) {
+			hf->number = att_number_of_key(v.key[f]);
+			len = att_number_format(num, sizeof num, hf->number);
+		}
+		if (len > 0) { /* offsets for now: the text may move */
+			hf->name = (const char *)(uintptr_t)f;
+			hf->value = (const char *)(uintptr_t)text.n;
+			hf->value_len = len;
+			att_buf_append(&text, num, len);
+			att_buf_putc(&text, '\0');
+			n++;
+		}
+		for (k = 0, off = 0; sc->f[f].type == ATT_FIELD_KEYWORD && k < v.nkw;
+		     k++) {
+			const uint8_t *e = v.kw.p + off;
+			size_t kl = att_get_u16le(e + 1);
+
+			off += 3 + kl;
+			if (e[0] != f)
+				continue;
+			hf = &h->fields[n++];
+			hf->type = ATT_FIELD_KEYWORD;
+			hf->name = (const char *)(uintptr_t)f;
+			hf->value = (const char *)(uintptr_t)text.n;
+			hf->value_len = kl;
+			att_buf_append(&text, e + 3, kl);
+			att_buf_putc(&text, '\0');
+		}
+	}
+	if (rc == ATT_OK && text.rc != ATT_OK)
+		rc = ATT_ENOMEM;
+	if (rc == ATT_OK && n > 0) {
+		h->fieldtext = (char *)text.p; /* the text moves to the hit */
+		text.p = NULL;
+		for (i = 0; i < n; i++) {
+			h->fields[i].name = sc->f[(uintptr_t)h->fields[i].name].name;
+			h->fields[i].value = h->fieldtext +
+			    (uintptr_t)h->fields[i].value;
+		}
+		h->h.nfields = n;
+	}
+	att_buf_release(&text);
+	att_docvals_release(&v);
+	att_free(fields);
+	return rc;
+}
+
 static att_status build_hit(att_res_hit *h, xrun *r, xcand *c)
 {
 	const att_search_options *o = r->q.o;
@@ -1169,6 +1643,8 @@ static att_status build_hit(att_res_hit *h, xrun *r, xcand *c)
 	h->h.doc_score = c->doc_score;
 	h->h.passage_score = c->passage_score;
 	h->h.proximity_score = c->prox_score;
+	if (r->q.x->schema.n > 0 && (rc = hit_fields(h, r, &xd.rec)) != ATT_OK)
+		return rc;
 	if (o->explain && (rc = explain(h, r, c)) != ATT_OK)
 		return rc;
 	if (o->passages == 0 || c->nwin == 0)
@@ -1218,6 +1694,9 @@ static att_status make_results(att_results **out, xrun *r)
 	}
 	res->total = r->total;
 	res->exact = r->exact;
+	res->facets = r->fres;
+	res->nfacets = r->fres != NULL ? r->nfc : 0;
+	r->fres = NULL;
 	*out = res;
 	return ATT_OK;
 }
@@ -1347,7 +1826,9 @@ static att_status search(xrun *r, att_results **out, const att_query *q)
 	rc = node_query(&r->q, &r->query, q, q->root, 0);
 	if (rc == ATT_OK)
 		rc = rank(r, k);
-	if (rc == ATT_OK && o->feedback_docs > 0) {
+	if (rc == ATT_OK && o->feedback_docs > 0 && r->sort_f >= 0) {
+		att_note(r->q.notes, "feedback is not used when sorting by a field");
+	} else if (rc == ATT_OK && o->feedback_docs > 0) {
 		const att_xquery *before = r->query;
 
 		rc = expand(r, q);
@@ -1365,6 +1846,7 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
                                const att_search_options *o)
 {
 	att_parse_env env;
+	const char *sf;
 	att_query q;
 	att_status rc;
 	att_xstatus st;
@@ -1380,28 +1862,32 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	env.term_df = term_df;
 	env.ctx = x;
 	env.syntax = o->syntax;
+	env.schema = &x->schema;
 	*out = NULL;
-	{   /* no typed fields here yet: only relevance */
-		const char *sf;
-		int sd;
-
-		att_facets *fs = NULL;
-
-		if (att_sort_spec(&sf, &sd, NULL, o->sort, x->msg, x->cap) != 0)
-			return ATT_EINVAL;
-		rc = att_facets_new(&fs, NULL, o->facets, o->nfacets, x->msg, x->cap);
-		att_facets_free(fs);
-		if (rc != ATT_OK)
-			return rc;
-	}
-	rc = att_query_parse_filtered(&q, &env, query, len, o->filters,
-	                              o->nfilters, x->msg, x->cap);
-	if (rc == ATT_EEMPTY && o->syntax != ATT_SYNTAX_STRICT)
-		rc = att_results_nothing(out, &q, o->explain);
-	if (rc != ATT_OK || *out != NULL)
-		return rc;
 	memset(&r, 0, sizeof r);
 	r.q.x = x;
+	if (att_sort_spec(&sf, &r.sort_desc, &x->schema, o->sort, x->msg,
+	                  x->cap) != 0)
+		return ATT_EINVAL;
+	r.sort_f = sf != NULL ? att_schema_find(&x->schema, sf, strlen(sf)) : -1;
+	rc = plan_facets(&r, o);
+	if (rc == ATT_OK)
+		rc = att_query_parse_filtered(&q, &env, query, len, o->filters,
+		                              o->nfilters, x->msg, x->cap);
+	if (rc == ATT_EEMPTY && o->syntax != ATT_SYNTAX_STRICT)
+		rc = att_results_nothing(out, &q, o->explain);
+	if (rc == ATT_OK && *out != NULL && r.nfc > 0) { /* facets of none */
+		rc = facet_answers(&r, NULL);
+		(*out)->facets = r.fres;
+		(*out)->nfacets = r.fres != NULL ? r.nfc : 0;
+		r.fres = NULL;
+	}
+	if (rc != ATT_OK || *out != NULL) {
+		att_facet_res_free(r.fres, r.nfc);
+		att_free(r.fc);
+		att_free(r.spy);
+		return rc;
+	}
 	r.q.o = o;
 	r.q.forgive = o->syntax != ATT_SYNTAX_STRICT;
 	r.q.notes = &q.notes;
@@ -1427,6 +1913,9 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	att_xquery_free(r.query);
 	att_free(r.sents);
 	att_pscratch_release(&r.ps);
+	att_facet_res_free(r.fres, r.nfc);
+	att_free(r.fc);
+	att_free(r.spy);
 	att_query_release(&q);
 	return rc;
 }
@@ -1461,4 +1950,9 @@ att_status att_xsearch(att_results **out, att_xsearcher *x, const char *query,
 		          "times running: a writer commits too fast", x->path);
 	}
 	return rc;
+}
+
+const att_schema *att_xsearcher_schema(const att_xsearcher *x)
+{
+	return &x->schema;
 }

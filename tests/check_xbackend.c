@@ -9,6 +9,13 @@
  * - term proximity: the same scores as the native backend's;
  * - attache check: a document whose terms no longer match its stored
  *   text (rewritten through the wrapper) is reported, naming its id;
+ * - typed fields: the same generated documents in a native index, a
+ *   Xapian database and two Xapian shards give the same hits for
+ *   ranges and filters, the same order for sorts (no value last), the
+ *   same facets and the same hit values; declarations are kept, and a
+ *   new field on an index with documents and a bad value are refused.
+ *   The Xapian ones are written through att_xwriter (indexer.h) while
+ *   att_writer_open refuses fields for the backend (writer.c);
  * - errors, each with its status and message: an id too long for a
  *   Xapian term, unknown and conflicting backends, shards without the
  *   backend, BM25F (which the backend refuses), a stub with a bad line, a stub
@@ -29,6 +36,7 @@
 
 #include "attache.h"
 #include "attache_xapian.h"
+#include "indexer.h"
 #include "testdir.h"
 
 static char *dir;
@@ -408,6 +416,306 @@ static void searcher_fails(const char *path, att_status want,
 	free(msg);
 }
 
+/* ---- typed fields --------------------------------------------------------- */
+
+static const att_field_decl typed[] = {
+	{ "date", ATT_FIELD_DATE }, { "places", ATT_FIELD_KEYWORD },
+	{ "price", ATT_FIELD_NUMBER },
+};
+
+/* Document I of the typed collection: its fields in F (3), their text in
+ * BUF. Every 7th has no date, every 5th no price, every 6th no places. */
+static att_doc typed_doc(att_field *f, char (*buf)[128], unsigned i)
+{
+	static const char *const pl[] = { "USA", "Japan", "UK", "France" };
+	att_doc d;
+	size_t n = 0;
+
+	memset(&d, 0, sizeof d);
+	snprintf(buf[0], 128, "t%02u", i);
+	snprintf(buf[1], 128, "%s %u", i % 3 ? "oil" : "gas", i);
+	snprintf(buf[2], 128, "report %u on %s trade%s", i, i % 2 ? "oil" : "grain",
+	         i % 4 ? "" : " oil oil");
+	d.id = buf[0], d.id_len = strlen(buf[0]);
+	d.title = buf[1], d.title_len = strlen(buf[1]);
+	d.text = buf[2], d.text_len = strlen(buf[2]);
+	if (i % 7 != 0) {
+		snprintf(buf[3], 128, "1987-%02u-%02uT%02u:00:00Z", 1 + i % 6,
+		         1 + i % 27, i % 24);
+		f[n++] = (att_field){ "date", 4, buf[3], strlen(buf[3]) };
+	}
+	if (i % 6 != 0) {
+		snprintf(buf[4], 128, "[\"%s\", \"%s\"]", pl[i % 4],
+		         pl[(i / 4) % 4]);
+		f[n++] = (att_field){ "places", 6, buf[4], strlen(buf[4]) };
+	}
+	if (i % 5 != 0) {
+		snprintf(buf[5], 128, "%u.5", (i * 37) % 101);
+		f[n++] = (att_field){ "price", 5, buf[5], strlen(buf[5]) };
+	}
+	d.fields = f;
+	d.nfields = n;
+	return d;
+}
+
+#define TYPED_DOCS 60
+
+static void write_native_typed(const char *path)
+{
+	att_writer_options o;
+	att_writer *w = NULL;
+	char *msg = NULL, buf[6][128];
+	att_field f[3];
+	unsigned i;
+
+	att_writer_options_init(&o);
+	o.backend = "native";
+	o.fields = typed;
+	o.nfields = 3;
+	ck_assert_msg(att_writer_open(&w, path, &o, &msg) == ATT_OK, "%s", msg);
+	for (i = 0; i < TYPED_DOCS; i++) {
+		att_doc d = typed_doc(f, buf, i);
+
+		ck_assert_msg(att_writer_add(w, &d) == ATT_OK, "%s",
+		              att_writer_errmsg(w));
+	}
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	att_writer_free(w);
+}
+
+static att_xwriter *open_xtyped(const char *path, uint32_t shards,
+                                size_t nfields, att_status want, char *msg)
+{
+	att_writer_options o;
+	att_xwriter *x = NULL;
+	att_status rc;
+
+	att_writer_options_init(&o);
+	o.backend = "xapian";
+	o.shards = shards;
+	o.fields = typed;
+	o.nfields = nfields;
+	msg[0] = '\0';
+	rc = att_xwriter_open(&x, path, &o, att_index_kind_of(path), msg, 512);
+	ck_assert_msg(rc == want, "%s: %s", path, msg);
+	return x;
+}
+
+static void write_xapian_typed(const char *path, uint32_t shards)
+{
+	char msg[512], buf[6][128];
+	att_xwriter *x = open_xtyped(path, shards, 3, ATT_OK, msg);
+	att_field f[3];
+	unsigned i;
+	int replaced;
+
+	for (i = 0; i < TYPED_DOCS; i++) {
+		att_doc d = typed_doc(f, buf, i);
+
+		ck_assert_msg(att_xwriter_add(x, &replaced, &d) == ATT_OK, "%s", msg);
+	}
+	ck_assert_msg(att_xwriter_commit(x) == ATT_OK, "%s", msg);
+	att_xwriter_free(x);
+}
+
+/* QUERY's hits (with FILTER, SORT, FACET if not NULL) as text: ids,
+ * then each hit's first value of FIELDS, then the facets. */
+static char *typed_run(att_searcher *s, const char *query, const char *filter,
+                       const char *sort, const char *facet, int values)
+{
+	static char out[3][8192];
+	static int turn;
+	char *b = out[turn++ % 3];
+	att_search_options o;
+	att_results *r = NULL;
+	size_t i, k, n = 0, nv;
+
+	att_search_options_init(&o);
+	o.n = 100;
+	o.filters = &filter;
+	o.nfilters = filter != NULL;
+	o.sort = sort;
+	o.facets = &facet;
+	o.nfacets = facet != NULL;
+	ck_assert_msg(att_search(&r, s, query, strlen(query), &o) == ATT_OK,
+	              "%s: %s", query, att_searcher_errmsg(s));
+	b[0] = '\0';
+	for (i = 0; i < att_results_count(r); i++) {
+		att_hit h;
+
+		att_results_hit(&h, r, i);
+		n += (size_t)snprintf(b + n, 8192 - n, "%.*s", (int)h.id_len, h.id);
+		for (k = 0; values && k < h.nfields; k++) {
+			att_hit_field hf;
+
+			att_results_field(&hf, r, i, k);
+			n += (size_t)snprintf(b + n, 8192 - n, "%s%s=%s", k ? "," : "(",
+			                      hf.name, hf.value);
+		}
+		n += (size_t)snprintf(b + n, 8192 - n, "%s ",
+		                      values && h.nfields ? ")" : "");
+	}
+	for (i = 0; i < att_results_facets(r); i++) {
+		const char *name = att_results_facet(r, i, &nv);
+
+		n += (size_t)snprintf(b + n, 8192 - n, "| %s:", name);
+		for (k = 0; k < nv; k++) {
+			att_facet_value v;
+
+			att_results_facet_value(&v, r, i, k);
+			n += (size_t)snprintf(b + n, 8192 - n, " %s=%llu", v.value,
+			                      (unsigned long long)v.count);
+		}
+	}
+	att_results_free(r);
+	return b;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* typed_run's text with the hits in byte order (facets as they were). */
+static char *in_order(const char *run)
+{
+	static char out[4][8192];
+	static int turn;
+	char *b = out[turn++ % 4], copy[8192], *tok[200], *save = NULL, *t;
+	const char *bar = strchr(run, '|');
+	size_t n = 0, i, len = bar ? (size_t)(bar - run) : strlen(run);
+
+	memcpy(copy, run, len);
+	copy[len] = '\0';
+	for (t = strtok_r(copy, " ", &save); t && n < 200;
+	     t = strtok_r(NULL, " ", &save))
+		tok[n++] = t;
+	qsort(tok, n, sizeof *tok, cmp_str);
+	b[0] = '\0';
+	for (i = 0; i < n; i++)
+		strcat(strcat(b, tok[i]), " ");
+	if (bar)
+		strcat(b, bar);
+	return b;
+}
+
+START_TEST(typed_fields_as_native)
+{
+	static const char *const q[][5] = {
+		/* query, filter, sort, facet; "s": the shards' order may differ
+		 * among hits without a value (their docids interleave) */
+		{ "date:1987-03..", NULL, NULL, NULL, "" },
+		{ "price:..30", NULL, NULL, NULL, "" },
+		{ "*", "date:1987-02..1987-04-10", NULL, NULL, "" },
+		{ "oil", "places:usa", NULL, NULL, "" },
+		{ "oil places:japan", "price:20..60.5", NULL, NULL, "" },
+		{ "*", NULL, "date:asc", NULL, "s" },
+		{ "*", NULL, "date:desc", NULL, "s" },
+		{ "*", NULL, "price", NULL, "s" },
+		{ "*", "oil date:1987", "price:desc", NULL, "s" },
+		{ "*", NULL, NULL, "places", "" },
+		{ "oil", NULL, NULL, "places:2", "" },
+		{ "*", NULL, NULL, "date:month", "" },
+		{ "gas", NULL, NULL, "date:day", "" },
+		{ "*", NULL, NULL, "price:ranges=10,50.5,90", "" },
+		{ "oil", "places:uk", NULL, "price:3", "" },
+		{ "nothingmatches", NULL, NULL, "places", "" },
+	};
+	att_searcher *nat, *xap, *sh;
+	size_t i;
+
+	write_native_typed(path_in("n"));
+	write_xapian_typed(path_in("x"), 0);
+	write_xapian_typed(path_in("s"), 2);
+	nat = open_searcher(path_in("n"));
+	xap = open_searcher(path_in("x"));
+	sh = open_searcher(path_in("s"));
+	for (i = 0; i < sizeof q / sizeof q[0]; i++) {
+		const char *a = typed_run(nat, q[i][0], q[i][1], q[i][2], q[i][3], 1);
+		const char *b = typed_run(xap, q[i][0], q[i][1], q[i][2], q[i][3], 1);
+		const char *c = typed_run(sh, q[i][0], q[i][1], q[i][2], q[i][3], 1);
+
+		ck_assert_msg(strlen(a) > (q[i][3] ? 10 : 30) ||
+		              strcmp(q[i][0], "nothingmatches") == 0, "%s: %s",
+		              q[i][0], a);
+		if (q[i][2] == NULL) { /* by score: the same hits, in any order */
+			a = in_order(a);
+			b = in_order(b);
+		}
+		ck_assert_msg(strcmp(a, b) == 0, "%s %s: native\n%s\nxapian\n%s",
+		              q[i][0], q[i][2], a, b);
+		if (q[i][2] == NULL || q[i][4][0] == 's')
+			c = in_order(c);
+		ck_assert_msg(strcmp(a[0] == '\0' || q[i][4][0] != 's' ? a
+		              : in_order(a), c) == 0, "%s %s: native\n%s\nshards\n%s",
+		              q[i][0], q[i][2], a, c);
+	}
+	/* exact answers, computed from typed_doc */
+	ck_assert_str_eq(typed_run(xap, "*", "date:1987-06", "date:desc", NULL, 0),
+	                 "t53 t23 t47 t17 t41 t11 t59 t05 t29 ");
+	ck_assert_str_eq(strchr(typed_run(sh, "*", NULL, NULL, "places:2", 0),
+	                        '|'), "| places: japan=24 france=22");
+	ck_assert_str_eq(strchr(typed_run(sh, "*", NULL, NULL, "date:year", 0),
+	                        '|'), "| date:year: 1987=51");
+	att_searcher_free(nat);
+	att_searcher_free(xap);
+	att_searcher_free(sh);
+}
+END_TEST
+
+START_TEST(typed_fields_declarations)
+{
+	char msg[512], buf[6][128];
+	att_xwriter *x = open_xtyped(path_in("x"), 0, 2, ATT_OK, msg);
+	att_field f[3];
+	att_doc d;
+	int replaced;
+
+	ck_assert_int_eq(att_xwriter_commit(x), ATT_OK);
+	att_xwriter_free(x);
+	/* empty: a new field may still come; then a document */
+	x = open_xtyped(path_in("x"), 0, 3, ATT_OK, msg);
+	d = typed_doc(f, buf, 1);
+	ck_assert_int_eq(att_xwriter_add(x, &replaced, &d), ATT_OK);
+	snprintf(buf[3], 128, "1987-02-30");
+	f[0].value_len = strlen(buf[3]);
+	ck_assert_int_eq(att_xwriter_add(x, &replaced, &d), ATT_EINPUT);
+	ck_assert_msg(strstr(msg, "document \"t01\": field \"date\": "
+	                     "\"1987-02-30\" is not a date") != NULL, "%s", msg);
+	ck_assert_int_eq(att_xwriter_commit(x), ATT_OK);
+	att_xwriter_free(x);
+	x = open_xtyped(path_in("x"), 0, 0, ATT_OK, msg); /* kept */
+	att_xwriter_free(x);
+	{
+		att_writer_options o;
+		att_field_decl other[] = { { "places", ATT_FIELD_DATE } };
+		att_field_decl more[] = { { "source", ATT_FIELD_KEYWORD } };
+
+		att_writer_options_init(&o);
+		o.fields = other;
+		o.nfields = 1;
+		ck_assert_int_eq(att_xwriter_open(&x, path_in("x"), &o,
+		                 ATT_KIND_XAPIAN, msg, sizeof msg), ATT_EINVAL);
+		ck_assert_msg(strstr(msg, "places") != NULL, "%s", msg);
+		o.fields = more;
+		ck_assert_int_eq(att_xwriter_open(&x, path_in("x"), &o,
+		                 ATT_KIND_XAPIAN, msg, sizeof msg), ATT_EINVAL);
+		ck_assert_msg(strstr(msg, "field \"source\" is not declared in ")
+		              != NULL && strstr(msg, "which has documents") != NULL,
+		              "%s", msg);
+	}
+	{
+		att_searcher *s = open_searcher(path_in("x"));
+
+		ck_assert_str_eq(typed_run(s, "date:1987-02", NULL, NULL, "places",
+		                           1), "t01(date=1987-02-02T01:00:00Z,"
+		                 "places=japan,places=usa,price=37.5) | places: "
+		                 "japan=1 usa=1");
+		att_searcher_free(s);
+	}
+}
+END_TEST
+
 START_TEST(errors)
 {
 	att_writer *w = open_writer(path_in("x"), "xapian", 0);
@@ -499,6 +807,8 @@ int main(void)
 	tcase_add_test(tc, shards_equal_one);
 	tcase_add_test(tc, proximity_same_as_native);
 	tcase_add_test(tc, check_finds_rewritten_terms);
+	tcase_add_test(tc, typed_fields_as_native);
+	tcase_add_test(tc, typed_fields_declarations);
 	tcase_add_test(tc, errors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -36,6 +36,58 @@
 extern "C" {
 #endif
 
+/* ---- attache's value slots ---------------------------------------------- */
+
+/*
+ * The wrapper gives slots no meaning; these are the ones attache's
+ * backend uses (with format.h's ATT_XVALUE_SENTENCES, slot 0), kept
+ * here as the one header its writer, checker and searcher share. Typed
+ * field f (the schema's index, under 64) keeps:
+ *   - a date or number: its key (att_key_of_date, att_key_of_number) as
+ *     8 bytes big-endian, so Xapian's byte order is the values' order,
+ *     in ATT_XVALUE_KEY(f), none without a value; and the same key, or
+ *     9 bytes 0xff without a value, in ATT_XVALUE_ASC(f), so that an
+ *     ascending sort puts documents without a value last (a descending
+ *     sort of ATT_XVALUE_KEY(f) does, since the empty value is lowest);
+ *   - a keyword: its k-th value (folded, ascending bytes, k from 0) in
+ *     ATT_XVALUE_KW(f, k), for a ValueCountMatchSpy per k.
+ * The declarations are the metadata ATT_XMETA_FIELDS: "NAME:TYPE\n" per
+ * field, in schema order.
+ */
+#define ATT_XVALUE_KEY(f) (16u + (uint32_t)(f))
+#define ATT_XVALUE_ASC(f) (96u + (uint32_t)(f))
+#define ATT_XVALUE_KW(f, k) (0x10000u * ((uint32_t)(f) + 1u) + (uint32_t)(k))
+#define ATT_XVALUE_KW_MAX 0xffffu  /* keyword values per field and document */
+#define ATT_XMETA_FIELDS "attache:fields"
+
+/*
+ * Reads the next "NAME:TYPE" line of the ATT_XMETA_FIELDS metadata from
+ * *p (up to end), moving *p past it: 1 with the name and type, 0 at the
+ * end, -1 for a line that is not NAME:TYPE.
+ */
+static inline int att_xmeta_field_next(const char **p, const char *end,
+                                       const char **name, size_t *nlen,
+                                       const char **type, size_t *tlen)
+{
+	const char *s = *p, *e = s, *colon = NULL;
+
+	if (s >= end)
+		return 0;
+	while (e < end && *e != '\n') {
+		if (*e == ':' && colon == NULL)
+			colon = e;
+		e++;
+	}
+	*p = e < end ? e + 1 : e;
+	if (colon == NULL || colon == s || colon + 1 == e)
+		return -1;
+	*name = s;
+	*nlen = (size_t)(colon - s);
+	*type = colon + 1;
+	*tlen = (size_t)(e - colon - 1);
+	return 1;
+}
+
 /* ---- status codes ------------------------------------------------------ */
 
 /*
@@ -155,6 +207,9 @@ att_xstatus att_xdb_doclength(att_xdb *db, uint64_t *len, att_xdocid id);
 att_xstatus att_xdb_get_data(att_xdb *db, const char **p, size_t *n,
                              att_xdocid id);
 
+/* The number of documents with a value in slot (over every shard). */
+att_xstatus att_xdb_value_freq(att_xdb *db, uint32_t *freq, uint32_t slot);
+
 /* A document's value in slot (empty if none), as att_xdb_get_data. */
 att_xstatus att_xdb_get_value(att_xdb *db, const char **p, size_t *n,
                               att_xdocid id, uint32_t slot);
@@ -266,6 +321,16 @@ att_xstatus att_xquery_combine(att_xquery **out, char **errmsg, att_xop op,
 att_xstatus att_xquery_scale(att_xquery **out, char **errmsg,
                              const att_xquery *sub, double factor);
 
+/*
+ * The documents whose value in slot lies between lo and hi, inclusive,
+ * as bytes (Xapian's OP_VALUE_RANGE; a NULL or empty bound is open:
+ * OP_VALUE_GE, OP_VALUE_LE). A document without a value never matches.
+ * Its weight is 0.
+ */
+att_xstatus att_xquery_value_range(att_xquery **out, char **errmsg,
+                                   uint32_t slot, const char *lo, size_t lon,
+                                   const char *hi, size_t hin);
+
 /* Xapian's description of q ("Query((a OR b))"), malloc()ed, for
  * debugging and explanations. */
 att_xstatus att_xquery_describe(char **out, const att_xquery *q);
@@ -300,6 +365,47 @@ typedef struct att_xbm25 {
 att_xstatus att_xdb_search(att_xmset **out, att_xdb *db, const att_xquery *q,
                            const att_xbm25 *bm25, uint32_t offset,
                            uint32_t n, uint32_t check_at_least);
+
+/*
+ * att_xdb_search with a sort and match spies (either may be absent: a
+ * NULL opts is att_xdb_search).
+ *
+ *   - sort_by_value: the hits are ordered by their value in sort_slot
+ *     as bytes (Enquire::set_sort_by_value_then_relevance), ascending,
+ *     or descending with sort_reverse; ties by weight, then docid. An
+ *     empty value (none) is the lowest: first ascending, last
+ *     descending. Works through remote shards.
+ *   - spy_slots[0..nspy): a Xapian::ValueCountMatchSpy per slot,
+ *     counting the values of every document the matcher looks at; with
+ *     check_at_least at least the number of matches (the doccount) that
+ *     is every match. Xapian registers the spy, so remote shards count
+ *     it too and the counts are merged (att_xmset_spy).
+ */
+typedef struct att_xsearch_opts {
+	int sort_by_value;
+	uint32_t sort_slot;
+	int sort_reverse;
+	const uint32_t *spy_slots;
+	size_t nspy;
+} att_xsearch_opts;
+
+att_xstatus att_xdb_search_with(att_xmset **out, att_xdb *db,
+                                const att_xquery *q, const att_xbm25 *bm25,
+                                uint32_t offset, uint32_t n,
+                                uint32_t check_at_least,
+                                const att_xsearch_opts *opts);
+
+/* Spy k's (k < nspy) counts: how many distinct values it saw, and
+ * value j's bytes (valid while ms lives) and count, in ascending byte
+ * order. */
+size_t att_xmset_spy_size(const att_xmset *ms, size_t k);
+void att_xmset_spy_value(const att_xmset *ms, size_t k, size_t j,
+                         const char **p, size_t *n, uint32_t *count);
+
+/* Hit i's sort key (its value in the sort slot, the bytes valid while
+ * ms lives; empty without a sort by value or without a value). */
+void att_xmset_sort_key(const att_xmset *ms, size_t i, const char **p,
+                        size_t *n);
 
 /* The number of hits in the page, and each one's docid and weight
  * (i < att_xmset_size). */

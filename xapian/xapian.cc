@@ -208,6 +208,9 @@ struct att_xmset {
 	uint32_t estimated = 0, lower = 0, upper = 0;
 	std::string buf; /* the bytes att_xmset_data/value hand out */
 	std::string buf2; /* att_xmset_doc's value */
+	std::vector<std::string> keys; /* sort keys, with a sort by value */
+	/* per spy, its values (ascending) and their counts */
+	std::vector<std::vector<std::pair<std::string, uint32_t>>> spies;
 	char msg[MSG_CAP] = "";
 };
 
@@ -435,6 +438,17 @@ att_xstatus att_xdb_get_data(att_xdb *db, const char **p, size_t *n,
 	return hand_bytes(&db->buf, db->msg, p, n, [&] {
 		return db->db.get_document(id).get_data();
 	});
+}
+
+att_xstatus att_xdb_value_freq(att_xdb *db, uint32_t *freq, uint32_t slot)
+{
+	*freq = 0;
+	try {
+		*freq = db->db.get_value_freq(slot);
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(db->msg, ATT_X_EINVAL);
+	}
 }
 
 att_xstatus att_xdb_get_value(att_xdb *db, const char **p, size_t *n,
@@ -675,6 +689,28 @@ att_xstatus att_xquery_all(att_xquery **out, char **errmsg)
 	}
 }
 
+att_xstatus att_xquery_value_range(att_xquery **out, char **errmsg,
+                                   uint32_t slot, const char *lo, size_t lon,
+                                   const char *hi, size_t hin)
+{
+	char buf[MSG_CAP];
+
+	*out = nullptr;
+	try {
+		bool l = lo != nullptr && lon > 0, u = hi != nullptr && hin > 0;
+		Xapian::Query q = l && u
+		    ? Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot,
+		                    str(lo, lon), str(hi, hin))
+		    : u ? Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, str(hi, hin))
+		    : Xapian::Query(Xapian::Query::OP_VALUE_GE, slot,
+		                    l ? str(lo, lon) : std::string());
+
+		return new_query(out, errmsg, buf, q);
+	} catch (...) {
+		return hand_back(errmsg, buf, caught(buf, ATT_X_EQUERY));
+	}
+}
+
 att_xstatus att_xquery_combine(att_xquery **out, char **errmsg, att_xop op,
                                const att_xquery *const *subs, size_t n,
                                uint32_t window)
@@ -769,15 +805,36 @@ att_xstatus att_xdb_search(att_xmset **out, att_xdb *db, const att_xquery *q,
                            const att_xbm25 *bm25, uint32_t offset,
                            uint32_t n, uint32_t check_at_least)
 {
+	return att_xdb_search_with(out, db, q, bm25, offset, n, check_at_least,
+	                           nullptr);
+}
+
+att_xstatus att_xdb_search_with(att_xmset **out, att_xdb *db,
+                                const att_xquery *q, const att_xbm25 *bm25,
+                                uint32_t offset, uint32_t n,
+                                uint32_t check_at_least,
+                                const att_xsearch_opts *opts)
+{
 	*out = nullptr;
 	try {
 		std::unique_ptr<att_xmset> h(new att_xmset);
 		Xapian::Enquire enq(db->db);
+		std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+		bool by_value = opts != nullptr && opts->sort_by_value;
+		size_t k;
 
 		enq.set_query(q->q);
 		enq.set_weighting_scheme(Xapian::BM25Weight(bm25->k1,
 		                         bm25->k2, bm25->k3, bm25->b,
 		                         bm25->min_normlen));
+		if (by_value)
+			enq.set_sort_by_value_then_relevance(opts->sort_slot,
+			                                     opts->sort_reverse != 0);
+		for (k = 0; opts != nullptr && k < opts->nspy; k++) {
+			spies.emplace_back(new Xapian::ValueCountMatchSpy(
+			    opts->spy_slots[k]));
+			enq.add_matchspy(spies.back().get());
+		}
 		h->ms = enq.get_mset(offset, n, check_at_least);
 		h->ids.reserve(h->ms.size());
 		h->weights.reserve(h->ms.size());
@@ -785,7 +842,15 @@ att_xstatus att_xdb_search(att_xmset **out, att_xdb *db, const att_xquery *q,
 		     ++it) {
 			h->ids.push_back(*it);
 			h->weights.push_back(it.get_weight());
+			if (by_value)
+				h->keys.push_back(it.get_sort_key());
 		}
+		h->spies.resize(spies.size());
+		for (k = 0; k < spies.size(); k++)
+			for (Xapian::TermIterator t = spies[k]->values_begin();
+			     t != spies[k]->values_end(); ++t)
+				h->spies[k].emplace_back(*t, t.get_termfreq());
+		enq.clear_matchspies();
 		h->estimated = h->ms.get_matches_estimated();
 		h->lower = h->ms.get_matches_lower_bound();
 		h->upper = h->ms.get_matches_upper_bound();
@@ -864,6 +929,33 @@ att_xstatus att_xmset_fetch(att_xmset *ms)
 		return ATT_X_OK;
 	} catch (...) {
 		return caught(ms->msg, ATT_X_EINVAL);
+	}
+}
+
+size_t att_xmset_spy_size(const att_xmset *ms, size_t k)
+{
+	return k < ms->spies.size() ? ms->spies[k].size() : 0;
+}
+
+void att_xmset_spy_value(const att_xmset *ms, size_t k, size_t j,
+                         const char **p, size_t *n, uint32_t *count)
+{
+	const std::pair<std::string, uint32_t> &v = ms->spies[k][j];
+
+	*p = v.first.data();
+	*n = v.first.size();
+	*count = v.second;
+}
+
+void att_xmset_sort_key(const att_xmset *ms, size_t i, const char **p,
+                        size_t *n)
+{
+	if (i < ms->keys.size()) {
+		*p = ms->keys[i].data();
+		*n = ms->keys[i].size();
+	} else {
+		*p = "";
+		*n = 0;
 	}
 }
 
