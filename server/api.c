@@ -553,8 +553,10 @@ void api_stats(srv *s, srv_resp *r)
 {
 	srv_slot *slot = srv_pool_get(srv_searchers(s));
 	uint64_t pending = 0, commits = 0;
+	json_t *fields;
 	att_index_stats st;
 	att_status rc;
+	size_t i;
 
 	rc = att_searcher_stats(&st, slot->s);
 	if (rc != ATT_OK) {
@@ -564,6 +566,16 @@ void api_stats(srv *s, srv_resp *r)
 		srv_error(r, status, code, "%s", att_searcher_errmsg(slot->s));
 		srv_pool_put(srv_searchers(s), slot);
 		return;
+	}
+	fields = json_array();
+	for (i = 0; fields != NULL && i < att_searcher_fields(slot->s); i++) {
+		att_field_type type;
+		const char *name = att_searcher_field(slot->s, i, &type);
+
+		json_array_append_new(fields, json_pack("{s:s,s:s}", "name", name,
+		                      "type", type == ATT_FIELD_DATE ? "date"
+		                      : type == ATT_FIELD_NUMBER ? "number"
+		                      : "keyword"));
 	}
 	srv_pool_put(srv_searchers(s), slot);
 	if (srv_writer(s) != NULL)
@@ -589,6 +601,10 @@ void api_stats(srv *s, srv_resp *r)
 	    "pending_writes", (json_int_t)pending, "commits", (json_int_t)commits,
 	    "commit_interval", (int)srv_cfg(s)->commit_interval,
 	    "threads", (int)srv_cfg(s)->threads);
+	if (r->json != NULL && fields != NULL)
+		json_object_set_new(r->json, "fields", fields);
+	else
+		json_decref(fields);
 	if (r->json == NULL)
 		srv_error(r, 503, "out_of_memory", "out of memory");
 }

@@ -1,7 +1,9 @@
 // Drives Chromium headless through playwright-core against a running
 // attache serve: types the project's first question, presses Enter, and
 // checks that the first result is the seed article with the query's
-// words marked; keeps screenshots (desktop and phone widths) in OUTDIR.
+// words marked; then the typed fields of the corpus's front matter: the
+// facet column, its filters, the sort by date and the date range; keeps
+// screenshots (desktop and phone widths) in OUTDIR.
 // usage: node search.mjs URL CHROMIUM OUTDIR
 import { chromium } from 'playwright-core';
 
@@ -63,6 +65,54 @@ try {
   await first.locator('.full').waitFor();
   await first.locator('.full', { hasNotText: /Loading/ }).waitFor();
   check((await first.locator('.full').innerText()).includes('Azerbaijan'), 'full text shown');
+
+  // typed fields (the corpus's front matter): each hit's date and source
+  // under its title, a facet column whose click adds or removes a filter,
+  // a sort by date and a date range
+  const hitFields = () => page.locator('#results li.hit .fields').allInnerTexts();
+  const hitDates = () => page.locator('#results li.hit').evaluateAll(
+    (l) => l.map((x) => x.dataset.date || ''));
+  await page.goto(url + '?q=' + encodeURIComponent('defence cooperation Azerbaijan'));
+  await page.locator('.facet-group[data-facet=countries]').waitFor();
+  check(/^2025-05-30 \u00b7 seed article \u00b7 .*pakistan/.test(
+          await page.locator('#results li.hit').first().locator('.fields').innerText()),
+        'the seed shows its date, source and countries');
+  const az = page.locator('.facet-group[data-facet=countries] button', { hasText: /^azerbaijan/ });
+  check(/azerbaijan\s*5/.test(await az.innerText()), 'countries facet: ' + await az.innerText());
+  const total = await page.locator('#status').innerText();
+  const pk = page.locator('.facet-group[data-facet=countries] button', { hasText: /^pakistan/ });
+  const pkCount = parseInt((await pk.locator('.count').innerText()).replace(/,/g, ''), 10);
+  await pk.click();
+  await page.locator('#active li').first().waitFor();
+  await page.locator('#status', { hasText: new RegExp('of ' + pkCount + ' ') }).waitFor();
+  check(new URL(page.url()).searchParams.getAll('filter').includes('countries:"pakistan"'),
+        'the filter is in the address: ' + page.url());
+  check((await hitFields()).every((t) => /pakistan/.test(t)), 'every hit is about Pakistan');
+  check(await page.locator('.facet-group[data-facet=countries] button[aria-pressed=true]').count() === 1,
+        'the chosen value is pressed');
+  await page.locator('#active button').first().click();      // remove it again
+  await page.locator('#status', { hasText: total.replace(/ \(.*/, '') }).waitFor();
+  check(await page.locator('#active').isHidden(), 'no filter left');
+  await page.selectOption('#sort', 'desc');
+  await page.locator('#status', { hasText: /Results 1/ }).waitFor();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'desc');
+  await page.locator('#results li.hit').first().waitFor();
+  let dates = await hitDates();
+  check(dates.length > 1 && dates.every((d, i) => i === 0 || d <= dates[i - 1]),
+        'newest first: ' + dates.join(' '));
+  await page.selectOption('#sort', '');
+  await page.fill('#from', '2025-06-01');
+  await page.locator('#from').dispatchEvent('change');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('from') === '2025-06-01');
+  await page.locator('#status', { hasText: /Results 1/ }).waitFor();
+  dates = await hitDates();
+  check(dates.length > 0 && dates.every((d) => d >= '2025-06-01'), 'dates from June: ' + dates.join(' '));
+  await page.screenshot({ path: outdir + '/search-facets.png', fullPage: false });
+  // filters alone, from the address: every document they match
+  await page.goto(url + '?filter=' + encodeURIComponent('countries:"azerbaijan"'));
+  await page.locator('#status', { hasText: /Results 1.5 of 5 / }).waitFor();
+  check((await hitFields()).every((t) => /azerbaijan/.test(t)), 'filter alone: Azerbaijan');
+  await page.goto(url, { waitUntil: 'load' });   /* filters kept per query: start afresh */
 
   // a broken query is answered, and what was repaired is said in small print
   await box.fill('gas AND');

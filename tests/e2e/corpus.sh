@@ -4,6 +4,8 @@
 # and check that every judged query finds a relevant document in its top 3.
 # usage: corpus.sh ATTACHE CORPUS_DIR
 set -u
+# corpus_docs.py (the corpus's files as the text reader reads them)
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 ATTACHE=$1
 CORPUS=$2
 # ATTACHE_BACKEND=xapian runs the same checks on the Xapian backend
@@ -62,8 +64,9 @@ PY
 python3 - "$T/demo.json" "$CORPUS/docs/000_b7587047f01f44ba.txt" <<'PY' && ok || fail "passage offsets"
 import html, json, re, sys
 r = json.load(open(sys.argv[1]))
+from corpus_docs import split
 raw = open(sys.argv[2], "rb").read()
-text = raw[raw.index(b"\n") + 1:]
+text = split(raw)[2]
 p = r["hits"][0]["passages"][0]
 plain = html.unescape(re.sub(r"</?mark>", "", p["text"])).encode()
 assert text[p["start"]:p["end"]] == plain, (text[p["start"]:p["end"]][:80], plain[:80])
@@ -95,11 +98,10 @@ PY
 
 # indexing the same documents twice, from JSONL this time, adds a segment
 python3 - "$CORPUS/docs" > "$T/docs.jsonl" <<'PY'
-import json, os, sys
-for name in sorted(os.listdir(sys.argv[1])):
-    raw = open(os.path.join(sys.argv[1], name), encoding="utf-8").read()
-    title, _, text = raw.partition("\n")
-    print(json.dumps({"id": "j" + name[:-4], "title": title.strip(), "text": text}))
+import json, sys
+from corpus_docs import load
+for d in load(sys.argv[1], "j"):
+    print(json.dumps(d))
 PY
 "$ATTACHE" index -q -i "$T/idx" "$T/docs.jsonl" || fail "second index exited $?"
 "$ATTACHE" stats -i "$T/idx" --json | python3 -c '

@@ -6,6 +6,8 @@
 # documents, and statistics agree.
 # usage: merges.sh ATTACHE CORPUS_DIR
 set -u
+# corpus_docs.py (the corpus's files as the text reader reads them)
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 ATTACHE=$1
 CORPUS=$2
 T=$(mktemp -d)
@@ -18,11 +20,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 python3 - "$CORPUS/docs" "$T" <<'PY'
 import json, os, sys
 src, out = sys.argv[1], sys.argv[2]
-docs = []
-for name in sorted(os.listdir(src)):
-    raw = open(os.path.join(src, name), encoding="utf-8").read()
-    title, _, text = raw.partition("\n")
-    docs.append({"id": name[:-4], "title": title.strip(), "text": text})
+from corpus_docs import load
+docs = load(src)
 for i in range(12):  # twelve batches, a commit each
     with open("%s/batch%02d.jsonl" % (out, i), "w") as f:
         for d in docs[i::12]:

@@ -6,6 +6,8 @@
 # they say; a parse error exits 1 naming the column.
 # usage: query.sh ATTACHE CORPUS_DIR
 set -u
+# corpus_docs.py (the corpus's files as the text reader reads them)
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 ATTACHE=$1
 CORPUS=$2
 # ATTACHE_BACKEND=xapian runs the same checks on the Xapian backend
@@ -23,7 +25,8 @@ search() { "$ATTACHE" search -i "$T/idx" "$@"; }
 # title:azerbaijan: exactly the documents with the word in their title
 # line (the first line of each file)
 want=$(for f in "$CORPUS"/docs/*.txt; do
-	head -1 "$f" | grep -qiw azerbaijan && basename "$f" .txt
+	python3 -c 'import sys; from corpus_docs import split; print(split(open(sys.argv[1]).read())[1])' "$f" |
+	    grep -qiw azerbaijan && basename "$f" .txt
 done | sort | tr '\n' ' ')
 got=$(search --trec t -n 100 title:azerbaijan | awk '{print $3}' | sort | tr '\n' ' ')
 [ -n "$want" ] && [ "$got" = "$want" ] && ok || fail "title:azerbaijan: got {$got} want {$want}"

@@ -6,6 +6,8 @@
 # statistics, as one index built from the final documents.
 # usage: updates.sh ATTACHE CORPUS_DIR
 set -u
+# corpus_docs.py (the corpus's files as the text reader reads them)
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 ATTACHE=$1
 CORPUS=$2
 # ATTACHE_BACKEND=xapian runs the same checks on the Xapian backend
@@ -20,11 +22,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 python3 - "$CORPUS/docs" "$T" <<'PY'
 import json, os, sys
 src, out = sys.argv[1], sys.argv[2]
-docs = []
-for name in sorted(os.listdir(src)):
-    raw = open(os.path.join(src, name), encoding="utf-8").read()
-    title, _, text = raw.partition("\n")
-    docs.append({"id": name[:-4], "title": title.strip(), "text": text})
+from corpus_docs import load
+docs = load(src)
 changed = dict(docs[5], text=docs[5]["text"] + "\n\nA late paragraph on defence cooperation with Azerbaijan and Georgia.")
 new = {"id": "new-1", "title": "Caspian ministers meet", "text": "Ministers from the Caspian states met in Aktau. They discussed shipping and defence cooperation."}
 with open(out + "/all.jsonl", "w") as f:
