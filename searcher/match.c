@@ -1152,11 +1152,41 @@ static int worse(const att_segment *segs, uint64_t ar, double as,
 	return adoc > bdoc;
 }
 
-int att_scored_worse(const att_segment *segs, const att_scored *a,
-                     const att_scored *b)
+/* X's id, looked up once (names stay mapped while the segment is open);
+ * 0 if its names do not read. */
+static int scored_id(const att_segment *segs, att_scored *x)
 {
-	return worse(segs, a->rank, a->score, a->seg, a->doc, b->rank, b->score,
-	             b->seg, b->doc);
+	att_record r;
+
+	if (x->id_state == 0) {
+		x->id_state = 2;
+		if (segs != NULL &&
+		    att_segment_names(&r, &segs[x->seg], x->doc) == ATT_OK) {
+			x->id = r.id;
+			x->id_len = r.id_len;
+			x->id_state = 1;
+		}
+	}
+	return x->id_state == 1;
+}
+
+int att_scored_worse(const att_segment *segs, att_scored *a, att_scored *b)
+{
+	if (a->rank != b->rank)
+		return a->rank > b->rank;
+	if (a->score != b->score)
+		return a->score < b->score;
+	if ((a->seg != b->seg || a->doc != b->doc) && scored_id(segs, a) &&
+	    scored_id(segs, b)) {
+		size_t n = a->id_len < b->id_len ? a->id_len : b->id_len;
+		int c = memcmp(a->id, b->id, n);
+
+		if (c != 0 || a->id_len != b->id_len)
+			return c != 0 ? c > 0 : a->id_len > b->id_len;
+	}
+	if (a->seg != b->seg)   /* as worse() */
+		return a->seg > b->seg;
+	return a->doc > b->doc;
 }
 
 int att_cand_worse(const att_segment *segs, const att_cand *a,
@@ -1209,7 +1239,7 @@ static int outranked(const att_match *m, uint64_t rank)
 
 static void heap_push(att_match *m, double score, uint32_t doc, uint64_t rank)
 {
-	att_scored c = { score, m->seg, doc, rank };
+	att_scored c = { score, m->seg, doc, rank, NULL, 0, 0 };
 	size_t i;
 
 	if (m->nheap == m->k) {

@@ -498,6 +498,9 @@ typedef struct att_scored {
 	uint32_t seg, doc;
 	uint64_t rank;             /* sorting by a field: lower first (0 when
 	                              ranking by score) */
+	const char *id;            /* its id, once a tie needed it */
+	uint32_t id_len;
+	int id_state;              /* 0: not looked up, 1: id, 2: unreadable */
 } att_scored;
 
 /* A candidate the heap kept, then re-ranked, then maybe a hit. */
@@ -597,8 +600,7 @@ att_status att_match_explain(att_match *m, uint32_t seg, uint32_t doc,
  * NULL: the later place in the index). */
 int att_cand_worse(const att_segment *segs, const att_cand *a,
                    const att_cand *b);
-int att_scored_worse(const att_segment *segs, const att_scored *a,
-                     const att_scored *b);
+int att_scored_worse(const att_segment *segs, att_scored *a, att_scored *b);
 void att_match_release(att_match *m);
 
 #endif
