@@ -386,3 +386,42 @@ void att_pack_put(att_buf *b, const uint64_t *v, size_t n, unsigned w)
 	if (used > 0)
 		att_buf_put_u64le(b, word);
 }
+
+int64_t att_date_bucket(int64_t t, char unit)
+{
+	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), y;
+	int m, d;
+
+	if (unit == 'd')
+		return days * 86400;
+	att_civil_from_days(days, &y, &m, &d);
+	return att_days_from_civil(y, unit == 'y' ? 1 : m, 1) * 86400;
+}
+
+att_status att_schema_declare(att_schema *s, const att_field_decl *decl,
+                              size_t n, int has_docs, const char *path,
+                              char *msg, size_t cap)
+{
+	att_schema next = *s;
+	size_t i;
+	att_status rc;
+
+	for (i = 0; i < n; i++) {
+		const att_field_decl *f = &decl[i];
+		uint32_t before = next.n;
+
+		rc = att_schema_add(&next, f->name ? f->name : "",
+		                    f->name ? strlen(f->name) : 0, (unsigned)f->type,
+		                    msg, cap);
+		if (rc != ATT_OK)
+			return rc;
+		if (next.n > before && has_docs) {
+			snprintf(msg, cap, "field \"%s\" is not declared in %s, which "
+			         "has documents: typed fields are declared when an index "
+			         "is created", next.f[before].name, path);
+			return ATT_EINVAL;
+		}
+	}
+	*s = next;
+	return ATT_OK;
+}

@@ -97,6 +97,25 @@ static inline void att_put_u64le(uint8_t *p, uint64_t v)
 	att_put_u32le(p + 4, (uint32_t)(v >> 32));
 }
 
+/* Big-endian 64-bit: the byte order of a sortable key (typed fields'
+ * keys in Xapian's value slots and facet tables). */
+static inline void att_put_u64be(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+static inline uint64_t att_get_u64be(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
 /* Varints: 7 bits a byte, least significant group first, high bit set on
  * every byte but the last (the LEB128 layout). At most 10 bytes. */
 #define ATT_VARINT_MAX 10
@@ -574,6 +593,14 @@ size_t att_date_format(char *out, size_t cap, int64_t t);
 int64_t att_days_from_civil(int64_t y, int m, int d);
 /* The civil date of day Z since 1970-01-01. */
 void att_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+/* The first second of the year ('y'), month ('m') or day ('d') of T. */
+int64_t att_date_bucket(int64_t t, char unit);
+/* Adds DECL[0..N) to S: a field S has keeps its type (ATT_EINVAL, as
+ * att_schema_add says), and a new one needs an index without documents
+ * (HAS_DOCS 0; else ATT_EINVAL naming PATH). S is unchanged on error. */
+att_status att_schema_declare(att_schema *s, const att_field_decl *decl,
+                              size_t n, int has_docs, const char *path,
+                              char *msg, size_t cap);
 /* An integer or decimal number; ATT_OK or ATT_EINVAL. */
 att_status att_number_parse(double *v, const char *s, size_t n);
 /* A whole number under 10^15 in digits, else the shortest text that

@@ -105,27 +105,9 @@ static att_status set_err(att_writer *w, att_status rc, const char *fmt, ...)
  * (segments written before it would have its values as text). */
 static att_status declare_fields(att_writer *w, const att_writer_options *o)
 {
-	att_schema next = w->man.schema;
-	size_t i;
-	att_status rc;
-
-	for (i = 0; i < o->nfields; i++) {
-		const att_field_decl *f = &o->fields[i];
-		size_t len = f->name ? strlen(f->name) : 0;
-		uint32_t before = next.n;
-
-		rc = att_schema_add(&next, f->name ? f->name : "", len,
-		                    (unsigned)f->type, w->msg, sizeof w->msg);
-		if (rc != ATT_OK)
-			return rc;
-		if (next.n > before && w->man.nsegs > 0)
-			return set_err(w, ATT_EINVAL, "field \"%s\" is not declared in "
-			               "%s, which has documents: typed fields are declared "
-			               "when an index is created", next.f[before].name,
-			               w->dir);
-	}
-	w->man.schema = next;
-	return ATT_OK;
+	/* the message, if any, is in w->msg already */
+	return att_schema_declare(&w->man.schema, o->fields, o->nfields,
+	                          w->man.nsegs > 0, w->dir, w->msg, sizeof w->msg);
 }
 
 /* Takes DIR/LOCK with flock and writes our PID into it. */

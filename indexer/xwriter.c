@@ -231,30 +231,12 @@ static att_status declare_fields(att_xwriter *x, int *changed,
                                  const att_writer_options *o,
                                  const char *path, uint32_t docs)
 {
-	att_schema next = x->schema;
-	size_t i;
-	att_status rc;
+	uint32_t before = x->schema.n;
+	att_status rc = att_schema_declare(&x->schema, o->fields, o->nfields,
+	                                   docs > 0, path, x->msg, x->cap);
 
-	*changed = 0;
-	for (i = 0; i < o->nfields; i++) {
-		const att_field_decl *f = &o->fields[i];
-		size_t len = f->name ? strlen(f->name) : 0;
-		uint32_t before = next.n;
-
-		rc = att_schema_add(&next, f->name ? f->name : "", len,
-		                    (unsigned)f->type, x->msg, x->cap);
-		if (rc != ATT_OK)
-			return rc;
-		if (next.n > before && docs > 0) {
-			snprintf(x->msg, x->cap, "field \"%s\" is not declared in %s, "
-			         "which has documents: typed fields are declared when "
-			         "an index is created", next.f[before].name, path);
-			return ATT_EINVAL;
-		}
-	}
-	*changed = next.n != x->schema.n;
-	x->schema = next;
-	return ATT_OK;
+	*changed = x->schema.n != before;
+	return rc;
 }
 
 /* Records the typed fields in every shard, committed with the next
@@ -452,14 +434,6 @@ uint32_t att_xwriter_shards(const att_xwriter *x)
 	return x->nshards;
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /* Puts the analysed document D's typed values (x->da.vals) into
  * x->doc's slots. */
 static att_status add_values(att_xwriter *x, const att_doc *d)
@@ -476,7 +450,7 @@ static att_status add_values(att_xwriter *x, const att_doc *d)
 	for (f = 0; f < x->schema.n && st == ATT_X_OK; f++) {
 		if (x->schema.f[f].type == ATT_FIELD_KEYWORD)
 			continue;
-		put_be64(key, v->key[f]);
+		att_put_u64be(key, v->key[f]);
 		if (v->has[f])
 			st = att_xdoc_add_value(x->doc, ATT_XVALUE_KEY(f),
 			                        (const char *)key, 8);

@@ -317,37 +317,7 @@ static size_t table_add(facet *f, const uint8_t *p, size_t n, uint64_t count)
 	return j;
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* ---- counting ------------------------------------------------------------------ */
-
-/* The first second of T's bucket. */
-static int64_t bucket_of(enum fkind k, int64_t t)
-{
-	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), y;
-	int m, d;
-
-	if (k == FK_DAY)
-		return days * 86400;
-	att_civil_from_days(days, &y, &m, &d);
-	return att_days_from_civil(y, k == FK_YEAR ? 1 : m, 1) * 86400;
-}
 
 att_status att_facets_open_segment(att_facets *fs, const att_segment *seg,
                                    char *msg, size_t cap)
@@ -429,7 +399,8 @@ void att_facets_add(att_facets *fs, uint32_t doc)
 			continue;
 		}
 		if (f->kind != FK_VALUES) {
-			int64_t bk = bucket_of(f->kind, att_date_of_key(key));
+			int64_t bk = att_date_bucket(att_date_of_key(key), f->kind == FK_YEAR
+			                             ? 'y' : f->kind == FK_MONTH ? 'm' : 'd');
 
 			if (f->last_slot < f->cap && f->last_bucket == bk) {
 				f->e[f->last_slot].count++;
@@ -438,7 +409,7 @@ void att_facets_add(att_facets *fs, uint32_t doc)
 			f->last_bucket = bk;
 			key = att_key_of_date(bk);
 		}
-		put_be64(b, key);
+		att_put_u64be(b, key);
 		f->last_slot = table_add(f, b, 8, 1);
 		if (f->last_slot == (size_t)-1) {
 			fs->rc = ATT_ENOMEM;
@@ -589,7 +560,7 @@ static att_status facet_result(att_facet_res *r, facet *f)
 				rc = add_value(r, &text, (const char *)p, e[i].len, e[i].count,
 				               NAN, NAN);
 			} else {
-				label_of(v, sizeof v, f, get_be64(p));
+				label_of(v, sizeof v, f, att_get_u64be(p));
 				rc = add_value(r, &text, v, strlen(v), e[i].count, NAN, NAN);
 			}
 			if (rc != 0)

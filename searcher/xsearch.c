@@ -641,24 +641,6 @@ static att_status window_query(xq *c, att_xquery **out, const att_query *q,
 static att_status node_query(xq *c, att_xquery **out, const att_query *q,
                              uint32_t qi, int excluded);
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* A range of a date or number field: its keys, big-endian, in the
  * field's slot (the bounds inclusive, as natively). */
 static att_status range_query(xq *c, att_xquery **out, const att_qnode *qn)
@@ -666,8 +648,8 @@ static att_status range_query(xq *c, att_xquery **out, const att_qnode *qn)
 	uint8_t lo[8], hi[8];
 	att_xstatus st;
 
-	put_be64(lo, qn->lo);
-	put_be64(hi, qn->hi);
+	att_put_u64be(lo, qn->lo);
+	att_put_u64be(hi, qn->hi);
 	st = att_xquery_value_range(out, &c->err, ATT_XVALUE_KEY(qn->field),
 	                            (const char *)lo, 8, (const char *)hi, 8);
 	return st == ATT_X_OK ? ATT_OK : qfail(c, st);
@@ -970,18 +952,6 @@ static int cmp_ffrequent(const void *a, const void *b)
 	return x->p != NULL ? cmp_fbytes(a, b) : cmp_fkey(a, b);
 }
 
-/* The first second of T's bucket (facets.c's). */
-static int64_t bucket_of(enum xfkind k, int64_t t)
-{
-	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), y;
-	int m, d;
-
-	if (k == XF_DAY)
-		return days * 86400;
-	att_civil_from_days(days, &y, &m, &d);
-	return att_days_from_civil(y, k == XF_YEAR ? 1 : m, 1) * 86400;
-}
-
 /* Appends a value to R, its text to TEXT (facets.c's layout). */
 static void res_put(att_facet_res *r, att_buf *text, const char *v, size_t n,
                     uint64_t count, double from, double to)
@@ -1046,10 +1016,11 @@ static att_status facet_answer(att_facet_res *r, const xfacet *f,
 			}
 			v[n].p = f->type == ATT_FIELD_KEYWORD ? p : NULL;
 			v[n].n = len;
-			v[n].key = len == 8 ? get_be64((const uint8_t *)p) : 0;
+			v[n].key = len == 8 ? att_get_u64be((const uint8_t *)p) : 0;
 			if (f->kind >= XF_YEAR && f->kind <= XF_DAY)
-				v[n].key = att_key_of_date(bucket_of(f->kind,
-				                            att_date_of_key(v[n].key)));
+				v[n].key = att_key_of_date(att_date_bucket(
+				    att_date_of_key(v[n].key), f->kind == XF_YEAR ? 'y'
+				    : f->kind == XF_MONTH ? 'm' : 'd'));
 			v[n++].count = count;
 		}
 	att_buf_init(&text);
@@ -1427,8 +1398,8 @@ static att_status run_query(xrun *r, size_t k)
 
 			att_xmset_sort_key(ms, i, &kp, &kn);
 			c->rank = kn != 8 ? UINT64_MAX
-			    : r->sort_desc ? UINT64_MAX - 1 - get_be64((const uint8_t *)kp)
-			    : get_be64((const uint8_t *)kp);
+			    : r->sort_desc ? UINT64_MAX - 1 - att_get_u64be((const uint8_t *)kp)
+			    : att_get_u64be((const uint8_t *)kp);
 		}
 		if (r->q.x->remote) /* both in one round trip: analysis needs both */
 			st = att_xmset_doc(ms, i, ATT_XVALUE_SENTENCES, &d, &dn, &p, &n);

@@ -88,6 +88,13 @@ START_TEST(dates_print)
 	att_date_format(out, sizeof out, 253402300799);
 	ck_assert_str_eq(out, "9999-12-31T23:59:59Z");
 	ck_assert_uint_eq(att_date_format(out, 20, 0), 0); /* no room */
+	/* buckets: the first second of the year, month, day (leap day too) */
+	ck_assert_int_eq(att_date_bucket(541569648, 'y'), 536457600);
+	ck_assert_int_eq(att_date_bucket(541569648, 'm'), 541555200);
+	ck_assert_int_eq(att_date_bucket(541569648, 'd'), 541555200);
+	ck_assert_int_eq(att_date_bucket(951868799, 'm'), 949363200); /* 2000-02-29T23:59:59 */
+	ck_assert_int_eq(att_date_bucket(951868799, 'd'), 951782400);
+	ck_assert_int_eq(att_date_bucket(-1, 'y'), -31536000);        /* 1969 */
 	/* every day of four centuries reads back */
 	for (t = -62167219200; t < 253402300799; t += 86400 * 37 + 3671) {
 		att_date_format(out, sizeof out, t);
@@ -278,6 +285,30 @@ START_TEST(schema_rules)
 	ck_assert_int_eq(att_schema_add(&s, "x", 1, 9, msg, sizeof msg), ATT_EINVAL);
 	ck_assert_int_eq(att_schema_find(&s, "date", 4), 0);
 	ck_assert_int_eq(att_schema_find(&s, "dat", 3), -1);
+	/* declarations: again is fine, a new one needs no documents, and a
+	 * failed one leaves the schema as it was */
+	{
+		att_field_decl d[] = { { "date", ATT_FIELD_DATE },
+		                       { "places", ATT_FIELD_KEYWORD } };
+		att_field_decl bad[] = { { "places", ATT_FIELD_KEYWORD },
+		                         { "date", ATT_FIELD_NUMBER } };
+
+		ck_assert_int_eq(att_schema_declare(&s, d, 2, 1, "idx", msg,
+		                                    sizeof msg), ATT_EINVAL);
+		ck_assert_str_eq(msg, "field \"places\" is not declared in idx, "
+		                 "which has documents: typed fields are declared when "
+		                 "an index is created");
+		ck_assert_uint_eq(s.n, 1);
+		ck_assert_int_eq(att_schema_declare(&s, d, 2, 0, "idx", msg,
+		                                    sizeof msg), ATT_OK);
+		ck_assert_uint_eq(s.n, 2);
+		ck_assert_int_eq(att_schema_declare(&s, d, 2, 1, "idx", msg,
+		                                    sizeof msg), ATT_OK);
+		ck_assert_int_eq(att_schema_declare(&s, bad, 2, 0, "idx", msg,
+		                                    sizeof msg), ATT_EINVAL);
+		ck_assert_uint_eq(s.n, 2);
+		ck_assert_uint_eq(s.f[0].type, ATT_FIELD_DATE);
+	}
 }
 END_TEST
 
