@@ -385,6 +385,7 @@ att_status att_xsearcher_document(att_doc *doc, int *found, att_xsearcher *x,
 void att_xsearcher_free(att_xsearcher *x);
 /* The typed fields its databases declare. */
 const att_schema *att_xsearcher_schema(const att_xsearcher *x);
+
 #endif
 
 /* The sort option (att_search_options.sort) as field SC declares and a

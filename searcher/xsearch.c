@@ -55,6 +55,7 @@
 #include "attache_xapian.h"
 #include "indexer.h"
 #include "searcher.h"
+#include "xfacets.h"
 
 #define MAX_WINDOWS 8
 
@@ -810,296 +811,19 @@ typedef struct xrun {
 	uint32_t ntok;           /* remote: tokens the re-analysis met */
 	double avlen;            /* the mean document length, once read */
 	int sort_f, sort_desc;   /* the sort field (-1: by score), direction */
-	struct xfacet *fc;       /* the facets asked for */
-	size_t nfc;
-	uint32_t *spy;           /* their slots, a match spy each */
-	size_t nspy;
+	att_xfacets fx;          /* the facets asked for, their spies */
 	att_facet_res *fres;     /* the last run's facets */
 } xrun;
-
-/* ---- typed fields: facets ------------------------------------------------- */
-
-enum xfkind { XF_VALUES, XF_YEAR, XF_MONTH, XF_DAY, XF_RANGES };
-
-/* A facet asked for (the spec as facets.c reads it) and its spies. */
-typedef struct xfacet {
-	char name[ATT_FIELD_NAME_MAX + 8];
-	uint32_t f;              /* the schema's field */
-	unsigned type;
-	enum xfkind kind;
-	size_t limit;
-	double bounds[64];
-	size_t nbounds;
-	size_t spy, nspy;        /* its spies: xrun.spy[spy .. spy + nspy) */
-} xfacet;
-
-/* A counted value while a facet's answer is made. */
-typedef struct fval {
-	const char *p;           /* a keyword's bytes, */
-	size_t n;
-	uint64_t key;            /* or a number's key, a date bucket's */
-	uint64_t count;
-} fval;
-
-/* SPEC (checked by att_facets_new against SC) into F. */
-static void facet_spec(xfacet *f, const att_schema *sc, const char *spec)
-{
-	const char *colon = strchr(spec, ':'), *opt = colon ? colon + 1 : NULL;
-	size_t n = colon != NULL ? (size_t)(colon - spec) : strlen(spec), ln;
-	char low[ATT_FIELD_NAME_MAX + 1];
-
-	memset(f, 0, sizeof *f);
-	ln = att_field_name(low, spec, n);
-	f->f = (uint32_t)att_schema_find(sc, low, ln);
-	f->type = sc->f[f->f].type;
-	f->limit = 10;
-	snprintf(f->name, sizeof f->name, "%s", sc->f[f->f].name);
-	if (f->type == ATT_FIELD_DATE) {
-		f->kind = strcmp(opt, "year") == 0 ? XF_YEAR
-		    : strcmp(opt, "month") == 0 ? XF_MONTH : XF_DAY;
-		snprintf(f->name, sizeof f->name, "%s:%s", sc->f[f->f].name, opt);
-	} else if (opt != NULL && strncmp(opt, "ranges=", 7) == 0) {
-		const char *p = opt + 7;
-
-		f->kind = XF_RANGES;
-		for (;;) {
-			const char *e = strchr(p, ',');
-			size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
-
-			att_number_parse(&f->bounds[f->nbounds++], p, len);
-			if (e == NULL || f->nbounds == 64)
-				break;
-			p = e + 1;
-		}
-	} else if (opt != NULL) {
-		f->limit = strtoul(opt, NULL, 10);
-	}
-}
-
-/* The facets O asks for, checked as natively, with a match spy per
- * slot they count: a date's or number's key slot; a keyword's slot of
- * each k-th value that some document has. */
-static att_status plan_facets(xrun *r, const att_search_options *o)
-{
-	att_xsearcher *x = r->q.x;
-	att_facets *fs = NULL;
-	att_status rc = att_facets_new(&fs, &x->schema, o->facets, o->nfacets,
-	                               x->msg, x->cap);
-	size_t i, cap = 0;
-
-	att_facets_free(fs);
-	if (rc != ATT_OK || o->nfacets == 0)
-		return rc;
-	r->fc = att_calloc(o->nfacets, sizeof *r->fc);
-	if (r->fc == NULL)
-		return ATT_ENOMEM;
-	for (i = 0; i < o->nfacets; i++) {
-		xfacet *f = &r->fc[r->nfc++];
-		uint32_t k, freq = 1;
-
-		facet_spec(f, &x->schema, o->facets[i]);
-		f->spy = r->nspy;
-		for (k = 0; freq > 0 && k <= ATT_XVALUE_KW_MAX; k++) {
-			uint32_t slot = f->type == ATT_FIELD_KEYWORD
-			    ? ATT_XVALUE_KW(f->f, k) : ATT_XVALUE_KEY(f->f);
-			att_xstatus st = att_xdb_value_freq(x->db, &freq, slot);
-
-			if (st != ATT_X_OK)
-				return fail(x, xstatus(x, st), "%s: %s", x->path,
-				            att_xdb_errmsg(x->db));
-			if (freq == 0)
-				break;
-			if (r->nspy == cap) {
-				size_t nc = cap ? cap * 2 : 16;
-				uint32_t *p = att_realloc(r->spy, nc * sizeof *p);
-
-				if (p == NULL)
-					return ATT_ENOMEM;
-				r->spy = p;
-				cap = nc;
-			}
-			r->spy[r->nspy++] = slot;
-			f->nspy++;
-			if (f->type != ATT_FIELD_KEYWORD)
-				break;
-		}
-	}
-	return ATT_OK;
-}
-
-static int cmp_fbytes(const void *a, const void *b)
-{
-	const fval *x = a, *y = b;
-	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
-
-	return c != 0 ? c : (x->n > y->n) - (x->n < y->n);
-}
-
-static int cmp_fkey(const void *a, const void *b)
-{
-	const fval *x = a, *y = b;
-
-	return (x->key > y->key) - (x->key < y->key);
-}
-
-/* Most frequent first, ties by value (facets.c's order). */
-static int cmp_ffrequent(const void *a, const void *b)
-{
-	const fval *x = a, *y = b;
-
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	return x->p != NULL ? cmp_fbytes(a, b) : cmp_fkey(a, b);
-}
-
-/* Appends a value to R, its text to TEXT (facets.c's layout). */
-static void res_put(att_facet_res *r, att_buf *text, const char *v, size_t n,
-                    uint64_t count, double from, double to)
-{
-	att_facet_value *fv = &r->values[r->n];
-
-	fv->value_len = n;
-	fv->count = count;
-	fv->from = from;
-	fv->to = to;
-	r->offs[r->n++] = text->n;
-	att_buf_append(text, v, n);
-	att_buf_putc(text, '\0');
-}
-
-/* Sums equal values of V[0..*N), sorted with CMP, in place. */
-static void merge_equal(fval *v, size_t *n, int (*cmp)(const void *,
-                                                       const void *))
-{
-	size_t i, k = 0;
-
-	qsort(v, *n, sizeof *v, cmp);
-	for (i = 0; i < *n; i++) {
-		if (k > 0 && cmp(&v[k - 1], &v[i]) == 0)
-			v[k - 1].count += v[i].count;
-		else
-			v[k++] = v[i];
-	}
-	*n = k;
-}
-
-/* Facet F's answer in R from MS's spies, as facets.c makes it. */
-static att_status facet_answer(att_facet_res *r, const xfacet *f,
-                               const att_xmset *ms)
-{
-	fval *v = NULL;
-	size_t n = 0, cap = 0, i, j, k;
-	att_buf text;
-	char lab[96];
-
-	memset(r, 0, sizeof *r);
-	memcpy(r->name, f->name, sizeof r->name);
-	for (k = 0; ms != NULL && k < f->nspy; k++)
-		cap += att_xmset_spy_size(ms, f->spy + k);
-	v = att_malloc((cap + f->nbounds + 2) * sizeof *v);
-	r->values = att_calloc(cap + f->nbounds + 2, sizeof *r->values);
-	r->offs = att_calloc(cap + f->nbounds + 2, sizeof *r->offs);
-	if (v == NULL || r->values == NULL || r->offs == NULL) {
-		att_free(v);
-		return ATT_ENOMEM;
-	}
-	for (k = 0; ms != NULL && k < f->nspy; k++)
-		for (j = 0; j < att_xmset_spy_size(ms, f->spy + k); j++) {
-			uint32_t count;
-			const char *p;
-			size_t len;
-
-			att_xmset_spy_value(ms, f->spy + k, j, &p, &len, &count);
-			if (f->type != ATT_FIELD_KEYWORD && len != 8) {
-				att_free(v);
-				return ATT_ECORRUPT;
-			}
-			v[n].p = f->type == ATT_FIELD_KEYWORD ? p : NULL;
-			v[n].n = len;
-			v[n].key = len == 8 ? att_get_u64be((const uint8_t *)p) : 0;
-			if (f->kind >= XF_YEAR && f->kind <= XF_DAY)
-				v[n].key = att_key_of_date(att_date_bucket(
-				    att_date_of_key(v[n].key), f->kind == XF_YEAR ? 'y'
-				    : f->kind == XF_MONTH ? 'm' : 'd'));
-			v[n++].count = count;
-		}
-	att_buf_init(&text);
-	if (f->kind == XF_RANGES) {
-		uint64_t b[65] = { 0 };
-
-		for (i = 0; i < n; i++) {
-			double x = att_number_of_key(v[i].key);
-			size_t lo = 0, hi = f->nbounds;
-
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-
-				if (x >= f->bounds[mid])
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			b[lo] += v[i].count;
-		}
-		for (i = 0; i <= f->nbounds; i++) {
-			char a[40] = "", z[40] = "";
-			double from = i > 0 ? f->bounds[i - 1] : -INFINITY;
-			double to = i < f->nbounds ? f->bounds[i] : INFINITY;
-
-			if (i > 0)
-				att_number_format(a, sizeof a, from);
-			if (i < f->nbounds)
-				att_number_format(z, sizeof z, to);
-			snprintf(lab, sizeof lab, "%s..%s", a, z);
-			res_put(r, &text, lab, strlen(lab), b[i], from, to);
-		}
-	} else {
-		merge_equal(v, &n, f->type == ATT_FIELD_KEYWORD ? cmp_fbytes
-		            : cmp_fkey);
-		if (f->kind == XF_VALUES) {
-			qsort(v, n, sizeof *v, cmp_ffrequent);
-			n = n > f->limit ? f->limit : n;
-		}
-		for (i = 0; i < n; i++) {
-			if (f->type == ATT_FIELD_KEYWORD) {
-				res_put(r, &text, v[i].p, v[i].n, v[i].count, NAN, NAN);
-				continue;
-			}
-			if (f->type == ATT_FIELD_NUMBER) {
-				att_number_format(lab, sizeof lab,
-				                  att_number_of_key(v[i].key));
-			} else {
-				att_date_format(lab, sizeof lab, att_date_of_key(v[i].key));
-				lab[f->kind == XF_YEAR ? 4 : f->kind == XF_MONTH ? 7 : 10] =
-				    '\0';
-			}
-			res_put(r, &text, lab, strlen(lab), v[i].count, NAN, NAN);
-		}
-	}
-	att_free(v);
-	if (text.rc != ATT_OK) {
-		att_buf_release(&text);
-		return ATT_ENOMEM;
-	}
-	r->text = (char *)text.p;
-	for (i = 0; i < r->n; i++)
-		r->values[i].value = r->text + r->offs[i];
-	return ATT_OK;
-}
 
 /* The facets of the run that gave MS (NULL: of no match), into
  * r->fres. */
 static att_status facet_answers(xrun *r, const att_xmset *ms)
 {
-	att_status rc = ATT_OK;
-	size_t i;
+	att_status rc;
 
-	att_facet_res_free(r->fres, r->nfc);
-	r->fres = att_calloc(r->nfc, sizeof *r->fres);
-	if (r->fres == NULL)
-		return ATT_ENOMEM;
-	for (i = 0; i < r->nfc && rc == ATT_OK; i++)
-		rc = facet_answer(&r->fres[i], &r->fc[i], ms);
+	att_facet_res_free(r->fres, r->fx.nfc);
+	r->fres = NULL;
+	rc = att_xfacets_answer(&r->fres, &r->fx, ms);
 	if (rc == ATT_ECORRUPT)
 		fail(r->q.x, rc, "%s: a date or number value is not 8 bytes",
 		     r->q.x->path);
@@ -1371,10 +1095,10 @@ static att_status run_query(xrun *r, size_t k)
 		so.sort_slot = r->sort_desc ? ATT_XVALUE_KEY(r->sort_f)
 		                            : ATT_XVALUE_ASC(r->sort_f);
 	}
-	so.spy_slots = r->spy;
-	so.nspy = r->nspy;
+	so.spy_slots = r->fx.spy;
+	so.nspy = r->fx.nspy;
 	st = att_xdb_search_with(&ms, r->q.x->db, r->query, &bm, 0, (uint32_t)k,
-	                         r->q.o->exhaustive || r->nfc > 0 ? r->q.docs
+	                         r->q.o->exhaustive || r->fx.nfc > 0 ? r->q.docs
 	                         : 0, &so);
 	if (st != ATT_X_OK)
 		return fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path,
@@ -1417,7 +1141,7 @@ static att_status run_query(xrun *r, size_t k)
 		att_xmset_free(ms);
 		return xstatus(r->q.x, st);
 	}
-	rc = r->nfc > 0 ? facet_answers(r, ms) : ATT_OK;
+	rc = r->fx.nfc > 0 ? facet_answers(r, ms) : ATT_OK;
 	att_xmset_free(ms);
 	return rc;
 }
@@ -1666,7 +1390,7 @@ static att_status make_results(att_results **out, xrun *r)
 	res->total = r->total;
 	res->exact = r->exact;
 	res->facets = r->fres;
-	res->nfacets = r->fres != NULL ? r->nfc : 0;
+	res->nfacets = r->fres != NULL ? r->fx.nfc : 0;
 	r->fres = NULL;
 	*out = res;
 	return ATT_OK;
@@ -1820,7 +1544,7 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	const char *sf;
 	att_query q;
 	att_status rc;
-	att_xstatus st;
+	att_xstatus st, xst;
 	xrun r;
 	size_t i;
 
@@ -1841,22 +1565,24 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	                  x->cap) != 0)
 		return ATT_EINVAL;
 	r.sort_f = sf != NULL ? att_schema_find(&x->schema, sf, strlen(sf)) : -1;
-	rc = plan_facets(&r, o);
+	rc = att_xfacets_plan(&r.fx, &xst, x->db, &x->schema, o->facets,
+	                      o->nfacets, x->msg, x->cap);
+	if (xst != ATT_X_OK)
+		rc = fail(x, xstatus(x, xst), "%s: %s", x->path, att_xdb_errmsg(x->db));
 	if (rc == ATT_OK)
 		rc = att_query_parse_filtered(&q, &env, query, len, o->filters,
 		                              o->nfilters, x->msg, x->cap);
 	if (rc == ATT_EEMPTY && o->syntax != ATT_SYNTAX_STRICT)
 		rc = att_results_nothing(out, &q, o->explain);
-	if (rc == ATT_OK && *out != NULL && r.nfc > 0) { /* facets of none */
+	if (rc == ATT_OK && *out != NULL && r.fx.nfc > 0) { /* facets of none */
 		rc = facet_answers(&r, NULL);
 		(*out)->facets = r.fres;
-		(*out)->nfacets = r.fres != NULL ? r.nfc : 0;
+		(*out)->nfacets = r.fres != NULL ? r.fx.nfc : 0;
 		r.fres = NULL;
 	}
 	if (rc != ATT_OK || *out != NULL) {
-		att_facet_res_free(r.fres, r.nfc);
-		att_free(r.fc);
-		att_free(r.spy);
+		att_facet_res_free(r.fres, r.fx.nfc);
+		att_xfacets_release(&r.fx);
 		return rc;
 	}
 	r.q.o = o;
@@ -1884,9 +1610,8 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	att_xquery_free(r.query);
 	att_free(r.sents);
 	att_pscratch_release(&r.ps);
-	att_facet_res_free(r.fres, r.nfc);
-	att_free(r.fc);
-	att_free(r.spy);
+	att_facet_res_free(r.fres, r.fx.nfc);
+	att_xfacets_release(&r.fx);
 	att_query_release(&q);
 	return rc;
 }
