@@ -3,7 +3,9 @@
  *
  * Once per process, LLVMFuzzerInitialize indexes a few documents with the
  * public API into a fresh directory under $TMPDIR (or /tmp) and opens one
- * searcher on it: four hand-written articles and 60 generated ones. Each
+ * searcher on it: four hand-written articles and 60 generated ones, with
+ * typed fields (a date, places, a price; some missing), so that ranges,
+ * keyword values, `*` and filters are fuzzed too. Each
  * input's first byte chooses the search options (bit 0: require_all;
  * bits 1-2: passages 0 to 3; bit 3: a small passage_words; bit 4: an
  * offset; bits 5-7: n), the second more (bit 0: title weight 2; bit 1:
@@ -62,6 +64,9 @@ static const char *const seed_queries[] = {
 	"(gas OR grain) AND NOT qatar", "defence NEAR/3 Baku", "\"gas deal\"~2",
 	"corrid* title:grain^2", "the of and", "a AND (b OR (c NOT d))",
 	"wordb worde wordh^3 -wordk", "wordb AND wordc", "word*",
+	"wordb date:1987-03", "* -places:usa", "date:1987-03-15..", "price:..50",
+	"worda (places:usa OR places:japan) date:\"1987\"..1988-02",
+	"date:..", "price:1e3..-1 wordc", "places:\"united states\" wordd",
 };
 
 /* The generated documents' words: word{a..o}, skewed to the first. */
@@ -139,7 +144,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp", dir);
 	atexit(remove_dir);
-	if (att_writer_open(&w, dir, NULL, &msg) != ATT_OK)
+	/* typed fields, so that ranges, keyword values and filters are
+	 * parsed and evaluated too */
+	static const att_field_decl decls[] = {
+		{ "date", ATT_FIELD_DATE }, { "places", ATT_FIELD_KEYWORD },
+		{ "price", ATT_FIELD_NUMBER },
+	};
+	att_writer_options wo;
+
+	att_writer_options_init(&wo);
+	wo.fields = decls;
+	wo.nfields = 3;
+	if (att_writer_open(&w, dir, &wo, &msg) != ATT_OK)
 		die("att_writer_open", msg);
 	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
 		att_doc d = { texts[i][0], strlen(texts[i][0]), texts[i][1],
@@ -150,8 +166,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			die("att_writer_add", att_writer_errmsg(w));
 	}
 	for (i = 0; i < 60; i++) {
-		char id[16], title[64], text[1024];
+		static const char *const pl[] = { "[\"usa\"]", "[\"japan\", \"uk\"]",
+		                                  "\"United States\"", "[]" };
+		char id[16], title[64], text[1024], date[32], price[32];
+		att_field f[3];
 		att_doc d;
+		size_t nf = 0;
 
 		snprintf(id, sizeof id, "g%zu", i);
 		gen_text(title, sizeof title, (unsigned)i + 1000);
@@ -163,6 +183,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		d.title_len = strlen(title) < 20 ? strlen(title) : 20;
 		d.text = text;
 		d.text_len = strlen(text);
+		snprintf(date, sizeof date, "1987-%02zu-%02zuT%02zu:00:00Z", 1 + i % 12,
+		         1 + i % 28, i % 24);
+		snprintf(price, sizeof price, "%zu.5", i * 7 % 101);
+		if (i % 5 != 0)
+			f[nf++] = (att_field){ "date", 4, date, strlen(date) };
+		if (i % 3 != 0)
+			f[nf++] = (att_field){ "price", 5, price, strlen(price) };
+		f[nf++] = (att_field){ "places", 6, pl[i % 4], strlen(pl[i % 4]) };
+		d.fields = f;
+		d.nfields = nf;
 		if (att_writer_add(w, &d) != ATT_OK)
 			die("att_writer_add", att_writer_errmsg(w));
 		if (i == 30 && att_writer_commit(w) != ATT_OK) /* two segments */
