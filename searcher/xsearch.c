@@ -812,6 +812,10 @@ typedef struct xrun {
 	double avlen;            /* the mean document length, once read */
 	int sort_f, sort_desc;   /* the sort field (-1: by score), direction */
 	att_xfacets fx;          /* the facets asked for, their spies */
+	att_inverter *inv;       /* remote: the writer's analysis again, */
+	att_docan da;            /* for documents' lengths */
+	att_field *dfields;
+	size_t dfcap;
 	att_facet_res *fres;     /* the last run's facets */
 } xrun;
 
@@ -1000,11 +1004,35 @@ static void free_positions(xrun *r)
 	}
 }
 
+/* The postings the writer gave the document of XD (xwriter.c: one of
+ * wdf 1 for each of docan.c's keys, the id term aside), by analysing
+ * its stored record as the writer did: Xapian's length of it. */
+static att_status analysed_length(xrun *r, const att_xdata *xd, uint64_t *len)
+{
+	att_status rc = ATT_OK;
+	att_doc d;
+
+	if (r->inv == NULL) {
+		rc = att_inverter_new(&r->inv);
+		if (rc != ATT_OK)
+			return rc;
+		att_docan_init(&r->da, r->q.x->an, r->inv);
+		r->da.schema = &r->q.x->schema;
+	}
+	rc = att_doc_from_record(&d, &r->dfields, &r->dfcap, &xd->rec);
+	if (rc == ATT_OK) {
+		if (att_inverter_nterms(r->inv) > 1000000)
+			att_inverter_reset(r->inv);
+		rc = att_docan_run(&r->da, &d);
+	}
+	*len = r->da.nkeys;
+	return rc == ATT_OK || rc == ATT_ENOMEM ? rc : ATT_ECORRUPT;
+}
+
 /* C's length over the mean, in Xapian's measure (its BM25's: the sum
  * of the document's wdfs). A remote shard's would be a round trip per
- * hit, so there it is counted from the re-analysis cand_positions just
- * did (XD): title and text tokens, and the title's field terms again;
- * what that leaves out is other fields' terms. */
+ * hit (and Xapian 1.4's remote document length leaves some terms out),
+ * so there it is counted by analysing the stored record (XD) again. */
 static att_status cand_norm(double *norm, xrun *r, const xcand *c,
                             const att_xdata *xd)
 {
@@ -1013,10 +1041,16 @@ static att_status cand_norm(double *norm, xrun *r, const xcand *c,
 
 	if (r->avlen <= 0)
 		st = att_xdb_avlength(r->q.x->db, &r->avlen);
-	if (st == ATT_X_OK && r->q.x->remote)
-		len = (uint64_t)r->ntok + xd->title_tokens;
-	else if (st == ATT_X_OK)
+	if (st == ATT_X_OK && r->q.x->remote) {
+		att_status rc = analysed_length(r, xd, &len);
+
+		if (rc != ATT_OK)
+			return rc == ATT_ENOMEM ? rc : fail(r->q.x, rc, "%s: document "
+			       "%u: its stored record does not analyse", r->q.x->path,
+			       (unsigned)c->id);
+	} else if (st == ATT_X_OK) {
 		st = att_xdb_doclength(r->q.x->db, &len, c->id);
+	}
 	if (st != ATT_X_OK)
 		return fail(r->q.x, xstatus(r->q.x, st), "%s: %s", r->q.x->path,
 		            att_xdb_errmsg(r->q.x->db));
@@ -1612,6 +1646,11 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	att_pscratch_release(&r.ps);
 	att_facet_res_free(r.fres, r.fx.nfc);
 	att_xfacets_release(&r.fx);
+	if (r.inv != NULL) {
+		att_docan_release(&r.da);
+		att_inverter_free(r.inv);
+	}
+	att_free(r.dfields);
 	att_query_release(&q);
 	return rc;
 }

@@ -347,22 +347,8 @@ att_down() {
 }
 if [ -n "$ATT" ]; then
 	want=$((want + 8))
-	# The scores below are compared without the corpus's front matter:
-	# a remote shard's proximity length counts title and text tokens but
-	# not field terms (searcher/xsearch.c, cand_norm), so documents with
-	# fields score a little differently through remote shards. The typed
-	# fields are compared afterwards, as hits and counts.
-	mkdir -p "$T/plain"
-	python3 - "$CORPUS/docs" "$T/plain" <<'PY'
-import os, sys
-for name in os.listdir(sys.argv[1]):
-    raw = open(os.path.join(sys.argv[1], name), encoding="utf-8").read()
-    if raw.startswith("---\n"):
-        raw = raw[raw.index("\n---\n", 3) + 5:]
-    open(os.path.join(sys.argv[2], name), "w", encoding="utf-8").write(raw)
-PY
-	"$ATT" index -q --backend xapian -i "$T/a1" "$T/plain" || fail "attache index"
-	"$ATT" index -q --backend xapian --shards 3 -i "$T/a3" "$T/plain" ||
+	"$ATT" index -q --backend xapian -i "$T/a1" "$CORPUS/docs" || fail "attache index"
+	"$ATT" index -q --backend xapian --shards 3 -i "$T/a3" "$CORPUS/docs" ||
 	    fail "attache index --shards 3"
 	# Xapian's tools accept what attache wrote: xapian-check finds no
 	# error, xapian-delve sees every document (through the shards' stub
