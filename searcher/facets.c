@@ -476,9 +476,8 @@ static int cmp_value(const void *x, const void *y)
 	return cmp_bytes(sort_pool + a->off, a->len, sort_pool + b->off, b->len);
 }
 
-/* Appends a value's text to the result's pool; its offset. */
-static int add_value(att_facet_res *r, att_buf *text, const char *v, size_t n,
-                     uint64_t count, double from, double to)
+int att_facet_put(att_facet_res *r, att_buf *text, const char *v, size_t n,
+                  uint64_t count, double from, double to)
 {
 	att_facet_value *fv = &r->values[r->n++];
 
@@ -491,6 +490,22 @@ static int add_value(att_facet_res *r, att_buf *text, const char *v, size_t n,
 	att_buf_append(text, v, n);
 	att_buf_putc(text, '\0');
 	return text->rc == ATT_OK ? 0 : -1;
+}
+
+size_t att_facet_range(char *out, size_t cap, const double *bounds, size_t nb,
+                       size_t i, double *from, double *to)
+{
+	char a[40] = "", b[40] = "";
+	int n;
+
+	*from = i > 0 ? bounds[i - 1] : -INFINITY;
+	*to = i < nb ? bounds[i] : INFINITY;
+	if (i > 0)
+		att_number_format(a, sizeof a, *from);
+	if (i < nb)
+		att_number_format(b, sizeof b, *to);
+	n = snprintf(out, cap, "%s..%s", a, b);
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
 static void label_of(char *out, size_t cap, const facet *f, uint64_t key)
@@ -522,16 +537,11 @@ static att_status facet_result(att_facet_res *r, facet *f)
 		if (r->values == NULL || r->offs == NULL)
 			return ATT_ENOMEM;
 		for (i = 0; i < n; i++) {
-			char a[40] = "", b[40] = "";
-			double from = i > 0 ? f->bounds[i - 1] : -INFINITY;
-			double to = i < f->nbounds ? f->bounds[i] : INFINITY;
+			double from, to;
+			size_t len = att_facet_range(v, sizeof v, f->bounds, f->nbounds,
+			                             i, &from, &to);
 
-			if (i > 0)
-				att_number_format(a, sizeof a, from);
-			if (i < f->nbounds)
-				att_number_format(b, sizeof b, to);
-			snprintf(v, sizeof v, "%s..%s", a, b);
-			if (add_value(r, &text, v, strlen(v), f->ranges[i], from, to))
+			if (att_facet_put(r, &text, v, len, f->ranges[i], from, to))
 				break;
 		}
 	} else {
@@ -557,11 +567,11 @@ static att_status facet_result(att_facet_res *r, facet *f)
 			int rc;
 
 			if (f->type == ATT_FIELD_KEYWORD) {
-				rc = add_value(r, &text, (const char *)p, e[i].len, e[i].count,
+				rc = att_facet_put(r, &text, (const char *)p, e[i].len, e[i].count,
 				               NAN, NAN);
 			} else {
 				label_of(v, sizeof v, f, att_get_u64be(p));
-				rc = add_value(r, &text, v, strlen(v), e[i].count, NAN, NAN);
+				rc = att_facet_put(r, &text, v, strlen(v), e[i].count, NAN, NAN);
 			}
 			if (rc != 0)
 				break;

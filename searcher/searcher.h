@@ -426,6 +426,15 @@ att_status att_facets_status(const att_facets *fs);
 att_status att_facets_results(att_facet_res **out, size_t *nout,
                               att_facets *fs);
 void att_facet_res_free(att_facet_res *r, size_t n);
+/* Appends value V[0..N) with its COUNT (a range's FROM and TO, else NaN)
+ * to R, whose values and offs have room; its text to TEXT (R's, once
+ * final). 0, or -1 if TEXT failed. Both backends build answers so. */
+int att_facet_put(att_facet_res *r, att_buf *text, const char *v, size_t n,
+                  uint64_t count, double from, double to);
+/* Range bucket I of bounds B[0..NB) ("..0", "0..10", "100.."): its
+ * label in OUT (its length, 0 if CAP is short), *FROM <= v < *TO. */
+size_t att_facet_range(char *out, size_t cap, const double *b, size_t nb,
+                       size_t i, double *from, double *to);
 
 /* ---- match.c ------------------------------------------------------------- */
 

@@ -139,21 +139,6 @@ static int cmp_ffrequent(const void *a, const void *b)
 	return x->p != NULL ? cmp_fbytes(a, b) : cmp_fkey(a, b);
 }
 
-/* Appends a value to R, its text to TEXT (facets.c's layout). */
-static void res_put(att_facet_res *r, att_buf *text, const char *v, size_t n,
-                    uint64_t count, double from, double to)
-{
-	att_facet_value *fv = &r->values[r->n];
-
-	fv->value_len = n;
-	fv->count = count;
-	fv->from = from;
-	fv->to = to;
-	r->offs[r->n++] = text->n;
-	att_buf_append(text, v, n);
-	att_buf_putc(text, '\0');
-}
-
 /* Sums equal values of V[0..*N), sorted with CMP, in place. */
 static void merge_equal(fval *v, size_t *n, int (*cmp)(const void *,
                                                        const void *))
@@ -229,16 +214,11 @@ static att_status facet_answer(att_facet_res *r, const xfacet *f,
 			b[lo] += v[i].count;
 		}
 		for (i = 0; i <= f->nbounds; i++) {
-			char a[40] = "", z[40] = "";
-			double from = i > 0 ? f->bounds[i - 1] : -INFINITY;
-			double to = i < f->nbounds ? f->bounds[i] : INFINITY;
+			double from, to;
+			size_t len = att_facet_range(lab, sizeof lab, f->bounds,
+			                             f->nbounds, i, &from, &to);
 
-			if (i > 0)
-				att_number_format(a, sizeof a, from);
-			if (i < f->nbounds)
-				att_number_format(z, sizeof z, to);
-			snprintf(lab, sizeof lab, "%s..%s", a, z);
-			res_put(r, &text, lab, strlen(lab), b[i], from, to);
+			att_facet_put(r, &text, lab, len, b[i], from, to);
 		}
 	} else {
 		merge_equal(v, &n, f->type == ATT_FIELD_KEYWORD ? cmp_fbytes
@@ -249,7 +229,7 @@ static att_status facet_answer(att_facet_res *r, const xfacet *f,
 		}
 		for (i = 0; i < n; i++) {
 			if (f->type == ATT_FIELD_KEYWORD) {
-				res_put(r, &text, v[i].p, v[i].n, v[i].count, NAN, NAN);
+				att_facet_put(r, &text, v[i].p, v[i].n, v[i].count, NAN, NAN);
 				continue;
 			}
 			if (f->type == ATT_FIELD_NUMBER) {
@@ -260,7 +240,7 @@ static att_status facet_answer(att_facet_res *r, const xfacet *f,
 				lab[f->kind == XF_YEAR ? 4 : f->kind == XF_MONTH ? 7 : 10] =
 				    '\0';
 			}
-			res_put(r, &text, lab, strlen(lab), v[i].count, NAN, NAN);
+			att_facet_put(r, &text, lab, strlen(lab), v[i].count, NAN, NAN);
 		}
 	}
 	att_free(v);
