@@ -613,4 +613,63 @@ int att_cand_worse(const att_segment *segs, const att_cand *a,
 int att_scored_worse(const att_segment *segs, att_scored *a, att_scored *b);
 void att_match_release(att_match *m);
 
+/* ---- fuzzy.c ------------------------------------------------------------- */
+
+/* A fuzzy word (word~N) allows at most this many edits. */
+#define ATT_FUZZY_MAX_EDITS 2
+
+/* The Damerau-Levenshtein distance of A (ALEN bytes) and B (BLEN bytes)
+ * in its optimal string alignment form: insertions, deletions,
+ * substitutions and transpositions of two adjacent characters cost 1
+ * each. Characters are code points of UTF-8; a byte that starts no valid
+ * sequence counts as one. Returns the distance if it is at most MAX,
+ * else MAX + 1; or ATT_ENOMEM (negative) if a string over 128 bytes
+ * needs memory that cannot be had. */
+int att_edit_distance(const char *a, size_t alen, const char *b, size_t blen,
+                      unsigned max);
+
+/* A dictionary to walk in byte order: the native segments' and a Xapian
+ * database's. */
+typedef struct att_term_source {
+	/* positions so that next gives the first term >= KEY (LEN bytes,
+	 * byte order); after the first call, the walk only seeks past the
+	 * last term next gave */
+	att_status (*seek)(void *ctx, const uint8_t *key, size_t len);
+	/* the next term in byte order: *HAS 0 at the end; *TERM valid until
+	 * the next call */
+	att_status (*next)(void *ctx, const uint8_t **term, size_t *len,
+	                   uint64_t *df, int *has);
+	void *ctx;
+} att_term_source;
+
+/* Calls EMIT(CTX, term, tlen, df, dist) for every term of SRC within
+ * MAXEDITS (0 .. ATT_FUZZY_MAX_EDITS) of WORD (LEN bytes, at most
+ * ATT_MAX_TERM), in byte order, with its distance (att_edit_distance's):
+ * a walk of the dictionary that seeks past every prefix no such term
+ * has (fuzzy.c explains). *VISITED (if not NULL) gets the number of
+ * terms it read. ATT_OK, ATT_EINVAL (MAXEDITS too large), ATT_ELIMIT
+ * (the word too long), ATT_ECORRUPT (the terms out of order), or the
+ * first error of SRC or of EMIT, which stops the walk. Allocates
+ * nothing. */
+att_status att_fuzzy_walk(const att_term_source *src, const char *word,
+                          size_t len, unsigned maxedits,
+                          att_status (*emit)(void *ctx, const uint8_t *term,
+                                             size_t tlen, uint64_t df,
+                                             unsigned dist),
+                          void *ctx, size_t *visited);
+
+/* SRC over SEG's dictionary through IT (the caller's, as long as SRC is
+ * used); the df is the dictionary's, deletions not subtracted. Its seek
+ * searches forward from the current term (fuzzy.c says why). */
+void att_term_source_segment(att_term_source *src, att_dict_iter *it,
+                             const att_segment *seg);
+
+#ifdef ATTACHE_WITH_XAPIAN
+struct att_xiter;
+/* SRC over IT, an iterator of att_xdb_allterms (attache_xapian.h) the
+ * caller owns; errors are the wrapper's (att_status_of_x), with the
+ * message on IT (att_xiter_errmsg). */
+void att_term_source_xapian(att_term_source *src, struct att_xiter *it);
+#endif
+
 #endif

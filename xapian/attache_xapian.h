@@ -270,6 +270,13 @@ att_xdocid att_xiter_docid(const att_xiter *it);
 uint32_t att_xiter_wdf(const att_xiter *it);
 /* att_xdb_allterms only: how many documents hold the current term. */
 uint32_t att_xiter_termfreq(const att_xiter *it);
+/*
+ * Termlists and att_xdb_allterms: moves so that the next att_xiter_next()
+ * gives the first term >= term (len bytes, byte order), or the end
+ * (Xapian's TermIterator::skip_to). Only forward: a term before the
+ * current one is not meant to move it back. ATT_X_EINVAL for a postlist.
+ */
+att_xstatus att_xiter_skip_to(att_xiter *it, const char *term, size_t len);
 const char *att_xiter_errmsg(const att_xiter *it);
 void att_xiter_free(att_xiter *it);
 

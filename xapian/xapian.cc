@@ -599,6 +599,25 @@ att_xstatus att_xiter_next(att_xiter *it, int *more)
 	}
 }
 
+att_xstatus att_xiter_skip_to(att_xiter *it, const char *term, size_t len)
+{
+	try {
+		if (it->postlist)
+			return note_str(it->msg, "skip_to: not a term iterator",
+			                ATT_X_EINVAL);
+		/* every term is >= "", and glass's skip_to("") stops at its
+		 * document-length list, an empty term; the next
+		 * att_xiter_next() hands out the term skip_to stopped at,
+		 * without stepping past it */
+		if (len > 0 && it->t != it->tend)
+			it->t.skip_to(str(term, len));
+		it->started = false;
+		return ATT_X_OK;
+	} catch (...) {
+		return caught(it->msg, ATT_X_EINVAL);
+	}
+}
+
 const char *att_xiter_term(const att_xiter *it, size_t *len)
 {
 	*len = it->term.size();
