@@ -49,6 +49,7 @@ static void index_usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: attache index -i INDEX [OPTIONS] INPUT...\n"
+	        "       attache index -i INDEX --synonyms FILE\n"
 	        "\n"
 	        "INPUT is a directory of .txt files (first line = title), a JSONL\n"
 	        "file ({\"id\",\"title\",\"text\",...} a line), a TREC <DOC> file, or -\n"
@@ -74,6 +75,9 @@ static void index_usage(FILE *f)
 	        "      --field NAME:TYPE    a typed field (keyword, date or number),\n"
 	        "                           declared when the index is created;\n"
 	        "                           repeat for each (docs/QUERY.md)\n"
+	        "      --synonyms FILE      the index's own synonym groups, one a\n"
+	        "                           line (docs/QUERY.md), copied into it;\n"
+	        "                           replaces the last, needs no reindexing\n"
 	        "      --skip-bad           skip malformed records, and count them\n"
 	        "      --replace-invalid-utf8  replace bad bytes with U+FFFD instead\n"
 	        "                           of rejecting the document\n"
@@ -227,6 +231,23 @@ static int parse_format(att_input_format *f, const char *s)
 	return 0;
 }
 
+/* Gives INDEX the synonym file FILE (att_index_set_synonyms). */
+static int set_synonyms(const char *index, const char *file, int quiet)
+{
+	char *msg = NULL;
+	att_status rc = att_index_set_synonyms(index, file, &msg);
+
+	if (rc != ATT_OK) {
+		fprintf(stderr, "attache index: --synonyms: %s\n",
+		        msg ? msg : att_status_str(rc));
+		free(msg);
+		return cli_exit_for(rc);
+	}
+	if (!quiet)
+		printf("synonyms of %s: %s\n", index, file);
+	return 0;
+}
+
 int cmd_index(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -241,13 +262,14 @@ int cmd_index(int argc, char **argv)
 		{ "field", required_argument, NULL, 'F' },
 		{ "replace-invalid-utf8", no_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "synonyms", required_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	att_writer_options wo;
 	att_field_decl fields[64];
 	char names[64][40];
-	const char *index = NULL;
+	const char *index = NULL, *synonyms = NULL;
 	char *msg = NULL;
 	att_status rc;
 	run r;
@@ -305,6 +327,7 @@ int cmd_index(int argc, char **argv)
 		}
 		case 'u': wo.replace_invalid_utf8 = 1; break;
 		case 'q': r.quiet = 1; break;
+		case 'y': synonyms = optarg; break;
 		case 'h': index_usage(stdout); return 0;
 		case 'f':
 			if (parse_format(&r.format, optarg) != 0) {
@@ -325,6 +348,8 @@ int cmd_index(int argc, char **argv)
 	}
 	if (wo.backend == NULL) /* the environment's default for new indexes */
 		wo.backend = getenv("ATTACHE_BACKEND");
+	if (index != NULL && synonyms != NULL && optind >= argc)
+		return set_synonyms(index, synonyms, r.quiet);
 	if (index == NULL || optind >= argc) {
 		fprintf(stderr, "attache index: %s\n", index == NULL
 		        ? "-i INDEX is required" : "no INPUT given");
@@ -358,6 +383,8 @@ int cmd_index(int argc, char **argv)
 		        att_writer_errmsg(r.w));
 		ex = cli_exit_for(rc);
 	}
+	if (ex == 0 && synonyms != NULL)
+		ex = set_synonyms(index, synonyms, 1);
 	if (ex != 0) {
 		fprintf(stderr, "attache index: nothing was committed; %s keeps its "
 		        "previous contents\n", index);

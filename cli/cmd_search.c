@@ -63,6 +63,10 @@ static void search_usage(FILE *f)
 	        "      --facet SPEC         count values over all matches: FIELD\n"
 	        "                           or FIELD:N (top N), DATE:year|month|day,\n"
 	        "                           NUMBER:ranges=0,10,100 (repeatable)\n"
+	        "      --synonyms FILE      synonym groups, one a line (docs/QUERY.md),\n"
+	        "                           instead of the index's own file\n"
+	        "      --no-synonyms        no synonyms: neither a file nor the\n"
+	        "                           gazetteer of country names (English)\n"
 	        "      --k1 X, --b X        BM25 parameters (default 1.2, 0.75)\n"
 	        "      --title-weight X     BM25F: a title word counts X times\n"
 	        "                           (default 1: title and text as one)\n"
@@ -485,6 +489,8 @@ int cmd_search(int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "facet", required_argument, NULL, 'g' },
 		{ "timeout-ms", required_argument, NULL, 'M' },
+		{ "synonyms", required_argument, NULL, 'y' },
+		{ "no-synonyms", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -524,6 +530,8 @@ int cmd_search(int argc, char **argv)
 			c.o.filters = filters;
 			break;
 		case 's': c.o.sort = optarg; break;
+		case 'y': c.o.synonyms = optarg; break;
+		case 'N': c.o.no_synonyms = 1; break;
 		case 'g':
 			if (c.o.nfacets == ATT_SEARCH_MAX_FACETS) {
 				fprintf(stderr, "attache search: at most %d --facet\n",

@@ -636,6 +636,8 @@ static inline uint64_t att_pack_get(const uint8_t *p, uint64_t i, unsigned w)
 
 #define ATT_MANIFEST_NAME "MANIFEST"
 #define ATT_LOCK_NAME "LOCK"
+/* An index's own synonym file, beside its manifest (docs/QUERY.md) */
+#define ATT_SYNONYMS_NAME "synonyms.txt"
 #define ATT_LANG_MAX 31
 
 /* The files of one segment: DIR/segNNNNNN.EXT. */

@@ -280,6 +280,17 @@ att_status att_index_check(att_check_result *out, const char *path,
 
 typedef struct att_searcher att_searcher;
 
+/* Gives the index at PATH its own synonym file (docs/QUERY.md,
+ * Synonyms): FILE is checked (every line must read) and copied to
+ * PATH/synonyms.txt (beside a Xapian stub file), atomically; searchers
+ * use it from their next search, with no reindexing. FILE NULL removes
+ * it. Errors: ATT_ENOTFOUND (no index at PATH, or no FILE), ATT_EINPUT
+ * and ATT_EUTF8 (the message gives FILE's line), ATT_ELIMIT, ATT_EIO,
+ * ATT_ENOMEM; the message in *ERRMSG (free() it) if ERRMSG is not
+ * NULL. */
+att_status att_index_set_synonyms(const char *path, const char *file,
+                                  char **errmsg);
+
 /* Opens the index last committed in PATH and pins it (mmap) for the life
  * of the handle: later commits and merges never change what it sees,
  * until att_searcher_reopen. Every file's magic, version and CRC-32 is
@@ -414,6 +425,13 @@ typedef struct att_search_options {
 	                          a histogram; "NUMBER:ranges=0,10,100"
 	                          buckets. Facets make the total exact */
 	size_t nfacets;        /* at most ATT_SEARCH_MAX_FACETS */
+	const char *synonyms;  /* a synonym file (docs/QUERY.md, Synonyms)
+	                          for this search, used instead of the
+	                          index's own; NULL: the index's, if it has
+	                          one (`attache index --synonyms`) */
+	int no_synonyms;       /* 1: no synonyms: neither a file nor the
+	                          bundled gazetteer of country names, which
+	                          English indexes use by default */
 } att_search_options;
 
 #define ATT_SEARCH_MAX_FACETS 16

@@ -427,7 +427,7 @@ static att_status build_node(att_match *m, att_enode **out, const att_query *q,
 	}
 	if (qn->kind == ATT_Q_TERM && qn->prefix)
 		return build_prefix(m, n, q, qn);
-	if (qn->kind != ATT_Q_BOOL)
+	if (qn->kind != ATT_Q_BOOL && qn->kind != ATT_Q_SYN)
 		return leaf_terms(m, n, q, qn);
 	n->kids = att_calloc(qn->n + 1, sizeof *n->kids);
 	if (n->kids == NULL)
@@ -437,27 +437,34 @@ static att_status build_node(att_match *m, att_enode **out, const att_query *q,
 		if (n->kids[n->nkids] != NULL)
 			n->nkids++;
 	}
-	if (rc == ATT_OK)
+	if (rc == ATT_OK && n->kind == ATT_Q_SYN)
+		n->nshould = n->nkids;   /* any member: a union */
+	else if (rc == ATT_OK)
 		order_kids(m, n);
 	return rc;
 }
 
 /* Marks the terms whose positions make passages and whose words are
  * highlighted: default-field terms not under an exclusion or a filter. */
-static void mark_positive(att_match *m, att_enode *n, int excluded)
+static void mark_positive(att_match *m, att_enode *n, int excluded, int syn)
 {
 	uint32_t i;
 
 	excluded |= n->occur == ATT_MUST_NOT || n->filter;
-	if (n->kind == ATT_Q_BOOL) {
+	if (n->kind == ATT_Q_BOOL || n->kind == ATT_Q_SYN) {
 		for (i = 0; i < n->nkids; i++)
-			mark_positive(m, n->kids[i], excluded);
+			mark_positive(m, n->kids[i], excluded,
+			              syn || n->kind == ATT_Q_SYN);
 		return;
 	}
 	for (i = 0; i < n->nt && !excluded; i++) {
 		att_eterm *e = &m->et[m->slot_u[n->t[i]]];
 
 		if (e->kind != ATT_ET_TEXT)
+			continue;
+		/* a stop word of a synonym's phrase ("republic of türkiye")
+		 * would be marked wherever it is */
+		if (syn && n->nt > 1 && att_stop_word(e->text, e->len))
 			continue;
 		e->positive = 1;
 		if (e->slot < 0)
@@ -472,7 +479,7 @@ att_status att_match_build(att_match *m, const att_query *q)
 	if (rc != ATT_OK)
 		return rc;
 	m->root->occur = ATT_MUST;
-	mark_positive(m, m->root, 0);
+	mark_positive(m, m->root, 0, 0);
 	return ATT_OK;
 }
 
@@ -511,6 +518,33 @@ att_status att_match_expand(att_match *m, const char *const *terms,
 	order_kids(m, r);
 	m->root = r;
 	return ATT_OK;
+}
+
+/* Sets the statistics of the synonym nodes under N: a group's document
+ * frequency is its most frequent member's (Lucene's SynonymQuery; a
+ * phrase's is bounded by its rarest term's), so that the group weighs
+ * as the word it stands for. */
+static void syn_stats(att_match *m, att_enode *n)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < n->nkids; i++)
+		syn_stats(m, n->kids[i]);
+	if (n->kind != ATT_Q_SYN)
+		return;
+	n->df = 0;
+	for (i = 0; i < n->nkids; i++) {
+		const att_enode *k = n->kids[i];
+		uint64_t df = UINT64_MAX;
+
+		for (j = 0; j < k->nt; j++)
+			if (m->et[m->slot_u[k->t[j]]].df < df)
+				df = m->et[m->slot_u[k->t[j]]].df;
+		if (k->nt > 0 && df > n->df)
+			n->df = df;
+	}
+	n->idf = log(1.0 + ((double)m->docs - (double)n->df + 0.5) /
+	             ((double)n->df + 0.5));
 }
 
 /* Looks up every term not looked up yet, in every segment, and sets its
@@ -577,6 +611,8 @@ att_status att_match_prepare(att_match *m)
 		             ((double)e->df + 0.5));
 	}
 	m->nlooked = net;
+	if (m->root != NULL)
+		syn_stats(m, m->root);
 	net = m->nslots;   /* per-slot cursor state */
 	att_free(m->pc);
 	att_free(m->present);
@@ -1038,6 +1074,123 @@ static double term_bound(const att_match *m, uint32_t u,
 	return best;
 }
 
+/* How many times phrase N (cursors at the document, its positions
+ * matched) occurs there. */
+static uint32_t phrase_count(att_match *m, const att_enode *n)
+{
+	uint32_t i, t, u0 = n->t[0], c = 0;
+
+	for (t = 0; t < n->nt; t++)
+		if (att_match_positions(m, n->t[t]) != ATT_OK)
+			return 0;
+	for (i = 0; i < m->npos[u0]; i++) {
+		uint32_t p = m->pos[u0][i];
+
+		for (t = 1; t < n->nt; t++)
+			if (!contains(m->pos[n->t[t]], m->npos[n->t[t]], p + t))
+				break;
+		c += t == n->nt;
+	}
+	return c;
+}
+
+/* Synonym node N's score in DOC, which it matches: BM25 of the group as
+ * one term, its tf the sum of its members' (a phrase's occurrences; a
+ * word's title tf counted under BM25F), its idf the group's. The sums
+ * go to X if not NULL. */
+static double syn_score(att_match *m, att_enode *n, uint32_t doc,
+                        att_term_explain *x)
+{
+	const att_segment *seg = &m->segs[m->seg];
+	double tf = 0, ttf = 0, dl, tl = 0, w = m->title_weight;
+	uint32_t i;
+
+	for (i = 0; i < n->nkids; i++) {
+		att_enode *k = n->kids[i];
+		uint32_t u = k->t[0];
+		int32_t title = m->slot_title[u];
+
+		if (nadvance(m, k, doc) != doc)
+			continue;
+		if (k->kind != ATT_Q_TERM) {
+			tf += phrase_count(m, k);
+			continue;
+		}
+		tf += att_postings_tf(&m->pc[u]);
+		if (title >= 0 && term_advance(m, (uint32_t)title, doc) == doc)
+			ttf += att_postings_tf(&m->pc[title]);
+	}
+	dl = att_segment_doclen(seg, doc);
+	if (w != 1 || x != NULL)
+		tl = att_segment_titlelen(seg, doc);
+	if (x != NULL) {
+		x->tf = (uint32_t)tf;
+		x->ttf = (uint32_t)ttf;
+		x->dl = (uint32_t)dl;
+		x->tl = (uint32_t)tl;
+	}
+	return bm25(m, n->idf, tf + (w - 1) * ttf, dl + (w - 1) * tl,
+	            m->avgdl + (w - 1) * m->avgtl, m->b);
+}
+
+/* The block bound of slot U at TARGET (or, WHOLE, its best block) in
+ * *BB, lowering *UPTO; 0 if it has no postings there. */
+static int slot_bound(att_match *m, uint32_t u, uint32_t target,
+                      uint32_t *upto, int whole, att_block_bound *bb)
+{
+	uint32_t at;
+
+	if (!m->present[u])
+		return 0;
+	if (whole) {
+		att_postings_max_bound(bb, &m->pc[u]);
+		return 1;
+	}
+	at = m->pc[u].doc > target ? m->pc[u].doc : target;
+	if (at == ATT_DOC_END || !att_postings_shallow(bb, &m->pc[u], at))
+		return 0;
+	if (bb->last_doc < *upto)
+		*upto = bb->last_doc;
+	return 1;
+}
+
+/* An upper bound of synonym node N's score over [TARGET, *UPTO] (or the
+ * segment): its members' highest tfs summed (a phrase's is at most its
+ * rarest term's), at the shortest length any of them has. */
+static double syn_bound(att_match *m, att_enode *n, uint32_t target,
+                        uint32_t *upto, int whole)
+{
+	double tf = 0, ttf = 0, dl = UINT32_MAX;
+	uint32_t i, j;
+
+	for (i = 0; i < n->nkids; i++) {
+		const att_enode *k = n->kids[i];
+		double ktf = UINT32_MAX, kdl = UINT32_MAX;
+		att_block_bound bb;
+
+		for (j = 0; j < k->nt; j++) {
+			if (!slot_bound(m, k->t[j], target, upto, whole, &bb)) {
+				ktf = 0;
+				break;
+			}
+			if (bb.max_tf < ktf)
+				ktf = bb.max_tf;
+			if (bb.min_dl < kdl)
+				kdl = bb.min_dl;
+			if (k->nt == 1)
+				ttf += bb.max_title_tf;
+		}
+		if (ktf == 0)
+			continue;
+		tf += ktf;
+		if (kdl < dl)
+			dl = kdl;
+	}
+	if (tf == 0)
+		return 0;
+	return pair_bound(m, n->idf, tf, dl, ttf);
+}
+
 /* The score of node N in document DOC, which it matches. */
 static double nscore(att_match *m, att_enode *n, uint32_t doc)
 {
@@ -1046,6 +1199,8 @@ static double nscore(att_match *m, att_enode *n, uint32_t doc)
 
 	if (n->boost == 0)   /* a filter */
 		return 0;
+	if (n->kind == ATT_Q_SYN)
+		return n->boost * syn_score(m, n, doc, NULL);
 	if (n->kind != ATT_Q_BOOL) {
 		for (i = 0; i < n->nt; i++)
 			s += term_score(m, n->t[i], doc, NULL);
@@ -1070,6 +1225,8 @@ static double bound(att_match *m, att_enode *n, uint32_t target,
 
 	if (n->boost == 0)
 		return 0;
+	if (n->kind == ATT_Q_SYN)
+		return n->boost * syn_bound(m, n, target, upto, whole);
 	if (n->kind != ATT_Q_BOOL) {
 		for (i = 0; i < n->nt; i++) {
 			uint32_t u = n->t[i], at;
@@ -1528,7 +1685,7 @@ static void explain_node(att_match *m, att_enode *n, uint32_t doc, int depth,
                          att_buf *b)
 {
 	static const char *const kinds[] = { "term", "phrase", "near", "group",
-	                                     "range", "all" };
+	                                     "range", "all", "synonyms" };
 	static const char *const occ[] = { "", "+", "-" };
 	double s = nscore(m, n, doc);
 	uint32_t i;
@@ -1543,6 +1700,41 @@ static void explain_node(att_match *m, att_enode *n, uint32_t doc, int depth,
 		att_buf_printf(b, " ^%g", n->boost);
 	if (n->kind == ATT_Q_RANGE)
 		att_buf_printf(b, " %s", n->field);
+	if (n->kind == ATT_Q_SYN) {
+		att_term_explain x;
+
+		memset(&x, 0, sizeof x);
+		syn_score(m, n, doc, &x);
+		att_buf_printf(b, ": idf %.4f (df %llu of %llu), tf %u", n->idf,
+		               (unsigned long long)n->df, (unsigned long long)m->docs,
+		               (unsigned)x.tf);
+		if (m->title_weight != 1)
+			att_buf_printf(b, " (title %u, weight %g)", (unsigned)x.ttf,
+			               m->title_weight);
+		att_buf_printf(b, ", length %u (title %u), avg %.1f\n",
+		               (unsigned)x.dl, (unsigned)x.tl, m->avgdl);
+		for (i = 0; i < n->nkids; i++) {
+			att_enode *k = n->kids[i];
+			uint32_t j;
+
+			if (nadvance(m, k, doc) != doc)
+				continue;
+			att_buf_printf(b, "%*s", 2 * depth + 2, "");
+			if (k->kind != ATT_Q_TERM)
+				att_buf_putc(b, '"');
+			for (j = 0; j < k->nt; j++) {
+				if (j)
+					att_buf_putc(b, ' ');
+				put_term(b, &m->et[m->slot_u[k->t[j]]]);
+			}
+			if (k->kind != ATT_Q_TERM)
+				att_buf_printf(b, "\": %u times\n", phrase_count(m, k));
+			else
+				att_buf_printf(b, ": tf %u\n",
+				               (unsigned)att_postings_tf(&m->pc[k->t[0]]));
+		}
+		return;
+	}
 	if (n->kind == ATT_Q_BOOL) {
 		att_buf_printf(b, "\n");
 		for (i = 0; i < n->nkids; i++) {

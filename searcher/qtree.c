@@ -19,7 +19,8 @@
  * what the tests compare: word, title:word, word* (a prefix), word? (an
  * optional stop word), "a b" (a phrase), near/N(a b), (...) a group,
  * +required, -excluded, ^N a boost, name:LO..HI a range of a typed
- * field (an open end empty), * every document.
+ * field (an open end empty), * every document, syn(a "b c") synonyms
+ * scored as one term.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,19 @@ static int cmp_tleaf(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* The terms of leaf N: a synonym node's are its members'. */
+static uint32_t leaf_nterms(const att_query *q, uint32_t n)
+{
+	const att_qnode *nd = &q->nodes[n];
+	uint32_t k, sum = 0;
+
+	if (nd->kind != ATT_Q_SYN)
+		return nd->n;
+	for (k = 0; k < nd->n; k++)
+		sum += q->nodes[q->kids[nd->first + k]].n;
+	return sum;
+}
+
 /* The leaves under N into V (room for every node), and their terms. */
 static uint64_t collect(const att_query *q, uint32_t n, tleaf *v, uint32_t *nv)
 {
@@ -168,7 +182,7 @@ static uint64_t collect(const att_query *q, uint32_t n, tleaf *v, uint32_t *nv)
 	    nd->occur != ATT_SHOULD;
 	v[*nv].order = *nv;
 	(*nv)++;
-	return nd->n;
+	return leaf_nterms(q, n);
 }
 
 /* Drops the leaves not in KEEP, and the groups left empty; 1 if N stays. */
@@ -237,13 +251,17 @@ att_status att_query_trim(att_query *q, const att_parse_env *env,
 	for (i = 0; i < nv; i++) {
 		att_qnode *l = &q->nodes[v[i].node];
 
+		if (l->kind == ATT_Q_SYN) {  /* marked: kept first */
+			v[i].df = 0;
+			continue;
+		}
 		if (l->n > limit / 4)  /* a pasted "phrase": its first words */
 			l->n = (uint32_t)(limit / 4);
 		v[i].df = leaf_df(q, l, env);
 	}
 	qsort(v, nv, sizeof *v, cmp_tleaf);
 	for (i = 0; i < nv; i++) {
-		uint32_t n = q->nodes[v[i].node].n;
+		uint32_t n = leaf_nterms(q, v[i].node);
 
 		if (used + n <= limit) {
 			keep[v[i].node] = 1;
@@ -339,6 +357,15 @@ static void render(att_buf *b, const att_query *q, uint32_t n, int root)
 		break;
 	case ATT_Q_ALL:
 		att_buf_putc(b, '*');
+		break;
+	case ATT_Q_SYN:   /* syn(turkey "republ of turkey" türkiy) */
+		att_buf_printf(b, "syn(");
+		for (i = 0; i < nd->n; i++) {
+			if (i)
+				att_buf_putc(b, ' ');
+			render(b, q, q->kids[nd->first + i], 1);
+		}
+		att_buf_putc(b, ')');
 		break;
 	case ATT_Q_BOOL:
 		att_buf_putc(b, '(');

@@ -1229,6 +1229,9 @@ static void finish(parser *ps, int root)
 	q->root = (uint32_t)root;
 	q->nodes[root].occur = ATT_MUST;
 	ps->rc = flatten(ps, q->root);
+	if (ps->rc == ATT_OK && ps->env->synonyms != NULL)
+		ps->rc = att_query_synonyms(q, ps->env->synonyms, &ps->capnodes,
+		                            &ps->capkids, &ps->capterms);
 	if (ps->rc != ATT_OK)
 		return;
 	att_query_merge_repeats(q);

@@ -45,6 +45,7 @@ struct att_searcher {
 	att_xsearcher *x;            /* the Xapian backend's, or NULL */
 	att_field *fields;           /* att_searcher_document's */
 	size_t capfields;
+	att_syncache syn;            /* the synonyms last used */
 	char msg[8192];
 };
 
@@ -97,6 +98,7 @@ void att_searcher_free(att_searcher *s)
 	att_xsearcher_free(s->x);
 #endif
 	att_block_cache_release(&s->cache);
+	att_syncache_release(&s->syn);
 	att_free(s->fields);
 	att_free(s->dir);
 	att_free(s);
@@ -1202,6 +1204,18 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	env.ctx = s;
 	env.schema = &s->man.schema;
 	env.syntax = opts->syntax;
+	if (!opts->no_synonyms) {
+		char path[4096];
+
+		if (att_synonyms_path(path, sizeof path, s->dir) != 0)
+			path[0] = '\0';
+		rc = att_syncache_get(&env.synonyms, &s->syn, s->an,
+		                      strcmp(s->man.language, "english") == 0,
+		                      path[0] ? path : NULL,
+		                      opts->synonyms, s->msg, sizeof s->msg);
+		if (rc != ATT_OK)
+			return rc;
+	}
 	if (att_sort_spec(&sort_field, &sort_desc, &s->man.schema, opts->sort,
 	                  s->msg, sizeof s->msg) != 0)
 		return ATT_EINVAL;

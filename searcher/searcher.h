@@ -9,6 +9,11 @@
  *                into a tree of groups, terms, phrases and NEAR windows,
  *                strictly (errors with columns), forgivingly, or as
  *                plain words
+ *   synonyms.c - synonym files and the gazetteer (analysed lazily),
+ *                and the rewrite of words and phrases into synonym
+ *                groups scored as one term; an index's own file
+ *   fuzzy.c    - terms within N edits of a word, walked over a sorted
+ *                dictionary (either backend's) without a full scan
  *   qtree.c    - rewriting the parsed tree: repeated words merged, a
  *                long query cut to its most informative terms, a query
  *                of exclusions read as words; the canonical rendering
@@ -31,6 +36,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "attache.h"
 #include "format.h"
@@ -64,7 +70,9 @@ enum att_qkind {
 	ATT_Q_NEAR,    /* terms in any order, at most slop words between */
 	ATT_Q_BOOL,    /* a group: required, optional and excluded members */
 	ATT_Q_RANGE,   /* a typed field's value within [lo, hi] (keys) */
-	ATT_Q_ALL      /* every document: `*` */
+	ATT_Q_ALL,     /* every document: `*` */
+	ATT_Q_SYN      /* synonyms scored as one term: kids[first .. first+n)
+	                  are terms and phrases (synonyms.c) */
 };
 
 #define ATT_QUERY_MAX_BYTES 8192
@@ -92,7 +100,7 @@ typedef struct att_qnode {
 	enum att_occur occur;  /* in its parent group (the root: ATT_MUST) */
 	double boost;          /* multiplies the node's score; > 0 */
 	uint32_t first, n;     /* TERM, PHRASE, NEAR: terms[first .. first+n);
-	                          BOOL: kids[first .. first+n) */
+	                          BOOL, SYN: kids[first .. first+n) */
 	uint32_t slop;         /* NEAR: words allowed between the terms */
 	int prefix;            /* TERM: terms[first] is a prefix to expand */
 	int stop;              /* TERM: an optional stop word */
@@ -130,6 +138,8 @@ typedef struct att_parse_env {
 	att_syntax syntax;      /* forgiving (0), strict or plain */
 	const att_schema *schema; /* the typed fields, or NULL: a keyword
 	                           field's word or phrase is one folded value */
+	struct att_synset *synonyms; /* groups free words expand to, or NULL
+	                           (synonyms.c; analysed as they are needed) */
 } att_parse_env;
 
 /* Parses Q into OUT, as ENV->syntax says (docs/QUERY.md):
@@ -203,6 +213,57 @@ void att_query_render(att_buf *b, const att_query *q);
 
 /* 1 if WORD (normalised, LEN bytes) is on the English stop list. */
 int att_stop_word(const char *word, size_t len);
+
+/* ---- synonyms.c ------------------------------------------------------------ */
+
+typedef struct att_synset att_synset;
+
+/* Adds the groups of synonym file TEXT (LEN bytes; NAME names it in
+ * messages) to *SET (made if NULL). Errors, with "NAME:LINE: ..." in
+ * MSG: ATT_EUTF8, ATT_EINPUT (a bad escape), ATT_ELIMIT, ATT_ENOMEM.
+ * Call att_synset_finish after the last add. */
+att_status att_synset_add_text(att_synset **set, const char *name,
+                               const char *text, size_t len, char *msg,
+                               size_t cap);
+/* The same for the file at PATH (ATT_ENOTFOUND, ATT_EIO too). */
+att_status att_synset_add_file(att_synset **set, const char *path, char *msg,
+                               size_t cap);
+/* Readies SET (NULL: nothing) for look-ups, its entries analysed by AN
+ * as they are needed (AN must outlive them). ATT_OK or ATT_ENOMEM. */
+att_status att_synset_finish(att_synset *set, att_analyzer *an);
+void att_synset_free(att_synset *set);
+/* The number of groups (of two or more distinct entries). */
+size_t att_synset_groups(const att_synset *set);
+/* Rewrites Q's free words and phrases that are entries of S into
+ * synonym nodes (ATT_Q_SYN); the arrays grow as query.c's parser grows
+ * them, with its capacities *CAP*. ATT_OK or ATT_ENOMEM. */
+att_status att_query_synonyms(att_query *q, att_synset *s,
+                              uint32_t *capnodes, uint32_t *capkids,
+                              uint32_t *capterms);
+/* The bundled gazetteer's text (searcher/gazetteer/gazetteer.txt). */
+const char *att_gazetteer_text(size_t *len);
+
+/* A searcher's synonyms, read again only when what they come from
+ * changes. */
+typedef struct att_syncache {
+	att_synset *set;
+	char *path;             /* the file read, or NULL */
+	struct stat st;         /* its version */
+	int has, gazetteer, loaded;
+} att_syncache;
+
+/* The synonyms of a search in *OUT (NULL: none): the gazetteer if
+ * GAZETTEER, and SEARCH_FILE if not NULL (ATT_ENOTFOUND if it is not
+ * there), else INDEX_FILE if it exists; analysed by AN. The errors of
+ * att_synset_add_file, with MSG. */
+att_status att_syncache_get(att_synset **out, att_syncache *c,
+                            att_analyzer *an, int gazetteer,
+                            const char *index_file, const char *search_file,
+                            char *msg, size_t cap);
+void att_syncache_release(att_syncache *c);
+/* The synonym file of the index at PATH (PATH/synonyms.txt, or beside a
+ * Xapian stub file) into OUT; 0, or -1 if nothing is at PATH. */
+int att_synonyms_path(char *out, size_t cap, const char *path);
 
 /* ---- passage.c ----------------------------------------------------------- */
 
@@ -464,6 +525,9 @@ struct att_enode {
 	uint32_t slop;          /* NEAR */
 	int stop;               /* an optional stop word */
 	int filter;             /* matches, never scores (boost 0) */
+	uint64_t df;            /* SYN: the group's document frequency (its
+	                           most frequent member's), */
+	double idf;             /* and its idf */
 	char field[ATT_FIELD_NAME_MAX + 1]; /* RANGE: the column's name, */
 	uint64_t lo, hi;        /* and the keys it takes */
 	const att_valcol *col;  /* its column in the segment, or NULL */

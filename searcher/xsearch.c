@@ -70,6 +70,7 @@ struct att_xsearcher {
 	char *doc;               /* att_xsearcher_document's data, copied */
 	int modified;            /* a call met a discarded revision */
 	int remote;              /* some shard is remote */
+	att_syncache syn;        /* the synonyms last used */
 	char *msg;
 	size_t cap;
 };
@@ -336,6 +337,7 @@ void att_xsearcher_free(att_xsearcher *x)
 		return;
 	att_xdb_free(x->db);
 	att_free(x->doc);
+	att_syncache_release(&x->syn);
 	att_free(x->path);
 	att_analyzer_free(x->an);
 	att_analyzer_free(x->plain);
@@ -454,6 +456,7 @@ typedef struct xq {
 	size_t npos, cappos;
 	char *err;           /* from the wrapper's query builders */
 	int forgive;         /* a prefix covering too many terms is its word */
+	int in_syn;          /* building a synonym's members */
 	att_notes *notes;
 } xq;
 
@@ -508,7 +511,11 @@ static att_status term_query(xq *c, att_xquery **out, const char *t,
 
 	if (st != ATT_X_OK)
 		return qfail(c, st);
-	return excluded ? ATT_OK : add_positive(c, t, len);
+	/* a stop word inside a synonym's phrase ("republic of türkiye")
+	 * neither makes passages nor is marked, as natively */
+	if (excluded || (c->in_syn && att_stop_word(t, len)))
+		return ATT_OK;
+	return add_positive(c, t, len);
 }
 
 /* Combines SUBS[0..n) (freed here) with OP. */
@@ -711,6 +718,30 @@ static att_status group_query(xq *c, att_xquery **out, const att_query *q,
 	return rc;
 }
 
+/* Synonyms: OP_SYNONYM over the members, weighted as one term (Xapian
+ * sums their wdfs and estimates the group's frequency itself). */
+static att_status syn_query(xq *c, att_xquery **out, const att_query *q,
+                            const att_qnode *qn, int excluded)
+{
+	att_xquery **subs = att_calloc((size_t)qn->n + 1, sizeof *subs);
+	att_status rc = subs ? ATT_OK : ATT_ENOMEM;
+	uint32_t i, n = 0;
+
+	c->in_syn = 1;
+	for (i = 0; i < qn->n && rc == ATT_OK; i++) {
+		rc = node_query(c, &subs[n], q, q->kids[qn->first + i], excluded);
+		n += rc == ATT_OK;
+	}
+	c->in_syn = 0;
+	if (rc == ATT_OK)
+		rc = combine(c, out, ATT_XOP_SYNONYM, subs, n, 0);
+	else
+		for (i = 0; i < n; i++)
+			att_xquery_free(subs[i]);
+	att_free(subs);
+	return rc;
+}
+
 static att_status node_query(xq *c, att_xquery **out, const att_query *q,
                              uint32_t qi, int excluded)
 {
@@ -728,6 +759,8 @@ static att_status node_query(xq *c, att_xquery **out, const att_query *q,
 		rc = range_query(c, &raw, qn);
 	} else if (qn->kind == ATT_Q_BOOL)
 		rc = group_query(c, &raw, q, qn, excluded);
+	else if (qn->kind == ATT_Q_SYN)
+		rc = syn_query(c, &raw, q, qn, excluded);
 	else if (qn->kind == ATT_Q_TERM && qn->prefix)
 		rc = prefix_query(c, &raw, &q->terms[qn->first], qn->column,
 		                  excluded);
@@ -1593,6 +1626,18 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 	env.syntax = o->syntax;
 	env.schema = &x->schema;
 	*out = NULL;
+	if (!o->no_synonyms) {
+		char path[4096];
+
+		if (att_synonyms_path(path, sizeof path, x->path) != 0)
+			path[0] = '\0';
+		rc = att_syncache_get(&env.synonyms, &x->syn, x->an,
+		                      strcmp(x->language, "english") == 0,
+		                      path[0] ? path : NULL,
+		                      o->synonyms, x->msg, x->cap);
+		if (rc != ATT_OK)
+			return rc;
+	}
 	memset(&r, 0, sizeof r);
 	r.q.x = x;
 	if (att_sort_spec(&sf, &r.sort_desc, &x->schema, o->sort, x->msg,

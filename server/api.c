@@ -434,8 +434,9 @@ void api_search(srv *s, const srv_req *q, srv_resp *r)
 	att_search_options o;
 	att_results *res = NULL;
 	json_t *fields = NULL, *qs;
-	size_t qlen;
+	size_t qlen, len;
 	const char *qv = srv_arg(q, "q", &qlen);
+	int syn = 1;
 	srv_slot *slot;
 	att_status st;
 	double t0, took;
@@ -473,10 +474,13 @@ void api_search(srv *s, const srv_req *q, srv_resp *r)
 	    count_arg(&o.offset, q, "offset", 0, c->max_offset, r) ||
 	    count_arg(&o.passages, q, "passages", 1, 8, r) ||
 	    bool_arg(&o.require_all, q, "and", r) ||
-	    bool_arg(&o.explain, q, "explain", r) || fields_arg(&fields, q, r)) {
+	    bool_arg(&o.explain, q, "explain", r) || fields_arg(&fields, q, r) ||
+	    (srv_arg(q, "synonyms", &len) != NULL &&   /* default true */
+	     bool_arg(&syn, q, "synonyms", r))) {
 		json_decref(qs);
 		return;
 	}
+	o.no_synonyms = !syn;
 	slot = srv_pool_get(srv_searchers(s));
 	t0 = srv_now();
 	st = att_search(&res, slot->s, qv, qlen, &o);

@@ -548,6 +548,9 @@ static const char *const VNAME[NV] = {
 static void options(att_search_options *o, int v)
 {
 	att_search_options_init(o);
+	/* the rendered queries are the parser's: the gazetteer's synonyms,
+	 * a later rewrite, are check_synonyms.c's */
+	o->no_synonyms = v == V_EXPLAIN;
 	o->exhaustive = v == V_EXHAUSTIVE || v == V_AND_EXHAUSTIVE;
 	o->require_all = v == V_AND || v == V_AND_EXHAUSTIVE;
 	if (v == V_PASSAGES)

@@ -47,6 +47,11 @@ CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
         -I$ROOT/indexer -I$ROOT/searcher $DEPS_CFLAGS"
 
 echo "building in $BUILD"
+# the bundled gazetteer, compiled in as CMakeLists.txt does it
+cmake -DSRC="$ROOT/searcher/gazetteer/gazetteer.txt" -DOUT="$BUILD/gazetteer.c" \
+      -P "$ROOT/searcher/gazetteer/embed.cmake" || exit 2
+$CC $CFLAGS -fsanitize=fuzzer-no-link,$SAN -c "$BUILD/gazetteer.c" \
+    -o "$BUILD/obj/gazetteer.o" || exit 2
 export CC CFLAGS SAN ROOT BUILD
 # shellcheck disable=SC2016
 if ! echo "$SOURCES" | xargs -P "$JOBS" -I{} sh -c '
