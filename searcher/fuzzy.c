@@ -62,6 +62,7 @@
  * (ATT_MAX_TERM + N + 2) rows, on the caller's stack.
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "searcher.h"
@@ -654,3 +655,98 @@ void att_term_source_xapian(att_term_source *src, struct att_xiter *it)
 	src->ctx = it;
 }
 #endif
+
+/* ---- expansions ------------------------------------------------------------- */
+
+att_status att_fz_add(att_fz_set *s, const uint8_t *term, size_t len,
+                      uint64_t df, unsigned dist)
+{
+	if (len == 0 || term[0] < 0x20 || df == 0)   /* id and field terms */
+		return ATT_OK;
+	if (s->n == s->cap) {
+		size_t c = s->cap ? s->cap * 2 : 32;
+		att_fz_term *p = att_realloc(s->v, c * sizeof *p);
+
+		if (p == NULL)
+			return ATT_ENOMEM;
+		s->v = p;
+		s->cap = c;
+	}
+	s->v[s->n].text = att_strndup((const char *)term, len);
+	if (s->v[s->n].text == NULL)
+		return ATT_ENOMEM;
+	s->v[s->n].len = len;
+	s->v[s->n].df = df;
+	s->v[s->n].dist = dist;
+	s->n++;
+	return ATT_OK;
+}
+
+static int cmp_fz_text(const void *a, const void *b)
+{
+	const att_fz_term *x = a, *y = b;
+	int c = memcmp(x->text, y->text, x->len < y->len ? x->len : y->len);
+
+	return c != 0 ? c : x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int cmp_fz_rank(const void *a, const void *b)
+{
+	const att_fz_term *x = a, *y = b;
+
+	if (x->dist != y->dist)
+		return x->dist < y->dist ? -1 : 1;
+	if (x->df != y->df)
+		return x->df > y->df ? -1 : 1;
+	return cmp_fz_text(a, b);
+}
+
+void att_fz_finish(att_fz_set *s, int nearest)
+{
+	size_t i, j;
+
+	if (s->n == 0)
+		return;
+	qsort(s->v, s->n, sizeof *s->v, cmp_fz_text);
+	for (i = 0, j = 0; i < s->n; i++) {   /* one per term, dfs summed */
+		if (j > 0 && cmp_fz_text(&s->v[j - 1], &s->v[i]) == 0) {
+			s->v[j - 1].df += s->v[i].df;
+			att_free(s->v[i].text);
+			continue;
+		}
+		s->v[j++] = s->v[i];
+	}
+	s->n = j;
+	qsort(s->v, s->n, sizeof *s->v, cmp_fz_rank);
+	for (i = 0; i < s->n; i++)
+		if ((nearest && s->v[i].dist != s->v[0].dist) ||
+		    i == (nearest ? ATT_FUZZY_NEAREST : ATT_FUZZY_KEEP))
+			break;
+	for (j = i; j < s->n; j++)
+		att_free(s->v[j].text);
+	s->n = i;
+}
+
+void att_fz_release(att_fz_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		att_free(s->v[i].text);
+	att_free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+double att_fuzzy_boost(unsigned dist)
+{
+	return 1.0 / (1.0 + dist);
+}
+
+unsigned att_fuzzy_edits(const char *word, size_t len)
+{
+	size_t i, chars = 0;
+
+	for (i = 0; i < len; i++)
+		chars += ((unsigned char)word[i] & 0xC0) != 0x80;
+	return chars >= 9 ? 2 : chars >= 5 ? 1 : 0;
+}

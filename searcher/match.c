@@ -357,6 +357,146 @@ static att_status build_prefix(att_match *m, att_enode *n, const att_query *q,
 	return rc;
 }
 
+/* ---- fuzzy words --------------------------------------------------------- */
+
+typedef struct fz_walk {
+	att_fz_set set;
+	const att_segment *seg;
+} fz_walk;
+
+static att_status fz_emit(void *ctx, const uint8_t *t, size_t len, uint64_t df,
+                          unsigned dist)
+{
+	fz_walk *w = ctx;
+
+	return att_fz_add(&w->set, t, len,
+	                  live_df(w->seg, (const char *)t, len, df), dist);
+}
+
+/* The terms within EDITS of TEXT over every segment into *SET, chosen by
+ * att_fz_finish (NEAREST: only the nearest). */
+static att_status fuzzy_terms(att_match *m, const char *text, size_t len,
+                              unsigned edits, int nearest, att_fz_set *set)
+{
+	fz_walk w;
+	att_status rc = ATT_OK;
+	uint32_t s;
+
+	memset(&w, 0, sizeof w);
+	for (s = 0; s < m->nsegs && rc == ATT_OK; s++) {
+		att_term_source src;
+		att_dict_iter it;
+
+		w.seg = &m->segs[s];
+		att_term_source_segment(&src, &it, &m->segs[s]);
+		rc = att_fuzzy_walk(&src, text, len, edits, fz_emit, &w, NULL);
+		if (rc == ATT_ECORRUPT && m->msg[0] == '\0')
+			snprintf(m->msg, m->msgcap, "%s.dic: corrupt dictionary",
+			         m->segs[s].path);
+	}
+	if (rc != ATT_OK) {
+		att_fz_release(&w.set);
+		return rc == ATT_ENOMEM ? merr(m, rc, NULL) : rc;
+	}
+	att_fz_finish(&w.set, nearest);
+	*set = w.set;
+	return ATT_OK;
+}
+
+/* A fuzzy word becomes a group of its expansions, each optional and
+ * scored as its own term, boosted by att_fuzzy_boost of its distance. */
+static att_status build_fuzzy(att_match *m, att_enode *n, const att_fz_set *v,
+                              size_t column)
+{
+	att_status rc = ATT_OK;
+	size_t i;
+
+	n->kind = ATT_Q_BOOL;
+	if (v->n > 0 && (n->kids = att_calloc(v->n, sizeof *n->kids)) == NULL)
+		return merr(m, ATT_ENOMEM, NULL);
+	for (i = 0; i < v->n && rc == ATT_OK; i++) {
+		att_enode *k = new_enode(m);
+		int32_t u;
+
+		if (k == NULL || (k->t = att_calloc(1, sizeof *k->t)) == NULL)
+			return merr(m, ATT_ENOMEM, NULL);
+		u = term_slot(m, v->v[i].text, v->v[i].len, ATT_ET_TEXT);
+		if (u < 0)
+			return slot_err(m, u);
+		k->kind = ATT_Q_TERM;
+		k->occur = ATT_SHOULD;
+		k->boost = att_fuzzy_boost(v->v[i].dist);
+		k->t[0] = (uint32_t)u;
+		k->nt = 1;
+		k->column = column;
+		n->kids[n->nkids++] = k;
+		n->nshould++;
+	}
+	return rc;
+}
+
+/* 1 if no live document of any segment holds TERM. */
+static int unknown_term(att_match *m, const att_qterm *t)
+{
+	uint32_t s;
+
+	for (s = 0; s < m->nsegs; s++) {
+		att_term_info ti;
+		int found = 0;
+
+		if (att_segment_lookup(&ti, &found, &m->segs[s], t->text, t->len,
+		                       m->msg, m->msgcap) != ATT_OK)
+			return 0;   /* the lookup will fail again, and say so */
+		if (found && live_df(&m->segs[s], t->text, t->len, ti.df) > 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Node QN a fuzzy word (word~N), or forgiving, a free word no document
+ * holds (of 5 characters or more): its expansions in *SET, *FUZZY 1; 0
+ * and nothing for any other node. */
+static att_status fuzzy_node(att_match *m, const att_query *q,
+                             const att_qnode *qn, att_fz_set *set, int *fuzzy)
+{
+	const att_qterm *t = &q->terms[qn->first];
+	unsigned edits = qn->fuzzy;
+	att_status rc;
+	size_t i;
+
+	*fuzzy = 0;
+	memset(set, 0, sizeof *set);
+	if (qn->kind != ATT_Q_TERM || qn->prefix || t->field_len > 0 ||
+	    (edits == 0 && m->in_syn))   /* a synonym's form is not a typo */
+		return ATT_OK;
+	if (edits == 0) {   /* the automatic correction */
+		if (!m->forgive || qn->filter || qn->occur == ATT_MUST_NOT ||
+		    (edits = att_fuzzy_edits(t->text, t->len)) == 0 ||
+		    !unknown_term(m, t))
+			return ATT_OK;
+		rc = fuzzy_terms(m, t->text, t->len, edits, 1, set);
+		if (rc != ATT_OK || set->n == 0)
+			return rc;
+		{
+			char list[80] = "";
+			size_t at = 0;
+
+			for (i = 0; i < set->n && i < 3 && at < sizeof list; i++)
+				at += (size_t)snprintf(list + at, sizeof list - at, "%s%.*s",
+				                       i ? ", " : "", (int)set->v[i].len,
+				                       set->v[i].text);
+			att_note(m->notes, "%.*s is in no document: searched %s%s",
+			         (int)(t->len > 30 ? 30 : t->len), t->text, list,
+			         set->n > 3 ? ", ..." : "");
+		}
+		*fuzzy = 1;
+		return ATT_OK;
+	}
+	rc = fuzzy_terms(m, t->text, t->len, edits, 0, set);
+	*fuzzy = rc == ATT_OK;
+	return rc;
+}
+
 /* Orders a group's members: required (ranges and `*`, which scan, after
  * the posting lists), then optional, then excluded, and drops optional
  * stop words when the group has anything else to match. */
@@ -427,16 +567,29 @@ static att_status build_node(att_match *m, att_enode **out, const att_query *q,
 	}
 	if (qn->kind == ATT_Q_TERM && qn->prefix)
 		return build_prefix(m, n, q, qn);
+	if (qn->kind == ATT_Q_TERM) {
+		att_fz_set fz;
+		int fuzzy;
+
+		rc = fuzzy_node(m, q, qn, &fz, &fuzzy);
+		if (rc == ATT_OK && fuzzy)
+			rc = build_fuzzy(m, n, &fz, qn->column);
+		att_fz_release(&fz);
+		if (rc != ATT_OK || fuzzy)
+			return rc;
+	}
 	if (qn->kind != ATT_Q_BOOL && qn->kind != ATT_Q_SYN)
 		return leaf_terms(m, n, q, qn);
 	n->kids = att_calloc(qn->n + 1, sizeof *n->kids);
 	if (n->kids == NULL)
 		return merr(m, ATT_ENOMEM, NULL);
+	m->in_syn += qn->kind == ATT_Q_SYN;
 	for (i = 0; i < qn->n && rc == ATT_OK; i++) {
 		rc = build_node(m, &n->kids[n->nkids], q, q->kids[qn->first + i]);
 		if (n->kids[n->nkids] != NULL)
 			n->nkids++;
 	}
+	m->in_syn -= qn->kind == ATT_Q_SYN;
 	if (rc == ATT_OK && n->kind == ATT_Q_SYN)
 		n->nshould = n->nkids;   /* any member: a union */
 	else if (rc == ATT_OK)

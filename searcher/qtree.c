@@ -68,7 +68,8 @@ static int cmp_rep(const void *a, const void *b)
 
 static int mergeable_word(const att_qnode *nd)
 {
-	return nd->kind == ATT_Q_TERM && nd->occur == ATT_SHOULD && !nd->prefix;
+	return nd->kind == ATT_Q_TERM && nd->occur == ATT_SHOULD && !nd->prefix &&
+	    !nd->fuzzy;
 }
 
 /* One group: its repeated optional words into the first of each. V is
@@ -178,7 +179,7 @@ static uint64_t collect(const att_query *q, uint32_t n, tleaf *v, uint32_t *nv)
 		return sum;
 	}
 	v[*nv].node = n;
-	v[*nv].marked = nd->kind != ATT_Q_TERM || nd->prefix ||
+	v[*nv].marked = nd->kind != ATT_Q_TERM || nd->prefix || nd->fuzzy ||
 	    nd->occur != ATT_SHOULD;
 	v[*nv].order = *nv;
 	(*nv)++;
@@ -336,6 +337,8 @@ static void render(att_buf *b, const att_query *q, uint32_t n, int root)
 		put_term(b, &q->terms[nd->first]);
 		if (nd->prefix)
 			att_buf_putc(b, '*');
+		if (nd->fuzzy)
+			att_buf_printf(b, "~%u", nd->fuzzy);
 		if (nd->stop)
 			att_buf_putc(b, '?');
 		break;

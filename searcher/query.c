@@ -456,6 +456,7 @@ static int parse_word(parser *ps, size_t end)
 {
 	size_t at = ps->i, n = end - at;
 	int prefix = 0, count, nd;
+	unsigned fuzzy = 0;
 	char norm[ATT_MAX_TERM + 1];
 	size_t nlen = 0;
 
@@ -468,6 +469,26 @@ static int parse_word(parser *ps, size_t end)
 	if (n > 1 && ps->s[at + n - 1] == '*')
 		prefix = 1, n--;
 	ps->i = at + n + prefix;
+	if (!prefix) {   /* word~ or word~N: a fuzzy word */
+		size_t j = n;
+
+		while (j > 0 && ps->s[at + j - 1] >= '0' && ps->s[at + j - 1] <= '9')
+			j--;
+		if (j > 1 && ps->s[at + j - 1] == '~' && n - j <= 4) {
+			long e = n > j ? strtol(ps->s + at + j, NULL, 10) : -1;
+
+			if (e > ATT_FUZZY_MAX_EDITS && !ps->forgive)
+				return fail(ps, ATT_EPARSE, at + j - 1,
+				            "~N on a word allows at most 2 edits");
+			if (e > ATT_FUZZY_MAX_EDITS)
+				att_note(&ps->q->notes, "~%ld: at most 2 edits", e);
+			fuzzy = e < 0 ? att_fuzzy_edits(ps->s + at, j - 1)
+			    : e > ATT_FUZZY_MAX_EDITS ? ATT_FUZZY_MAX_EDITS : (unsigned)e;
+			if (fuzzy == 0 && e < 0)
+				fuzzy = 1;   /* word~ on a short word: one edit */
+			n = j - 1;
+		}
+	}
 	if (prefix && ps->forgive && ++ps->nprefix > ATT_QUERY_MAX_PREFIXES) {
 		att_note(&ps->q->notes, "prefixes past the first %d searched as "
 		         "words", ATT_QUERY_MAX_PREFIXES);
@@ -493,6 +514,11 @@ static int parse_word(parser *ps, size_t end)
 	}
 	count = analyse(ps, at, n);
 	nd = leaf(ps, count, at, ATT_Q_PHRASE, 0);
+	if (nd >= 0 && fuzzy > 0 && count == 1 && ps->field_len == 0)
+		ps->q->nodes[nd].fuzzy = fuzzy;
+	else if (nd >= 0 && fuzzy > 0)
+		att_note(&ps->q->notes, "~ applies to one word: %.*s searched "
+		         "exactly", (int)(n > 40 ? 40 : n), ps->s + at);
 	if (nd >= 0 && count == 1 && ps->env->stop_words &&
 	    ps->env->plain != NULL && ps->field_len == 0) {
 		nlen = att_analyze_word(ps->env->plain, norm, sizeof norm - 1,

@@ -103,6 +103,8 @@ typedef struct att_qnode {
 	                          BOOL, SYN: kids[first .. first+n) */
 	uint32_t slop;         /* NEAR: words allowed between the terms */
 	int prefix;            /* TERM: terms[first] is a prefix to expand */
+	unsigned fuzzy;        /* TERM: word~N, the edits allowed (1 or 2);
+	                          0: the word exactly */
 	int stop;              /* TERM: an optional stop word */
 	int filter;            /* matches without adding to the score: a
 	                          range, `*`, a keyword field's value */
@@ -602,7 +604,9 @@ typedef struct att_match {
 	int stop_words;            /* drop optional stop words */
 	int prune;                 /* 0: exhaustive evaluation */
 	int forgive;               /* a prefix covering too many terms is
-	                              its word, noted, not ATT_ELIMIT */
+	                              its word, noted, not ATT_ELIMIT; a
+	                              word in no document is corrected */
+	int in_syn;                /* building a synonym node's members */
 	att_notes *notes;
 	size_t k;                  /* heap size */
 	/* sorting by a date or number field (prune must be 0): its name,
@@ -735,5 +739,40 @@ struct att_xiter;
  * message on IT (att_xiter_errmsg). */
 void att_term_source_xapian(att_term_source *src, struct att_xiter *it);
 #endif
+
+/* Expansions of a fuzzy word: a term's text (att_malloc'd), its live
+ * document frequency and its distance. */
+typedef struct att_fz_term {
+	char *text;
+	size_t len;
+	uint64_t df;
+	unsigned dist;
+} att_fz_term;
+
+typedef struct att_fz_set {
+	att_fz_term *v;
+	size_t n, cap;
+} att_fz_set;
+
+/* `word~N` keeps its ATT_FUZZY_KEEP nearest terms; a word the index does
+ * not have, searched as its nearest (docs/QUERY.md, Typos), the
+ * ATT_FUZZY_NEAREST most frequent at the least distance found. */
+#define ATT_FUZZY_KEEP 32
+#define ATT_FUZZY_NEAREST 8
+
+/* Adds a term a walk found (id and field terms, and terms in no live
+ * document, are left out). ATT_OK or ATT_ENOMEM. */
+att_status att_fz_add(att_fz_set *s, const uint8_t *term, size_t len,
+                      uint64_t df, unsigned dist);
+/* Merges the segments' entries of each term (dfs summed), orders them by
+ * distance, then frequency, then bytes, and keeps ATT_FUZZY_KEEP or,
+ * NEAREST, the nearest ones. Both backends choose so. */
+void att_fz_finish(att_fz_set *s, int nearest);
+void att_fz_release(att_fz_set *s);
+/* The boost of an expansion DIST edits away: 1 / (1 + DIST). */
+double att_fuzzy_boost(unsigned dist);
+/* The edits `word~` and the automatic correction allow WORD (LEN bytes):
+ * 0 under 5 characters, 1 under 9, else 2 (Meilisearch's rule). */
+unsigned att_fuzzy_edits(const char *word, size_t len);
 
 #endif

@@ -498,7 +498,8 @@ static int free_word(const att_query *q, uint32_t n)
 {
 	const att_qnode *nd = &q->nodes[n];
 
-	return nd->kind == ATT_Q_TERM && !nd->prefix && !nd->filter &&
+	return nd->kind == ATT_Q_TERM && !nd->prefix && !nd->fuzzy &&
+	    !nd->filter &&
 	    q->terms[nd->first].field_len == 0;
 }
 

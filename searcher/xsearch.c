@@ -613,6 +613,93 @@ static att_status prefix_query(xq *c, att_xquery **out, const att_qterm *qt,
 	return rc;
 }
 
+static att_status fz_emit(void *ctx, const uint8_t *t, size_t len, uint64_t df,
+                          unsigned dist)
+{
+	return att_fz_add(ctx, t, len, df, dist);
+}
+
+static uint64_t term_df(void *ctx, const char *term, size_t len);
+
+/* A fuzzy word (word~N), or forgiving, a free word in no document (of 5
+ * characters or more): OR of its expansions from the term list, chosen
+ * and boosted as natively (att_fz_finish, att_fuzzy_boost), in *OUT; *OUT
+ * NULL for any other word. */
+static att_status fuzzy_query(xq *c, att_xquery **out, const att_query *q,
+                              const att_qnode *qn, int excluded)
+{
+	const att_qterm *t = &q->terms[qn->first];
+	unsigned edits = qn->fuzzy;
+	att_xquery **subs = NULL;
+	att_term_source src;
+	att_xiter *it = NULL;
+	att_fz_set set;
+	att_status rc = ATT_OK;
+	att_xstatus st;
+	size_t i, k = 0;
+	int nearest = edits == 0;
+
+	*out = NULL;
+	if (t->field_len > 0 || qn->prefix)
+		return ATT_OK;
+	if (nearest && (!c->forgive || excluded || c->in_syn ||
+	                (edits = att_fuzzy_edits(t->text, t->len)) == 0 ||
+	                term_df(c->x, t->text, t->len) > 0))
+		return ATT_OK;
+	memset(&set, 0, sizeof set);
+	st = att_xdb_allterms(&it, c->x->db, "", 0);
+	if (st != ATT_X_OK)
+		return fail(c->x, xstatus(c->x, st), "%s", att_xdb_errmsg(c->x->db));
+	att_term_source_xapian(&src, it);
+	rc = att_fuzzy_walk(&src, t->text, t->len, edits, fz_emit, &set, NULL);
+	if (rc != ATT_OK && rc != ATT_ENOMEM)
+		rc = fail(c->x, rc, "%s", att_xiter_errmsg(it));
+	att_xiter_free(it);
+	if (rc == ATT_OK)
+		att_fz_finish(&set, nearest);
+	if (rc == ATT_OK && nearest && set.n == 0) {   /* nothing near: as is */
+		att_fz_release(&set);
+		return ATT_OK;
+	}
+	if (rc == ATT_OK && nearest) {
+		char list[80] = "";
+		size_t at = 0;
+
+		for (i = 0; i < set.n && i < 3 && at < sizeof list; i++)
+			at += (size_t)snprintf(list + at, sizeof list - at, "%s%.*s",
+			                       i ? ", " : "", (int)set.v[i].len,
+			                       set.v[i].text);
+		att_note(c->notes, "%.*s is in no document: searched %s%s",
+		         (int)(t->len > 30 ? 30 : t->len), t->text, list,
+		         set.n > 3 ? ", ..." : "");
+	}
+	if (rc == ATT_OK && set.n > 0 &&
+	    (subs = att_calloc(set.n, sizeof *subs)) == NULL)
+		rc = ATT_ENOMEM;
+	for (k = 0; rc == ATT_OK && k < set.n; k++) {
+		att_xquery *tq = NULL;
+
+		rc = term_query(c, &tq, set.v[k].text, set.v[k].len, excluded);
+		if (rc != ATT_OK)
+			break;
+		st = att_xquery_scale(&subs[k], &c->err, tq,
+		                      att_fuzzy_boost(set.v[k].dist));
+		att_xquery_free(tq);
+		if (st != ATT_X_OK)
+			rc = qfail(c, st);
+	}
+	if (rc == ATT_OK && set.n == 0)
+		st = att_xquery_none(out, &c->err), rc = st ? qfail(c, st) : ATT_OK;
+	else if (rc == ATT_OK)
+		rc = combine(c, out, ATT_XOP_OR, subs, k, 0);
+	else
+		for (i = 0; i < k; i++)
+			att_xquery_free(subs[i]);
+	att_free(subs);
+	att_fz_release(&set);
+	return rc;
+}
+
 /* PHRASE or NEAR over the leaf's terms (NEAR: each term once). */
 static att_status window_query(xq *c, att_xquery **out, const att_query *q,
                                const att_qnode *qn, int excluded)
@@ -764,6 +851,10 @@ static att_status node_query(xq *c, att_xquery **out, const att_query *q,
 	else if (qn->kind == ATT_Q_TERM && qn->prefix)
 		rc = prefix_query(c, &raw, &q->terms[qn->first], qn->column,
 		                  excluded);
+	else if (qn->kind == ATT_Q_TERM &&
+	         ((rc = fuzzy_query(c, &raw, q, qn, excluded)) != ATT_OK ||
+	          raw != NULL))
+		;   /* a fuzzy word, or one the index lacks: its expansions */
 	else if (qn->kind == ATT_Q_TERM || qn->n == 1)
 		rc = term_query(c, &raw, q->terms[qn->first].text,
 		                q->terms[qn->first].len, excluded);

@@ -898,6 +898,204 @@ START_TEST(walk_xapian_allterms)
 END_TEST
 #endif
 
+/* ---- typos in queries: word~N and the automatic correction ------------- */
+
+static void rendered(char *out, size_t cap, const char *q, att_syntax syn,
+                     att_status want, const char *msgsub)
+{
+	att_analyzer *an = NULL, *plain = NULL;
+	att_parse_env env;
+	att_query pq;
+	att_buf b;
+	char msg[256];
+	att_status rc;
+
+	ck_assert_int_eq(att_analyzer_new(&an, "english"), ATT_OK);
+	ck_assert_int_eq(att_analyzer_new(&plain, "none"), ATT_OK);
+	memset(&env, 0, sizeof env);
+	env.an = an;
+	env.plain = plain;
+	env.syntax = syn;
+	rc = att_query_parse(&pq, &env, q, strlen(q), msg, sizeof msg);
+	ck_assert_msg(rc == want, "[%s]: %s (%s)", q, att_status_str(rc), msg);
+	out[0] = '\0';
+	if (rc == ATT_OK) {
+		att_buf_init(&b);
+		att_query_render(&b, &pq);
+		att_buf_putc(&b, 0);
+		snprintf(out, cap, "%s", (const char *)b.p);
+		att_buf_release(&b);
+		if (msgsub != NULL)
+			ck_assert_msg(pq.notes.n > 0 && strstr(pq.notes.text[0], msgsub),
+			              "[%s]: no note [%s]", q, msgsub);
+		att_query_release(&pq);
+	} else if (msgsub != NULL) {
+		ck_assert_msg(strstr(msg, msgsub) != NULL, "[%s]: message [%s]", q, msg);
+	}
+	att_analyzer_free(an);
+	att_analyzer_free(plain);
+}
+
+START_TEST(typo_syntax)
+{
+	static const struct {
+		const char *q, *want;
+	} cases[] = {
+		{ "shahbaz~", "shahbaz~1" },          /* 7 letters: one edit */
+		{ "azerbaijian~", "azerbaijian~2" },  /* 9 or more: two */
+		{ "gas~", "gas~1" },                  /* word~ on a short word */
+		{ "sharif~2 talks", "(sharif~2 talk)" },
+		{ "sharif~0", "sharif" },             /* no edit: the word */
+		{ "+sharif~1 -gas", "(+sharif~1 -gas)" },
+		{ "\"gas field\"~2", "near/2(gas field)" },   /* a phrase's slop */
+	};
+	char got[256];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		rendered(got, sizeof got, cases[i].q, ATT_SYNTAX_FORGIVING, ATT_OK,
+		         NULL);
+		ck_assert_msg(strcmp(got, cases[i].want) == 0, "[%s]: [%s], want [%s]",
+		              cases[i].q, got, cases[i].want);
+	}
+	rendered(got, sizeof got, "sharif~5", ATT_SYNTAX_FORGIVING, ATT_OK,
+	         "at most 2 edits");
+	ck_assert_str_eq(got, "sharif~2");
+	rendered(got, sizeof got, "sharif~3", ATT_SYNTAX_STRICT, ATT_EPARSE,
+	         "column 7: ~N on a word allows at most 2 edits");
+}
+END_TEST
+
+typedef struct tdoc {
+	const char *id, *text;
+} tdoc;
+
+static const tdoc typo_docs[] = {
+	{ "seed", "Shehbaz Sharif met the delegation." },
+	{ "other", "Shahbaz Sharif spoke on gas." },
+	{ "gas", "Azerbaijan gas exports rose." },
+	{ "grain", "Grain exports from the port." },
+};
+
+static att_searcher *typo_index(char **dir, const char *backend)
+{
+	att_writer_options o;
+	att_searcher *s = NULL;
+	att_writer *w = NULL;
+	char *msg = NULL;
+	size_t i;
+
+	*dir = test_tmpdir("typo");
+	att_writer_options_init(&o);
+	o.backend = backend;
+	ck_assert_int_eq(att_writer_open(&w, *dir, &o, &msg), ATT_OK);
+	for (i = 0; i < sizeof typo_docs / sizeof *typo_docs; i++) {
+		att_doc d;
+
+		memset(&d, 0, sizeof d);
+		d.id = typo_docs[i].id;
+		d.id_len = strlen(d.id);
+		d.title = "News";
+		d.title_len = 4;
+		d.text = typo_docs[i].text;
+		d.text_len = strlen(d.text);
+		ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+	}
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	att_writer_free(w);
+	ck_assert_int_eq(att_searcher_open(&s, *dir, &msg), ATT_OK);
+	return s;
+}
+
+/* The ids Q finds (sorted, space-separated) in GOT; its first note in
+ * NOTE ("" if none). */
+static void typo_search(att_searcher *s, const char *q, att_syntax syn,
+                        char *got, size_t cap, char *note, size_t ncap)
+{
+	const char *ids[8];
+	att_search_options o;
+	att_results *r = NULL;
+	size_t i, j, n, at = 0;
+
+	att_search_options_init(&o);
+	o.syntax = syn;
+	ck_assert_msg(att_search(&r, s, q, strlen(q), &o) == ATT_OK, "[%s]: %s", q,
+	              att_searcher_errmsg(s));
+	n = att_results_count(r);
+	ck_assert_uint_le(n, 8);
+	for (i = 0; i < n; i++) {
+		att_hit h;
+
+		att_results_hit(&h, r, i);
+		ids[i] = h.id;
+	}
+	for (i = 1; i < n; i++)   /* sorted, by hand */
+		for (j = i; j > 0 && strcmp(ids[j - 1], ids[j]) > 0; j--) {
+			const char *t = ids[j];
+
+			ids[j] = ids[j - 1];
+			ids[j - 1] = t;
+		}
+	got[0] = '\0';
+	for (i = 0; i < n; i++)
+		at += (size_t)snprintf(got + at, cap - at, "%s%s", i ? " " : "", ids[i]);
+	snprintf(note, ncap, "%s", att_results_notes(r) ? att_results_note(r, 0)
+	         : "");
+	att_results_free(r);
+}
+
+static void typo_cases(const char *backend)
+{
+	static const struct {
+		const char *q, *ids, *note;
+		att_syntax syn;
+	} cases[] = {
+		{ "Shahbaz", "other", "", ATT_SYNTAX_FORGIVING },
+		{ "Shahbaz~", "other seed", "", ATT_SYNTAX_FORGIVING },
+		{ "Shahbaz~ Sharif", "other seed", "", ATT_SYNTAX_FORGIVING },
+		/* in no document, 7 letters: its nearest word, noted */
+		{ "Shehbas", "seed",
+		  "shehba is in no document: searched shehbaz", ATT_SYNTAX_FORGIVING },
+		{ "Azerbaijian gas", "gas other",
+		  "azerbaijian is in no document: searched azerbaijan",
+		  ATT_SYNTAX_FORGIVING },
+		/* a word the index has is left alone; a short one too */
+		{ "grain", "grain", "", ATT_SYNTAX_FORGIVING },
+		{ "gaz", "", "", ATT_SYNTAX_FORGIVING },
+		/* strict: the query exactly */
+		{ "Shehbas", "", "", ATT_SYNTAX_STRICT },
+	};
+	char *dir, got[256], note[256];
+	att_searcher *s = typo_index(&dir, backend);
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		typo_search(s, cases[i].q, cases[i].syn, got, sizeof got, note,
+		            sizeof note);
+		ck_assert_msg(strcmp(got, cases[i].ids) == 0, "%s [%s]: [%s], want [%s]",
+		              backend, cases[i].q, got, cases[i].ids);
+		ck_assert_msg(strcmp(note, cases[i].note) == 0,
+		              "%s [%s]: note [%s], want [%s]", backend, cases[i].q,
+		              note, cases[i].note);
+	}
+	att_searcher_free(s);
+	test_remove_tmpdir(dir);
+}
+
+START_TEST(typo_search_native)
+{
+	typo_cases("native");
+}
+END_TEST
+
+#ifdef ATTACHE_WITH_XAPIAN
+START_TEST(typo_search_xapian)
+{
+	typo_cases("xapian");
+}
+END_TEST
+#endif
+
 static Suite *fuzzy_suite(void)
 {
 	Suite *s = suite_create("fuzzy");
@@ -910,8 +1108,11 @@ static Suite *fuzzy_suite(void)
 	tcase_add_loop_test(tc, walk_matches_brute_force, 0, 3);
 	tcase_add_test(tc, walk_is_sublinear);
 	tcase_add_test(tc, walk_native_segment);
+	tcase_add_test(tc, typo_syntax);
+	tcase_add_test(tc, typo_search_native);
 #ifdef ATTACHE_WITH_XAPIAN
 	tcase_add_test(tc, walk_xapian_allterms);
+	tcase_add_test(tc, typo_search_xapian);
 #endif
 	suite_add_tcase(s, tc);
 	return s;

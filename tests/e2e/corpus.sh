@@ -102,7 +102,9 @@ PY
 # words alone
 for q in Turkey Pakistani; do
 	"$ATTACHE" search -i "$T/idx" --trec t -n 100 "$q" | awk '{print $3}' | sort > "$T/syn.$q"
-	"$ATTACHE" search -i "$T/idx" --trec t -n 100 --no-synonyms "$q" | awk '{print $3}' | sort > "$T/nosyn.$q"
+	# strict: the word alone, neither synonyms nor the correction of a
+	# word in no document
+	"$ATTACHE" search -i "$T/idx" --trec t -n 100 --no-synonyms --strict "$q" | awk '{print $3}' | sort > "$T/nosyn.$q"
 done
 python3 - "$CORPUS/docs" "$T" <<'PY' && ok || fail "gazetteer synonyms on the corpus"
 import re, sys

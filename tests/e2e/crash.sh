@@ -229,8 +229,9 @@ def verify(model, gen_floor, what):
     if st["generation"] < gen_floor:
         fail("%s: generation went back from %d to %d"
              % (what, gen_floor, st["generation"]))
-    rc, out, err = run(["search", "-i", IDX, "--trec", "t", "-n", "10000",
-                        "--passages", "0", "--queries",
+    # --strict: the markers exactly, never corrected to a neighbour
+    rc, out, err = run(["search", "-i", IDX, "--strict", "--trec", "t",
+                        "-n", "10000", "--passages", "0", "--queries",
                         os.path.join(T, "markers.tsv")])
     if rc not in (0, 1):
         fail("%s: search exit %d: %s" % (what, rc, err.strip()))
@@ -257,7 +258,7 @@ def verify(model, gen_floor, what):
     probes += vrng.sample(gone, min(2, len(gone)))
     for did in probes:
         word = "idmarker" + did[3:]
-        rc, out, err = run(["search", "-i", IDX, "--json", word])
+        rc, out, err = run(["search", "-i", IDX, "--strict", "--json", word])
         if rc not in (0, 1):
             fail("%s: search %s exit %d: %s" % (what, word, rc, err.strip()))
             continue

@@ -72,7 +72,7 @@ def state():
     docs = json.loads(r.stdout)["documents"]
     per = {}
     for k in range(NB):
-        r = run("search", "-i", IDX, "--json", "--exhaustive", "-n", "0",
+        r = run("search", "-i", IDX, "--json", "--strict", "--exhaustive", "-n", "0",
                 "batchmarker%d" % k)
         if r.returncode not in (0, 1):
             return None, r.stderr
