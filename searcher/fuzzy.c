@@ -62,6 +62,7 @@
  * (ATT_MAX_TERM + N + 2) rows, on the caller's stack.
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -749,4 +750,17 @@ unsigned att_fuzzy_edits(const char *word, size_t len)
 	for (i = 0; i < len; i++)
 		chars += ((unsigned char)word[i] & 0xC0) != 0x80;
 	return chars >= 9 ? 2 : chars >= 5 ? 1 : 0;
+}
+
+void att_fz_note(att_notes *notes, const char *word, size_t len,
+                 const att_fz_set *s)
+{
+	char list[80] = "";
+	size_t i, at = 0;
+
+	for (i = 0; i < s->n && i < 3 && at < sizeof list; i++)
+		at += (size_t)snprintf(list + at, sizeof list - at, "%s%.*s",
+		                       i ? ", " : "", (int)s->v[i].len, s->v[i].text);
+	att_note(notes, "%.*s is in no document: searched %s%s",
+	         (int)(len > 30 ? 30 : len), word, list, s->n > 3 ? ", ..." : "");
 }

@@ -462,7 +462,6 @@ static att_status fuzzy_node(att_match *m, const att_query *q,
 	const att_qterm *t = &q->terms[qn->first];
 	unsigned edits = qn->fuzzy;
 	att_status rc;
-	size_t i;
 
 	*fuzzy = 0;
 	memset(set, 0, sizeof *set);
@@ -477,18 +476,7 @@ static att_status fuzzy_node(att_match *m, const att_query *q,
 		rc = fuzzy_terms(m, t->text, t->len, edits, 1, set);
 		if (rc != ATT_OK || set->n == 0)
 			return rc;
-		{
-			char list[80] = "";
-			size_t at = 0;
-
-			for (i = 0; i < set->n && i < 3 && at < sizeof list; i++)
-				at += (size_t)snprintf(list + at, sizeof list - at, "%s%.*s",
-				                       i ? ", " : "", (int)set->v[i].len,
-				                       set->v[i].text);
-			att_note(m->notes, "%.*s is in no document: searched %s%s",
-			         (int)(t->len > 30 ? 30 : t->len), t->text, list,
-			         set->n > 3 ? ", ..." : "");
-		}
+		att_fz_note(m->notes, t->text, t->len, set);
 		*fuzzy = 1;
 		return ATT_OK;
 	}

@@ -769,6 +769,10 @@ att_status att_fz_add(att_fz_set *s, const uint8_t *term, size_t len,
  * NEAREST, the nearest ones. Both backends choose so. */
 void att_fz_finish(att_fz_set *s, int nearest);
 void att_fz_release(att_fz_set *s);
+/* Notes that WORD (LEN bytes), in no document, was searched as S's
+ * terms (the first three named). */
+void att_fz_note(att_notes *notes, const char *word, size_t len,
+                 const att_fz_set *s);
 /* The boost of an expansion DIST edits away: 1 / (1 + DIST). */
 double att_fuzzy_boost(unsigned dist);
 /* The edits `word~` and the automatic correction allow WORD (LEN bytes):

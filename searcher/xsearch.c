@@ -661,18 +661,8 @@ static att_status fuzzy_query(xq *c, att_xquery **out, const att_query *q,
 		att_fz_release(&set);
 		return ATT_OK;
 	}
-	if (rc == ATT_OK && nearest) {
-		char list[80] = "";
-		size_t at = 0;
-
-		for (i = 0; i < set.n && i < 3 && at < sizeof list; i++)
-			at += (size_t)snprintf(list + at, sizeof list - at, "%s%.*s",
-			                       i ? ", " : "", (int)set.v[i].len,
-			                       set.v[i].text);
-		att_note(c->notes, "%.*s is in no document: searched %s%s",
-		         (int)(t->len > 30 ? 30 : t->len), t->text, list,
-		         set.n > 3 ? ", ..." : "");
-	}
+	if (rc == ATT_OK && nearest)
+		att_fz_note(c->notes, t->text, t->len, &set);
 	if (rc == ATT_OK && set.n > 0 &&
 	    (subs = att_calloc(set.n, sizeof *subs)) == NULL)
 		rc = ATT_ENOMEM;
