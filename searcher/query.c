@@ -475,7 +475,10 @@ static int parse_word(parser *ps, size_t end)
 		while (j > 0 && ps->s[at + j - 1] >= '0' && ps->s[at + j - 1] <= '9')
 			j--;
 		if (j > 1 && ps->s[at + j - 1] == '~' && n - j <= 4) {
-			long e = n > j ? strtol(ps->s + at + j, NULL, 10) : -1;
+			long e = n > j ? 0 : -1;   /* the digits (not NUL-ended) */
+
+			for (size_t d = j; d < n; d++)
+				e = e * 10 + (ps->s[at + d] - '0');
 
 			if (e > ATT_FUZZY_MAX_EDITS && !ps->forgive)
 				return fail(ps, ATT_EPARSE, at + j - 1,
