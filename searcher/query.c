@@ -1402,8 +1402,8 @@ static att_status graft_filter(att_query *q, const att_query *f)
 		att_qnode *c = &nodes[nn + i];
 
 		*c = f->nodes[i];
-		c->first += c->kind == ATT_Q_BOOL ? nk : c->kind == ATT_Q_RANGE ||
-		            c->kind == ATT_Q_ALL ? 0 : nt;
+		c->first += c->kind == ATT_Q_BOOL || c->kind == ATT_Q_SYN ? nk
+		    : c->kind == ATT_Q_RANGE || c->kind == ATT_Q_ALL ? 0 : nt;
 	}
 	for (i = 0; i < f->nkids; i++)
 		kids[nk + i] = f->kids[i] + nn;

@@ -269,6 +269,25 @@ START_TEST(one_term)
 	ck_assert_double_eq_tol(score_of(r, "d4"), bm25(2, 2, 8, n, avg), 1e-9);
 	att_results_free(r);
 
+	/* a filter's words expand too: trade in Freedonia under any name */
+	{
+		const char *f[] = { "sylvania" };
+
+		o.filters = f;
+		o.nfilters = 1;
+		o.explain = 1;
+		r = run(s, "trade", &o);
+		o.explain = 0;
+		ck_assert_str_eq(att_results_query(r),
+		                 "(+trade +syn(freedonia sylvania freedonian))");
+		ck_assert_uint_eq(att_results_count(r), 2);
+		ck_assert_double_ge(score_of(r, "d1"), 0);
+		ck_assert_double_ge(score_of(r, "d2"), 0);
+		att_results_free(r);
+		o.filters = NULL;
+		o.nfilters = 0;
+	}
+
 	/* without synonyms, the words alone */
 	o.no_synonyms = 1;
 	r = run(s, "freedonia", &o);
