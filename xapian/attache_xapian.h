@@ -278,6 +278,10 @@ uint32_t att_xiter_termfreq(const att_xiter *it);
  */
 att_xstatus att_xiter_skip_to(att_xiter *it, const char *term, size_t len);
 const char *att_xiter_errmsg(const att_xiter *it);
+/* The status of the last att_xiter_next or att_xiter_skip_to that failed
+ * (ATT_X_OK if none did): a caller that saw only an attache status through
+ * a term source can still tell ATT_X_EMODIFIED (reopen and retry). */
+att_xstatus att_xiter_status(const att_xiter *it);
 void att_xiter_free(att_xiter *it);
 
 /* ---- queries ----------------------------------------------------------- */

@@ -224,6 +224,7 @@ struct att_xiter {
 	uint32_t wdf = 0;
 	uint32_t termfreq = 0; /* allterms: documents holding the term */
 	bool allterms = false;
+	att_xstatus st = ATT_X_OK; /* of the last next or skip_to */
 	char msg[MSG_CAP] = "";
 };
 
@@ -595,7 +596,7 @@ att_xstatus att_xiter_next(att_xiter *it, int *more)
 		*more = 1;
 		return ATT_X_OK;
 	} catch (...) {
-		return caught(it->msg, ATT_X_EINVAL);
+		return it->st = caught(it->msg, ATT_X_EINVAL);
 	}
 }
 
@@ -614,7 +615,7 @@ att_xstatus att_xiter_skip_to(att_xiter *it, const char *term, size_t len)
 		it->started = false;
 		return ATT_X_OK;
 	} catch (...) {
-		return caught(it->msg, ATT_X_EINVAL);
+		return it->st = caught(it->msg, ATT_X_EINVAL);
 	}
 }
 
@@ -642,6 +643,11 @@ uint32_t att_xiter_termfreq(const att_xiter *it)
 const char *att_xiter_errmsg(const att_xiter *it)
 {
 	return it->msg;
+}
+
+att_xstatus att_xiter_status(const att_xiter *it)
+{
+	return it->st;
 }
 
 void att_xiter_free(att_xiter *it)
