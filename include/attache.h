@@ -534,6 +534,12 @@ const char *att_results_note(const att_results *r, size_t i);
  * docs/QUERY.md ("(gas +\"middl corridor\" -oil)": stems, + required,
  * - excluded, word? an optional stop word); else NULL. */
 const char *att_results_query(const att_results *r);
+/* Did you mean: the query with its misspelt words replaced by the
+ * index's spellings ("azerbaijan gas" for "Azerbaijian gas"), for a
+ * query with a word in no document, or with few hits and a rare word a
+ * far more frequent one is one edit from; NULL when the query is fine
+ * (docs/QUERY.md, "Did you mean"). */
+const char *att_results_suggestion(const att_results *r);
 /* The I-th hit, 0 <= i < count. */
 void att_results_hit(att_hit *out, const att_results *r, size_t i);
 /* The K-th passage of hit I, 0 <= k < hit.npassages. */

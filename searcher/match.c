@@ -373,34 +373,70 @@ static att_status fz_emit(void *ctx, const uint8_t *t, size_t len, uint64_t df,
 	                  live_df(w->seg, (const char *)t, len, df), dist);
 }
 
-/* The terms within EDITS of TEXT over every segment into *SET, chosen by
- * att_fz_finish (NEAREST: only the nearest). */
-static att_status fuzzy_terms(att_match *m, const char *text, size_t len,
-                              unsigned edits, int nearest, att_fz_set *set)
+att_status att_segments_near(const att_segment *segs, uint32_t nsegs,
+                             const char *text, size_t len, unsigned edits,
+                             int nearest, att_fz_set *set, char *msg,
+                             size_t msgcap)
 {
 	fz_walk w;
 	att_status rc = ATT_OK;
 	uint32_t s;
 
 	memset(&w, 0, sizeof w);
-	for (s = 0; s < m->nsegs && rc == ATT_OK; s++) {
+	for (s = 0; s < nsegs && rc == ATT_OK; s++) {
 		att_term_source src;
 		att_dict_iter it;
 
-		w.seg = &m->segs[s];
-		att_term_source_segment(&src, &it, &m->segs[s]);
+		w.seg = &segs[s];
+		att_term_source_segment(&src, &it, &segs[s]);
 		rc = att_fuzzy_walk(&src, text, len, edits, fz_emit, &w, NULL);
-		if (rc == ATT_ECORRUPT && m->msg[0] == '\0')
-			snprintf(m->msg, m->msgcap, "%s.dic: corrupt dictionary",
-			         m->segs[s].path);
+		if (rc == ATT_ECORRUPT && msg[0] == '\0')
+			snprintf(msg, msgcap, "%s.dic: corrupt dictionary", segs[s].path);
 	}
 	if (rc != ATT_OK) {
 		att_fz_release(&w.set);
-		return rc == ATT_ENOMEM ? merr(m, rc, NULL) : rc;
+		return rc;
 	}
 	att_fz_finish(&w.set, nearest);
 	*set = w.set;
 	return ATT_OK;
+}
+
+uint64_t att_segments_live_df(const att_segment *segs, uint32_t nsegs,
+                              const char *term, size_t len, char *msg,
+                              size_t msgcap)
+{
+	uint64_t df = 0;
+	uint32_t s;
+
+	for (s = 0; s < nsegs; s++) {
+		att_term_info ti;
+		int found = 0;
+
+		if (att_segment_lookup(&ti, &found, &segs[s], term, len, msg,
+		                       msgcap) == ATT_OK && found)
+			df += live_df(&segs[s], term, len, ti.df);
+	}
+	return df;
+}
+
+static uint64_t match_live_df(void *ctx, const char *term, size_t len)
+{
+	att_match *m = ctx;
+	char msg[64];
+
+	return att_segments_live_df(m->segs, m->nsegs, term, len, msg, sizeof msg);
+}
+
+/* The terms within EDITS of TEXT over every segment into *SET, chosen by
+ * att_fz_finish (NEAREST: only the nearest). */
+static att_status fuzzy_terms(att_match *m, const char *text, size_t len,
+                              unsigned edits, int nearest, att_fz_set *set)
+{
+	att_status rc = att_segments_near(m->segs, m->nsegs, text, len, edits,
+	                                  nearest, set, m->msg, m->msgcap);
+
+	return rc == ATT_ENOMEM ? merr(m, rc, NULL) : rc;
 }
 
 /* A fuzzy word becomes a group of its expansions, each optional and
@@ -474,6 +510,21 @@ static att_status fuzzy_node(att_match *m, const att_query *q,
 		    !unknown_term(m, t))
 			return ATT_OK;
 		rc = fuzzy_terms(m, t->text, t->len, edits, 1, set);
+		if (rc == ATT_OK && set->n == 0 && m->an != NULL) {
+			att_variants vb;   /* the typed word one edit away */
+
+			memset(&vb, 0, sizeof vb);
+			vb.an = m->an;
+			vb.plain = m->plain;
+			vb.df = match_live_df;
+			vb.ctx = m;
+			att_variant_term(&vb, q, t);
+			if (vb.best_df > 0)
+				rc = att_fz_add(set, (const uint8_t *)vb.best, vb.best_len,
+				                vb.best_df, 1);
+			if (rc != ATT_OK)
+				return merr(m, rc, NULL);
+		}
 		if (rc != ATT_OK || set->n == 0)
 			return rc;
 		att_fz_note(m->notes, t->text, t->len, set);

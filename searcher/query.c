@@ -205,6 +205,8 @@ static int on_term(void *ctx, const att_token *tok)
 		t->len = (uint32_t)tok->term_len;
 	}
 	t->text[t->len] = '\0';
+	t->src = (uint32_t)(ts->at + tok->start);
+	t->src_len = (uint32_t)(tok->end - tok->start);
 	return ATT_OK;
 }
 
@@ -1240,9 +1242,12 @@ static void release_tree(att_query *q)
 	att_free(q->nodes);
 	att_free(q->kids);
 	att_free(q->terms);
+	att_free(q->text);
 	q->nodes = NULL;
 	q->kids = NULL;
 	q->terms = NULL;
+	q->text = NULL;
+	q->text_len = 0;
 	q->nnodes = q->nkids = q->nterms = q->root = 0;
 }
 
@@ -1344,6 +1349,16 @@ att_status att_query_parse(att_query *out, const att_parse_env *env,
 			root = fail(&ps, ATT_EPARSE, ps.i, "unmatched )");
 	}
 	finish(&ps, root);
+	if (ps.rc == ATT_OK && clean == NULL && (clean = att_malloc(len + 1)) != NULL) {
+		memcpy(clean, q, len);   /* strict: the caller's text, kept */
+		clean[len] = '\0';
+	} else if (ps.rc == ATT_OK && clean == NULL) {
+		ps.rc = ATT_ENOMEM;
+	}
+	if (ps.rc == ATT_OK) {
+		out->text = clean, out->text_len = ps.len;
+		clean = NULL;
+	}
 	if (ps.rc == ATT_ENOMEM)
 		snprintf(msg, msgcap, "out of memory");
 	att_free(ps.stk);
@@ -1386,6 +1401,8 @@ static att_status graft_filter(att_query *q, const att_query *f)
 			return ATT_ENOMEM;
 		q->terms = terms;
 		memcpy(terms + nt, f->terms, f->nterms * sizeof *terms);
+		for (i = 0; i < f->nterms; i++)   /* spans of another text */
+			terms[nt + i].src_len = 0;
 		q->nterms += f->nterms;
 	}
 	if (nn == 0) {   /* `*` */

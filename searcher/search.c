@@ -954,6 +954,7 @@ void att_results_free(att_results *r)
 	}
 	att_free(r->hits);
 	att_free(r->query);
+	att_free(r->suggestion);
 	att_facet_res_free(r->facets, r->nfacets);
 	att_free(r);
 }
@@ -1001,6 +1002,11 @@ size_t att_results_notes(const att_results *r)
 const char *att_results_note(const att_results *r, size_t i)
 {
 	return r->notes.text[i];
+}
+
+const char *att_results_suggestion(const att_results *r)
+{
+	return r->suggestion;
 }
 
 const char *att_results_query(const att_results *r)
@@ -1058,6 +1064,38 @@ void att_results_passage(att_passage *out, const att_results *r, size_t i,
 }
 
 /* Evaluates, re-ranks and sorts the candidates in e->m.heap. */
+static uint64_t live_df(void *ctx, const char *term, size_t len)
+{
+	const att_searcher *s = ctx;
+	char msg[64];
+
+	return att_segments_live_df(s->segs, s->nsegs, term, len, msg, sizeof msg);
+}
+
+static att_status near_terms(void *ctx, const char *term, size_t len,
+                             unsigned edits, int nearest, att_fz_set *set)
+{
+	att_searcher *s = ctx;
+
+	return att_segments_near(s->segs, s->nsegs, term, len, edits, nearest,
+	                         set, s->msg, sizeof s->msg);
+}
+
+/* Did you mean, for results R of Q. */
+static att_status suggest(att_results *r, att_searcher *s, const att_query *q)
+{
+	att_suggest_env env;
+
+	memset(&env, 0, sizeof env);
+	env.an = s->an;
+	env.plain = s->plain;
+	env.df = live_df;
+	env.near = near_terms;
+	env.ctx = s;
+	return att_suggest(&r->suggestion, q, &env,
+	                   r->exact && r->total < ATT_SUGGEST_FEW);
+}
+
 static att_status run(eval *e, const att_query *q)
 {
 	att_match *m = &e->m;
@@ -1255,6 +1293,8 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 	e.m.sort_desc = sort_desc;
 	e.m.forgive = opts->syntax != ATT_SYNTAX_STRICT;
 	e.m.notes = &q.notes;
+	e.m.an = s->an;
+	e.m.plain = s->plain;
 	e.m.msg = s->msg;
 	e.m.msgcap = sizeof s->msg;
 	e.m.k = opts->offset + opts->n;
@@ -1278,6 +1318,10 @@ att_status att_search(att_results **out, att_searcher *s, const char *query,
 		att_results_free(*out);
 		*out = NULL;
 		rc = ATT_ENOMEM;
+	}
+	if (rc == ATT_OK && (rc = suggest(*out, s, &q)) != ATT_OK) {
+		att_results_free(*out);
+		*out = NULL;
 	}
 	att_match_release(&e.m);
 	att_free(e.sents);

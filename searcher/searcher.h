@@ -93,6 +93,10 @@ typedef struct att_qterm {
 	char text[ATT_QTERM_MAX + 1]; /* NUL-terminated */
 	uint32_t len;
 	uint32_t field_len;           /* bytes of the field term's prefix */
+	uint32_t src, src_len;        /* the word it came from: bytes
+	                                 [src, src+src_len) of att_query.text;
+	                                 src_len 0: none (a prefix, a keyword
+	                                 value, a synonym, a filter's term) */
 } att_qterm;
 
 typedef struct att_qnode {
@@ -122,6 +126,9 @@ typedef struct att_query {
 	uint32_t nterms;
 	att_notes notes;       /* what forgiving parsing repaired */
 	const att_schema *schema; /* the parse environment's: RANGE fields */
+	char *text;            /* the query as parsed (cleaned unless strict),
+	                          NUL-terminated; NULL if there was none */
+	size_t text_len;
 } att_query;
 
 /* What the parser needs from the index. */
@@ -407,6 +414,7 @@ struct att_results {
 	int exact;
 	att_notes notes;        /* the query's: what parsing repaired */
 	char *query;            /* with explain: the rendered query */
+	char *suggestion;       /* did you mean (suggest.c), or NULL */
 	struct att_facet_res *facets;
 	size_t nfacets;
 };
@@ -608,6 +616,8 @@ typedef struct att_match {
 	                              word in no document is corrected */
 	int in_syn;                /* building a synonym node's members */
 	att_notes *notes;
+	att_analyzer *an, *plain;  /* the index's: the automatic correction's
+	                              one-edit variants (att_variant_term) */
 	size_t k;                  /* heap size */
 	/* sorting by a date or number field (prune must be 0): its name,
 	 * and the direction; documents without a value come last */
@@ -773,10 +783,76 @@ void att_fz_release(att_fz_set *s);
  * terms (the first three named). */
 void att_fz_note(att_notes *notes, const char *word, size_t len,
                  const att_fz_set *s);
+/* The terms within EDITS of TEXT (LEN bytes) over the native segments
+ * SEGS, with live dfs, chosen by att_fz_finish (NEAREST) into *SET (the
+ * caller releases it). ATT_OK, ATT_ENOMEM, or a dictionary's error with
+ * the message in MSG. */
+att_status att_segments_near(const att_segment *segs, uint32_t nsegs,
+                             const char *text, size_t len, unsigned edits,
+                             int nearest, att_fz_set *set, char *msg,
+                             size_t msgcap);
+/* The live documents of SEGS holding TERM (a segment whose look-up
+ * fails counts none; the error is in MSG). */
+uint64_t att_segments_live_df(const att_segment *segs, uint32_t nsegs,
+                              const char *term, size_t len, char *msg,
+                              size_t msgcap);
 /* The boost of an expansion DIST edits away: 1 / (1 + DIST). */
 double att_fuzzy_boost(unsigned dist);
 /* The edits `word~` and the automatic correction allow WORD (LEN bytes):
  * 0 under 5 characters, 1 under 9, else 2 (Meilisearch's rule). */
 unsigned att_fuzzy_edits(const char *word, size_t len);
+
+/* ---- suggest.c: did you mean ------------------------------------------- */
+
+/* Below this many hits, a rare word of a query may be suggested a far
+ * more frequent spelling (suggest.c). */
+#define ATT_SUGGEST_FEW 10
+
+/* What a suggestion needs of a backend's dictionary. */
+typedef struct att_suggest_env {
+	att_analyzer *an;       /* the index's analyser */
+	att_analyzer *plain;    /* folds without stemming; may be NULL */
+	/* the live documents holding TERM */
+	uint64_t (*df)(void *ctx, const char *term, size_t len);
+	/* the terms within EDITS of TERM with their live dfs, chosen by
+	 * att_fz_finish (NEAREST), into *SET */
+	att_status (*near)(void *ctx, const char *term, size_t len,
+	                   unsigned edits, int nearest, att_fz_set *set);
+	void *ctx;
+} att_suggest_env;
+
+/* A word in no document whose stem has no term near it ("negotiatons":
+ * stem "negotiaton", four edits from "negoti") may still be one edit
+ * from a word the index holds. att_variant_term tries the typed word's
+ * one-edit variants in a-z (insertions, transpositions, deletions,
+ * substitutions: at most 54 * ATT_VARIANT_MAX + 25 stems looked up) and
+ * keeps the one whose stem, other than the word's own, is held by the
+ * most documents. Only for an ASCII word of 5 to ATT_VARIANT_MAX
+ * letters; the automatic correction and the suggestion both use it when
+ * the walk over stems finds nothing. */
+#define ATT_VARIANT_MAX 24
+
+typedef struct att_variants {
+	att_analyzer *an, *plain;   /* in: the index's analysers */
+	uint64_t (*df)(void *ctx, const char *term, size_t len); /* in: live */
+	void *ctx;
+	char best[ATT_MAX_TERM + 1]; /* out: the stem found, best_len bytes, */
+	size_t best_len;
+	uint64_t best_df;           /* held by this many (0: none found) */
+	char word[ATT_VARIANT_MAX + 2]; /* and the variant that gave it */
+	size_t word_len;
+} att_variants;
+
+/* Fills VB's out fields for term T of Q (from its word in Q's text).
+ * Allocates nothing; ATT_OK. */
+att_status att_variant_term(att_variants *vb, const att_query *q,
+                            const att_qterm *t);
+
+/* The text of Q with its misspelt words replaced (suggest.c says which
+ * and how), att_malloc'd in *OUT; *OUT NULL when every word is fine.
+ * FEW: the query found fewer than ATT_SUGGEST_FEW documents. ATT_OK,
+ * ATT_ENOMEM or an error of ENV's near. */
+att_status att_suggest(char **out, const att_query *q,
+                       const att_suggest_env *env, int few);
 
 #endif

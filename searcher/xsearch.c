@@ -621,6 +621,36 @@ static att_status fz_emit(void *ctx, const uint8_t *t, size_t len, uint64_t df,
 
 static uint64_t term_df(void *ctx, const char *term, size_t len);
 
+/* The terms of X's term list within EDITS of TEXT, chosen by
+ * att_fz_finish (NEAREST), into *SET. */
+static att_status near_terms(void *ctx, const char *text, size_t len,
+                             unsigned edits, int nearest, att_fz_set *set)
+{
+	att_xsearcher *x = ctx;
+	att_term_source src;
+	att_xiter *it = NULL;
+	att_status rc;
+	att_xstatus st;
+
+	memset(set, 0, sizeof *set);
+	st = att_xdb_allterms(&it, x->db, "", 0);
+	if (st != ATT_X_OK)
+		return fail(x, xstatus(x, st), "%s", att_xdb_errmsg(x->db));
+	att_term_source_xapian(&src, it);
+	rc = att_fuzzy_walk(&src, text, len, edits, fz_emit, set, NULL);
+	if (rc != ATT_OK && rc != ATT_ENOMEM) {
+		if (att_xiter_status(it) != ATT_X_OK)
+			rc = xstatus(x, att_xiter_status(it));
+		rc = fail(x, rc, "%s", att_xiter_errmsg(it));
+	}
+	att_xiter_free(it);
+	if (rc == ATT_OK)
+		att_fz_finish(set, nearest);
+	else
+		att_fz_release(set);
+	return rc;
+}
+
 /* A fuzzy word (word~N), or forgiving, a free word in no document (of 5
  * characters or more): OR of its expansions from the term list, chosen
  * and boosted as natively (att_fz_finish, att_fuzzy_boost), in *OUT; *OUT
@@ -631,8 +661,6 @@ static att_status fuzzy_query(xq *c, att_xquery **out, const att_query *q,
 	const att_qterm *t = &q->terms[qn->first];
 	unsigned edits = qn->fuzzy;
 	att_xquery **subs = NULL;
-	att_term_source src;
-	att_xiter *it = NULL;
 	att_fz_set set;
 	att_status rc = ATT_OK;
 	att_xstatus st;
@@ -646,25 +674,31 @@ static att_status fuzzy_query(xq *c, att_xquery **out, const att_query *q,
 	                (edits = att_fuzzy_edits(t->text, t->len)) == 0 ||
 	                term_df(c->x, t->text, t->len) > 0))
 		return ATT_OK;
-	memset(&set, 0, sizeof set);
-	st = att_xdb_allterms(&it, c->x->db, "", 0);
-	if (st != ATT_X_OK)
-		return fail(c->x, xstatus(c->x, st), "%s", att_xdb_errmsg(c->x->db));
-	att_term_source_xapian(&src, it);
-	rc = att_fuzzy_walk(&src, t->text, t->len, edits, fz_emit, &set, NULL);
-	if (rc != ATT_OK && rc != ATT_ENOMEM)
-		rc = fail(c->x, rc, "%s", att_xiter_errmsg(it));
-	att_xiter_free(it);
-	if (rc == ATT_OK)
-		att_fz_finish(&set, nearest);
-	if (rc == ATT_OK && nearest && set.n == 0) {   /* nothing near: as is */
+	rc = near_terms(c->x, t->text, t->len, edits, nearest, &set);
+	if (rc == ATT_OK && nearest && set.n == 0) {
+		att_variants vb;   /* the typed word one edit away */
+
+		memset(&vb, 0, sizeof vb);
+		vb.an = c->x->an;
+		vb.plain = c->x->plain;
+		vb.df = term_df;
+		vb.ctx = c->x;
+		att_variant_term(&vb, q, t);
+		if (vb.best_df > 0)
+			rc = att_fz_add(&set, (const uint8_t *)vb.best, vb.best_len,
+			                vb.best_df, 1);
+	}
+	if (rc != ATT_OK) {
+		att_fz_release(&set);
+		return rc;
+	}
+	if (nearest && set.n == 0) {   /* nothing near: as is */
 		att_fz_release(&set);
 		return ATT_OK;
 	}
-	if (rc == ATT_OK && nearest)
+	if (nearest)
 		att_fz_note(c->notes, t->text, t->len, &set);
-	if (rc == ATT_OK && set.n > 0 &&
-	    (subs = att_calloc(set.n, sizeof *subs)) == NULL)
+	if (set.n > 0 && (subs = att_calloc(set.n, sizeof *subs)) == NULL)
 		rc = ATT_ENOMEM;
 	for (k = 0; rc == ATT_OK && k < set.n; k++) {
 		att_xquery *tq = NULL;
@@ -1759,6 +1793,22 @@ static att_status xsearch_once(att_results **out, att_xsearcher *x,
 		att_results_free(*out);
 		*out = NULL;
 		rc = ATT_ENOMEM;
+	}
+	if (rc == ATT_OK && *out != NULL && !x->modified) {
+		att_suggest_env se;
+
+		memset(&se, 0, sizeof se);
+		se.an = x->an;
+		se.plain = x->plain;
+		se.df = term_df;
+		se.near = near_terms;
+		se.ctx = x;
+		rc = att_suggest(&(*out)->suggestion, &q, &se,
+		                 (*out)->exact && (*out)->total < ATT_SUGGEST_FEW);
+		if (rc != ATT_OK) {
+			att_results_free(*out);
+			*out = NULL;
+		}
 	}
 	if (rc == ATT_ENOMEM)
 		snprintf(x->msg, x->cap, "out of memory");
