@@ -186,7 +186,10 @@ static void print_text(const sctx *c, const att_results *r, const char *qid)
 		printf("note: %s\n", att_results_note(r, i));
 	if (att_results_query(r) != NULL)
 		printf("searched: %s\n", att_results_query(r));
-	if (att_results_notes(r) > 0 || att_results_query(r) != NULL)
+	if (att_results_suggestion(r) != NULL)
+		printf("did you mean: %s\n", att_results_suggestion(r));
+	if (att_results_notes(r) > 0 || att_results_query(r) != NULL ||
+	    att_results_suggestion(r) != NULL)
 		printf("\n");
 	for (i = 0; i < n; i++) {
 		att_hit h;
@@ -319,6 +322,9 @@ static void print_json(const att_results *r, const char *qid, const char *q,
 	}
 	if (att_results_query(r) != NULL)
 		json_object_set_new(o, "searched", json_string(att_results_query(r)));
+	if (att_results_suggestion(r) != NULL)
+		json_object_set_new(o, "suggestion",
+		                    json_string(att_results_suggestion(r)));
 	for (i = 0; i < n; i++)
 		json_array_append_new(hits, hit_json(r, i));
 	json_object_set_new(o, "hits", hits);

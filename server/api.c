@@ -515,6 +515,9 @@ void api_search(srv *s, const srv_req *q, srv_resp *r)
 	if (r->json != NULL && att_results_query(res) != NULL)
 		json_object_set_new(r->json, "searched",
 		                    json_string(att_results_query(res)));
+	if (r->json != NULL && att_results_suggestion(res) != NULL)
+		json_object_set_new(r->json, "suggestion",
+		                    json_string(att_results_suggestion(res)));
 	att_results_free(res);
 	json_decref(fields);
 	if (r->json == NULL)

@@ -15,6 +15,7 @@ const MAX_FACETS = 4;
 const $ = (id) => document.getElementById(id);
 const form = $('search'), input = $('q'), statusLine = $('status');
 const results = $('results'), pager = $('pager'), notes = $('notes');
+const suggest = $('suggest');
 const prev = $('prev'), next = $('next'), pageNo = $('page');
 const refine = $('refine'), facetBox = $('facets'), active = $('active');
 const sortBox = $('sort'), fromBox = $('from'), toBox = $('to');
@@ -40,6 +41,17 @@ function fmt(n) { return n.toLocaleString('en'); }
 function showNotes(list) {
   notes.textContent = list && list.length ? 'Note: ' + list.join('; ') + '.' : '';
   notes.hidden = !notes.textContent;
+}
+
+// "Did you mean": the server's suggestion as a link that runs it.
+function showSuggestion(text) {
+  suggest.replaceChildren();
+  suggest.hidden = !text;
+  if (!text) return;
+  const a = el('a', { href: urlOf(Object.assign({}, state, { q: text, offset: 0 })),
+                      textContent: text });
+  a.addEventListener('click', (ev) => { ev.preventDefault(); changed({ q: text }); });
+  suggest.append('Did you mean: ', a, '?');
 }
 
 // The filter a facet value stands for: name:"value" (a year: date:1987).
@@ -117,6 +129,7 @@ function renderFacets(facets) {
 function render(body) {
   results.replaceChildren();
   showNotes(body.notes);
+  showSuggestion(body.suggestion);
   for (const hit of body.hits) {
     const link = el('a', { href: '/documents/' + encodeURIComponent(hit.id),
                            textContent: hit.title || hit.id });
@@ -193,6 +206,7 @@ async function run(s, push) {
   document.title = s.q ? s.q + ' \u2013 attache search' : 'attache search';
   if (!anything(s)) {
     results.replaceChildren(); pager.hidden = true; say(''); showNotes();
+    showSuggestion();
     facetBox.replaceChildren(); active.hidden = true;
     return;
   }
@@ -216,6 +230,7 @@ async function run(s, push) {
     results.replaceChildren();
     pager.hidden = true;
     showNotes();
+    showSuggestion();
     say(body && body.error ? body.error.message : 'Error ' + res.status, true);
     return;
   }
