@@ -977,30 +977,43 @@ static const tdoc typo_docs[] = {
 	{ "grain", "Grain exports from the port." },
 };
 
-static att_searcher *typo_index(char **dir, const char *backend)
+static void add_tdoc(att_writer *w, const char *id, const char *text)
+{
+	att_doc d;
+
+	memset(&d, 0, sizeof d);
+	d.id = id;
+	d.id_len = strlen(d.id);
+	d.title = "News";
+	d.title_len = 4;
+	d.text = text;
+	d.text_len = strlen(d.text);
+	ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+}
+
+/* An index of DOCS (N) and, with PIPES, 24 documents saying "pipeline"
+ * and one misspelling it "pipelne". */
+static att_searcher *tdoc_index(char **dir, const char *backend,
+                                const tdoc *docs, size_t n, int pipes)
 {
 	att_writer_options o;
 	att_searcher *s = NULL;
 	att_writer *w = NULL;
-	char *msg = NULL;
+	char *msg = NULL, id[32];
 	size_t i;
 
 	*dir = test_tmpdir("typo");
 	att_writer_options_init(&o);
 	o.backend = backend;
 	ck_assert_int_eq(att_writer_open(&w, *dir, &o, &msg), ATT_OK);
-	for (i = 0; i < sizeof typo_docs / sizeof *typo_docs; i++) {
-		att_doc d;
-
-		memset(&d, 0, sizeof d);
-		d.id = typo_docs[i].id;
-		d.id_len = strlen(d.id);
-		d.title = "News";
-		d.title_len = 4;
-		d.text = typo_docs[i].text;
-		d.text_len = strlen(d.text);
-		ck_assert_int_eq(att_writer_add(w, &d), ATT_OK);
+	for (i = 0; i < n; i++)
+		add_tdoc(w, docs[i].id, docs[i].text);
+	for (i = 0; pipes && i < 24; i++) {
+		snprintf(id, sizeof id, "pipe%02zu", i);
+		add_tdoc(w, id, "The pipeline carries water.");
 	}
+	if (pipes)
+		add_tdoc(w, "pipelne", "A pipelne of projects.");
 	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
 	att_writer_free(w);
 	ck_assert_int_eq(att_searcher_open(&s, *dir, &msg), ATT_OK);
@@ -1066,7 +1079,8 @@ static void typo_cases(const char *backend)
 		{ "Shehbas", "", "", ATT_SYNTAX_STRICT },
 	};
 	char *dir, got[256], note[256];
-	att_searcher *s = typo_index(&dir, backend);
+	att_searcher *s = tdoc_index(&dir, backend, typo_docs,
+	                             sizeof typo_docs / sizeof *typo_docs, 0);
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -1096,6 +1110,109 @@ START_TEST(typo_search_xapian)
 END_TEST
 #endif
 
+static const tdoc suggest_docs[] = {
+	{ "gas", "Azerbaijan gas exports rose." },
+	{ "oil", "Azerbaijan gas and oil." },
+	{ "talks", "The negotiations between the countries resumed." },
+	{ "seed", "Shehbaz Sharif met the delegation." },
+	{ "other", "Shahbaz Sharif spoke on gas." },
+	{ "poll", "The presidential election is in May." },
+};
+
+/* The suggestion for Q ("" if none) in SUG, the hit ids as typo_search
+ * gives them in GOT (if not NULL). */
+static void suggest_search(att_searcher *s, const char *q, att_syntax syn,
+                           char *got, size_t cap, char *sug, size_t scap)
+{
+	att_search_options o;
+	att_results *r = NULL;
+	char note[256];
+
+	if (got != NULL)
+		typo_search(s, q, syn, got, cap, note, sizeof note);
+	att_search_options_init(&o);
+	o.syntax = syn;
+	o.n = 40;
+	ck_assert_int_eq(att_search(&r, s, q, strlen(q), &o), ATT_OK);
+	snprintf(sug, scap, "%s", att_results_suggestion(r) != NULL
+	         ? att_results_suggestion(r) : "");
+	att_results_free(r);
+}
+
+static void suggest_cases(const char *backend)
+{
+	static const struct {
+		const char *q, *ids, *sug;
+		att_syntax syn;
+	} cases[] = {
+		/* a word in no document: its nearest term, as a word */
+		{ "Azerbaijian gas", "gas oil other", "azerbaijan gas",
+		  ATT_SYNTAX_FORGIVING },
+		{ "Azerbaijian gas", "gas oil other", "azerbaijan gas",
+		  ATT_SYNTAX_PLAIN },
+		/* strict searches as typed, and still suggests */
+		{ "Azerbaijian gas", "gas oil other", "azerbaijan gas",
+		  ATT_SYNTAX_STRICT },
+		/* the rest of the query as typed: quotes, operators, case */
+		{ "\"Azerbaijian gas\" -oil", "", "\"azerbaijan gas\" -oil",
+		  ATT_SYNTAX_FORGIVING },
+		{ "Gas AND Azerbaijian", "gas oil", "Gas AND azerbaijan",
+		  ATT_SYNTAX_FORGIVING },
+		/* the typed word's ending back on the stem */
+		{ "contries", "talks", "countries", ATT_SYNTAX_FORGIVING },
+		/* stems far apart, the typed words one edit apart */
+		{ "negotiatons", "talks", "negotiations", ATT_SYNTAX_FORGIVING },
+		{ "presidentail electoin", "poll", "presidential election",
+		  ATT_SYNTAX_FORGIVING },
+		/* a rare word, few hits, a term 24 times as frequent */
+		{ "pipelne", "pipelne", "pipeline", ATT_SYNTAX_FORGIVING },
+		/* fine queries, rare words of equal standing: none */
+		{ "azerbaijan gas", "gas oil other", "", ATT_SYNTAX_FORGIVING },
+		{ "Shehbaz Sharif", "other seed", "", ATT_SYNTAX_FORGIVING },
+		{ "pipeline", NULL, "", ATT_SYNTAX_FORGIVING },   /* 24 hits */
+		/* excluded words, prefixes, word~N and short words are not
+		 * corrected */
+		{ "gas -Azerbaijian", "gas oil other", "", ATT_SYNTAX_FORGIVING },
+		{ "Azerbaijia*", "", "", ATT_SYNTAX_FORGIVING },
+		{ "Azerbaijian~1", "gas oil", "", ATT_SYNTAX_FORGIVING },
+		{ "gaz", "", "", ATT_SYNTAX_FORGIVING },
+		{ "xyzzyq", "", "", ATT_SYNTAX_FORGIVING },
+	};
+	char *dir, got[512], sug[256];
+	att_searcher *s = tdoc_index(&dir, backend, suggest_docs,
+	                             sizeof suggest_docs / sizeof *suggest_docs, 1);
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		suggest_search(s, cases[i].q, cases[i].syn,
+		               cases[i].ids != NULL ? got : NULL, sizeof got, sug,
+		               sizeof sug);
+		if (cases[i].ids != NULL)
+			ck_assert_msg(strcmp(got, cases[i].ids) == 0,
+			              "%s [%s]: [%s], want [%s]", backend, cases[i].q,
+			              got, cases[i].ids);
+		ck_assert_msg(strcmp(sug, cases[i].sug) == 0,
+		              "%s [%s]: suggestion [%s], want [%s]", backend,
+		              cases[i].q, sug, cases[i].sug);
+	}
+	att_searcher_free(s);
+	test_remove_tmpdir(dir);
+}
+
+START_TEST(suggest_native)
+{
+	suggest_cases("native");
+}
+END_TEST
+
+#ifdef ATTACHE_WITH_XAPIAN
+START_TEST(suggest_xapian)
+{
+	suggest_cases("xapian");
+}
+END_TEST
+#endif
+
 static Suite *fuzzy_suite(void)
 {
 	Suite *s = suite_create("fuzzy");
@@ -1110,7 +1227,9 @@ static Suite *fuzzy_suite(void)
 	tcase_add_test(tc, walk_native_segment);
 	tcase_add_test(tc, typo_syntax);
 	tcase_add_test(tc, typo_search_native);
+	tcase_add_test(tc, suggest_native);
 #ifdef ATTACHE_WITH_XAPIAN
+	tcase_add_test(tc, suggest_xapian);
 	tcase_add_test(tc, walk_xapian_allterms);
 	tcase_add_test(tc, typo_search_xapian);
 #endif

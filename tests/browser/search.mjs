@@ -10,6 +10,7 @@ import { chromium } from 'playwright-core';
 const [url, executablePath, outdir] = process.argv.slice(2);
 const SEED = '000_b7587047f01f44ba';
 let fails = 0, passes = 0;
+const queryValue = (page) => page.locator('input#q').inputValue();
 const check = (cond, msg) => { if (cond) passes++; else { fails++; console.log('FAIL: ' + msg); } };
 
 const browser = await chromium.launch({
@@ -125,6 +126,19 @@ try {
   await box.press('Enter');
   await page.locator('#status', { hasText: /Results 1.10 / }).waitFor();
   check(await page.locator('#notes').isHidden(), 'no note for a query that needed no repair');
+  check(await page.locator('#suggest').isHidden(), 'no suggestion for a query spelt right');
+
+  // a misspelt word: "did you mean" as a link that runs the suggestion
+  await box.fill('Azerbaijian gas');
+  await box.press('Enter');
+  const sug = page.locator('#suggest a', { hasText: 'azerbaijan gas' });
+  await sug.waitFor();
+  check(/^Did you mean: azerbaijan gas\?$/.test(await page.locator('#suggest').innerText()),
+        'suggestion shown: ' + await page.locator('#suggest').innerText());
+  await sug.click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('q') === 'azerbaijan gas');
+  await page.locator('#suggest').waitFor({ state: 'hidden' });
+  check(await queryValue(page) === 'azerbaijan gas', 'the suggestion ran: ' + await queryValue(page));
 
   // an error is shown, not thrown: a query over the server's limit
   await page.goto(url + '?q=' + 'a'.repeat(16400), { waitUntil: 'load' });

@@ -121,6 +121,27 @@ for q, w in want.items():
     plain = open("%s/nosyn.%s" % (sys.argv[2], q)).read().split()
     assert len(plain) < len(w), (q, plain)
 PY
+# typos (issue 15): a misspelt country gets the articles about it and a
+# suggestion; the first question, spelt right, none; Shahbaz~ finds the
+# seed, which writes Shehbaz
+"$ATTACHE" search -i "$T/idx" --json -n 100 Azerbaijian > "$T/typo.json"
+"$ATTACHE" search -i "$T/idx" --json -n 100 --strict azerbaijan > "$T/right.json"
+"$ATTACHE" search -i "$T/idx" --json "defence cooperation Azerbaijan" > "$T/fine.json"
+"$ATTACHE" search -i "$T/idx" --json -n 100 'Shahbaz~' > "$T/fuzzy.json"
+python3 - "$T" <<'PY' && ok || fail "typo correction and suggestion on the corpus"
+import json, sys
+t = sys.argv[1]
+typo, right, fine, fuzzy = (json.load(open("%s/%s.json" % (t, n)))
+                            for n in ("typo", "right", "fine", "fuzzy"))
+ids = lambda r: sorted(h["id"] for h in r["hits"])
+assert typo.get("suggestion") == "azerbaijan", typo.get("suggestion")
+assert ids(typo) == ids(right) and len(ids(right)) >= 4, (ids(typo), ids(right))
+assert "azerbaijian is in no document: searched azerbaijan" in typo["notes"], typo
+assert "suggestion" not in fine and "suggestion" not in right, fine
+assert "000_b7587047f01f44ba" in ids(fuzzy), ids(fuzzy)
+PY
+"$ATTACHE" search -i "$T/idx" -n 1 "Azerbaijian gas" | grep -qx 'did you mean: azerbaijan gas' \
+    && ok || fail "the CLI prints the suggestion"
 python3 - "$CORPUS/docs" > "$T/docs.jsonl" <<'PY'
 import json, sys
 from corpus_docs import load

@@ -235,8 +235,15 @@ def test_reads(idx):
     check(st == 200 and ids(body) == [h["id"] for h in want["hits"]] and
           "notes" not in body, "syntax=plain: %d %r" % (st, body.get("notes")))
     st, _, body = s.search("defence cooperation Azerbaijan")
-    check(st == 200 and "notes" not in body and "searched" not in body,
-          "no notes for a query that needed no repair")
+    check(st == 200 and "notes" not in body and "searched" not in body and
+          "suggestion" not in body, "no notes for a query that needed no repair")
+    # did you mean (issue 15): the misspelt word replaced, the rest kept
+    st, _, body = s.search('Azerbaijian "gas pipeline"')
+    want = cli_json(idx, 'Azerbaijian "gas pipeline"')
+    check(st == 200 and body.get("suggestion") == 'azerbaijan "gas pipeline"' and
+          want.get("suggestion") == body.get("suggestion") and
+          ids(body) == [h["id"] for h in want["hits"]],
+          "suggestion: %d %r" % (st, body.get("suggestion")))
     expect_error(s.search("gas", n=101), 400, "limit_exceeded", "n over the limit")
     expect_error(s.search("gas", n="ten"), 400, "invalid_parameter", "n not a number")
     expect_error(s.search("gas", n="-1"), 400, "invalid_parameter", "n negative")
