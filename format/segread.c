@@ -343,8 +343,12 @@ static int parse_column(const att_segment *seg, att_valcol *c)
 	}
 	c->nvalues = att_get_u32le(c->p);
 	c->nords = att_get_u64le(c->p + 8);
+	/* a document's values are distinct: at most nvalues ordinals each
+	 * (not "at most a byte each": with 2 values an ordinal is 1 bit, with
+	 * one, 0) */
 	if (att_get_u32le(c->p + 4) != 0 || c->nvalues > c->nords ||
-	    (c->nvalues == 0) != (c->nords == 0) || c->nords > c->size)
+	    (c->nvalues == 0) != (c->nords == 0) ||
+	    c->nords > (uint64_t)seg->ndocs * c->nvalues)
 		return -1;
 	need = 16 + 4 * ((uint64_t)c->nvalues + 1);
 	if (need + 2 > c->size || val_check(seg, at + need - 4, 4))

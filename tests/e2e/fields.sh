@@ -161,5 +161,20 @@ printf -- '---\ndate: 2025-02-30\n---\nBad\nx\n' > "$T/fm/c.txt"
 [ $? -ne 0 ] && grep -q 'c.txt:.*field "date": "2025-02-30" is not a date' "$T/err" \
     && ok || fail "bad front-matter date: $(cat "$T/err")"
 
+# a keyword field of few values over many documents: its ordinals take
+# a bit each or none, fewer bytes than there are ordinals; several
+# segments (two threads) are merged and searched (a column read refused
+# this as corrupt)
+python3 -c '
+import json
+for i in range(3000):
+    print(json.dumps({"id": "k%d" % i, "text": "envoy %s" % ("x " * 300),
+                      "tags": ["news", "sample"], "one": "same"}))' > "$T/few.jsonl"
+"$ATTACHE" index -q -i "$T/few" --threads 2 --memory 4M --field tags:keyword \
+    --field one:keyword "$T/few.jsonl" && \
+    [ "$("$ATTACHE" search -i "$T/few" --json -n 1 'envoy tags:sample one:same' |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')" = 3000 ] && \
+    "$ATTACHE" check -i "$T/few" > /dev/null && ok || fail "a keyword field of few values"
+
 echo "fields.sh: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
