@@ -164,6 +164,8 @@ att_status att_front_matter(att_fm *fm, const uint8_t *p, size_t n,
 			return ATT_EINPUT;
 		}
 		name[kn] = '\0';
+		if (fm->arena.rc != ATT_OK)   /* its bytes may be gone */
+			return ATT_ENOMEM;
 		for (i = 0; i < nf; i++)
 			if (at[i].name_len == kn &&
 			    strncmp((const char *)fm->arena.p + at[i].name, name, kn) == 0)
