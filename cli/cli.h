@@ -3,6 +3,7 @@
  *
  *   main.c       - dispatch to subcommands, shared helpers
  *   cmd_index.c  - attache index
+ *   sync.c       - attache index --sync: an index kept up to date with a folder
  *   cmd_search.c - attache search
  *   cmd_delete.c - attache delete
  *   cmd_merge.c  - attache merge
@@ -35,6 +36,12 @@ int cmd_check(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+
+/* attache index --sync DIR into the open writer W of INDEX (sync.c):
+ * reads the new and changed files, deletes the gone ones' documents,
+ * commits; an exit status. */
+int cli_sync(att_writer *w, const char *index, const char *dir, int strict,
+             int quiet);
 
 /* The exit status for a failed call that returned RC. */
 int cli_exit_for(att_status rc);

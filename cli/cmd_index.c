@@ -4,7 +4,10 @@
  * Reads every input with an att_reader and adds its documents to the
  * index through one att_writer, committing once at the end. A malformed
  * record stops the run with its file and line, committing nothing, unless
- * --skip-bad is given: then it is counted, reported and skipped. When
+ * --skip-bad is given: then it is counted, reported and skipped. In a
+ * folder, a file that cannot be read (damaged, encrypted, binary, of no
+ * supported kind) is reported, counted and skipped, and the rest is
+ * committed; --strict makes it stop the run instead. When
  * stderr is a terminal a progress line shows documents, megabytes, speed
  * and segments.
  */
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -21,9 +25,10 @@
 
 typedef struct run {
 	att_writer *w;
-	int skip_bad, quiet, progress;
+	int skip_bad, strict, quiet, progress;
 	att_input_format format;
 	uint64_t docs, bytes, base, skipped, deleted, deleted_records;
+	uint64_t unreadable;   /* files of a folder skipped */
 	double t0, last_report;
 } run;
 
@@ -50,10 +55,12 @@ static void index_usage(FILE *f)
 	fprintf(f,
 	        "usage: attache index -i INDEX [OPTIONS] INPUT...\n"
 	        "       attache index -i INDEX --synonyms FILE\n"
+	        "       attache index -i INDEX --sync DIR\n"
 	        "\n"
-	        "INPUT is a directory of .txt files (first line = title), a JSONL\n"
-	        "file ({\"id\",\"title\",\"text\",...} a line), a TREC <DOC> file, or -\n"
-	        "for standard input. A document whose id is already in the index\n"
+	        "INPUT is a folder of documents (.txt with the first line as title,\n"
+	        ".html, .md, .pdf, .eml, .mbox: docs/READERS.md), one such file, a\n"
+	        "JSONL file ({\"id\",\"title\",\"text\",...} a line), a TREC <DOC>\n"
+	        "file, or - for standard input. A document whose id is already in the index\n"
 	        "replaces it; a JSONL record {\"id\":...,\"deleted\":true} deletes it.\n"
 	        "\n"
 	        "  -i, --index DIR          the index directory (created if needed)\n"
@@ -79,6 +86,13 @@ static void index_usage(FILE *f)
 	        "                           line (docs/QUERY.md), copied into it;\n"
 	        "                           replaces the last, needs no reindexing\n"
 	        "      --skip-bad           skip malformed records, and count them\n"
+	        "      --sync DIR           bring the index up to date with folder\n"
+	        "                           DIR: new files added, changed ones\n"
+	        "                           replaced, removed ones deleted, in one\n"
+	        "                           commit; unchanged files are not read\n"
+	        "      --strict             a file of a folder that cannot be read\n"
+	        "                           stops the run (by default it is\n"
+	        "                           reported, counted and skipped)\n"
 	        "      --replace-invalid-utf8  replace bad bytes with U+FFFD instead\n"
 	        "                           of rejecting the document\n"
 	        "  -q, --quiet              no summary line\n"
@@ -118,21 +132,29 @@ static const att_field_decl front_matter_fields[] = {
 	{ "date", ATT_FIELD_DATE },       { "source", ATT_FIELD_KEYWORD },
 	{ "countries", ATT_FIELD_KEYWORD }, { "places", ATT_FIELD_KEYWORD },
 	{ "tags", ATT_FIELD_KEYWORD },    { "language", ATT_FIELD_KEYWORD },
-	{ "author", ATT_FIELD_KEYWORD },
+	{ "author", ATT_FIELD_KEYWORD },  { "from", ATT_FIELD_KEYWORD },
+	{ "to", ATT_FIELD_KEYWORD },      { "cc", ATT_FIELD_KEYWORD },
+	{ "attachment", ATT_FIELD_KEYWORD },
 };
 
-/* 1 if INPUT is read as text files: by FORMAT, or a directory or a .txt
- * file when it is chosen by name. */
+/* 1 if INPUT is read as documents (text, HTML, Markdown, PDF, mail):
+ * by FORMAT, or a directory or such a file when it is chosen by name. */
 static int text_input(att_input_format format, const char *input)
 {
+	static const char *const exts[] = { ".txt", ".html", ".htm", ".xhtml",
+		".md", ".markdown", ".pdf", ".eml", ".mbox" };
 	struct stat st;
-	size_t n = strlen(input);
+	size_t n = strlen(input), i;
 
 	if (format != ATT_INPUT_AUTO)
 		return format == ATT_INPUT_TEXT;
 	if (stat(input, &st) == 0 && S_ISDIR(st.st_mode))
 		return 1;
-	return n > 4 && strcmp(input + n - 4, ".txt") == 0;
+	for (i = 0; i < sizeof exts / sizeof exts[0]; i++)
+		if (n > strlen(exts[i]) &&
+		    strcasecmp(input + n - strlen(exts[i]), exts[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* 1 if INDEX holds no documents yet (it may not exist) and declares no
@@ -174,9 +196,11 @@ static int index_input(run *r, const char *input)
 	att_reader *rd;
 	char *msg = NULL;
 	att_status rc = att_reader_open(&rd, input, r->format, &msg);
-	int has, ex = 0;
+	int has, ex = 0, tree;
+	struct stat sb;
 	att_doc d;
 
+	tree = stat(input, &sb) == 0 && S_ISDIR(sb.st_mode);
 	if (rc != ATT_OK) {
 		fprintf(stderr, "attache index: %s\n", msg ? msg : att_status_str(rc));
 		free(msg);
@@ -194,8 +218,15 @@ static int index_input(run *r, const char *input)
 				        (unsigned long long)att_reader_line(rd),
 				        att_writer_errmsg(r->w));
 		} else {
-			fprintf(stderr, "%sattache index: %s\n", r->progress ? "\n" : "",
-			        att_reader_errmsg(rd));
+			int skip = tree && !r->strict &&
+			    (rc == ATT_EINPUT || rc == ATT_ELIMIT || rc == ATT_EIO);
+
+			fprintf(stderr, "%sattache index: %s%s\n", r->progress ? "\n" : "",
+			        att_reader_errmsg(rd), skip ? " (skipped)" : "");
+			if (skip) {
+				r->unreadable++;
+				continue;
+			}
 		}
 		if (rc == ATT_OK) {
 			r->docs++;
@@ -259,6 +290,8 @@ int cmd_index(int argc, char **argv)
 		{ "shards", required_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "skip-bad", no_argument, NULL, 's' },
+		{ "strict", no_argument, NULL, 'T' },
+		{ "sync", required_argument, NULL, 'Y' },
 		{ "field", required_argument, NULL, 'F' },
 		{ "replace-invalid-utf8", no_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -269,7 +302,7 @@ int cmd_index(int argc, char **argv)
 	att_writer_options wo;
 	att_field_decl fields[64];
 	char names[64][40];
-	const char *index = NULL, *synonyms = NULL;
+	const char *index = NULL, *synonyms = NULL, *sync_dir = NULL;
 	char *msg = NULL;
 	att_status rc;
 	run r;
@@ -303,6 +336,8 @@ int cmd_index(int argc, char **argv)
 			break;
 		case 'l': wo.language = optarg; break;
 		case 's': r.skip_bad = 1; break;
+		case 'T': r.strict = 1; break;
+		case 'Y': sync_dir = optarg; break;
 		case 'F': {
 			const char *colon = strrchr(optarg, ':');
 			size_t nl = colon ? (size_t)(colon - optarg) : 0;
@@ -348,9 +383,13 @@ int cmd_index(int argc, char **argv)
 	}
 	if (wo.backend == NULL) /* the environment's default for new indexes */
 		wo.backend = getenv("ATTACHE_BACKEND");
-	if (index != NULL && synonyms != NULL && optind >= argc)
+	if (index != NULL && synonyms != NULL && optind >= argc && !sync_dir)
 		return set_synonyms(index, synonyms, r.quiet);
-	if (index == NULL || optind >= argc) {
+	if (sync_dir != NULL && optind < argc) {
+		fprintf(stderr, "attache index: --sync DIR takes no other INPUT\n");
+		return EXIT_USAGE;
+	}
+	if (index == NULL || (optind >= argc && sync_dir == NULL)) {
 		fprintf(stderr, "attache index: %s\n", index == NULL
 		        ? "-i INDEX is required" : "no INPUT given");
 		index_usage(stderr);
@@ -361,6 +400,8 @@ int cmd_index(int argc, char **argv)
 
 		for (i = optind; i < argc; i++)
 			text &= text_input(r.format, argv[i]);
+		if (sync_dir != NULL)
+			text = text_input(r.format, sync_dir);
 		if (text && new_index(index)) {
 			wo.fields = front_matter_fields;
 			wo.nfields = sizeof front_matter_fields /
@@ -372,6 +413,13 @@ int cmd_index(int argc, char **argv)
 		fprintf(stderr, "attache index: %s\n", msg ? msg : att_status_str(rc));
 		free(msg);
 		return cli_exit_for(rc);
+	}
+	if (sync_dir != NULL) {
+		ex = cli_sync(r.w, index, sync_dir, r.strict, r.quiet);
+		if (ex == 0 && synonyms != NULL)
+			ex = set_synonyms(index, synonyms, 1);
+		att_writer_free(r.w);
+		return ex;
 	}
 	r.progress = isatty(STDERR_FILENO) && !r.quiet;
 	r.t0 = now();
@@ -401,6 +449,10 @@ int cmd_index(int argc, char **argv)
 			printf("; deleted %llu", (unsigned long long)r.deleted);
 		if (r.skipped)
 			printf("; skipped %llu bad records", (unsigned long long)r.skipped);
+		if (r.unreadable)
+			printf("; skipped %llu unreadable file%s",
+			       (unsigned long long)r.unreadable,
+			       r.unreadable == 1 ? "" : "s");
 		if (strcmp(att_writer_backend(r.w), "xapian") == 0)
 			printf("; Xapian backend, %u shard%s", att_writer_segments(r.w),
 			       att_writer_segments(r.w) == 1 ? "" : "s");

@@ -93,9 +93,14 @@ typedef enum att_input_format {
 
 typedef struct att_reader att_reader;
 
-/* Opens PATH (a file, a directory walked for *.txt in sorted order, or "-"
- * for standard input, whose format AUTO detects from its first byte: '{'
- * JSONL, '<' TREC, else one text document with id "stdin"). Errors: ATT_ENOTFOUND, ATT_EIO, ATT_EINVAL,
+/* Opens PATH (a file, a directory walked in sorted order, or "-" for
+ * standard input, whose format AUTO detects from its first byte: '{'
+ * JSONL, '<' TREC, else one text document with id "stdin"). A directory's
+ * files, and a single file of these kinds, are read by kind, sniffed from
+ * their bytes and name (docs/READERS.md): .txt text, HTML, Markdown, PDF,
+ * e-mail (.eml) and mbox (a document per message, id FILE#N); the id is
+ * the path below the root, without ".txt" for text files, extension kept
+ * for the others. Errors: ATT_ENOTFOUND, ATT_EIO, ATT_EINVAL,
  * ATT_ENOMEM; *out is NULL on error and the message is in *errmsg_out if
  * that is non-NULL (a static or thread-unsafe buffer is never used: the
  * caller frees it with free()). */
@@ -116,6 +121,34 @@ uint64_t att_reader_line(const att_reader *r);
 uint64_t att_reader_bytes(const att_reader *r);
 const char *att_reader_errmsg(const att_reader *r);
 void att_reader_free(att_reader *r);
+
+/* A directory's reader asks FN about each file before it reads it: first
+ * with BYTES NULL (REL its path below the root, SIZE and MTIME_NS from
+ * its stat), then, if FN said 1, with the file's bytes [BYTES, BYTES + N)
+ * before they are parsed. FN returns 1 to go on, 0 to skip the file (it
+ * gives no document and no error). attache index --sync uses it to leave
+ * unchanged files unread. Set before the first att_reader_next. */
+typedef int (*att_reader_filter)(void *ctx, const char *rel, uint64_t size,
+                                 int64_t mtime_ns, const uint8_t *bytes,
+                                 size_t n);
+void att_reader_set_filter(att_reader *r, att_reader_filter fn, void *ctx);
+
+/* The directory's files, sorted, as the reader will read them (before
+ * any filter): how many, and the I-th's path below the root. 0 for input
+ * that is not a directory. */
+size_t att_reader_files(const att_reader *r);
+const char *att_reader_file_rel(const att_reader *r, size_t i);
+
+/* A reader of one document held in memory, BYTES[0..N), of CONTENT_TYPE
+ * ("text/html", "text/markdown", "application/pdf", "message/rfc822",
+ * "application/mbox" for several messages, or "text/plain" read as a .txt
+ * file is; parameters after ';' ignored), with id ID (an mbox's messages:
+ * ID#1, ID#2, ...). att_reader_next then gives its document(s) as for a
+ * file. The bytes are copied. ATT_EINVAL for another type or no id,
+ * ATT_ELIMIT past 64 MiB, ATT_ENOMEM. The server's POST /documents. */
+att_status att_reader_open_bytes(att_reader **out, const char *id,
+                                 const char *content_type, const void *bytes,
+                                 size_t n, char **errmsg_out);
 
 /* ---- typed fields -------------------------------------------------------- */
 

@@ -3,13 +3,19 @@
  *
  * Three input formats, one per kind of collection people bring:
  *
- *   - text: a directory tree of .txt files (or one file, or stdin), one
- *     document per file. The id is the path below the root without ".txt",
- *     the title the first line, the text the rest. The tree is walked once
- *     at open: every regular, non-hidden *.txt file is listed (symbolic
- *     links are not followed, so a link cannot loop or leave the tree) and
- *     the list is sorted by the bytes of the relative path, so the same
- *     tree always gives the same documents in the same order.
+ *   - documents: a directory tree (or one file, or stdin for text), one
+ *     document per file (per message of an mbox). The tree is walked once
+ *     at open: every regular, non-hidden file is listed (symbolic links
+ *     are not followed, so a link cannot loop or leave the tree) and the
+ *     list is sorted by the bytes of the relative path, so the same tree
+ *     always gives the same documents in the same order. Each file is
+ *     read whole; a .txt file is text (the id is the path below the root
+ *     without ".txt", the title the first line after an optional front
+ *     matter, the text the rest); any other is sniffed (att_sniff) and
+ *     given to its kind's reader in readers/ (HTML, Markdown, PDF, e-mail,
+ *     mbox: docs/READERS.md), its id the path with its extension; a file
+ *     of no kind is an error for that file. A filter (attache index
+ *     --sync) may turn a file down before it is read.
  *   - JSONL: one JSON object per line, parsed by jansson. "id" (a string
  *     or an integer), "title" and "text" fill the document; every other
  *     key becomes an att_field, a string as it is and any other value as
@@ -59,6 +65,8 @@
 #include "format.h"
 #include "stemmer.h"
 #include "indexer.h"
+#include "readers/readers.h"
+#include "readers/module.h"
 
 #define LIMIT ((size_t)64 << 20)   /* largest file, JSON line, TREC record */
 #define BINARY_PROBE 8192          /* bytes searched for a NUL */
@@ -268,6 +276,17 @@ struct att_reader {
 	att_fm fm;        /* text: the file's front matter */
 	json_t *json;     /* JSONL: the object the document points into */
 	char idnum[32];   /* JSONL: an integer id as text */
+	att_rdoc rd;      /* tree: what a format reader made of the file */
+	att_buf pagetext; /* tree: a PDF's text with its page marks */
+	const uint8_t *mbox; /* tree: the mbox being read (in in), or NULL */
+	size_t mbox_n, mbox_at;
+	uint64_t mbox_i;  /* its messages returned so far */
+	uint64_t mbox_line; /* the line mbox_at is on */
+	att_reader_filter filter; /* tree: asked before each file */
+	void *filter_ctx;
+	uint8_t *mem;     /* att_reader_open_bytes: the bytes (NUL after) */
+	size_t mem_n;
+	att_kind mem_kind;
 };
 
 static const char empty[] = "";
@@ -393,6 +412,7 @@ static int ends_with(const char *s, size_t n, const char *suffix, int nocase)
 /* Closes the current input, adding its bytes to the total. */
 static void input_close(att_reader *r)
 {
+	r->mbox = NULL;
 	r->bytes_done += r->in.used;
 	src_reset(&r->in, -1, 0);
 }
@@ -459,16 +479,15 @@ static att_status text_doc(att_reader *r, uint8_t *p, size_t n,
 	return ATT_OK;
 }
 
-/* Reads the whole current input as one document. SIZE is its size when
- * known (a regular file), else 0. */
-static att_status text_read(att_reader *r, uint64_t size, const char *id,
-                            size_t id_len, att_doc *doc, int *has_doc)
+/* Buffers the whole current input, SIZE bytes when known (a regular
+ * file), else 0, into [*P, *P + *N), consumed but left in place for the
+ * document (with room for a NUL after it). */
+static att_status slurp_file(att_reader *r, uint64_t size, uint8_t **p,
+                             size_t *n)
 {
 	att_status st;
 	int toolong;
-	size_t n;
 
-	r->line = 1;
 	if (size > LIMIT) {
 		r->bytes_done += size;
 		return fail(r, ATT_ELIMIT, "%s: file larger than 64 MiB (%" PRIu64
@@ -477,36 +496,254 @@ static att_status text_read(att_reader *r, uint64_t size, const char *id,
 	st = src_slurp(&r->in, (size_t)size, &toolong);
 	if (st != ATT_OK)
 		return src_fail(r, st);
-	n = r->in.len - r->in.pos;
+	*n = r->in.len - r->in.pos;
 	if (toolong) {
-		src_skip(&r->in, n);
+		src_skip(&r->in, *n);
 		return fail(r, ATT_ELIMIT, "%s: file larger than 64 MiB",
 		            att_reader_file(r));
 	}
-	r->in.used += n; /* consumed, but left in place for the document */
+	r->in.used += *n;
+	*p = r->in.p + r->in.pos;
+	return ATT_OK;
+}
+
+/* Reads the whole current input as one document. SIZE is its size when
+ * known (a regular file), else 0. */
+static att_status text_read(att_reader *r, uint64_t size, const char *id,
+                            size_t id_len, att_doc *doc, int *has_doc)
+{
+	att_status st;
+	uint8_t *p;
+	size_t n;
+
+	r->line = 1;
+	st = slurp_file(r, size, &p, &n);
+	if (st != ATT_OK)
+		return st;
 	if (n == 0)
 		return fail(r, ATT_EINPUT, "%s: empty file", att_reader_file(r));
-	st = text_doc(r, r->in.p + r->in.pos, n, id, id_len, doc);
+	st = text_doc(r, p, n, id, id_len, doc);
 	*has_doc = st == ATT_OK;
 	return st;
 }
 
-/* The next file of the tree. */
-static att_status text_next_file(att_reader *r, att_doc *doc, int *has_doc)
+/* DOC from what the format reader made of the file (r->rd), with id
+ * ID[0..IDN). A PDF's pages are marked in its text with a form feed
+ * before each page but the first (docs/READERS.md, "Pages"), which the
+ * analyser takes as white space and the searcher counts. */
+static att_status rdoc_doc(att_reader *r, const char *id, size_t idn,
+                           att_doc *doc)
+{
+	att_rdoc *d = &r->rd;
+	const uint8_t *text = d->text.p;
+	size_t n = d->text.n, i;
+
+	if (d->npages > 1) {
+		size_t at = 0;
+
+		att_buf_clear(&r->pagetext);
+		for (i = 1; i < d->npages; i++) {
+			size_t to = d->pages[i] < n ? d->pages[i] : n;
+
+			if (to < at)
+				continue;
+			att_buf_append(&r->pagetext, d->text.p + at, to - at);
+			att_buf_putc(&r->pagetext, '\f');
+			at = to;
+		}
+		att_buf_append(&r->pagetext, d->text.p + at, n - at);
+		if (r->pagetext.rc != ATT_OK)
+			return oom(r);
+		text = r->pagetext.p;
+		n = r->pagetext.n;
+	}
+	/* NUL-terminated, as every document's strings are */
+	if (buf_set(&r->id, id, idn) != 0 || buf_cstr(&d->title) != 0 ||
+	    buf_cstr(d->npages > 1 ? &r->pagetext : &d->text) != 0)
+		return oom(r);
+	text = d->npages > 1 ? r->pagetext.p : d->text.p;   /* may have moved */
+	doc->id = (const char *)r->id.p;
+	doc->id_len = idn;
+	doc->title = d->title.n > 0 ? (const char *)d->title.p : empty;
+	doc->title_len = d->title.n;
+	doc->text = n > 0 ? (const char *)text : empty;
+	doc->text_len = n;
+	doc->fields = att_rdoc_fields(d, &doc->nfields);
+	return ATT_OK;
+}
+
+/* Reads [P, P + N), a file of kind K, with its format's reader. */
+static att_status format_doc(att_reader *r, att_kind k, const uint8_t *p,
+                             size_t n, const char *id, size_t idn,
+                             att_doc *doc)
+{
+	char m[512];
+	att_status st;
+
+	m[0] = 0;
+	att_rdoc_reset(&r->rd);
+	if (r->rd.title.rc != ATT_OK || r->rd.text.rc != ATT_OK)
+		att_rdoc_release(&r->rd), att_rdoc_init(&r->rd);
+	switch (k) {   /* a large HTML or Markdown file in a child process */
+	case ATT_KIND_HTML:
+		st = n > ATT_RD_ISOLATE ?
+		     att_read_isolated(att_read_html, "HTML", &r->rd, p, n, m, sizeof m) :
+		     att_read_html(&r->rd, p, n, m, sizeof m);
+		break;
+	case ATT_KIND_MARKDOWN:
+		st = n > ATT_RD_ISOLATE ?
+		     att_read_isolated(att_read_markdown, "Markdown", &r->rd, p, n, m,
+		                       sizeof m) :
+		     att_read_markdown(&r->rd, p, n, m, sizeof m);
+		break;
+	default:
+		st = att_module_read(k, &r->rd, p, n, m, sizeof m);
+		if (st == ATT_ENOTFOUND)   /* the file is skipped, not the run */
+			st = ATT_EINPUT;
+		break;
+	}
+	if (st == ATT_ENOMEM)
+		return oom(r);
+	if (st != ATT_OK)
+		return fail(r, st, "%s: %s", att_reader_file(r),
+		            m[0] ? m : att_status_str(st));
+	return rdoc_doc(r, id, idn, doc);
+}
+
+/* The next message of the open mbox, or *HAS_DOC 0 after its last. */
+static att_status mbox_doc(att_reader *r, att_doc *doc, int *has_doc)
+{
+	const char *rel = r->files[r->ifile - 1];
+	size_t start, len, idn;
+	uint64_t line;
+	char m[512], id[32];
+	int more;
+
+	m[0] = 0;
+	more = att_module_mbox_next(r->mbox, r->mbox_n, &r->mbox_at,
+	                            &r->mbox_line, &start, &len, &line, m,
+	                            sizeof m);
+	if (more <= 0) {
+		r->mbox = NULL;
+		if (more < 0 && r->mbox_i == 0)
+			return fail(r, ATT_EINPUT, "%s: %s", att_reader_file(r), m);
+		if (r->mbox_i == 0)
+			return fail(r, ATT_EINPUT, "%s: an mbox without messages",
+			            att_reader_file(r));
+		*has_doc = 0;
+		return ATT_OK;
+	}
+	r->mbox_i++;
+	r->line = line;
+	idn = (size_t)snprintf(id, sizeof id, "#%" PRIu64, r->mbox_i);
+	att_buf_clear(&r->title);   /* the id: REL#N */
+	att_buf_append(&r->title, rel, strlen(rel));
+	att_buf_append(&r->title, id, idn);
+	if (buf_cstr(&r->title) != 0)
+		return oom(r);
+	att_rdoc_reset(&r->rd);
+	{
+		att_status st = att_module_read(ATT_KIND_EML, &r->rd, r->mbox + start,
+		                                len, m, sizeof m);
+		size_t n = r->title.n;
+		char *ids;
+
+		if (st == ATT_ENOMEM)
+			return oom(r);
+		if (st != ATT_OK)
+			return fail(r, st == ATT_ENOTFOUND ? ATT_EINPUT : st,
+			            "%s:%" PRIu64 ": message %" PRIu64 ": %s",
+			            att_reader_file(r), line, r->mbox_i, m);
+		ids = att_strndup((const char *)r->title.p, n);
+		if (ids == NULL)
+			return oom(r);
+		st = rdoc_doc(r, ids, n, doc);
+		att_free(ids);
+		*has_doc = st == ATT_OK;
+		return st;
+	}
+}
+
+/* Reads [P, P + N) (P[N] writable), the file REL of kind K (TEXT: by the
+ * rules of .txt files, id REL as given). */
+static att_status kind_doc(att_reader *r, att_kind k, uint8_t *p, size_t n,
+                           const char *rel, size_t reln, att_doc *doc,
+                           int *has_doc)
+{
+	att_status st;
+
+	switch (k) {
+	case ATT_KIND_TEXT:
+		st = text_doc(r, p, n, rel, reln, doc);
+		break;
+	case ATT_KIND_UNKNOWN: {
+		const uint8_t *zero = memchr(p, 0, n < BINARY_PROBE ? n : BINARY_PROBE);
+
+		if (zero != NULL)
+			return fail(r, ATT_EINPUT, "%s: binary file (NUL byte at "
+			            "offset %zu)", att_reader_file(r), (size_t)(zero - p));
+		return fail(r, ATT_EINPUT, "%s: unsupported kind of file (attache "
+		            "reads .txt, .html, .md, .pdf, .eml and .mbox)",
+		            att_reader_file(r));
+	}
+	case ATT_KIND_MBOX:
+		r->mbox = p;
+		r->mbox_n = n;
+		r->mbox_at = 0;
+		r->mbox_line = 1;
+		r->mbox_i = 0;
+		return mbox_doc(r, doc, has_doc);
+	default:
+		st = format_doc(r, k, p, n, rel, reln, doc);
+		break;
+	}
+	*has_doc = st == ATT_OK;
+	return st;
+}
+
+/* The one document (or an mbox's messages) of att_reader_open_bytes. */
+static att_status bytes_doc(att_reader *r, const char *rel, size_t reln,
+                            att_doc *doc, int *has_doc)
+{
+	if (buf_set(&r->path, rel, reln) != 0 || buf_cstr(&r->path) != 0)
+		return oom(r);
+	r->line = 1;
+	if (r->mem_n == 0)
+		return fail(r, ATT_EINPUT, "%s: empty document", rel);
+	return kind_doc(r, r->mem_kind, r->mem, r->mem_n, rel, reln, doc,
+	                has_doc);
+}
+
+/* The next file of the tree (or message of its mbox); *SKIPPED set if
+ * the filter turned the file down. */
+static att_status tree_next(att_reader *r, att_doc *doc, int *has_doc,
+                            int *skipped)
 {
 	const char *rel;
 	struct stat sb;
+	uint8_t *p;
+	size_t n, reln;
+	att_status st;
+	att_kind k;
 	int fd;
 
+	if (r->mbox != NULL) {
+		st = mbox_doc(r, doc, has_doc);
+		if (st != ATT_OK || *has_doc)
+			return st;
+	}
 	input_close(r);
 	if (r->ifile == r->nfiles) {
 		*has_doc = 0;
 		return ATT_OK;
 	}
 	rel = r->files[r->ifile++];
+	reln = strlen(rel);
+	if (r->mem != NULL)
+		return bytes_doc(r, rel, reln, doc, has_doc);
 	att_buf_clear(&r->path);
 	att_buf_printf(&r->path, "%s%s%s", r->root,
-	               r->root[0] && r->root[strlen(r->root) - 1] == '/' ?
+	               r->root[0] == 0 || r->root[strlen(r->root) - 1] == '/' ?
 	                   "" : "/", rel);
 	if (r->path.rc != ATT_OK)
 		return oom(r);
@@ -517,8 +754,47 @@ static att_status text_next_file(att_reader *r, att_doc *doc, int *has_doc)
 	src_reset(&r->in, fd, 1);
 	if (fstat(fd, &sb) != 0)
 		return sys_fail(r, errno, (const char *)r->path.p, 0);
-	return text_read(r, (uint64_t)sb.st_size, rel, strlen(rel) - 4, doc,
-	                 has_doc);
+	if (r->filter != NULL &&
+	    !r->filter(r->filter_ctx, rel, (uint64_t)sb.st_size,
+	               (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
+	               NULL, 0)) {
+		*skipped = 1;
+		return ATT_OK;
+	}
+	st = slurp_file(r, (uint64_t)sb.st_size, &p, &n);
+	if (st != ATT_OK)
+		return st;
+	if (r->filter != NULL &&
+	    !r->filter(r->filter_ctx, rel, (uint64_t)sb.st_size,
+	               (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
+	               p, n)) {
+		*skipped = 1;
+		return ATT_OK;
+	}
+	if (n == 0)
+		return fail(r, ATT_EINPUT, "%s: empty file", att_reader_file(r));
+	k = att_kind_of_name(rel);
+	if (k == ATT_KIND_TEXT && reln > 4) {   /* today's ids: no ".txt" */
+		st = text_doc(r, p, n, rel, reln - 4, doc);
+		*has_doc = st == ATT_OK;
+		return st;
+	}
+	k = att_sniff(rel, p, n);
+	if (k == ATT_KIND_TEXT && att_kind_of_name(rel) == ATT_KIND_UNKNOWN)
+		k = ATT_KIND_UNKNOWN;   /* a README, a .csv, a source file: not ours */
+	return kind_doc(r, k, p, n, rel, reln, doc, has_doc);
+}
+
+static att_status text_next_file(att_reader *r, att_doc *doc, int *has_doc)
+{
+	att_status st;
+	int skipped;
+
+	do {
+		skipped = 0;
+		st = tree_next(r, doc, has_doc, &skipped);
+	} while (st == ATT_OK && skipped);
+	return st;
 }
 
 /* The one document of a single file or stdin. */
@@ -600,8 +876,7 @@ static att_status walk(att_reader *r, att_buf *path, size_t rel_at,
 		}
 		if (S_ISDIR(sb.st_mode))
 			st = walk(r, path, rel_at, cap);
-		else if (S_ISREG(sb.st_mode) &&
-		         ends_with(e->d_name, strlen(e->d_name), ".txt", 0))
+		else if (S_ISREG(sb.st_mode))
 			st = add_file(r, (const char *)path->p + rel_at, cap);
 		if (st != ATT_OK)
 			goto done;
@@ -1377,6 +1652,29 @@ static att_status sniff(att_reader *r)
 	return ATT_OK;
 }
 
+/* A file of a format reader's kind (HTML, PDF, ...), read as a tree of
+ * one file: r->root becomes its directory ("" for none), and its id is
+ * its name, extension kept. */
+static att_status one_file(att_reader *r)
+{
+	char *slash = strrchr(r->root, '/');
+	size_t cap = 0;
+	att_status st;
+
+	input_close(r);
+	r->format = ATT_INPUT_TEXT;
+	r->is_dir = 1;
+	st = add_file(r, slash != NULL ? slash + 1 : r->root, &cap);
+	if (st != ATT_OK)
+		return st;
+	if (slash != NULL)
+		slash[slash == r->root ? 1 : 0] = 0;   /* "/a.pdf": root "/" */
+	else
+		r->root[0] = 0;
+	return buf_set(&r->path, r->root, strlen(r->root)) == 0 ? ATT_OK
+	                                                        : oom(r);
+}
+
 /* Opens a file or directory PATH (r->root). */
 static att_status open_path(att_reader *r, att_input_format format)
 {
@@ -1396,6 +1694,22 @@ static att_status open_path(att_reader *r, att_input_format format)
 		return sys_fail(r, errno, r->root, 1);
 	src_reset(&r->in, fd, 1);
 	r->format = format != ATT_INPUT_AUTO ? format : format_by_name(r->root);
+	if (format == ATT_INPUT_AUTO && r->format == ATT_INPUT_AUTO) {
+		att_kind k = att_kind_of_name(r->root);
+		att_status st = ATT_OK;
+
+		if (k == ATT_KIND_UNKNOWN) {   /* no extension that tells */
+			st = src_fill(&r->in, 1024);
+			if (st != ATT_OK)
+				return src_fail(r, st);
+			k = att_sniff(r->root, r->in.p + r->in.pos,
+			              r->in.len - r->in.pos);
+			if (k == ATT_KIND_TEXT || k == ATT_KIND_EML)
+				k = ATT_KIND_UNKNOWN;   /* JSONL, TREC or text: sniff() */
+		}
+		if (k != ATT_KIND_UNKNOWN)
+			return one_file(r);
+	}
 	return ATT_OK;
 }
 
@@ -1424,6 +1738,7 @@ static att_reader *reader_new(const char *path)
 	if (r == NULL)
 		return NULL;
 	r->in.fd = -1;
+	att_rdoc_init(&r->rd);
 	while (n > 1 && path[n - 1] == '/')
 		n--;
 	r->root = att_strndup(path, n);
@@ -1516,6 +1831,86 @@ att_status att_reader_next(att_doc *doc, int *has_doc, att_reader *r)
 	return st;
 }
 
+att_status att_reader_open_bytes(att_reader **out, const char *id,
+                                 const char *content_type, const void *bytes,
+                                 size_t n, char **errmsg_out)
+{
+	static const struct { const char *type; att_kind k; } types[] = {
+		{ "text/html", ATT_KIND_HTML },         { "application/xhtml+xml", ATT_KIND_HTML },
+		{ "text/markdown", ATT_KIND_MARKDOWN }, { "text/x-markdown", ATT_KIND_MARKDOWN },
+		{ "application/pdf", ATT_KIND_PDF },    { "message/rfc822", ATT_KIND_EML },
+		{ "application/mbox", ATT_KIND_MBOX },  { "text/plain", ATT_KIND_TEXT },
+	};
+	att_reader *r;
+	size_t i, tn = strcspn(content_type, "; \t");
+	att_kind k = ATT_KIND_UNKNOWN;
+	size_t cap = 0;
+	att_status st;
+
+	*out = NULL;
+	if (errmsg_out != NULL)
+		*errmsg_out = NULL;
+	for (i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strlen(types[i].type) == tn &&
+		    strncasecmp(types[i].type, content_type, tn) == 0)
+			k = types[i].k;
+	r = reader_new("");
+	if (r == NULL) {
+		if (errmsg_out != NULL)
+			*errmsg_out = att_strndup("out of memory", 13);
+		return ATT_ENOMEM;
+	}
+	st = ATT_OK;
+	if (k == ATT_KIND_UNKNOWN)
+		st = fail(r, ATT_EINVAL, "content type \"%.*s\": attache reads "
+		          "text/html, text/markdown, application/pdf, message/rfc822, "
+		          "application/mbox and text/plain", (int)(tn > 64 ? 64 : tn),
+		          content_type);
+	else if (id == NULL || id[0] == 0)
+		st = fail(r, ATT_EINVAL, "a document needs an id");
+	else if (n > LIMIT)
+		st = fail(r, ATT_ELIMIT, "%s: larger than 64 MiB (%zu bytes)", id, n);
+	if (st == ATT_OK) {
+		r->mem = att_malloc(n + 1);
+		if (r->mem == NULL)
+			st = oom(r);
+	}
+	if (st == ATT_OK) {
+		memcpy(r->mem, bytes, n);
+		r->mem[n] = 0;
+		r->mem_n = n;
+		r->mem_kind = k;
+		r->format = ATT_INPUT_TEXT;
+		r->is_dir = 1;
+		st = add_file(r, id, &cap);
+	}
+	if (st != ATT_OK) {
+		if (errmsg_out != NULL)
+			*errmsg_out = att_strndup(att_reader_errmsg(r),
+			                          strlen(att_reader_errmsg(r)));
+		att_reader_free(r);
+		return st;
+	}
+	*out = r;
+	return ATT_OK;
+}
+
+void att_reader_set_filter(att_reader *r, att_reader_filter fn, void *ctx)
+{
+	r->filter = fn;
+	r->filter_ctx = ctx;
+}
+
+size_t att_reader_files(const att_reader *r)
+{
+	return r->is_dir ? r->nfiles : 0;
+}
+
+const char *att_reader_file_rel(const att_reader *r, size_t i)
+{
+	return i < r->nfiles ? r->files[i] : NULL;
+}
+
 const char *att_reader_file(const att_reader *r)
 {
 	if (r->is_dir && r->path.p != NULL)
@@ -1562,5 +1957,8 @@ void att_reader_free(att_reader *r)
 	att_buf_release(&r->arena);
 	att_free(r->fields);
 	json_decref(r->json);
+	att_rdoc_release(&r->rd);
+	att_buf_release(&r->pagetext);
+	att_free(r->mem);
 	att_free(r);
 }

@@ -205,8 +205,9 @@ static void make_tree(void)
 	puts_file("t/only_title.txt", "\xEF\xBB\xBFJust a title");
 	puts_file("t/.hidden.txt", "hidden\n");
 	puts_file("t/.hid/z.txt", "hidden dir\n");
-	puts_file("t/notes.md", "not text\n");
-	puts_file("t/a/upper.TXT", "wrong suffix\n");
+	puts_file("t/notes.md", "not text\n");          /* Markdown: read too */
+	puts_file("t/a/upper.TXT", "any case\n");      /* a .txt all the same */
+	puts_file("t/a/data.csv", "a,b\n1,2\n");      /* no kind of ours */
 	ck_assert_int_eq(symlink("b.txt", tpath(path, sizeof path, "t/link.txt")),
 	                 0);
 	ck_assert_int_eq(symlink("a", tpath(path, sizeof path, "t/linkdir")), 0);
@@ -225,6 +226,9 @@ START_TEST(text_tree)
 	ck_assert_uint_eq(att_reader_line(r), 1);
 	ck_assert_uint_eq(att_reader_bytes(r), 6);
 	expect_doc(r, "a.b", "dots", "");
+	expect_err(r, ATT_EINPUT, "t/a/data.csv: unsupported kind of file "
+	           "(attache reads .txt, .html, .md, .pdf, .eml and .mbox)");
+	expect_doc(r, "a/upper", "any case", "");
 	expect_doc(r, "a/x", "Title X", "  body x\r\nline2");
 	ck_assert_str_eq(att_reader_file(r),
 	                 tpath(path, sizeof path, "t/a/x.txt"));
@@ -232,13 +236,16 @@ START_TEST(text_tree)
 	expect_doc(r, "b", "Title B", "body b\n");
 	expect_doc(r, "c/d/e/deep", "Deep", "deep text\n");
 	expect_doc(r, "dir.txt/inner", "Inner", "in\n");
+	expect_doc(r, "notes.md", "", "not text");
 	expect_doc(r, "only_title", "Just a title", "");
 	expect_end(r);
 	total = (uint64_t)(file_size("t/b.txt") + file_size("t/B.txt") +
 	                   file_size("t/a/x.txt") + file_size("t/a/y.txt") +
 	                   file_size("t/a.b.txt") + file_size("t/c/d/e/deep.txt") +
 	                   file_size("t/dir.txt/inner.txt") +
-	                   file_size("t/only_title.txt"));
+	                   file_size("t/only_title.txt") +
+	                   file_size("t/a/upper.TXT") + file_size("t/notes.md") +
+	                   file_size("t/a/data.csv"));
 	ck_assert_uint_eq(att_reader_bytes(r), total);
 	att_reader_free(r);
 
@@ -736,7 +743,13 @@ START_TEST(auto_detection)
 	check_auto("b/data2", "\n  <DOC><DOCNO>t</DOCNO></DOC>", "t", "", "");
 	check_auto("b/data3", "Plain title\nplain text", "data3", "Plain title",
 	           "plain text");
-	check_auto("b/data4.md", "\xEF\xBB\xBF{\"id\":\"bom\"}", "bom", "", "");
+	check_auto("b/data4.dat", "\xEF\xBB\xBF{\"id\":\"bom\"}", "bom", "", "");
+	/* a reader's kind, by name or by content: one document, its id the
+	 * name with its extension */
+	check_auto("b/note.md", "# Heading\n\nSome *text*.", "note.md", "Heading",
+	           "Heading\n\nSome text.");
+	check_auto("b/page", "<!DOCTYPE html><title>T</title><p>x</p>", "page", "T",
+	           "x");
 	/* a directory is a tree of text files, whatever their content */
 	puts_file("c/only.txt", json);
 	r = open_ok("c", ATT_INPUT_AUTO);
@@ -885,7 +898,7 @@ START_TEST(alloc_failures)
 	static const char *in[] = { "t", "in.jsonl", "c.trec" };
 	static const att_input_format fmt[] = { ATT_INPUT_TEXT, ATT_INPUT_JSONL,
 		                                    ATT_INPUT_TREC };
-	static const int ndocs[] = { 8, 4, 5 };
+	static const int ndocs[] = { 10, 4, 5 };
 	char path[512];
 	long n;
 	int k, docs;

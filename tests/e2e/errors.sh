@@ -151,8 +151,17 @@ expect 1 "sub/c\.txt.*invalid UTF-8 in text at byte 3" \
 expect 0 "sub/c\.txt:1: .*invalid UTF-8" \
     "$ATTACHE" index -i "$T/t1" --skip-bad "$T/txt"
 grep -q "sub/b\.txt: binary file (NUL byte at offset 3)" "$T/err" &&
-    grep -q "indexed 1 documents.*skipped 2 bad records" "$T/out" \
+    grep -q "indexed 1 documents.*skipped 1 bad records; skipped 1 unreadable file;" "$T/out" \
     && passes=$((passes + 1)) || fail "--skip-bad count: $(cat "$T/out")"
+# in a folder, an unreadable file is skipped without --skip-bad (and
+# stops the run under --strict); a document the index refuses is not
+rm "$T/txt/sub/c.txt"
+expect 0 "sub/b\.txt: binary file \(NUL byte at offset 3\) \(skipped\)" \
+    "$ATTACHE" index -i "$T/t5" "$T/txt"
+grep -q "indexed 1 documents.*skipped 1 unreadable file;" "$T/out" \
+    && passes=$((passes + 1)) || fail "unreadable file count: $(cat "$T/out")"
+expect 1 "sub/b\.txt: binary file" "$ATTACHE" index -i "$T/t6" --strict "$T/txt"
+printf 'Bad\ncaf\xe9 au lait\n' > "$T/txt/sub/c.txt"
 "$ATTACHE" index -q -i "$T/t2" --skip-bad --replace-invalid-utf8 "$T/txt" 2>/dev/null \
     || fail "--replace-invalid-utf8 run"
 "$ATTACHE" search -i "$T/t2" --json caf | grep -q $'</mark>\xef\xbf\xbd au lait' \
