@@ -224,9 +224,12 @@ static void print_text(const sctx *c, const att_results *r, const char *qid)
 			t = marked(&p, c->color ? "\033[1m" : "", c->color ? "\033[0m" : "",
 			           0);
 			for (q = t; *q; q++)
-				if (*q == '\n' || *q == '\r' || *q == '\t')
+				if (*q == '\n' || *q == '\r' || *q == '\t' || *q == '\f')
 					*q = ' ';
-			printf("   [%zu-%zu] %s\n", p.start, p.end, t);
+			if (p.page > 0)
+				printf("   [p. %zu, %zu-%zu] %s\n", p.page, p.start, p.end, t);
+			else
+				printf("   [%zu-%zu] %s\n", p.start, p.end, t);
 			free(t);
 		}
 		printf("\n");
@@ -292,6 +295,10 @@ static json_t *hit_json(const att_results *r, size_t i)
 		json_object_set_new(p, "end", json_integer((json_int_t)pa.end));
 		json_object_set_new(p, "score", json_real(pa.score));
 		json_object_set_new(p, "text", json_string(t));
+		if (pa.page > 0)
+			json_object_set_new(p, "page", json_integer((json_int_t)pa.page));
+		if (pa.page > 0 && k == 0)   /* the hit's: its best passage's */
+			json_object_set_new(hit, "page", json_integer((json_int_t)pa.page));
 		free(t);
 		json_array_append_new(ps, p);
 	}

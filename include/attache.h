@@ -485,6 +485,9 @@ typedef struct att_passage {
 	size_t text_len;
 	const att_mark *marks; /* matched words, in order */
 	size_t nmarks;
+	size_t page;          /* the 1-based page it starts on, in a document
+	                         with pages (a PDF: its text marks each new
+	                         page with a form feed); 0 in one without */
 } att_passage;
 
 typedef struct att_hit {

@@ -229,7 +229,21 @@ static int on_mark(void *ctx, const att_token *tok)
 
 static int is_blank(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* The page of byte AT of TEXT[0..N): 1 + the form feeds before it (a
+ * PDF reader's page marks, docs/READERS.md); 0 if TEXT has none. */
+static size_t page_of(const char *text, size_t n, size_t at)
+{
+	const char *p = memchr(text, '\f', n), *end = text + at;
+	size_t page = 1;
+
+	if (p == NULL)
+		return 0;
+	for (; p != NULL && p < end; p = memchr(p + 1, '\f', (size_t)(text + n - p - 1)))
+		page++;
+	return page;
 }
 
 att_status att_passage_cut(att_passage *out, att_analyzer *an,
@@ -265,5 +279,6 @@ att_status att_passage_cut(att_passage *out, att_analyzer *an,
 	out->text_len = end - start;
 	out->marks = (const att_mark *)m.marks.p;
 	out->nmarks = m.marks.n / sizeof(att_mark);
+	out->page = page_of(rec->text, rec->text_len, start);
 	return ATT_OK;
 }

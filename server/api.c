@@ -243,6 +243,8 @@ static json_t *passage_json(const att_passage *p)
 	              "score", p->score, "text", p->text, p->text_len,
 	              "marks", marks, "html", html ? html : "", html ? hn : 0);
 	free(html);
+	if (o != NULL && p->page > 0)
+		json_object_set_new(o, "page", json_integer((json_int_t)p->page));
 	return o;
 }
 
@@ -330,6 +332,13 @@ static json_t *hits_json(const att_results *res, srv_slot *slot,
 		h = json_pack("{s:s%,s:s%,s:f,s:o}", "id", hit.id, hit.id_len,
 		              "title", hit.title, hit.title_len, "score", hit.score,
 		              "passages", ps);
+		if (h != NULL && hit.npassages > 0) {   /* a PDF's: the best passage's */
+			att_passage p;
+
+			att_results_passage(&p, res, i, 0);
+			if (p.page > 0)
+				json_object_set_new(h, "page", json_integer((json_int_t)p.page));
+		}
 		if (h != NULL && hit.explanation != NULL)
 			json_object_set_new(h, "explanation",
 			                    json_string(hit.explanation));

@@ -144,6 +144,7 @@ function render(body) {
     for (const p of hit.passages) {
       const para = el('p', { className: 'passage' });
       para.innerHTML = p.html; // escaped by the server, <mark> only
+      if (p.page) para.prepend(el('span', { className: 'pageref', textContent: 'p. ' + p.page + ' ' }));
       li.append(para);
     }
     results.append(li);
