@@ -266,6 +266,11 @@ const char *srv_arg(const srv_req *q, const char *name, size_t *len)
 	return v;
 }
 
+const char *srv_header(const srv_req *q, const char *name)
+{
+	return mhd.MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
+}
+
 struct args_walk {
 	const char *name;
 	const char **v;

@@ -144,6 +144,8 @@ int srv_utf8(const char *s, size_t n);
 double srv_now(void);
 /* A query parameter: its value and length, or NULL. */
 const char *srv_arg(const srv_req *q, const char *name, size_t *len);
+/* The request header NAME's value, or NULL. */
+const char *srv_header(const srv_req *q, const char *name);
 /* Every value of a repeated parameter NAME, in order: the first MAX in
  * V and LEN; returns how many there are (more than MAX if so). */
 size_t srv_args(const srv_req *q, const char *name, const char **v,

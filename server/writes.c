@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "server.h"
@@ -483,6 +484,80 @@ static int build_all(jdoc *js, json_t *objs, const json_t *lines,
 	return 0;
 }
 
+/* 1 if the Content-Type TYPE is JSONL (or absent: JSONL by default). */
+static int is_jsonl(const char *type)
+{
+	static const char *const jsonl[] = { "application/jsonl",
+		"application/x-ndjson", "application/x-jsonlines", "application/json",
+		"application/x-www-form-urlencoded", "application/octet-stream" };
+	size_t i, n;
+
+	if (type == NULL)
+		return 1;
+	n = strcspn(type, "; \t");
+	for (i = 0; i < sizeof jsonl / sizeof jsonl[0]; i++)
+		if (strlen(jsonl[i]) == n && strncasecmp(type, jsonl[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* POST /documents?id=ID with a document of Content-Type TYPE (HTML,
+ * Markdown, PDF, a message, an mbox, plain text), read by the library's
+ * readers (att_reader_open_bytes) and added. */
+static void post_document(srv_writes *w, const srv_req *q, srv_resp *r,
+                          const char *type, int commit)
+{
+	size_t idn = 0;
+	const char *idv = srv_arg(q, "id", &idn);
+	char id[1025], *msg = NULL;
+	uint64_t added = 0, before;
+	att_reader *rd = NULL;
+	att_status st;
+	int has;
+	att_doc d;
+
+	if (idv == NULL || idn == 0 || idn > 1024 || !srv_utf8(idv, idn)) {
+		srv_error(r, 400, "invalid_id", "a document of type %s needs its id: "
+		          "POST /documents?id=ID (1 to 1024 bytes of UTF-8)", type);
+		return;
+	}
+	memcpy(id, idv, idn);
+	id[idn] = 0;
+	if (q->body_len == 0) {
+		srv_error(r, 400, "empty_body", "the body holds no document");
+		return;
+	}
+	st = att_reader_open_bytes(&rd, id, type, q->body, q->body_len, &msg);
+	if (st != ATT_OK) {
+		srv_error(r, st == ATT_ENOMEM ? 503 : st == ATT_ELIMIT ? 413 : 415,
+		          st == ATT_ENOMEM ? "out_of_memory" : st == ATT_ELIMIT ?
+		          "body_too_large" : "unsupported_media_type", "%s",
+		          msg ? msg : att_status_str(st));
+		free(msg);
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	before = att_writer_replaced(w->w);
+	while ((st = att_reader_next(&d, &has, rd)) == ATT_OK && has &&
+	       (st = att_writer_add(w->w, &d)) == ATT_OK)
+		added++;
+	if (added > 0)
+		w->pending++;
+	if (st != ATT_OK && st != ATT_ENOMEM && att_reader_errmsg(rd)[0]) {
+		srv_error(r, 400, "invalid_document", "%s (%" PRIu64 " before it "
+		          "were accepted)", att_reader_errmsg(rd), added);
+	} else if (st != ATT_OK) {
+		write_error(r, w, st, "");
+	} else {
+		finish(r, w, commit, json_pack("{s:I,s:I,s:I}", "added",
+		       (json_int_t)added, "replaced",
+		       (json_int_t)(att_writer_replaced(w->w) - before),
+		       "deleted", (json_int_t)0));
+	}
+	pthread_mutex_unlock(&w->mu);
+	att_reader_free(rd);
+}
+
 void api_post(srv_writes *w, const srv_req *q, srv_resp *r)
 {
 	int commit = want_commit(q, r);
@@ -491,8 +566,15 @@ void api_post(srv_writes *w, const srv_req *q, srv_resp *r)
 	jdoc *js = NULL;
 	att_status st = ATT_OK;
 	size_t i, n;
+	const char *type = srv_header(q, "Content-Type");
 
-	if (commit < 0 || parse_lines(&objs, &lines, q, r) != 0)
+	if (commit < 0)
+		return;
+	if (!is_jsonl(type)) {
+		post_document(w, q, r, type, commit);
+		return;
+	}
+	if (parse_lines(&objs, &lines, q, r) != 0)
 		return;
 	n = json_array_size(objs);
 	js = calloc(n, sizeof *js);

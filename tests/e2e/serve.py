@@ -378,6 +378,39 @@ def test_writes(idx, tokfile):
                  "invalid_json", "PUT bad JSON")
     expect_error(s.req("PUT", "/documents/x", body="[1]", token=TOKEN), 400,
                  "invalid_document", "PUT an array")
+
+    # POST /documents in the readers' formats, by Content-Type (issue 16)
+    page = ("<!DOCTYPE html><html lang='en'><head><title>Egret page</title>"
+            "<meta property='article:published_time' content='2025-04-01'>"
+            "</head><body><nav>navegret</nav><p>The egretword flew.</p></body></html>")
+    st, _, body = s.req("POST", "/documents?id=pages/egret.html&commit=true",
+                        body=page, token=TOKEN,
+                        headers={"Content-Type": "text/html; charset=utf-8"})
+    check(st == 200 and body == {"added": 1, "replaced": 0, "deleted": 0,
+                                 "committed": True}, "POST text/html: %d %r" % (st, body))
+    hits = s.search("egretword")[2]["hits"]
+    check([h["id"] for h in hits] == ["pages/egret.html"] and
+          hits[0]["title"] == "Egret page", "the HTML document: %r" % hits)
+    check(s.search("navegret")[2]["total"] == 0, "HTML boilerplate not indexed")
+    pdf_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                            "readers", "pdf", "three.pdf")
+    with open(pdf_path, "rb") as f:
+        pdf = f.read()
+    st, _, body = s.req("POST", "/documents?id=grain.pdf&commit=true", body=pdf,
+                        token=TOKEN, headers={"Content-Type": "application/pdf"})
+    check(st == 200 and body["added"] == 1, "POST application/pdf: %d %r" % (st, body))
+    hits = s.search('"international cargo"')[2]["hits"]
+    check(len(hits) == 1 and hits[0]["id"] == "grain.pdf" and hits[0].get("page") == 2
+          and hits[0]["passages"][0].get("page") == 2, "a PDF hit's page: %r" % hits)
+    expect_error(s.req("POST", "/documents?id=x.png", body=b"\x89PNG", token=TOKEN,
+                       headers={"Content-Type": "image/png"}), 415,
+                 "unsupported_media_type", "POST image/png")
+    expect_error(s.req("POST", "/documents", body=page, token=TOKEN,
+                       headers={"Content-Type": "text/html"}), 400, "invalid_id",
+                 "POST text/html without ?id=")
+    expect_error(s.req("POST", "/documents?id=bad.pdf", body=pdf[:300], token=TOKEN,
+                       headers={"Content-Type": "application/pdf"}), 400,
+                 "invalid_document", "POST a damaged PDF")
     expect_error(s.req("PUT", "/documents/x", body={"id": "y", "text": "t"},
                        token=TOKEN), 400, "invalid_document", "id mismatch")
     expect_error(s.req("PUT", "/documents/x?commit=maybe", body={"text": "t"},
