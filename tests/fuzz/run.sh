@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds the libFuzzer targets (fuzz_index, fuzz_query, fuzz_xdata: the
-# Xapian backend's document data and sentence tables) with clang,
+# Xapian backend's document data and sentence tables; fuzz_html,
+# fuzz_markdown, fuzz_pdf, fuzz_mail: the document readers) with clang,
 # ASan and UBSan; runs each file of tests/fuzz/regressions/ named
 # TARGET-* through its target once (inputs that once broke a promise:
 # any crash fails the run); then fuzzes each target for SECONDS (default
@@ -39,8 +40,23 @@ if [ -z "$SOURCES" ]; then
 	echo "run.sh: no ATT_SOURCES in $ROOT/CMakeLists.txt" >&2
 	exit 2
 fi
-DEPS_CFLAGS=$(pkg-config --cflags zlib libdeflate libzstd libutf8proc jansson)
-DEPS_LIBS="$(pkg-config --libs zlib libdeflate libzstd libutf8proc jansson) -lstemmer -lm"
+DEPS_CFLAGS=$(pkg-config --cflags zlib libdeflate libzstd libutf8proc jansson gumbo md4c)
+DEPS_LIBS="$(pkg-config --libs zlib libdeflate libzstd libutf8proc jansson gumbo md4c) -lstemmer -lm -ldl -lpthread"
+TARGETS="fuzz_index fuzz_query fuzz_xdata fuzz_html fuzz_markdown fuzz_pdf fuzz_mail"
+# the readers built as modules (indexer/readers/modules.c) are linked
+# into their targets directly, with their libraries
+extra_src() {
+	case $1 in
+	fuzz_pdf) echo "$ROOT/indexer/readers/pdf.c" ;;
+	fuzz_mail) echo "$ROOT/indexer/readers/mail.c" ;;
+	esac
+}
+extra_libs() {
+	case $1 in
+	fuzz_pdf) pkg-config --cflags --libs poppler-glib ;;
+	fuzz_mail) pkg-config --cflags --libs gmime-3.0 ;;
+	esac
+}
 SAN=address,undefined
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
         -D_GNU_SOURCE -I$ROOT/include -I$ROOT/format -I$ROOT/stemmer
@@ -60,10 +76,11 @@ if ! echo "$SOURCES" | xargs -P "$JOBS" -I{} sh -c '
 	echo "run.sh: compiling the library failed" >&2
 	exit 2
 fi
-for t in fuzz_index fuzz_query fuzz_xdata; do
+for t in $TARGETS; do
 	# shellcheck disable=SC2086
-	$CC $CFLAGS -fsanitize=fuzzer,$SAN "$ROOT/tests/fuzz/$t.c" \
-	    "$BUILD"/obj/*.o $DEPS_LIBS -o "$BUILD/$t" || {
+	$CC $CFLAGS -I"$ROOT/indexer/readers" -fsanitize=fuzzer,$SAN \
+	    "$ROOT/tests/fuzz/$t.c" $(extra_src $t) \
+	    "$BUILD"/obj/*.o $DEPS_LIBS $(extra_libs $t) -o "$BUILD/$t" || {
 		echo "run.sh: linking $t failed" >&2
 		exit 2
 	}
@@ -74,21 +91,21 @@ done
 export TMPDIR="$BUILD/tmp"
 mkdir -p "$TMPDIR"
 status=0
-for t in fuzz_index fuzz_query fuzz_xdata; do
+for t in $TARGETS; do
 	corpus="$BUILD/corpus-$t"
 	mkdir -p "$corpus"
-	# the target writes its seeds while it builds its index
+	# the index targets write their seeds while they build their index;
+	# the readers' seeds are the committed corpus alone
 	ATT_FUZZ_SEEDS="$corpus" "$BUILD/$t" -runs=0 "$corpus" > /dev/null 2>&1
 	rm -rf "$TMPDIR"/att-fuzz-*
-	n=$(ls "$corpus" | wc -l)
-	if [ "$n" -eq 0 ]; then
-		echo "run.sh: $t wrote no seeds" >&2
-		status=1
-		continue
-	fi
 	if [ -d "$ROOT/tests/fuzz/corpus/$t" ]; then
 		cp "$ROOT/tests/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null
-		n=$(ls "$corpus" | wc -l)
+	fi
+	n=$(ls "$corpus" | wc -l)
+	if [ "$n" -eq 0 ]; then
+		echo "run.sh: $t has no seeds" >&2
+		status=1
+		continue
 	fi
 	for reg in "$ROOT"/tests/fuzz/regressions/"$t"-*; do
 		[ -f "$reg" ] || continue
