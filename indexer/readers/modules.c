@@ -300,9 +300,20 @@ static int start(worker *w, const char *what, double secs, char *msg,
 	if (pid == 0) {
 		/* nothing of the parent's but the socket: not its index lock,
 		 * not its files, which a worker outliving a writer would hold */
+		sigset_t all;
+
 		if (dup2(sv[1], 3) < 0)
 			_exit(3);
 		close_range(4, ~0U, 0);
+		/* the parent's handlers (attache serve's SIGTERM) are not the
+		 * worker's: a signal ends it, as a file's CPU alarm must */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGVTALRM, SIG_DFL);
+		sigfillset(&all);
+		pthread_sigmask(SIG_UNBLOCK, &all, NULL);
 		if (ATT_LIMIT_AS) {
 			struct rlimit as = { ATT_PDF_MEMORY, ATT_PDF_MEMORY };
 
@@ -468,8 +479,22 @@ static att_status ask(worker *w, const char *what, double secs, att_rdoc *d,
 	w->uses++;
 	att_buf_init(&b);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (put_all(w->fd, &len, sizeof len) != 0 || put_all(w->fd, p, n) != 0)
-		late = -1;   /* it died before it took the file */
+	if (put_all(w->fd, &len, sizeof len) != 0) {
+		/* it died since the last file (the system killed it, say): not
+		 * this file's fault, so once more with a new one */
+		stop(w, 1);
+		if (start(w, what, secs, msg, cap) != 0)
+			return ATT_EIO;
+		w->uses++;
+		if (put_all(w->fd, &len, sizeof len) != 0) {
+			stop(w, 1);
+			snprintf(msg, cap, "cannot read %s files: the reader's process "
+			         "does not answer", what);
+			return ATT_EIO;
+		}
+	}
+	if (put_all(w->fd, p, n) != 0)
+		late = -1;   /* it died taking the file */
 	else
 		late = take(&b, w->fd, (double)ts.tv_sec + ts.tv_nsec / 1e9 + secs);
 	if (late != 0) {
