@@ -586,7 +586,7 @@ static att_status format_doc(att_reader *r, att_kind k, const uint8_t *p,
 		att_rdoc_release(&r->rd), att_rdoc_init(&r->rd);
 	switch (k) {   /* a large HTML or Markdown file in a child process */
 	case ATT_KIND_HTML:
-		st = n > ATT_RD_ISOLATE ?
+		st = n > ATT_RD_ISOLATE_HTML ?
 		     att_read_isolated(att_read_html, "HTML", &r->rd, p, n, m, sizeof m) :
 		     att_read_html(&r->rd, p, n, m, sizeof m);
 		break;

@@ -22,8 +22,9 @@
  * limited, which sends back what it made; the parent waits at most
  * ATT_PDF_SECONDS (or $ATTACHE_READER_TIMEOUT) of wall time, then kills
  * it. A PDF that takes longer, needs more memory, or crashes poppler is
- * refused with that said, and the indexer goes on. HTML and
- * Markdown files over ATT_RD_ISOLATE bytes go the same way (reader.c):
+ * refused with that said, and the indexer goes on. HTML files over
+ * ATT_RD_ISOLATE_HTML bytes and Markdown files over ATT_RD_ISOLATE go
+ * the same way (reader.c):
  * gumbo's time grows with nesting depth times tags (100,000 nested divs,
  * 500 KB, take seconds) and md4c takes some 60 bytes of memory per byte
  * of a hostile "[[[[...".

@@ -32,8 +32,10 @@
 #define ATT_RD_LIMIT ((size_t)64 << 20)      /* largest file read */
 #define ATT_RD_TEXT_MAX ((size_t)64 << 20)   /* most text made of one */
 #define ATT_RD_FIELDS 16                     /* most fields of one */
-#define ATT_RD_ISOLATE ((size_t)1 << 20)     /* HTML, Markdown read in a
-                                                child process past this */
+#define ATT_RD_ISOLATE ((size_t)1 << 20)     /* Markdown read by a worker
+                                                process past this */
+#define ATT_RD_ISOLATE_HTML ((size_t)64 << 10) /* HTML: gumbo's time grows
+                                                with depth times tags */
 
 typedef enum att_kind {
 	ATT_KIND_UNKNOWN = 0,  /* binary or unsupported: not read */

@@ -177,6 +177,17 @@ ATTACHE_READER_TIMEOUT=2 "$ATTACHE" index -i "$T/bidx" "$T/bomb" > "$T/out" 2> "
 grep -q 'bomb.pdf: PDF refused: reading it took more than 2 s' "$T/err" &&
     grep -q 'indexed 1 documents.*skipped 1 unreadable file;' "$T/out" && pass \
     || fail "a hostile PDF: $(cat "$T/out" "$T/err")"
+# and an HTML page nested 80,000 deep (gumbo's time grows with depth
+# times tags: some 15 s), the same
+python3 -c 'import sys; n = 80000
+sys.stdout.write("<!DOCTYPE html><html><body>" + "<div>" * n + "x" + "</div>" * n)' \
+    > "$T/bomb/deep.html"
+rm "$T/bomb/bomb.pdf"
+rm -rf "$T/bidx"
+ATTACHE_READER_TIMEOUT=2 "$ATTACHE" index -i "$T/bidx" "$T/bomb" > "$T/out" 2> "$T/err"
+grep -q 'deep.html: HTML refused: reading it took more than 2 s' "$T/err" &&
+    grep -q 'indexed 1 documents.*skipped 1 unreadable file;' "$T/out" && pass \
+    || fail "a hostile HTML page: $(cat "$T/out" "$T/err")"
 
 # ---- --sync ----
 S=$T/sync
