@@ -95,6 +95,7 @@ Date: Wed, 5 Mar 2025 10:00:00 +0000
 The lighthouse keeper reported fog over the strait.
 EOF
 cp "$SRC/tests/readers/pdf/three.pdf" "$D/reports/grain.pdf"
+cp "$SRC/tests/readers/pdf/notitle.pdf" "$D/reports/saved.html"   # a PDF, misnamed
 printf 'Bin\x00ary\x00data' > "$D/reports/blob.dat"
 cp "$SRC/tests/readers/pdf/damaged.pdf" "$D/reports/broken.pdf"
 printf 'just some bytes\n' > "$D/reports/unknown.xyz"
@@ -103,7 +104,7 @@ I=$T/idx
 "$ATTACHE" index -i "$I" "$D" > "$T/out" 2> "$T/err"
 rc=$?
 [ $rc -eq 0 ] && pass || fail "index exit $rc: $(cat "$T/err")"
-grep -q 'indexed 8 documents' "$T/out" && grep -q 'skipped 3 unreadable files' "$T/out" \
+grep -q 'indexed 9 documents' "$T/out" && grep -q 'skipped 3 unreadable files' "$T/out" \
     && pass || fail "summary: $(cat "$T/out")"
 grep -q 'reports/blob.dat: binary file' "$T/err" && grep -q 'reports/broken.pdf: damaged PDF' "$T/err" \
     && grep -q 'reports/unknown.xyz: unsupported kind of file' "$T/err" \
@@ -122,6 +123,7 @@ check '"nineteen tankers"' 'mail/inbox.mbox#1'
 check '"fog over the strait"' 'mail/inbox.mbox#2'
 check '"international cargo"' reports/grain.pdf
 check 'café port mint' pages/cafe.htm
+check '"a page without a title"' reports/saved.html   # sniffed: read as the PDF it is
 for w in scriptword navword footerword secretlinktarget; do
 	[ -z "$(ids "$I" "$w")" ] && pass || fail "'$w' (boilerplate or a link target) was indexed"
 done
@@ -192,7 +194,8 @@ grep -q 'deep.html: HTML refused: reading it took more than 2 s' "$T/err" &&
 # ---- --sync ----
 S=$T/sync
 cp -r "$D" "$S"
-rm "$S/reports/blob.dat" "$S/reports/broken.pdf" "$S/reports/unknown.xyz"
+rm "$S/reports/blob.dat" "$S/reports/broken.pdf" "$S/reports/unknown.xyz" \
+    "$S/reports/saved.html"
 J=$T/sidx
 "$ATTACHE" index -i "$J" --sync "$S" > "$T/out" 2> "$T/err" && \
     grep -q 'synced .*: 7 added, 0 changed, 0 removed, 0 unchanged' "$T/out" && pass \

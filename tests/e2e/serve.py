@@ -599,7 +599,9 @@ def test_xapian(tokfile):
     check(st == 200 and ids(body) == ["x1"] and
           body["hits"][0].get("fields") == {"source": ["test"]},
           "xapian write then search with fields: %d %r" % (st, body))
-    check(s.stop() == 0, "xapian server exit status")
+    rc = s.stop()
+    s.log.seek(0)
+    check(rc == 0, "xapian server exit status %s: %s" % (rc, s.log.read()[-2000:]))
 
 
 def main():
