@@ -34,7 +34,10 @@
  * The database's metadata records the analyser's language
  * ("attache:language") and the data version ("attache:version"),
  * committed when the database is created: an indexing run that fails
- * leaves an empty index, which searches as one.
+ * leaves an empty index, which searches as one. A run killed between
+ * Xapian's creating the database and that commit leaves an empty one
+ * without them, which the next run stamps; the writer refuses a
+ * database with documents and no attache:language (not attache's).
  *
  * Typed fields. Their declarations are the metadata "attache:fields"
  * (ATT_XMETA_FIELDS, "NAME:TYPE" lines), in every shard, read back by
@@ -264,6 +267,12 @@ static att_status put_fields(att_xwriter *x, const char *path)
 	return rc;
 }
 
+/* Opens the shard at PATH, or creates it. A creation killed before
+ * Xapian wrote its version file (iamglass) leaves table files Xapian
+ * then takes for a database and fails to open; attache commits an
+ * empty database as soon as it creates one, so such a directory never
+ * held a commit, and is created again over what the killed run left.
+ * A directory with a version file is never overwritten. */
 static att_status open_shard(att_xwriter *x, const char *path, int create)
 {
 	att_xwdb *db = NULL;
@@ -271,6 +280,12 @@ static att_status open_shard(att_xwriter *x, const char *path, int create)
 	att_xstatus st = att_xwdb_open(&db, &err, path, create
 	                               ? ATT_XWDB_CREATE_OR_OPEN : ATT_XWDB_OPEN);
 
+	if (st != ATT_X_OK && create &&
+	    att_index_kind_of(path) == ATT_KIND_NONE) {
+		free(err);
+		err = NULL;
+		st = att_xwdb_open(&db, &err, path, ATT_XWDB_OVERWRITE);
+	}
 	if (st != ATT_X_OK) {
 		att_status rc = xerr(x, st, path, err ? err : "cannot open");
 
@@ -342,7 +357,7 @@ static att_status xwriter_init(att_xwriter *x, const char *path,
 	int sharded = existing ? kind == ATT_KIND_XSHARDS : o->shards > 1;
 	uint32_t n = !existing && o->shards > 1 ? o->shards : 1, docs = 0;
 	char stored[32] = "";
-	int changed = 0;
+	int changed = 0, stamp;
 	att_status rc = ATT_OK;
 	size_t i;
 
@@ -373,6 +388,15 @@ static att_status xwriter_init(att_xwriter *x, const char *path,
 	}
 	if (existing)
 		rc = stored_meta(x, stored, sizeof stored, &docs, path);
+	/* an empty database without attache's metadata: a creation killed
+	 * between Xapian's creating it and attache's first commit, stamped
+	 * now; one with documents is someone else's */
+	stamp = !existing || (rc == ATT_OK && stored[0] == '\0' && docs == 0);
+	if (rc == ATT_OK && existing && stored[0] == '\0' && docs > 0) {
+		snprintf(x->msg, x->cap, "%s: a Xapian database attache did not "
+		         "write (no attache:language metadata)", path);
+		rc = ATT_EINVAL;
+	}
 	if (rc == ATT_OK)
 		rc = pick_language(x, stored, o->language);
 	if (rc == ATT_OK)
@@ -383,7 +407,7 @@ static att_status xwriter_init(att_xwriter *x, const char *path,
 		rc = write_shard_stub(path, n, x->msg, x->cap);
 	if (rc == ATT_OK && changed)
 		rc = put_fields(x, path);
-	for (i = 0; rc == ATT_OK && !existing && i < x->nshards; i++) {
+	for (i = 0; rc == ATT_OK && stamp && i < x->nshards; i++) {
 		const char *lang = att_analyzer_language(x->an);
 		att_xstatus st = att_xwdb_set_metadata(x->db[i], "attache:language",
 		                                       lang, strlen(lang));

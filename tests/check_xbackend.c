@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -795,6 +796,76 @@ START_TEST(errors)
 }
 END_TEST
 
+/* A creation killed before Xapian wrote iamglass leaves table files and
+ * no version file (what SIGKILL left in xcrash.sh): the next run creates
+ * the database over them. A committed database is opened, never
+ * overwritten. */
+START_TEST(killed_creation)
+{
+	static const char *const left[] = { "flintlock", "postlist.glass",
+	                                    "termlist.glass", "v.tmp" };
+	char file[8192], *err = NULL;
+	att_searcher *s;
+	att_writer *w;
+	att_xwdb *xw = NULL;
+	att_xdoc *xd = NULL;
+	att_xdocid xid;
+	size_t i;
+
+	ck_assert_int_eq(mkdir(path_in("k"), 0755), 0);
+	for (i = 0; i < sizeof left / sizeof left[0]; i++) {
+		FILE *f;
+
+		snprintf(file, sizeof file, "%s/%s", path_in("k"), left[i]);
+		f = fopen(file, "w");
+		ck_assert_ptr_nonnull(f);
+		if (i == 3)
+			fputs("partial version file of a killed run, 77 bytes or so", f);
+		fclose(f);
+	}
+	ck_assert_int_eq(att_index_kind_of(path_in("k")), ATT_KIND_NONE);
+	w = open_writer(path_in("k"), "xapian", 0);
+	add(w, "a", "", "first run");
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	att_writer_free(w);
+	ck_assert_int_eq(att_index_kind_of(path_in("k")), ATT_KIND_XAPIAN);
+	w = open_writer(path_in("k"), "xapian", 0);
+	add(w, "b", "", "second run");
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	att_writer_free(w);
+	s = open_searcher(path_in("k"));
+	ck_assert_str_eq(ids(s, "first"), "a");
+	ck_assert_str_eq(ids(s, "second"), "b");
+	att_searcher_free(s);
+
+	/* killed after Xapian created the database, before attache's first
+	 * commit: empty, no attache metadata; the next run stamps it */
+	ck_assert_int_eq(att_xwdb_open(&xw, &err, path_in("e"),
+	                               ATT_XWDB_CREATE), ATT_X_OK);
+	ck_assert_int_eq(att_xwdb_commit(xw), ATT_X_OK);
+	att_xwdb_free(xw);
+	searcher_fails(path_in("e"), ATT_EINVAL, "attache did not write");
+	w = open_writer(path_in("e"), "xapian", 0);
+	add(w, "c", "", "third run");
+	ck_assert_int_eq(att_writer_commit(w), ATT_OK);
+	att_writer_free(w);
+	s = open_searcher(path_in("e"));
+	ck_assert_str_eq(ids(s, "third"), "c");
+	att_searcher_free(s);
+
+	/* a database with documents and no attache metadata is not ours */
+	ck_assert_int_eq(att_xwdb_open(&xw, &err, path_in("o"),
+	                               ATT_XWDB_CREATE), ATT_X_OK);
+	ck_assert_int_eq(att_xdoc_new(&xd, NULL), ATT_X_OK);
+	ck_assert_int_eq(att_xwdb_add(xw, &xid, xd), ATT_X_OK);
+	ck_assert_int_eq(att_xwdb_commit(xw), ATT_X_OK);
+	att_xdoc_free(xd);
+	att_xwdb_free(xw);
+	writer_fails(path_in("o"), "xapian", 0, ATT_EINVAL,
+	             "a Xapian database attache did not write");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("xbackend");
@@ -810,6 +881,7 @@ int main(void)
 	tcase_add_test(tc, typed_fields_as_native);
 	tcase_add_test(tc, typed_fields_declarations);
 	tcase_add_test(tc, errors);
+	tcase_add_test(tc, killed_creation);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
