@@ -877,6 +877,15 @@ att_status att_dict_iter_next(att_dict_iter *it, int *has);
  * the terms start with it. */
 att_status att_dict_iter_seek(att_dict_iter *it, const att_segment *seg,
                               const uint8_t *key, size_t len);
+/* As att_dict_iter_seek on IT's segment, searching forward from IT's
+ * current term when that is before KEY: galloping over the groups from
+ * the current one (1, 2, 4, ... ahead, then a bisection of the last
+ * step), and reading on in the current group when KEY is there. For a
+ * walk whose seeks go forward, often nearby: the fuzzy walk seeks before
+ * most of the terms it reads, and on the 1 GB generated corpus this
+ * nearly halves its time against a binary search each time. */
+att_status att_dict_iter_seek_ahead(att_dict_iter *it, const uint8_t *key,
+                                    size_t len);
 
 /* What the skip table says of one block of postings: enough to bound the
  * block's best score without decoding it. */

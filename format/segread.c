@@ -757,6 +757,60 @@ att_status att_dict_iter_seek(att_dict_iter *it, const att_segment *seg,
 	return rc;
 }
 
+att_status att_dict_iter_seek_ahead(att_dict_iter *it, const uint8_t *key,
+                                    size_t len)
+{
+	const att_segment *seg = it->seg;
+	uint32_t cur, lo, hi, step = 1;
+	const uint8_t *t;
+	att_status rc;
+	size_t tl;
+	int has;
+
+	if (it->i == 0 || it->held ||
+	    cmp_term(it->term, it->len, (const char *)key, len) >= 0)
+		return att_dict_iter_seek(it, seg, key, len);
+	/* gallop: first(lo) <= key < first(hi) */
+	cur = lo = (uint32_t)((it->i - 1) / 16);
+	for (;;) {
+		uint64_t probe = (uint64_t)lo + step;
+
+		if (probe >= seg->ngroups) {
+			hi = seg->ngroups;
+			break;
+		}
+		if (group_term(seg, (uint32_t)probe, &t, &tl) != 0)
+			return ATT_ECORRUPT;
+		if (cmp_term(t, tl, (const char *)key, len) > 0) {
+			hi = (uint32_t)probe;
+			break;
+		}
+		lo = (uint32_t)probe;
+		step *= 2;
+	}
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (group_term(seg, mid, &t, &tl) != 0)
+			return ATT_ECORRUPT;
+		if (cmp_term(t, tl, (const char *)key, len) <= 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (lo != cur)
+		it->i = (uint64_t)lo * 16; /* the next read starts group lo */
+	/* the first term >= KEY is in group lo, or else starts the next */
+	do {
+		rc = att_dict_iter_next(it, &has);
+	} while (rc == ATT_OK && has && it->i % 16 != 0 &&
+	         cmp_term(it->term, it->len, (const char *)key, len) < 0);
+	if (rc == ATT_OK && has &&
+	    cmp_term(it->term, it->len, (const char *)key, len) >= 0)
+		it->held = 1;
+	return rc;
+}
+
 att_status att_segment_lookup(att_term_info *ti, int *found,
                               const att_segment *seg, const char *term,
                               size_t len, char *msg, size_t msgcap)

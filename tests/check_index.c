@@ -3089,6 +3089,90 @@ START_TEST(dictionary_seek)
 }
 END_TEST
 
+/* att_dict_iter_seek_ahead lands where att_dict_iter_seek does, with
+ * the whole term info, from strides of 1 to 400 terms (within a group,
+ * a few groups, many), past the last term, and backwards. */
+START_TEST(dictionary_seek_ahead)
+{
+	att_dict_iter it;
+	uint8_t key[ATT_TERM_BYTES_MAX + 1];
+	uint8_t (*terms)[ATT_TERM_BYTES_MAX];
+	att_term_info *tis;
+	size_t *lens;
+	uint64_t i, n = 0, stride;
+	built b;
+	int has;
+
+	built_make(&b);
+	terms = malloc(b.seg.nterms * sizeof *terms);
+	lens = malloc(b.seg.nterms * sizeof *lens);
+	tis = malloc(b.seg.nterms * sizeof *tis);
+	ck_assert(terms && lens && tis);
+	att_dict_iter_init(&it, &b.seg);
+	while (att_dict_iter_next(&it, &has) == ATT_OK && has) {
+		memcpy(terms[n], it.term, it.len);
+		lens[n] = it.len;
+		tis[n++] = it.ti;
+	}
+	ck_assert_uint_eq(n, b.seg.nterms);
+#define INFO_IS(k) do { \
+		ck_assert_int_eq(has, 1); \
+		ck_assert_uint_eq(it.len, lens[k]); \
+		ck_assert_mem_eq(it.term, terms[k], lens[k]); \
+		ck_assert_uint_eq(it.ti.df, tis[k].df); \
+		ck_assert_uint_eq(it.ti.cf, tis[k].cf); \
+		ck_assert_uint_eq(it.ti.post_off, tis[k].post_off); \
+		ck_assert_uint_eq(it.ti.post_len, tis[k].post_len); \
+		ck_assert_uint_eq(it.ti.pos_off, tis[k].pos_off); \
+		ck_assert_uint_eq(it.ti.pos_len, tis[k].pos_len); \
+	} while (0)
+	/* seeks forward by growing strides, to the term and just past it */
+	for (stride = 1; stride <= 400; stride = stride * 3 + 1) {
+		att_dict_iter_init(&it, &b.seg);
+		ck_assert_int_eq(att_dict_iter_next(&it, &has), ATT_OK);
+		INFO_IS(0);
+		for (i = stride; i < n; i += stride) {
+			ck_assert_int_eq(att_dict_iter_seek_ahead(&it, terms[i],
+			                                          lens[i]), ATT_OK);
+			ck_assert_int_eq(att_dict_iter_next(&it, &has), ATT_OK);
+			INFO_IS(i);
+			if (i + 1 < n && (i / stride) % 3 == 0) {
+				memcpy(key, terms[i], lens[i]);
+				key[lens[i]] = 0; /* no term holds a NUL byte */
+				ck_assert_int_eq(att_dict_iter_seek_ahead(&it, key,
+				                                          lens[i] + 1),
+				                 ATT_OK);
+				ck_assert_int_eq(att_dict_iter_next(&it, &has), ATT_OK);
+				INFO_IS(i + 1);
+				i++;
+			}
+		}
+		/* past the last term */
+		memset(key, 0xFF, 4);
+		ck_assert_int_eq(att_dict_iter_seek_ahead(&it, key, 4), ATT_OK);
+		ck_assert_int_eq(att_dict_iter_next(&it, &has), ATT_OK);
+		ck_assert_int_eq(has, 0);
+	}
+	/* backwards: a seek to a term before the current one starts again */
+	att_dict_iter_init(&it, &b.seg);
+	ck_assert_int_eq(att_dict_iter_seek_ahead(&it, terms[n - 3], lens[n - 3]),
+	                 ATT_OK);
+	ck_assert_int_eq(att_dict_iter_next(&it, &has), ATT_OK);
+	INFO_IS(n - 3);
+	ck_assert_int_eq(att_dict_iter_seek_ahead(&it, terms[17], lens[17]),
+	                 ATT_OK);
+	ck_assert_int_eq(att_dict_iter_next(&it, &has), ATT_OK);
+	INFO_IS(17);
+	ck_assert_int_eq(att_dict_iter_next(&it, &has), ATT_OK);
+	INFO_IS(18);
+#undef INFO_IS
+	free(terms);
+	free(lens);
+	free(tis);
+	built_free(&b);
+}
+END_TEST
+
 /* An index of the format version before (here: every file's header
  * rewritten, the CRCs made good) is refused with ATT_EVERSION and a
  * message to rebuild; so is a file with no page table but its CRC
@@ -3653,6 +3737,7 @@ static Suite *index_suite(void)
 	tcase_add_test(tc, title_lengths_and_totals);
 	tcase_add_test(tc, skip_block_bounds);
 	tcase_add_test(tc, dictionary_seek);
+	tcase_add_test(tc, dictionary_seek_ahead);
 	tcase_add_test(tc, old_version_index);
 	tcase_add_test(tc, positions_round_trip);
 	tcase_add_test(tc, positions_damaged);
