@@ -388,6 +388,27 @@ START_TEST(check_finds_rewritten_terms)
 }
 END_TEST
 
+/* A Xapian database at NAME written through attache's Xapian layer but
+ * not by its writer: no attache metadata; DOCS empty documents. */
+static void plain_xapian_db(const char *name, int docs)
+{
+	att_xwdb *xw = NULL;
+	char *err = NULL;
+
+	ck_assert_int_eq(att_xwdb_open(&xw, &err, path_in(name),
+	                               ATT_XWDB_CREATE), ATT_X_OK);
+	while (docs-- > 0) {
+		att_xdoc *xd = NULL;
+		att_xdocid xid;
+
+		ck_assert_int_eq(att_xdoc_new(&xd, NULL), ATT_X_OK);
+		ck_assert_int_eq(att_xwdb_add(xw, &xid, xd), ATT_X_OK);
+		att_xdoc_free(xd);
+	}
+	ck_assert_int_eq(att_xwdb_commit(xw), ATT_X_OK);
+	att_xwdb_free(xw);
+}
+
 /* att_writer_open's status and message for PATH with BACKEND, SHARDS. */
 static void writer_fails(const char *path, const char *backend,
                          uint32_t shards, att_status want, const char *part)
@@ -722,8 +743,7 @@ START_TEST(errors)
 	att_writer *w = open_writer(path_in("x"), "xapian", 0);
 	att_search_options o;
 	att_results *r = NULL;
-	att_xwdb *xw = NULL;
-	char id[300], *err = NULL, stub[4096];
+	char id[300], stub[4096];
 	att_doc d;
 	att_searcher *s;
 	struct sockaddr_in sa;
@@ -788,10 +808,7 @@ START_TEST(errors)
 	close(fd);
 
 	/* a Xapian database attache did not write */
-	ck_assert_int_eq(att_xwdb_open(&xw, &err, path_in("plain"),
-	                               ATT_XWDB_CREATE), ATT_X_OK);
-	ck_assert_int_eq(att_xwdb_commit(xw), ATT_X_OK);
-	att_xwdb_free(xw);
+	plain_xapian_db("plain", 0);
 	searcher_fails(path_in("plain"), ATT_EINVAL, "attache did not write");
 }
 END_TEST
@@ -804,12 +821,9 @@ START_TEST(killed_creation)
 {
 	static const char *const left[] = { "flintlock", "postlist.glass",
 	                                    "termlist.glass", "v.tmp" };
-	char file[8192], *err = NULL;
+	char file[8192];
 	att_searcher *s;
 	att_writer *w;
-	att_xwdb *xw = NULL;
-	att_xdoc *xd = NULL;
-	att_xdocid xid;
 	size_t i;
 
 	ck_assert_int_eq(mkdir(path_in("k"), 0755), 0);
@@ -840,10 +854,7 @@ START_TEST(killed_creation)
 
 	/* killed after Xapian created the database, before attache's first
 	 * commit: empty, no attache metadata; the next run stamps it */
-	ck_assert_int_eq(att_xwdb_open(&xw, &err, path_in("e"),
-	                               ATT_XWDB_CREATE), ATT_X_OK);
-	ck_assert_int_eq(att_xwdb_commit(xw), ATT_X_OK);
-	att_xwdb_free(xw);
+	plain_xapian_db("e", 0);
 	searcher_fails(path_in("e"), ATT_EINVAL, "attache did not write");
 	w = open_writer(path_in("e"), "xapian", 0);
 	add(w, "c", "", "third run");
@@ -854,13 +865,7 @@ START_TEST(killed_creation)
 	att_searcher_free(s);
 
 	/* a database with documents and no attache metadata is not ours */
-	ck_assert_int_eq(att_xwdb_open(&xw, &err, path_in("o"),
-	                               ATT_XWDB_CREATE), ATT_X_OK);
-	ck_assert_int_eq(att_xdoc_new(&xd, NULL), ATT_X_OK);
-	ck_assert_int_eq(att_xwdb_add(xw, &xid, xd), ATT_X_OK);
-	ck_assert_int_eq(att_xwdb_commit(xw), ATT_X_OK);
-	att_xdoc_free(xd);
-	att_xwdb_free(xw);
+	plain_xapian_db("o", 1);
 	writer_fails(path_in("o"), "xapian", 0, ATT_EINVAL,
 	             "a Xapian database attache did not write");
 }
