@@ -732,21 +732,15 @@ static int find_group(uint32_t *g, const att_segment *seg, const char *term,
 	return 0;
 }
 
-att_status att_dict_iter_seek(att_dict_iter *it, const att_segment *seg,
-                              const uint8_t *key, size_t len)
+/* Reads IT's terms, from the next one on, to the first >= KEY, which
+ * the next att_dict_iter_next gives again (held); the reading stops at
+ * the end of the group it is in, where the first term >= KEY is then
+ * the next group's first. */
+static att_status read_to(att_dict_iter *it, const uint8_t *key, size_t len)
 {
-	uint32_t g;
 	att_status rc;
 	int has;
 
-	att_dict_iter_init(it, seg);
-	if (seg->ngroups == 0)
-		return ATT_OK;
-	if (find_group(&g, seg, (const char *)key, len) != 0)
-		return ATT_ECORRUPT;
-	/* the first term >= KEY is in group g, or else starts group g+1,
-	 * where att_dict_iter_next goes by itself once g is read */
-	it->i = (uint64_t)g * 16;
 	do {
 		rc = att_dict_iter_next(it, &has);
 	} while (rc == ATT_OK && has && it->i % 16 != 0 &&
@@ -757,15 +751,29 @@ att_status att_dict_iter_seek(att_dict_iter *it, const att_segment *seg,
 	return rc;
 }
 
+att_status att_dict_iter_seek(att_dict_iter *it, const att_segment *seg,
+                              const uint8_t *key, size_t len)
+{
+	uint32_t g;
+
+	att_dict_iter_init(it, seg);
+	if (seg->ngroups == 0)
+		return ATT_OK;
+	if (find_group(&g, seg, (const char *)key, len) != 0)
+		return ATT_ECORRUPT;
+	/* the first term >= KEY is in group g, or else starts group g+1,
+	 * where att_dict_iter_next goes by itself once g is read */
+	it->i = (uint64_t)g * 16;
+	return read_to(it, key, len);
+}
+
 att_status att_dict_iter_seek_ahead(att_dict_iter *it, const uint8_t *key,
                                     size_t len)
 {
 	const att_segment *seg = it->seg;
 	uint32_t cur, lo, hi, step = 1;
 	const uint8_t *t;
-	att_status rc;
 	size_t tl;
-	int has;
 
 	if (it->i == 0 || it->held ||
 	    cmp_term(it->term, it->len, (const char *)key, len) >= 0)
@@ -801,14 +809,7 @@ att_status att_dict_iter_seek_ahead(att_dict_iter *it, const uint8_t *key,
 	if (lo != cur)
 		it->i = (uint64_t)lo * 16; /* the next read starts group lo */
 	/* the first term >= KEY is in group lo, or else starts the next */
-	do {
-		rc = att_dict_iter_next(it, &has);
-	} while (rc == ATT_OK && has && it->i % 16 != 0 &&
-	         cmp_term(it->term, it->len, (const char *)key, len) < 0);
-	if (rc == ATT_OK && has &&
-	    cmp_term(it->term, it->len, (const char *)key, len) >= 0)
-		it->held = 1;
-	return rc;
+	return read_to(it, key, len);
 }
 
 att_status att_segment_lookup(att_term_info *ti, int *found,
