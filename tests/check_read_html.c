@@ -8,7 +8,8 @@
  * each of their sources, the other fields, boilerplate dropped, entities,
  * paragraphs, the character set rules (windows-1252 with and without a
  * declaration, a declaration that wins, KOI8-R, an unknown label, BOMs,
- * invalid UTF-8), deep trees, the limits and empty input. Built with
+ * invalid UTF-8), deep trees, the limits, empty input, and pages on
+ * which gumbo fails an assertion. Built with
  * ATT_ALLOC_TESTING, one more test makes each allocation fail in turn.
  */
 #ifndef _POSIX_C_SOURCE
@@ -17,9 +18,12 @@
 
 #include <check.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "attache.h"
 #include "format.h"
@@ -424,6 +428,52 @@ START_TEST(no_crash_on_junk)
 }
 END_TEST
 
+/* Pages on which Debian's gumbo 0.10.1 fails an assert() (found by
+ * fuzzing; each aborted the process before html.c caught it): refused
+ * as input, and the reader still reads the next page. */
+START_TEST(gumbo_assertions)
+{
+	static const char *const pages[] = {
+		/* node_qualified_tag_is: "node" (popping to a select) */
+		"<table><svg><select><title><select><tfoot>",
+		/* close_current_cell: a th in table scope */
+		"<table><svg><td><desc><select></table>",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+		ck_assert_int_eq(read_mem(pages[i], strlen(pages[i])), ATT_EINPUT);
+		ck_assert_str_eq(msg, "the HTML parser (gumbo) failed an internal "
+		                 "assertion on this page");
+		ck_assert_uint_eq(doc.text.n, 0);
+		ck_assert_int_eq(read_mem("<title>T</title><p>after", 24), ATT_OK);
+		ck_title("T");
+		ck_text("after");
+	}
+}
+END_TEST
+
+/* Outside a parse, abort() still ends the process: the reader's SIGABRT
+ * handler (installed by the first parse) hands it to the one before,
+ * here the default. */
+START_TEST(abort_outside_a_parse)
+{
+	int status = 0;
+	pid_t pid;
+
+	ck_assert_int_eq(read_mem("<p>x", 4), ATT_OK);   /* handler installed */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		ck_assert_int_eq(read_mem("<p>y", 4), ATT_OK);
+		abort();
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	ck_assert_int_eq(WTERMSIG(status), SIGABRT);
+}
+END_TEST
+
 #ifdef ATT_ALLOC_TESTING
 START_TEST(alloc_failures)
 {
@@ -476,6 +526,8 @@ static Suite *html_suite(void)
 	tcase_add_test(tc, byte_order_marks);
 	tcase_add_test(tc, empty_input);
 	tcase_add_test(tc, no_crash_on_junk);
+	tcase_add_test(tc, gumbo_assertions);
+	tcase_add_test(tc, abort_outside_a_parse);
 #ifdef ATT_ALLOC_TESTING
 	tcase_add_test(tc, alloc_failures);
 #endif

@@ -57,11 +57,30 @@
  * The walk. gumbo trees can be as deep as the input is long (a 6 MB
  * page of nested <span> is a million levels), so nothing here recurses:
  * a cursor moves through the tree with the nodes' parent pointers and
- * their index in the parent, in constant memory. gumbo's own
- * gumbo_destroy_output does recurse, one C frame a level, and overflows
- * the stack on such a tree; before handing it the tree, free_tree frees
- * it in slices of CUT levels, deepest first, so its recursion stays
- * shallow.
+ * their index in the parent, in constant memory. Nor is the tree freed
+ * by gumbo_destroy_output, which recurses one C frame a level and would
+ * overflow the stack: gumbo allocates through att_malloc here (its
+ * allocator option), each block on one list per parse, and the list is
+ * freed at the end. An allocation that fails ends the parse there
+ * (gumbo would use the NULL): siglongjmp back to the reader, the list
+ * freed, ATT_ENOMEM.
+ *
+ * gumbo's assertions. Debian's libgumbo is built with its assert()s on,
+ * and some inputs fail one (the fuzzers found two, in its handling of a
+ * select or a table cell inside svg inside a table: see
+ * tests/fuzz/regressions/fuzz_html-gumbo-*), which would abort the
+ * whole indexing run over one bad page. So while gumbo parses, a SIGABRT raised on the parsing
+ * thread jumps back to the reader, which frees what gumbo held and
+ * refuses the page (ATT_EINPUT, "the HTML parser ... failed an internal
+ * assertion"); the indexer skips that file and goes on. glibc's abort()
+ * allows this (it holds no lock while the handler runs), and the
+ * assertion's own message still goes to standard error. The handler is
+ * installed once, on the first parse, and hands any SIGABRT outside a
+ * parse (another thread's, or this one's at any other time) to whatever
+ * handler the program had before, or lets abort() end the process as it
+ * would have. A program that installs its own SIGABRT handler later
+ * turns this off; a gumbo crash that is not an assertion (a bad memory
+ * access) is not caught.
  *
  * Limits: at most ATT_RD_LIMIT bytes of input and ATT_RD_TEXT_MAX bytes
  * of text (ATT_ELIMIT); a title or field value of at most META_MAX bytes
@@ -74,6 +93,11 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,7 +110,6 @@
 #define PRESCAN 1024                     /* bytes the charset scan reads */
 #define META_MAX ((size_t)64 << 10)      /* longest title or field value */
 #define CONV_MAX ((size_t)4 * ATT_RD_LIMIT) /* most UTF-8 made of a page */
-#define CUT 256                          /* levels gumbo frees at a time */
 
 static const char replacement[] = "\xef\xbf\xbd";  /* U+FFFD */
 
@@ -657,46 +680,134 @@ static int cursor_step(cursor *c)
 	return EV_LEAVE;
 }
 
-/* Frees NODE and what is below it, through gumbo (whose deallocator,
- * free, takes the output struct too). 0 if out of memory. */
-static int free_subtree(const GumboOptions *opts, GumboNode *node)
-{
-	GumboOutput *o = att_malloc(sizeof *o);
+/* ---- gumbo's memory, and its assertions --------------------------------- */
 
-	if (o == NULL)
-		return 0;
-	memset(o, 0, sizeof *o);
-	o->document = o->root = node;
-	gumbo_destroy_output(opts, o);
-	return 1;
+/* Every block gumbo allocates comes from att_malloc with this header in
+ * front, on one list per parse, so that the whole tree goes at once
+ * (release_heap) with no walk of it, and nothing is lost when a parse is
+ * abandoned half way. */
+typedef union gblock {
+	struct {
+		union gblock *prev, *next;
+	} l;
+	max_align_t align;   /* what follows is aligned as malloc's is */
+} gblock;
+
+typedef struct gheap {
+	gblock all;            /* the list's head: all.l.next is the newest */
+	sigjmp_buf *jump;      /* where an allocation that fails goes */
+	int oom;               /* one did */
+} gheap;
+
+static void heap_init(gheap *h)
+{
+	h->all.l.prev = h->all.l.next = &h->all;
+	h->jump = NULL;
+	h->oom = 0;
 }
 
-/* gumbo_destroy_output on OUT, its recursion kept under CUT levels:
- * leaving a node at depth CUT - 1, 2 * CUT - 1, ..., the walk frees its
- * children, whose own deep parts it has freed already. Out of memory,
- * what is left of a deep tree is leaked rather than overflow the stack. */
-static void free_tree(const GumboOptions *opts, GumboOutput *out)
+static void *heap_alloc(void *ud, size_t n)
 {
-	cursor c;
-	GumboVector *v;
-	size_t i;
-	int ev;
+	gheap *h = ud;
+	gblock *b = n <= SIZE_MAX - sizeof *b ? att_malloc(sizeof *b + n) : NULL;
 
-	cursor_init(&c, out->document);
-	while ((ev = cursor_step(&c)) != EV_END) {
-		if (ev != EV_LEAVE || (c.depth + 1) % CUT != 0 ||
-		    (v = kids(c.node)) == NULL)
-			continue;
-		for (i = 0; i < v->length; i++)
-			if (!free_subtree(opts, v->data[i])) {
-				memmove(v->data, v->data + i,
-				        (v->length - i) * sizeof v->data[0]);
-				v->length -= (unsigned)i;
-				return;
-			}
-		v->length = 0;
+	if (b == NULL) {
+		/* gumbo uses what it asked for unchecked: the parse ends here */
+		h->oom = 1;
+		siglongjmp(*h->jump, 1);
 	}
-	gumbo_destroy_output(opts, out);
+	b->l.prev = &h->all;
+	b->l.next = h->all.l.next;
+	b->l.next->l.prev = b;
+	h->all.l.next = b;
+	return b + 1;
+}
+
+static void heap_free(void *ud, void *p)
+{
+	gblock *b;
+
+	(void)ud;
+	if (p == NULL)
+		return;
+	b = (gblock *)p - 1;
+	b->l.prev->l.next = b->l.next;
+	b->l.next->l.prev = b->l.prev;
+	att_free(b);
+}
+
+/* Frees what gumbo holds: its output, or what an abandoned parse left. */
+static void release_heap(gheap *h)
+{
+	gblock *b = h->all.l.next, *next;
+
+	for (; b != &h->all; b = next) {
+		next = b->l.next;
+		att_free(b);
+	}
+	heap_init(h);
+}
+
+/* The parse this thread is in, if any: where a SIGABRT goes. */
+static __thread sigjmp_buf *parsing;
+static struct sigaction abort_before;   /* the handler found, chained to */
+static pthread_once_t abort_once = PTHREAD_ONCE_INIT;
+
+static void on_abort(int sig, siginfo_t *si, void *ctx)
+{
+	sigjmp_buf *jb = parsing;
+
+	if (jb != NULL) {
+		parsing = NULL;
+		siglongjmp(*jb, 1);
+	}
+	/* not in a parse: what the program had; for SIG_DFL and SIG_IGN,
+	 * returning lets abort() end the process as it would have */
+	if (abort_before.sa_flags & SA_SIGINFO)
+		abort_before.sa_sigaction(sig, si, ctx);
+	else if (abort_before.sa_handler != SIG_DFL &&
+	         abort_before.sa_handler != SIG_IGN)
+		abort_before.sa_handler(sig);
+}
+
+static void catch_abort(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_abort;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGABRT, &sa, &abort_before);
+}
+
+/* gumbo_parse_with_options on [SRC, SRC + LEN), its memory from H: the
+ * tree, or NULL if gumbo failed an assertion (*OOM 0) or memory ran out
+ * (*OOM 1), with what it had allocated freed. */
+static GumboOutput *parse(gheap *h, const char *src, size_t len, int *oom)
+{
+	GumboOptions opts = kGumboDefaultOptions;
+	GumboOutput *volatile out = NULL;
+	sigjmp_buf jb;
+
+	pthread_once(&abort_once, catch_abort);
+	opts.allocator = heap_alloc;
+	opts.deallocator = heap_free;
+	opts.userdata = h;
+	opts.max_errors = 0;   /* see the top of the file */
+	h->jump = &jb;
+	if (sigsetjmp(jb, 1) != 0) {
+		parsing = NULL;
+		*oom = h->oom;
+		release_heap(h);
+		return NULL;
+	}
+	parsing = &jb;
+	out = gumbo_parse_with_options(&opts, src, len);
+	parsing = NULL;
+	h->jump = NULL;
+	*oom = 0;
+	return out;
 }
 
 /* ---- the walk ----------------------------------------------------------- */
@@ -1041,14 +1152,15 @@ static att_status finish(walk *w)
 att_status att_read_html(att_rdoc *d, const uint8_t *p, size_t n,
                          char *msg, size_t cap)
 {
-	GumboOptions opts = kGumboDefaultOptions;
 	GumboOutput *out = NULL;
+	gheap heap;
 	const char *src;
 	size_t len, skip;
 	att_buf conv;
 	att_status st = ATT_OK;
 	walk w;
 	enc e;
+	int oom;
 
 	if (n > ATT_RD_LIMIT)
 		return fail(msg, cap, ATT_ELIMIT,
@@ -1057,6 +1169,7 @@ att_status att_read_html(att_rdoc *d, const uint8_t *p, size_t n,
 	if (n == 0)
 		p = (const uint8_t *)"";
 	att_buf_init(&conv);
+	heap_init(&heap);
 	walk_init(&w, d);
 	detect(&e, &skip, p, n);
 	src = (const char *)p + skip;
@@ -1068,9 +1181,10 @@ att_status att_read_html(att_rdoc *d, const uint8_t *p, size_t n,
 		src = conv.n > 0 ? (const char *)conv.p : "";
 		len = conv.n;
 	}
-	opts.max_errors = 0;   /* see the top of the file */
-	if ((out = gumbo_parse_with_options(&opts, src, len)) == NULL) {
-		st = fail(msg, cap, ATT_ENOMEM, "the HTML parser failed");
+	if ((out = parse(&heap, src, len, &oom)) == NULL) {
+		st = oom ? fail(msg, cap, ATT_ENOMEM, "out of memory") :
+		     fail(msg, cap, ATT_EINPUT, "the HTML parser (gumbo) failed "
+		          "an internal assertion on this page");
 		goto done;
 	}
 	walk_tree(&w, out->document);
@@ -1084,8 +1198,7 @@ att_status att_read_html(att_rdoc *d, const uint8_t *p, size_t n,
 	if (st != ATT_OK)
 		st = fail(msg, cap, st, "out of memory");
 done:
-	if (out != NULL)
-		free_tree(&opts, out);
+	release_heap(&heap);   /* the tree, OUT included */
 	walk_release(&w);
 	att_buf_release(&conv);
 	return st;

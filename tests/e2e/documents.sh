@@ -3,7 +3,7 @@
 # mixed folder of text, HTML, Markdown, PDF, e-mail and an mbox, with a
 # binary file and a damaged PDF among them, is indexed; each document is
 # found by a phrase from its body, with its title, date and fields; a PDF
-# hit says its page; the bad files are reported and skipped (and stop the
+# hit says its page; a page gumbo fails an assertion on is skipped; the bad files are reported and skipped (and stop the
 # run under --strict). Then --sync: added, changed, renamed and removed
 # files, an unchanged folder (nothing committed), and a kill in the
 # middle of a sync, after which the index holds the old state or the new.
@@ -190,6 +190,18 @@ ATTACHE_READER_TIMEOUT=2 "$ATTACHE" index -i "$T/bidx" "$T/bomb" > "$T/out" 2> "
 grep -q 'deep.html: HTML refused: reading it took more than 2 s' "$T/err" &&
     grep -q 'indexed 1 documents.*skipped 1 unreadable file;' "$T/out" && pass \
     || fail "a hostile HTML page: $(cat "$T/out" "$T/err")"
+
+# a page on which gumbo fails an assert(): that page refused, the run
+# goes on and commits the rest
+mkdir -p "$T/gumbo"
+printf '<table><svg><select><title><select><tfoot>' > "$T/gumbo/assert.html"
+cp "$D/plain.txt" "$T/gumbo/"
+"$ATTACHE" index -i "$T/gidx" "$T/gumbo" > "$T/out" 2> "$T/err"
+rc=$?
+[ $rc -eq 0 ] && grep -q 'assert.html: the HTML parser (gumbo) failed an internal assertion' "$T/err" &&
+    grep -q 'indexed 1 documents.*skipped 1 unreadable file;' "$T/out" &&
+    [ "$(ids "$T/gidx" '"record bids for highland tea"')" = plain ] && pass \
+    || fail "a page gumbo asserts on: exit $rc: $(cat "$T/out" "$T/err")"
 
 # ---- --sync ----
 S=$T/sync
