@@ -69,12 +69,13 @@
  * and some inputs fail one (the fuzzers found two, in its handling of a
  * select or a table cell inside svg inside a table: see
  * tests/fuzz/regressions/fuzz_html-gumbo-*), which would abort the
- * whole indexing run over one bad page. So while gumbo parses, a SIGABRT raised on the parsing
- * thread jumps back to the reader, which frees what gumbo held and
- * refuses the page (ATT_EINPUT, "the HTML parser ... failed an internal
- * assertion"); the indexer skips that file and goes on. glibc's abort()
- * allows this (it holds no lock while the handler runs), and the
- * assertion's own message still goes to standard error. The handler is
+ * whole indexing run over one bad page. So while gumbo parses, a SIGABRT
+ * raised on the parsing thread jumps back to the reader, which frees
+ * what gumbo held and refuses the page (ATT_EINPUT, "the HTML parser
+ * ... failed an internal assertion"); the indexer skips that file and
+ * goes on. glibc's abort() allows this (it holds no lock while the
+ * handler runs), and the assertion's own message still goes to standard
+ * error. The handler is
  * installed once, on the first parse, and hands any SIGABRT outside a
  * parse (another thread's, or this one's at any other time) to whatever
  * handler the program had before, or lets abort() end the process as it
